@@ -1,0 +1,1 @@
+"""LabelHive Kubernetes operator."""

@@ -1,0 +1,1 @@
+"""LabelHive REST API."""

