@@ -1,0 +1,1 @@
+"""labelhive: the LabelHive command line for managers and scripts."""
