@@ -1,0 +1,450 @@
+// The editor core: framework-free, behind a small interface (load, shapes in/out, tools, undo/redo, events).
+// HTML canvas 2D rather than Konva: no dependency, a few hundred shapes redraw in well under a frame.
+import { AddShapes, RemoveShape, ShapeDocument, UpdateShape } from './document'
+import { History, type Command } from './history'
+import { keyAction, type KeyInput } from './hotkeys'
+import { render } from './renderer'
+import { createTool, type Notice, type Tool, type ToolContext } from './tools'
+import type { EditorLabel, ImageSize, Point, Shape, ToolName } from './types'
+import { fitImage, panBy, toImage, zoomAt, type Viewport } from './viewport'
+
+export interface EditorState {
+  tool: ToolName
+  activeLabel: string | null
+  selectedId: string | null
+  canUndo: boolean
+  canRedo: boolean
+  /** shapes changed since setShapes / markSaved */
+  dirty: boolean
+  zoom: number
+}
+
+export interface EditorEvents {
+  /** shapes changed (draw, edit, undo...) */
+  change: (shapes: Shape[]) => void
+  state: (state: EditorState) => void
+  notice: (notice: Notice) => void
+}
+
+export interface EditorOptions {
+  labels: EditorLabel[]
+  historyCap?: number
+}
+
+const WHEEL_ZOOM = 1.0015
+
+let idCounter = 0
+function newShapeId(): string {
+  idCounter += 1
+  return typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `s${Date.now().toString(36)}${idCounter}`
+}
+
+export class AnnotationCanvas {
+  private readonly canvas: HTMLCanvasElement
+  private readonly ctx2d: CanvasRenderingContext2D
+  private doc = new ShapeDocument()
+  private history: History<ShapeDocument>
+  private labels: EditorLabel[]
+  private labelMap = new Map<string, EditorLabel>()
+  private image: HTMLImageElement | null = null
+  private imageSize: ImageSize = { width: 1, height: 1 }
+  private viewport: Viewport = { scale: 1, offsetX: 0, offsetY: 0 }
+  private tool: Tool = createTool('bbox')
+  private activeLabel: string | null = null
+  private selectedId: string | null = null
+  private predictions: Shape[] = []
+  /** history marker of the last saved (or loaded) state */
+  private savedMarker = 0
+  private panning: Point | null = null
+  private spaceDown = false
+  private frame = 0
+  private readonly listeners: { [K in keyof EditorEvents]: Set<EditorEvents[K]> } = {
+    change: new Set(),
+    state: new Set(),
+    notice: new Set(),
+  }
+  private readonly resizeObserver: ResizeObserver | null
+  private readonly cleanup: (() => void)[] = []
+
+  private readonly container: HTMLElement
+
+  constructor(container: HTMLElement, options: EditorOptions) {
+    this.container = container
+    this.labels = options.labels
+    this.history = new History(this.doc, options.historyCap ?? 200)
+    this.setLabels(options.labels)
+    this.canvas = document.createElement('canvas')
+    this.canvas.className = 'lh-canvas'
+    this.canvas.tabIndex = 0
+    this.canvas.style.touchAction = 'none'
+    this.canvas.setAttribute('data-testid', 'editor-canvas')
+    container.appendChild(this.canvas)
+    this.ctx2d = this.canvas.getContext('2d')!
+    this.listen(this.canvas, 'pointerdown', this.onPointerDown)
+    this.listen(this.canvas, 'pointermove', this.onPointerMove)
+    this.listen(this.canvas, 'pointerup', this.onPointerUp)
+    this.listen(this.canvas, 'pointercancel', this.onPointerCancel)
+    this.listen(this.canvas, 'dblclick', this.onDoubleClick)
+    this.listen(this.canvas, 'wheel', this.onWheel, { passive: false })
+    this.listen(this.canvas, 'contextmenu', (e: Event) => e.preventDefault())
+    this.listen(this.canvas, 'keydown', this.onKeyDown)
+    this.listen(this.canvas, 'keyup', this.onKeyUp)
+    this.resizeObserver = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => this.resize()) : null
+    this.resizeObserver?.observe(container)
+    this.resize()
+  }
+
+  // ---- public interface -------------------------------------------------------------------------
+
+  on<K extends keyof EditorEvents>(event: K, fn: EditorEvents[K]): () => void {
+    this.listeners[event].add(fn)
+    return () => this.listeners[event].delete(fn)
+  }
+
+  async loadImage(url: string): Promise<ImageSize> {
+    const img = new Image()
+    img.decoding = 'async'
+    img.src = url
+    await img.decode()
+    this.image = img
+    this.imageSize = { width: img.naturalWidth, height: img.naturalHeight }
+    this.fit()
+    return this.imageSize
+  }
+
+  /** Replace every shape (a loaded annotation): history starts afresh and nothing is dirty. */
+  setShapes(shapes: Shape[]): void {
+    this.tool.cancel()
+    this.doc.shapes = shapes.map((s) => ({ ...s }))
+    this.history.clear()
+    this.selectedId = null
+    this.savedMarker = this.history.marker
+    this.changed()
+  }
+
+  getShapes(): Shape[] {
+    return this.doc.shapes.map((s) => ({ ...s }))
+  }
+
+  setPredictions(shapes: Shape[]): void {
+    this.predictions = shapes
+    this.requestRender()
+  }
+
+  /** Copy prediction shapes into the annotation as one undoable step. */
+  acceptShapes(shapes: Shape[]): void {
+    if (shapes.length === 0) return
+    const copies = shapes.map((s) => {
+      const copy = { ...s, id: newShapeId() }
+      delete copy.score
+      return copy
+    })
+    this.execute(new AddShapes(copies))
+  }
+
+  setLabels(labels: EditorLabel[]): void {
+    this.labels = labels
+    this.labelMap = new Map(labels.map((l) => [l.value, l]))
+    if (this.activeLabel === null || !this.labelMap.has(this.activeLabel)) this.activeLabel = labels[0]?.value ?? null
+    this.requestRender()
+  }
+
+  setTool(name: ToolName): void {
+    if (name === this.tool.name) return
+    this.tool.cancel()
+    this.tool = createTool(name)
+    this.canvas.style.cursor = name === 'select' ? 'default' : name === 'pan' ? 'grab' : 'crosshair'
+    this.emitState()
+    this.requestRender()
+  }
+
+  /** Choose the label for new shapes; a selected shape takes it too (undoable). */
+  setActiveLabel(value: string): void {
+    if (!this.labelMap.has(value)) return
+    this.activeLabel = value
+    const selected = this.selectedShape()
+    if (selected && selected.label !== value) this.execute(new UpdateShape(selected, { ...selected, label: value }, 'relabel'))
+    this.emitState()
+  }
+
+  select(id: string | null): void {
+    this.selectedId = id && this.doc.get(id) ? id : null
+    this.emitState()
+    this.requestRender()
+  }
+
+  deleteSelected(): void {
+    const s = this.selectedShape()
+    if (!s) return
+    this.selectedId = null
+    this.execute(new RemoveShape(s))
+  }
+
+  undo(): void {
+    this.tool.cancel()
+    if (this.history.undo()) this.afterHistory()
+  }
+
+  redo(): void {
+    this.tool.cancel()
+    if (this.history.redo()) this.afterHistory()
+  }
+
+  /** The current shapes were saved: the editor is clean until the next change. */
+  markSaved(): void {
+    this.savedMarker = this.history.marker
+    this.emitState()
+  }
+
+  fit(): void {
+    this.viewport = fitImage(this.imageSize, this.viewSize())
+    this.emitState()
+    this.requestRender()
+  }
+
+  zoomBy(factor: number, anchor?: Point): void {
+    const view = this.viewSize()
+    this.viewport = zoomAt(this.viewport, factor, anchor ?? { x: view.width / 2, y: view.height / 2 })
+    this.emitState()
+    this.requestRender()
+  }
+
+  /** Image pixel under a point in the canvas element (CSS pixels); for tests and the status bar. */
+  imagePoint(screen: Point): Point {
+    return toImage(this.viewport, screen)
+  }
+
+  getState(): EditorState {
+    return {
+      tool: this.tool.name,
+      activeLabel: this.activeLabel,
+      selectedId: this.selectedId,
+      canUndo: this.history.canUndo,
+      canRedo: this.history.canRedo,
+      dirty: this.history.marker !== this.savedMarker,
+      zoom: this.viewport.scale,
+    }
+  }
+
+  /** Keyboard entry point, also used by the page for keys pressed outside the canvas. */
+  handleKey(input: KeyInput): boolean {
+    const action = keyAction(input, this.labels)
+    if (!action) return false
+    switch (action.kind) {
+      case 'tool':
+        this.setTool(action.tool)
+        return true
+      case 'label':
+        this.setActiveLabel(action.value)
+        return true
+      case 'undo':
+        this.undo()
+        return true
+      case 'redo':
+        this.redo()
+        return true
+      case 'delete':
+        this.deleteSelected()
+        return true
+      case 'fit':
+        this.fit()
+        return true
+      case 'zoom':
+        this.zoomBy(action.factor)
+        return true
+      case 'tool-key': {
+        const used = this.tool.key(this.toolContext(), action.key)
+        if (!used && action.key === 'Backspace') this.deleteSelected()
+        if (!used && action.key === 'Escape') this.select(null)
+        this.requestRender()
+        return true
+      }
+    }
+  }
+
+  focus(): void {
+    this.canvas.focus()
+  }
+
+  destroy(): void {
+    cancelAnimationFrame(this.frame)
+    this.resizeObserver?.disconnect()
+    for (const undo of this.cleanup) undo()
+    this.canvas.remove()
+  }
+
+  // ---- internals --------------------------------------------------------------------------------
+
+  private listen(target: EventTarget, type: string, fn: (e: never) => void, opts?: AddEventListenerOptions): void {
+    const handler = fn as EventListener
+    target.addEventListener(type, handler, opts)
+    this.cleanup.push(() => target.removeEventListener(type, handler, opts))
+  }
+
+  private selectedShape(): Shape | undefined {
+    return this.selectedId ? this.doc.get(this.selectedId) : undefined
+  }
+
+  private execute(cmd: Command<ShapeDocument>): void {
+    this.history.execute(cmd)
+    this.changed()
+  }
+
+  private afterHistory(): void {
+    if (this.selectedId && !this.doc.get(this.selectedId)) this.selectedId = null
+    this.changed()
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners.change) fn(this.getShapes())
+    this.emitState()
+    this.requestRender()
+  }
+
+  private emitState(): void {
+    const state = this.getState()
+    for (const fn of this.listeners.state) fn(state)
+  }
+
+  private toolContext(): ToolContext {
+    return {
+      image: this.imageSize,
+      scale: this.viewport.scale,
+      shapes: this.doc.shapes,
+      selectedId: this.selectedId,
+      label: this.activeLabel ? (this.labelMap.get(this.activeLabel) ?? null) : null,
+      newId: newShapeId,
+      commit: (cmd) => this.execute(cmd),
+      select: (id) => this.select(id),
+      pan: (dx, dy) => {
+        this.viewport = panBy(this.viewport, dx, dy)
+        this.requestRender()
+      },
+      notify: (notice) => {
+        for (const fn of this.listeners.notice) fn(notice)
+      },
+    }
+  }
+
+  private pointer(e: PointerEvent | MouseEvent): { screen: Point; image: Point } {
+    const rect = this.canvas.getBoundingClientRect()
+    const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
+    return { screen, image: toImage(this.viewport, screen) }
+  }
+
+  private onPointerDown = (e: PointerEvent): void => {
+    this.canvas.focus()
+    this.canvas.setPointerCapture?.(e.pointerId)
+    const input = this.pointer(e)
+    // middle or right button, or Space held: pan with any tool
+    if (e.button === 1 || e.button === 2 || this.spaceDown) {
+      this.panning = input.screen
+      return
+    }
+    if (e.button !== 0) return
+    this.tool.down(this.toolContext(), input)
+    this.requestRender()
+  }
+
+  private onPointerMove = (e: PointerEvent): void => {
+    const input = this.pointer(e)
+    if (this.panning) {
+      this.viewport = panBy(this.viewport, input.screen.x - this.panning.x, input.screen.y - this.panning.y)
+      this.panning = input.screen
+      this.requestRender()
+      return
+    }
+    this.tool.move(this.toolContext(), input)
+    if (this.tool.state !== 'idle') this.requestRender()
+  }
+
+  private onPointerUp = (e: PointerEvent): void => {
+    this.canvas.releasePointerCapture?.(e.pointerId)
+    if (this.panning) {
+      this.panning = null
+      return
+    }
+    this.tool.up(this.toolContext(), this.pointer(e))
+    this.requestRender()
+  }
+
+  private onPointerCancel = (): void => {
+    this.panning = null
+    this.tool.cancel()
+    this.requestRender()
+  }
+
+  private onDoubleClick = (): void => {
+    if (this.tool.name === 'polygon' || this.tool.name === 'keypoints') {
+      this.tool.key(this.toolContext(), 'Enter')
+      this.requestRender()
+    }
+  }
+
+  private onWheel = (e: WheelEvent): void => {
+    e.preventDefault()
+    const { screen } = this.pointer(e)
+    if (e.ctrlKey || !e.shiftKey) this.zoomBy(Math.pow(WHEEL_ZOOM, -e.deltaY), screen)
+    else {
+      this.viewport = panBy(this.viewport, -e.deltaX, -e.deltaY)
+      this.requestRender()
+    }
+  }
+
+  private onKeyDown = (e: KeyboardEvent): void => {
+    if (e.key === ' ') {
+      this.spaceDown = true
+      e.preventDefault()
+      return
+    }
+    if (this.handleKey({ key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey })) {
+      e.preventDefault()
+      e.stopPropagation()
+    }
+  }
+
+  private onKeyUp = (e: KeyboardEvent): void => {
+    if (e.key === ' ') this.spaceDown = false
+  }
+
+  private viewSize(): ImageSize {
+    return { width: this.container.clientWidth || 1, height: this.container.clientHeight || 1 }
+  }
+
+  private resize(): void {
+    const { width, height } = this.viewSize()
+    const dpr = window.devicePixelRatio || 1
+    this.canvas.width = Math.round(width * dpr)
+    this.canvas.height = Math.round(height * dpr)
+    this.canvas.style.width = `${width}px`
+    this.canvas.style.height = `${height}px`
+    if (this.image) this.fit()
+    else this.requestRender()
+  }
+
+  private requestRender(): void {
+    if (this.frame) return
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0
+      this.draw()
+    })
+  }
+
+  private draw(): void {
+    const dpr = window.devicePixelRatio || 1
+    this.ctx2d.setTransform(dpr, 0, 0, dpr, 0, 0)
+    const { width, height } = this.viewSize()
+    render(this.ctx2d, width, height, {
+      image: this.image,
+      imageSize: this.imageSize,
+      viewport: this.viewport,
+      shapes: this.doc.shapes,
+      predictions: this.predictions,
+      selectedId: this.selectedId,
+      preview: this.tool.preview(),
+      cursor: this.tool.cursor(),
+      labels: this.labelMap,
+      activeColor: (this.activeLabel && this.labelMap.get(this.activeLabel)?.color) || '#f5b700',
+    })
+  }
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { keyAction } from './hotkeys'
+import type { EditorLabel } from './types'
+
+const labels: EditorLabel[] = [
+  { value: 'crack', name: '裂纹', color: '#e00', hotkey: '1', tools: [] },
+  { value: 'porosity', name: '气孔', color: '#0e0', hotkey: 'b', tools: [] },
+]
+const k = (key: string, mods: Partial<{ ctrl: boolean; shift: boolean; alt: boolean }> = {}) =>
+  keyAction({ key, ctrl: false, shift: false, alt: false, ...mods }, labels)
+
+describe('editor hotkeys', () => {
+  it('maps schema hotkeys to labels, before tool keys', () => {
+    expect(k('1')).toEqual({ kind: 'label', value: 'crack' })
+    expect(k('B')).toEqual({ kind: 'label', value: 'porosity' })
+    expect(k('p')).toEqual({ kind: 'tool', tool: 'polygon' })
+  })
+
+  it('maps undo and redo', () => {
+    expect(k('z', { ctrl: true })).toEqual({ kind: 'undo' })
+    expect(k('Z', { ctrl: true, shift: true })).toEqual({ kind: 'redo' })
+    expect(k('y', { ctrl: true })).toEqual({ kind: 'redo' })
+    expect(k('1', { ctrl: true })).toBeNull()
+  })
+
+  it('passes Enter, Escape and Backspace to the tool, Delete deletes', () => {
+    expect(k('Enter')).toEqual({ kind: 'tool-key', key: 'Enter' })
+    expect(k('Backspace')).toEqual({ kind: 'tool-key', key: 'Backspace' })
+    expect(k('Delete')).toEqual({ kind: 'delete' })
+    expect(k('q')).toBeNull()
+  })
+})

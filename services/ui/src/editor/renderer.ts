@@ -1,0 +1,131 @@
+// Draws the image and shapes on a 2D context; pure function of its inputs.
+import { HANDLES, handlePoint, shapeBounds } from './geometry'
+import type { EditorLabel, Point, Shape } from './types'
+import { toScreen, type Viewport } from './viewport'
+
+export interface Scene {
+  image: CanvasImageSource | null
+  imageSize: { width: number; height: number }
+  viewport: Viewport
+  shapes: readonly Shape[]
+  /** predictions drawn dashed, not editable */
+  predictions: readonly Shape[]
+  selectedId: string | null
+  /** the tool's in-progress shape; one with an existing id replaces that shape */
+  preview: Shape | null
+  cursor: Point | null
+  labels: ReadonlyMap<string, EditorLabel>
+  activeColor: string
+}
+
+const UNKNOWN_COLOR = '#9aa5b1'
+const HANDLE_SIZE = 8
+
+export function render(ctx: CanvasRenderingContext2D, width: number, height: number, scene: Scene): void {
+  const vp = scene.viewport
+  ctx.save()
+  ctx.fillStyle = '#1f2933'
+  ctx.fillRect(0, 0, width, height)
+  if (scene.image) {
+    ctx.imageSmoothingEnabled = vp.scale < 2
+    ctx.drawImage(scene.image, vp.offsetX, vp.offsetY, scene.imageSize.width * vp.scale, scene.imageSize.height * vp.scale)
+  }
+  for (const p of scene.predictions) drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true })
+  for (const s of scene.shapes) {
+    const shown = scene.preview && scene.preview.id === s.id ? scene.preview : s
+    drawShape(ctx, vp, shown, colorOf(scene, s), { selected: s.id === scene.selectedId })
+  }
+  if (scene.preview && !scene.shapes.some((s) => s.id === scene.preview!.id)) {
+    drawShape(ctx, vp, scene.preview, scene.activeColor, { open: scene.preview.type === 'polygon', cursor: scene.cursor })
+  }
+  ctx.restore()
+}
+
+function colorOf(scene: Scene, s: Shape): string {
+  return scene.labels.get(s.label)?.color ?? UNKNOWN_COLOR
+}
+
+interface Style {
+  selected?: boolean
+  dashed?: boolean
+  open?: boolean
+  cursor?: Point | null
+}
+
+function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, style: Style): void {
+  ctx.strokeStyle = color
+  ctx.fillStyle = color
+  ctx.lineWidth = style.selected ? 3 : 2
+  ctx.setLineDash(style.dashed ? [6, 4] : [])
+  switch (s.type) {
+    case 'bbox': {
+      const a = toScreen(vp, { x: s.x, y: s.y })
+      ctx.globalAlpha = style.selected ? 0.25 : 0.12
+      ctx.fillRect(a.x, a.y, s.w * vp.scale, s.h * vp.scale)
+      ctx.globalAlpha = 1
+      ctx.strokeRect(a.x, a.y, s.w * vp.scale, s.h * vp.scale)
+      if (style.selected) for (const h of HANDLES) drawHandle(ctx, toScreen(vp, handlePoint(s, h)))
+      break
+    }
+    case 'polygon': {
+      if (s.points.length === 0) break
+      ctx.beginPath()
+      s.points.forEach(([x, y], i) => {
+        const p = toScreen(vp, { x, y })
+        if (i === 0) ctx.moveTo(p.x, p.y)
+        else ctx.lineTo(p.x, p.y)
+      })
+      if (style.open && style.cursor) {
+        const c = toScreen(vp, style.cursor)
+        ctx.lineTo(c.x, c.y)
+      }
+      if (!style.open) {
+        ctx.closePath()
+        ctx.globalAlpha = style.selected ? 0.25 : 0.12
+        ctx.fill()
+        ctx.globalAlpha = 1
+      }
+      ctx.stroke()
+      if (style.selected || style.open) for (const [x, y] of s.points) drawHandle(ctx, toScreen(vp, { x, y }))
+      break
+    }
+    case 'keypoints': {
+      for (const [x, y, v] of s.points) {
+        if (v === 0) continue
+        const p = toScreen(vp, { x, y })
+        ctx.beginPath()
+        ctx.arc(p.x, p.y, style.selected ? 6 : 5, 0, Math.PI * 2)
+        ctx.globalAlpha = v === 1 ? 0.4 : 1
+        ctx.fill()
+        ctx.globalAlpha = 1
+        ctx.strokeStyle = '#ffffff'
+        ctx.lineWidth = 1.5
+        ctx.stroke()
+      }
+      break
+    }
+    case 'tag':
+      break
+  }
+  if (style.dashed && s.score !== undefined) {
+    const b = shapeBounds(s)
+    if (b) {
+      const p = toScreen(vp, { x: b.x, y: b.y })
+      ctx.setLineDash([])
+      ctx.font = '12px system-ui, sans-serif'
+      ctx.fillText(`${Math.round(s.score * 100)}%`, p.x + 2, p.y - 4)
+    }
+  }
+  ctx.setLineDash([])
+}
+
+function drawHandle(ctx: CanvasRenderingContext2D, p: Point): void {
+  ctx.save()
+  ctx.setLineDash([])
+  ctx.fillStyle = '#ffffff'
+  ctx.strokeStyle = '#1f2933'
+  ctx.lineWidth = 1
+  ctx.fillRect(p.x - HANDLE_SIZE / 2, p.y - HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE)
+  ctx.strokeRect(p.x - HANDLE_SIZE / 2, p.y - HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE)
+  ctx.restore()
+}

@@ -1,0 +1,59 @@
+// Shape format of contracts/shape.v1: image pixel coordinates, origin top-left, label = stable value.
+
+export interface Point {
+  x: number
+  y: number
+}
+
+interface ShapeBase {
+  id: string
+  label: string
+  score?: number
+}
+
+export interface BBoxShape extends ShapeBase {
+  type: 'bbox'
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+export interface PolygonShape extends ShapeBase {
+  type: 'polygon'
+  points: [number, number][]
+}
+
+export interface KeypointsShape extends ShapeBase {
+  type: 'keypoints'
+  /** [x, y, v]: v 0 absent, 1 hidden, 2 visible */
+  points: [number, number, number][]
+  skeleton?: string
+}
+
+export interface TagShape extends ShapeBase {
+  type: 'tag'
+}
+
+export type Shape = BBoxShape | PolygonShape | KeypointsShape | TagShape
+export type ShapeType = Shape['type']
+
+/** Drawing tools; `select` moves/resizes, `pan` only drags the view. */
+export type ToolName = 'select' | 'pan' | 'bbox' | 'polygon' | 'keypoints'
+
+export interface EditorLabel {
+  value: string
+  /** display name in the current locale */
+  name: string
+  color: string
+  hotkey?: string
+  /** shape types this label allows; empty means every drawing tool */
+  tools: ShapeType[]
+  /** named keypoint skeleton: the keypoints tool finishes after this many points */
+  skeleton?: { name: string; points: string[] }
+}
+
+export interface ImageSize {
+  width: number
+  height: number
+}
