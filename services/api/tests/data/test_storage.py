@@ -180,5 +180,3 @@ def test_local_keys_cannot_escape_the_bucket_folder(local_storage):
     for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "a\\b"]:
         with pytest.raises(ValueError):
             local_storage.source.put(bad, b"nope")
-
-

@@ -1,0 +1,30 @@
+"""A CSV summary of an export: one row per image with its shape counts per label."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Sequence
+
+from labelhive_api.formats.model import ImageItem
+
+COLUMNS = ["task_id", "file_name", "width", "height", "state", "shapes", "labels"]
+
+
+def csv_header() -> bytes:
+    return _row(COLUMNS)
+
+
+def csv_row(item: ImageItem, task_id: int | str = "", state: str = "") -> bytes:
+    counts = Counter(s.label for s in item.shapes)
+    labels = ";".join(f"{label}={n}" for label, n in sorted(counts.items()))
+    return _row(
+        [task_id, item.file_name, item.width or "", item.height or "", state, len(item.shapes), labels]
+    )
+
+
+def _row(values: Sequence[object]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(values)
+    return out.getvalue().encode()
