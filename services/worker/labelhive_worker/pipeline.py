@@ -1,0 +1,175 @@
+"""One pre-label job item, start to result: image -> embedding (cached) -> masks -> shapes with project labels.
+
+Domain logic only: no Celery here. The tasks module decides about retries, dead letters and acks.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from labelhive_worker.contract import PrelabelTask
+from labelhive_worker.embedding_cache import EmbeddingCache
+from labelhive_worker.errors import JobError
+from labelhive_worker.geometry import mask_shapes
+from labelhive_worker.images import DecodedImage, decode, fetch_bytes, s3_client
+from labelhive_worker.labels import LabelMapper
+from labelhive_worker.model_handler import Embedding, Mask, SamModel
+from labelhive_worker.settings import WorkerSettings
+
+
+@dataclass
+class Runtime:
+    """What one worker process loads once: settings, the model, the S3 client, the embedding cache."""
+
+    settings: WorkerSettings
+    model: SamModel
+    s3: Any
+    cache: EmbeddingCache
+
+    @classmethod
+    def create(cls, settings: WorkerSettings) -> Runtime:
+        model = SamModel.load(
+            settings.model, settings.checkpoint, settings.checkpoint_sha256, settings.device
+        )
+        s3 = s3_client(
+            settings.s3.endpoint, settings.s3.access_key, settings.s3.secret_key, settings.s3.region
+        )
+        bucket = settings.s3.target_bucket if settings.embedding_cache else None
+        return cls(settings, model, s3, EmbeddingCache(s3, bucket, settings.model, model.model_version))
+
+    def load_image(self, task_image: Any) -> DecodedImage:
+        data = fetch_bytes(
+            task_image,
+            s3=self.s3,
+            default_bucket=self.settings.s3.source_bucket,
+            timeout=self.settings.image_timeout_s,
+        )
+        return decode(data, expected_sha256=task_image.sha256, max_pixels=self.settings.max_image_pixels)
+
+    def embedding_for(self, image: DecodedImage) -> tuple[Embedding, str]:
+        cached, where = self.cache.get(image.sha256)
+        if cached is not None and cached.original_size == (image.height, image.width):
+            return cached, where
+        embedding = self.model.embed(image.rgb)
+        self.cache.put(image.sha256, embedding)
+        return embedding, "computed"
+
+
+def _clip_box(box: Any, width: int, height: int) -> tuple[float, float, float, float]:
+    x0, y0 = max(0.0, box.x), max(0.0, box.y)
+    x1, y1 = min(float(width), box.x + box.w), min(float(height), box.y + box.h)
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        raise JobError(
+            "invalid_prompt", f"box {box.x},{box.y},{box.w},{box.h} lies outside the {width}x{height} image"
+        )
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _check_points(points: list[Any], width: int, height: int) -> list[tuple[float, float, int]]:
+    for x, y, _ in points:
+        if not (0 <= x <= width and 0 <= y <= height):
+            raise JobError("invalid_prompt", f"point {x},{y} lies outside the {width}x{height} image")
+    return [(float(x), float(y), int(v)) for x, y, v in points]
+
+
+def predict_masks(
+    task: PrelabelTask, rt: Runtime, image: DecodedImage, embedding: Embedding
+) -> list[tuple[str, str, Mask]]:
+    """(shape id, model class, mask) for each prompt, or for each automatic mask."""
+    if task.mode == "auto":
+        found = rt.model.automatic(image.rgb, embedding, task.auto)
+        return [(f"auto-{n + 1}", task.auto.class_, m) for n, m in enumerate(found)]
+    out = []
+    for n, prompt in enumerate(task.prompts):
+        box = _clip_box(prompt.box, image.width, image.height) if prompt.box else None
+        points = _check_points(prompt.points, image.width, image.height) if prompt.points else None
+        mask = rt.model.predict(embedding, points=points, box=box)
+        out.append((prompt.id or f"prompt-{n + 1}", prompt.class_ or "object", mask))
+    return out
+
+
+def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str, Any], str]:
+    """The prelabel-result.v1 (status done) for one task and where its embedding came from
+    ('computed', 'memory', 'bucket'); JobError on a failure, with its reason."""
+    if task.model != rt.settings.model:
+        raise JobError(
+            "model_mismatch", f"this worker serves {rt.settings.model}; the message asks for {task.model}"
+        )
+    started = time.perf_counter()
+    image = rt.load_image(task.image)
+    fetched = time.perf_counter()
+    embedding, source = rt.embedding_for(image)
+    embedded = time.perf_counter()
+    masks = predict_masks(task, rt, image, embedding)
+    decoded = time.perf_counter()
+
+    mapper = LabelMapper(task.label_mapping, task.label_parents)
+    shapes: list[dict[str, Any]] = []
+    for shape_id, cls, mask in masks:
+        label = mapper.label_for(cls)
+        if label is None:
+            continue
+        shapes += mask_shapes(
+            mask.mask,
+            shape_id=shape_id,
+            label=label,
+            score=mask.score,
+            types=list(task.output.types),
+            tolerance=task.output.simplify_tolerance,
+            min_area=task.output.min_area,
+        )
+    result = base_result(
+        task.job_id, task.project_id, task.task_id, task.model, rt.model.model_version, attempt
+    )
+    result.update(
+        status="done",
+        shapes=shapes,
+        unmapped=mapper.unmapped_report(),
+        image={"sha256": image.sha256, "width": image.width, "height": image.height},
+        timings={
+            "download": round(fetched - started, 4),
+            "embedding": round(embedded - fetched, 4),
+            "decode": round(decoded - embedded, 4),
+            "total": round(time.perf_counter() - started, 4),
+        },
+    )
+    if rt.cache.bucket:
+        result["embedding"] = {"bucket": rt.cache.bucket, "key": rt.cache.key(image.sha256)}
+    return result, source
+
+
+def base_result(
+    job_id: str, project_id: str, task_id: str, model: str, model_version: str, attempt: int
+) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "job_id": job_id,
+        "project_id": project_id,
+        "task_id": task_id,
+        "model": model,
+        "model_version": model_version,
+        "status": "done",
+        "shapes": [],
+        "unmapped": [],
+        "attempts": attempt,
+        "worker": socket.gethostname(),
+    }
+
+
+def failed_result(
+    ids: tuple[str | None, str | None, str | None],
+    model: str,
+    model_version: str,
+    error: JobError,
+    attempt: int,
+) -> dict[str, Any] | None:
+    """The failed prelabel-result.v1, when the message names its job and task (else only the dead letter)."""
+    job_id, project_id, task_id = ids
+    if not (job_id and project_id and task_id):
+        return None
+    result = base_result(job_id, project_id, task_id, model, model_version, attempt)
+    result.update(status="failed", reason={"code": error.code, "message": error.message[:2000]})
+    return result
