@@ -1,40 +1,90 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { LOCALES, setLocale, type Locale } from './i18n'
+import { auth } from './api/endpoints'
+import { ApiError } from './api/http'
+import type { User } from './api/types'
+import { navigate, useRoute } from './app/router'
+import { SessionContext } from './app/session'
+import { ErrorMessage } from './components/ErrorMessage'
+import { Layout } from './components/Layout'
+import { EditorPage } from './features/annotate/EditorPage'
+import { NextTaskPage } from './features/annotate/NextTaskPage'
+import { LoginPage } from './features/auth/LoginPage'
+import { ProjectListPage } from './features/projects/ProjectListPage'
+import { ProjectPage } from './features/projects/ProjectPage'
+import { ReviewQueuePage } from './features/review/ReviewQueuePage'
+import { isLocale, setLocale } from './i18n'
 
-type Health = 'checking' | 'ok' | 'down'
+type SessionState = { status: 'loading' } | { status: 'anonymous' } | { status: 'signedIn'; user: User } | { status: 'error'; error: unknown }
 
 export default function App() {
-  const { t, i18n } = useTranslation()
-  const [health, setHealth] = useState<Health>('checking')
+  const { t } = useTranslation()
+  const route = useRoute()
+  const [session, setSession] = useState<SessionState>({ status: 'loading' })
 
-  useEffect(() => {
-    fetch('/healthz')
-      .then((r) => setHealth(r.ok ? 'ok' : 'down'))
-      .catch(() => setHealth('down'))
+  const load = useCallback(() => {
+    auth
+      .me()
+      .then((user) => setSession({ status: 'signedIn', user }))
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && error.status === 401) setSession({ status: 'anonymous' })
+        else setSession({ status: 'error', error })
+      })
   }, [])
 
+  useEffect(load, [load])
+
+  const signedIn = useCallback((user: User) => {
+    if (isLocale(user.locale) && !localStorage.getItem('labelhive.locale')) setLocale(user.locale)
+    setSession({ status: 'signedIn', user })
+    navigate({ name: 'projects' }, true)
+  }, [])
+
+  const signOut = useCallback(async () => {
+    await auth.logout().catch(() => undefined)
+    setSession({ status: 'anonymous' })
+    navigate({ name: 'login' }, true)
+  }, [])
+
+  if (session.status === 'loading') return <p className="loading">{t('loading')}</p>
+  if (session.status === 'error')
+    return (
+      <main className="page">
+        <ErrorMessage error={session.error} onRetry={load} />
+      </main>
+    )
+  if (session.status === 'anonymous') return <LoginPage onSignedIn={signedIn} />
+
+  const page = (() => {
+    switch (route.name) {
+      case 'login':
+      case 'projects':
+        return <ProjectListPage />
+      case 'project':
+        return <ProjectPage key={route.projectId} projectId={route.projectId} />
+      case 'next':
+        return <NextTaskPage key={route.projectId} projectId={route.projectId} />
+      case 'task':
+        return <EditorPage key={`${route.projectId}/${route.taskId}`} projectId={route.projectId} taskId={route.taskId} />
+      case 'review':
+        return <ReviewQueuePage key={route.projectId} projectId={route.projectId} />
+      case 'reviewTask':
+        return (
+          <EditorPage
+            key={`r${route.projectId}/${route.taskId}/${route.annotationId}`}
+            projectId={route.projectId}
+            taskId={route.taskId}
+            reviewAnnotationId={route.annotationId}
+          />
+        )
+      case 'notFound':
+        return <p>{t('notFound')}</p>
+    }
+  })()
+  const wide = route.name === 'task' || route.name === 'reviewTask'
   return (
-    <main className="shell">
-      <header>
-        <h1>{t('app.title')}</h1>
-        <label>
-          {t('app.language')}{' '}
-          <select value={i18n.language} onChange={(e) => setLocale(e.target.value as Locale)}>
-            {LOCALES.map((l) => (
-              <option key={l} value={l}>
-                {l === 'zh-CN' ? '中文' : 'English'}
-              </option>
-            ))}
-          </select>
-        </label>
-      </header>
-      <p>{t('app.tagline')}</p>
-      {health !== 'checking' && (
-        <p data-testid="api-status">
-          {t('app.apiStatus')}: {health === 'ok' ? t('app.apiOk') : t('app.apiDown')}
-        </p>
-      )}
-    </main>
+    <SessionContext.Provider value={{ user: session.user, signOut }}>
+      <Layout wide={wide}>{page}</Layout>
+    </SessionContext.Provider>
   )
 }

@@ -1,6 +1,6 @@
 // The editor core: framework-free, behind a small interface (load, shapes in/out, tools, undo/redo, events).
 // HTML canvas 2D rather than Konva: no dependency, a few hundred shapes redraw in well under a frame.
-import { AddShapes, RemoveShape, ShapeDocument, UpdateShape } from './document'
+import { AddShapes, RemoveShape, ReplaceAll, ShapeDocument, UpdateShape } from './document'
 import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
 import { render } from './renderer'
@@ -9,6 +9,7 @@ import type { EditorLabel, ImageSize, Point, Shape, ToolName } from './types'
 import { fitImage, panBy, toImage, zoomAt, type Viewport } from './viewport'
 
 export interface EditorState {
+  readOnly: boolean
   tool: ToolName
   activeLabel: string | null
   selectedId: string | null
@@ -57,6 +58,7 @@ export class AnnotationCanvas {
   private savedMarker = 0
   private panning: Point | null = null
   private spaceDown = false
+  private readOnly = false
   private frame = 0
   private readonly listeners: { [K in keyof EditorEvents]: Set<EditorEvents[K]> } = {
     change: new Set(),
@@ -89,6 +91,7 @@ export class AnnotationCanvas {
     this.listen(this.canvas, 'contextmenu', (e: Event) => e.preventDefault())
     this.listen(this.canvas, 'keydown', this.onKeyDown)
     this.listen(this.canvas, 'keyup', this.onKeyUp)
+    this.updateCursor()
     this.resizeObserver = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => this.resize()) : null
     this.resizeObserver?.observe(container)
     this.resize()
@@ -142,6 +145,12 @@ export class AnnotationCanvas {
     this.execute(new AddShapes(copies))
   }
 
+  /** Replace every shape as one undoable change (restoring unsaved work). */
+  replaceShapes(shapes: Shape[]): void {
+    this.selectedId = null
+    this.execute(new ReplaceAll(shapes.map((s) => ({ ...s }))))
+  }
+
   setLabels(labels: EditorLabel[]): void {
     this.labels = labels
     this.labelMap = new Map(labels.map((l) => [l.value, l]))
@@ -149,18 +158,34 @@ export class AnnotationCanvas {
     this.requestRender()
   }
 
-  setTool(name: ToolName): void {
-    if (name === this.tool.name) return
+  /** Review mode: look, select and zoom; nothing changes. */
+  setReadOnly(readOnly: boolean): void {
+    this.readOnly = readOnly
     this.tool.cancel()
-    this.tool = createTool(name)
-    this.canvas.style.cursor = name === 'select' ? 'default' : name === 'pan' ? 'grab' : 'crosshair'
+    this.tool = createTool(readOnly ? 'pan' : 'bbox')
+    this.updateCursor()
     this.emitState()
     this.requestRender()
   }
 
+  setTool(name: ToolName): void {
+    if (this.readOnly && name !== 'pan') return
+    if (name === this.tool.name) return
+    this.tool.cancel()
+    this.tool = createTool(name)
+    this.updateCursor()
+    this.emitState()
+    this.requestRender()
+  }
+
+  private updateCursor(): void {
+    const name = this.tool.name
+    this.canvas.style.cursor = name === 'select' ? 'default' : name === 'pan' ? 'grab' : 'crosshair'
+  }
+
   /** Choose the label for new shapes; a selected shape takes it too (undoable). */
   setActiveLabel(value: string): void {
-    if (!this.labelMap.has(value)) return
+    if (this.readOnly || !this.labelMap.has(value)) return
     this.activeLabel = value
     const selected = this.selectedShape()
     if (selected && selected.label !== value) this.execute(new UpdateShape(selected, { ...selected, label: value }, 'relabel'))
@@ -181,11 +206,13 @@ export class AnnotationCanvas {
   }
 
   undo(): void {
+    if (this.readOnly) return
     this.tool.cancel()
     if (this.history.undo()) this.afterHistory()
   }
 
   redo(): void {
+    if (this.readOnly) return
     this.tool.cancel()
     if (this.history.redo()) this.afterHistory()
   }
@@ -216,6 +243,7 @@ export class AnnotationCanvas {
 
   getState(): EditorState {
     return {
+      readOnly: this.readOnly,
       tool: this.tool.name,
       activeLabel: this.activeLabel,
       selectedId: this.selectedId,
@@ -286,6 +314,7 @@ export class AnnotationCanvas {
   }
 
   private execute(cmd: Command<ShapeDocument>): void {
+    if (this.readOnly) return
     this.history.execute(cmd)
     this.changed()
   }

@@ -75,3 +75,20 @@ export class UpdateShape implements Command<ShapeDocument> {
     doc.replace(this.before)
   }
 }
+
+/** Every shape at once (restoring a local draft): one step to undo. */
+export class ReplaceAll implements Command<ShapeDocument> {
+  readonly kind = 'replace-all'
+  private before: Shape[] = []
+  private readonly after: Shape[]
+  constructor(after: Shape[]) {
+    this.after = after
+  }
+  apply(doc: ShapeDocument): void {
+    this.before = doc.shapes
+    doc.shapes = this.after.slice()
+  }
+  revert(doc: ShapeDocument): void {
+    doc.shapes = this.before
+  }
+}

@@ -67,3 +67,15 @@ describe('undo history', () => {
     expect(() => new History(new ShapeDocument(), 0)).toThrow()
   })
 })
+
+describe('replace all', () => {
+  it('swaps every shape and undoes in one step', async () => {
+    const { ReplaceAll } = await import('./document')
+    const doc = new ShapeDocument([box('a')])
+    const h = new History(doc)
+    h.execute(new ReplaceAll([box('b'), box('c')]))
+    expect(doc.shapes.map((s) => s.id)).toEqual(['b', 'c'])
+    h.undo()
+    expect(doc.shapes.map((s) => s.id)).toEqual(['a'])
+  })
+})

@@ -1,30 +1,41 @@
 import i18next from 'i18next'
 import { initReactI18next } from 'react-i18next'
-import en from './locales/en.json'
-import zhCN from './locales/zh-CN.json'
+import { NAMESPACES, resources } from './catalogues'
 
 export const LOCALES = ['zh-CN', 'en'] as const
 export type Locale = (typeof LOCALES)[number]
+const STORAGE_KEY = 'labelhive.locale'
 
-export const resources = { en: { translation: en }, 'zh-CN': { translation: zhCN } } as const
+export function isLocale(value: unknown): value is Locale {
+  return value === 'en' || value === 'zh-CN'
+}
 
 function initialLocale(): Locale {
-  const saved = localStorage.getItem('labelhive.locale')
-  if (saved === 'en' || saved === 'zh-CN') return saved
+  const saved = localStorage.getItem(STORAGE_KEY)
+  if (isLocale(saved)) return saved
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'
 }
 
+const lng = initialLocale()
+document.documentElement.lang = lng
+
 void i18next.use(initReactI18next).init({
   resources,
-  lng: initialLocale(),
+  ns: NAMESPACES,
+  defaultNS: 'common',
+  lng,
   fallbackLng: 'en',
   interpolation: { escapeValue: false },
 })
 
 export function setLocale(locale: Locale): void {
-  localStorage.setItem('labelhive.locale', locale)
+  localStorage.setItem(STORAGE_KEY, locale)
   document.documentElement.lang = locale
   void i18next.changeLanguage(locale)
+}
+
+export function currentLocale(): Locale {
+  return isLocale(i18next.language) ? i18next.language : 'en'
 }
 
 export default i18next

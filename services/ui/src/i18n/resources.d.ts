@@ -1,9 +1,10 @@
 import 'i18next'
-import type en from './locales/en.json'
+import type { en } from './catalogues'
 
-// Typed keys: t('app.title') is checked against the English catalogue at compile time.
+// Typed keys: t('editor:toolbar.save') is checked against the English catalogue at compile time.
 declare module 'i18next' {
   interface CustomTypeOptions {
-    resources: { translation: typeof en }
+    defaultNS: 'common'
+    resources: typeof en
   }
 }

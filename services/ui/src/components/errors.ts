@@ -1,0 +1,17 @@
+// Turns an error into a translated sentence: errors:<code> from the catalogue, else a generic one.
+import i18next from 'i18next'
+import { ApiError } from '../api/http'
+
+export function errorCode(error: unknown): string {
+  return error instanceof ApiError ? error.code : 'unknown'
+}
+
+type Translate = (key: string, options?: Record<string, unknown>) => string
+
+export function errorMessage(error: unknown): string {
+  const t = i18next.t.bind(i18next) as unknown as Translate
+  const code = errorCode(error)
+  if (i18next.exists(`errors:${code}`)) return t(`errors:${code}`)
+  const status = error instanceof ApiError && error.status ? error.status : '—'
+  return t('errors:generic', { status })
+}

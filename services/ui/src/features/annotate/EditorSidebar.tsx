@@ -1,0 +1,110 @@
+import { useTranslation } from 'react-i18next'
+import type { Prediction } from '../../api/types'
+import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
+import type { EditorLabel, Shape } from '../../editor/types'
+
+interface Props {
+  canvas: AnnotationCanvas | null
+  state: EditorState | null
+  labels: EditorLabel[]
+  shapes: Shape[]
+  predictions: Prediction[]
+  readOnly: boolean
+}
+
+export function EditorSidebar({ canvas, state, labels, shapes, predictions, readOnly }: Props) {
+  const { t } = useTranslation('editor')
+  const byValue = new Map(labels.map((l) => [l.value, l]))
+  const withShapes = predictions.filter((p) => p.result.length > 0)
+  return (
+    <>
+      <section className="panel">
+        <h3>{t('labels.title')}</h3>
+        {labels.length === 0 && <p className="muted small">{t('labels.none')}</p>}
+        <ul className="label-list" data-testid="label-list">
+          {labels.map((l) => (
+            <li key={l.value}>
+              <button
+                type="button"
+                className={state?.activeLabel === l.value ? 'label-btn active' : 'label-btn'}
+                disabled={readOnly}
+                onClick={() => {
+                  canvas?.setActiveLabel(l.value)
+                  canvas?.focus()
+                }}
+              >
+                <span className="swatch" style={{ background: l.color }} />
+                <span className="label-name">{l.name}</span>
+                {l.hotkey && <kbd>{l.hotkey}</kbd>}
+              </button>
+            </li>
+          ))}
+        </ul>
+        {!readOnly && <p className="muted small">{t('labels.hint')}</p>}
+      </section>
+
+      {!readOnly && withShapes.length > 0 && (
+        <section className="panel" data-testid="predictions">
+          <h3>{t('predictions.title')}</h3>
+          {withShapes.map((p) => (
+            <div key={p.id} className="prediction">
+              <span>
+                {p.model_version} · {t('predictions.count', { count: p.result.length })}
+                {p.score != null && ` · ${Math.round(p.score * 100)}%`}
+              </span>
+              <button type="button" className="btn btn-small btn-primary" data-testid="accept-prediction" onClick={() => canvas?.acceptShapes(p.result)}>
+                {t('predictions.accept')}
+              </button>
+            </div>
+          ))}
+          <p className="muted small">{t('predictions.hint')}</p>
+        </section>
+      )}
+
+      <section className="panel">
+        <h3>{t('shapes.title', { count: shapes.length })}</h3>
+        {shapes.length === 0 && <p className="muted small">{t('shapes.none')}</p>}
+        <ul className="shape-list" data-testid="shape-list">
+          {shapes.map((s, i) => {
+            const label = byValue.get(s.label)
+            return (
+              <li key={s.id} className={state?.selectedId === s.id ? 'selected' : ''}>
+                <button type="button" className="shape-btn" onClick={() => canvas?.select(s.id)}>
+                  <span className="swatch" style={{ background: label?.color ?? '#9aa5b1' }} />
+                  {i + 1}. {label?.name ?? s.label} <span className="muted">{t(`shapeType.${s.type}`)}</span>
+                </button>
+                {!readOnly && (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-quiet"
+                    aria-label={t('shapes.delete')}
+                    title={t('shapes.delete')}
+                    onClick={() => {
+                      canvas?.select(s.id)
+                      canvas?.deleteSelected()
+                    }}
+                  >
+                    ✕
+                  </button>
+                )}
+              </li>
+            )
+          })}
+        </ul>
+      </section>
+
+      {!readOnly && (
+        <section className="panel help">
+          <h3>{t('help.title')}</h3>
+          <ul className="small muted">
+            <li>{t('help.draw')}</li>
+            <li>{t('help.polygon')}</li>
+            <li>{t('help.move')}</li>
+            <li>{t('help.pan')}</li>
+            <li>{t('help.keys')}</li>
+          </ul>
+        </section>
+      )}
+    </>
+  )
+}
