@@ -129,10 +129,10 @@ class SamModel:
 
     @classmethod
     def load(cls, name: str, checkpoint: Path, expected_sha256: str | None, device: str = "auto") -> SamModel:
-        import torch
-
         start = time.perf_counter()
         sha = verify_checkpoint(name, checkpoint, expected_sha256)
+        import torch  # after the checksum: a wrong file is refused without paying for the torch import
+
         dev = pick_device(device)
         net = _build(name)
         try:
