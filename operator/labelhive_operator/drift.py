@@ -1,0 +1,48 @@
+"""Is the live object already what we would apply? Pure.
+
+The server adds defaults (a superset) and keeps our values as written, so "every field we set has the
+same value live" means an apply would change nothing: no write. A config-hash annotation in every object
+we render catches the case the subset test cannot: a field we used to set and no longer do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+CONFIG_HASH = "labelhive.io/config-hash"
+
+
+def config_hash(obj: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+def with_config_hash(obj: dict[str, Any]) -> dict[str, Any]:
+    stamped = json.loads(json.dumps(obj))
+    annotations = stamped["metadata"].setdefault("annotations", {})
+    annotations.pop(CONFIG_HASH, None)
+    annotations[CONFIG_HASH] = config_hash(stamped)
+    return stamped
+
+
+def is_subset(wanted: Any, live: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(live, dict) and all(k in live and is_subset(v, live[k]) for k, v in wanted.items())
+    if isinstance(wanted, list):
+        return (
+            isinstance(live, list)
+            and len(wanted) == len(live)
+            and all(is_subset(w, v) for w, v in zip(wanted, live, strict=True))
+        )
+    if isinstance(wanted, bool) or isinstance(live, bool):
+        return wanted is live
+    if isinstance(wanted, int | float) and isinstance(live, int | float):
+        return wanted == live
+    return wanted == live
+
+
+def up_to_date(wanted: dict[str, Any], live: dict[str, Any] | None) -> bool:
+    if not live:
+        return False
+    return is_subset({k: v for k, v in wanted.items() if k != "status"}, live)

@@ -1,0 +1,48 @@
+"""What happens outside Kubernetes when a LabelingProject is deleted: per spec.deletionPolicy, the buckets,
+schema and role are kept (Retain, the default) or removed (Delete). Kubernetes children need nothing here:
+their owner references let the garbage collector remove them.
+
+Never deletes on doubt: a missing admin Secret keeps the data (and says so); an unreachable service is retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labelhive_operator.context import Context
+from labelhive_operator.project import Project
+from labelhive_operator.provision import database, storage
+
+
+class RetryLater(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Released:
+    deleted: bool
+    message: str
+
+
+def release(ctx: Context, project: Project) -> Released:
+    kept = (
+        f"buckets {project.source_bucket}, {project.target_bucket}, schema {project.schema} "
+        f"and role {project.role}"
+    )
+    if project.spec.deletion_policy == "Retain":
+        return Released(False, f"{kept} are kept (deletionPolicy Retain)")
+    spec = project.spec
+    s3 = ctx.read_secret(project.namespace, spec.storage.credentials_secret) or {}
+    pg = ctx.read_secret(project.namespace, spec.database.admin_secret) or {}
+    if not (s3.get("accessKey") and s3.get("secretKey") and pg.get("url")):
+        return Released(False, f"{kept} are kept: the admin Secrets needed to delete them are gone")
+    admin = storage.S3Identity(s3["accessKey"], s3["secretKey"])
+    try:
+        storage.delete_buckets(
+            spec.storage.endpoint, spec.storage.region, admin, [project.source_bucket, project.target_bucket]
+        )
+        storage.delete_scoped_identity(spec.storage.endpoint, spec.storage.region, admin, project.iam_user)
+        database.drop_role_and_schema(pg["url"], project.role, project.schema)
+    except (storage.StorageError, database.DatabaseError) as exc:
+        raise RetryLater(f"{exc.reason}: {exc}") from None
+    return Released(True, f"{kept} were deleted (deletionPolicy Delete)")

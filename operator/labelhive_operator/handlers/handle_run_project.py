@@ -1,0 +1,113 @@
+"""One loop per LabelingProject (a kopf daemon): reconcile when nudged or due, measure the queue, publish
+status. Change events only nudge; the loop decides. Errors back off; the loop never dies of them."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from typing import Any
+
+from labelhive_operator import conditions as c
+from labelhive_operator.context import Context
+from labelhive_operator.handlers.handle_reconcile_project import reconcile
+from labelhive_operator.handlers.handle_scale_workers import scale_workers
+from labelhive_operator.state import ProjectRuntime
+from labelhive_operator.status import build_status, status_changes, transitions
+
+DEBOUNCE_SECONDS = 0.2
+
+
+def _rv(body: dict[str, Any]) -> int:
+    try:
+        return int(body.get("metadata", {}).get("resourceVersion") or 0)
+    except ValueError:
+        return 0
+
+
+def effective_status(body: dict[str, Any], runtime: ProjectRuntime) -> dict[str, Any]:
+    """The status we last wrote when the watched body has not caught up with it yet."""
+    if runtime.last_status is not None and _rv(body) < runtime.last_status_rv:
+        return copy.deepcopy(runtime.last_status)
+    return copy.deepcopy(dict(body.get("status") or {}))
+
+
+def reconcile_and_publish(
+    ctx: Context, body: dict[str, Any], runtime: ProjectRuntime, logger: logging.Logger
+) -> float:
+    """Reconcile once, write what changed; returns seconds until the next look."""
+    cfg = ctx.config
+    with runtime.lock:
+        if body.get("metadata", {}).get("deletionTimestamp"):
+            return cfg.resync_seconds
+        current = effective_status(body, runtime)
+        body = {**body, "status": current}
+        try:
+            outcome = reconcile(ctx, body, runtime)
+        except Exception as exc:
+            logger.exception("reconcile failed")
+            outcome = None
+            failure = c.Condition(
+                c.READY, False, "ReconcileError", f"{type(exc).__name__}: {exc}", failed=True
+            )
+            runtime.failures += 1
+            ctx.kube.event(body, "Warning", failure.reason, failure.message)
+            return min(2.0**runtime.failures, cfg.backoff_max_seconds)
+        generation = int(body.get("metadata", {}).get("generation") or 0)
+        wanted = build_status(current, outcome.steps, outcome.status, generation)
+        patch = status_changes(current, wanted)
+        if patch:
+            for type_, reason, message in transitions(current, wanted):
+                ctx.kube.event(body, type_, reason, message)
+            meta = body["metadata"]
+            result = ctx.kube.patch_status(meta["namespace"], meta["name"], patch)
+            if result is not None:
+                runtime.last_status = result.get("status") or {}
+                runtime.last_status_rv = _rv(result)
+        ready = outcome.ready
+        if ready.failed:
+            runtime.failures += 1
+            delay = min(2.0**runtime.failures, cfg.backoff_max_seconds)
+            logger.warning("not ready (%s): %s; retrying in %.0fs", ready.reason, ready.message, delay)
+            return delay
+        runtime.failures = 0
+        return cfg.resync_seconds if ready.status else cfg.poll_seconds
+
+
+async def run_project(ctx: Context, body: Any, uid: str, logger: logging.Logger, stopped: Any) -> None:
+    runtime = ctx.runtime(uid)
+    loop = asyncio.get_running_loop()
+    runtime.loop = loop
+    runtime.nudge = asyncio.Event()
+    cfg = ctx.config
+    next_reconcile = 0.0
+    next_scale = time.monotonic() + cfg.scale_interval_seconds
+    while not stopped:
+        now = time.monotonic()
+        if runtime.nudge.is_set() or now >= next_reconcile:
+            runtime.nudge.clear()
+            snapshot = copy.deepcopy(dict(body))
+            delay = await loop.run_in_executor(
+                ctx.executor, reconcile_and_publish, ctx, snapshot, runtime, logger
+            )
+            next_reconcile = time.monotonic() + delay
+        if time.monotonic() >= next_scale:
+            snapshot = copy.deepcopy(dict(body))
+            try:
+                changed = await loop.run_in_executor(
+                    ctx.executor, scale_workers, ctx, snapshot, runtime, logger
+                )
+            except Exception:
+                logger.exception("scaling failed")
+                changed = False
+            next_scale = time.monotonic() + cfg.scale_interval_seconds
+            if changed:
+                runtime.nudge.set()
+                continue
+        timeout = max(0.05, min(next_reconcile, next_scale) - time.monotonic())
+        try:
+            await asyncio.wait_for(runtime.nudge.wait(), timeout)
+            await asyncio.sleep(DEBOUNCE_SECONDS)  # let a burst of events become one reconcile
+        except TimeoutError:
+            pass

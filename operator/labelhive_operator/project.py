@@ -1,0 +1,210 @@
+"""A LabelingProject as the operator reads it: the spec with defaults applied, and the names derived from it.
+
+Pure: no Kubernetes, no I/O. The CRD applies the same defaults on the server; repeating them here keeps
+rendering correct for objects created before a default existed, and makes the renderers testable alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+GROUP = "labelhive.io"
+VERSION = "v1alpha1"
+KIND = "LabelingProject"
+PLURAL = "labelingprojects"
+API_VERSION = f"{GROUP}/{VERSION}"
+FIELD_MANAGER = "labelhive-operator"
+MANAGED_BY = "labelhive-operator"
+LABEL_PROJECT = "labelhive.io/project"
+LABEL_COMPONENT = "app.kubernetes.io/component"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
+
+
+class Ingress(_Spec):
+    host: str
+    extra_hosts: list[str] = Field(default_factory=list)
+    class_name: str | None = None
+    tls_secret: str | None = None
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def hosts(self) -> list[str]:
+        return list(dict.fromkeys([self.host, *self.extra_hosts]))
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_secret else "http"
+
+
+class Storage(_Spec):
+    endpoint: str
+    public_endpoints: list[str] = Field(default_factory=list)
+    region: str = "us-east-1"
+    credentials_secret: str
+    server_side_encryption: Literal["none", "AES256", "aws:kms"] = "none"
+    kms_key_id: str | None = None
+    scoped_credentials: Literal["Auto", "Required", "Disabled"] = "Auto"
+    image_delivery: Literal["presigned", "proxy"] = "presigned"
+    source_bucket: str | None = None
+    target_bucket: str | None = None
+
+
+class Database(_Spec):
+    admin_secret: str
+    connection_limit: int = 20
+    schema_: str | None = Field(None, alias="schema")
+
+
+class Queue(_Spec):
+    amqp_secret: str = "rabbitmq"
+    name: str | None = None
+
+
+class Component(_Spec):
+    replicas: int = 1
+    image: str | None = None
+
+
+class ApiComponent(Component):
+    replicas: int = 2
+
+
+class Gpu(_Spec):
+    resource: str = "nvidia.com/gpu"
+    count: int = 1
+
+
+class Checkpoint(_Spec):
+    claim_name: str
+    path: str
+
+
+class Prelabel(_Spec):
+    model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
+    checkpoint: Checkpoint | None = None
+    image: str | None = None
+    gpu: Gpu = Field(default_factory=Gpu)
+    min_replicas: int = 0
+    max_replicas: int = 4
+    target_queue_length: int = 20
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[dict[str, Any]] = Field(default_factory=list)
+    affinity: dict[str, Any] | None = None
+
+
+class Auth(_Spec):
+    signup: Literal["invite-only", "open"] = "invite-only"
+    admins: list[str] = Field(default_factory=list)
+
+
+class ProjectSpec(_Spec):
+    display_name: str | None = None
+    locale: Literal["zh-CN", "en"] = "en"
+    ingress: Ingress
+    storage: Storage
+    database: Database
+    queue: Queue = Field(default_factory=Queue)
+    api: ApiComponent = Field(default_factory=ApiComponent)
+    ui: Component = Field(default_factory=Component)
+    prelabel: Prelabel = Field(default_factory=Prelabel)
+    auth: Auth = Field(default_factory=Auth)
+    deletion_policy: Literal["Retain", "Delete"] = "Retain"
+
+
+def _short(base: str, suffix: str, limit: int, sep: str) -> str:
+    """base + suffix within limit characters; a hash of the full name keeps shortened names unique."""
+    full = base + suffix
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return base[: limit - len(suffix) - len(digest) - 1] + sep + digest + suffix
+
+
+class Project:
+    """One LabelingProject: identity (namespace, name, uid, generation) plus the parsed spec."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        meta = body.get("metadata", {})
+        self.namespace: str = meta["namespace"]
+        self.name: str = meta["name"]
+        self.uid: str = meta.get("uid", "")
+        self.generation: int = int(meta.get("generation") or 0)
+        self.spec = ProjectSpec.model_validate(body.get("spec") or {})
+        self.status: dict[str, Any] = dict(body.get("status") or {})
+
+    # Kubernetes children
+    @property
+    def app_secret(self) -> str:
+        return f"{self.name}-app"
+
+    def child(self, component: str) -> str:
+        return f"{self.name}-{component}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {
+            "app.kubernetes.io/name": "labelhive",
+            "app.kubernetes.io/instance": self.name,
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            LABEL_PROJECT: self.name,
+        }
+
+    def selector(self, component: str) -> dict[str, str]:
+        return {"app.kubernetes.io/instance": self.name, LABEL_COMPONENT: component}
+
+    @property
+    def owner_reference(self) -> dict[str, Any]:
+        return {
+            "apiVersion": API_VERSION,
+            "kind": KIND,
+            "name": self.name,
+            "uid": self.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+
+    # Things outside Kubernetes
+    @property
+    def source_bucket(self) -> str:
+        return self.spec.storage.source_bucket or _bucket(self.namespace, self.name, "source")
+
+    @property
+    def target_bucket(self) -> str:
+        return self.spec.storage.target_bucket or _bucket(self.namespace, self.name, "target")
+
+    @property
+    def schema(self) -> str:
+        return self.spec.database.schema_ or _identifier(f"lh_{self.namespace}_{self.name}")
+
+    @property
+    def role(self) -> str:
+        return self.schema
+
+    @property
+    def queue(self) -> str:
+        return self.spec.queue.name or f"labelhive.{self.namespace}.{self.name}.prelabel"
+
+    @property
+    def public_urls(self) -> list[str]:
+        return [f"{self.spec.ingress.scheme}://{host}" for host in self.spec.ingress.hosts]
+
+    @property
+    def iam_user(self) -> str:
+        return _short(f"labelhive-{self.namespace}-{self.name}", "", 64, "-")
+
+
+def _bucket(namespace: str, name: str, kind: str) -> str:
+    base = re.sub(r"[^a-z0-9-]", "-", f"lh-{namespace}-{name}".lower())
+    return _short(base, f"-{kind}", 63, "-")
+
+
+def _identifier(raw: str) -> str:
+    return _short(re.sub(r"[^a-z0-9_]", "_", raw.lower()), "", 63, "_")

@@ -1,0 +1,110 @@
+"""The environment the operator renders is exactly the contract's, secrets only by reference, pools bounded."""
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from operator_samples import REPO, sample_project
+
+from labelhive_operator.render import app_env
+from labelhive_operator.render.app_env import ConnectionLimitTooLow, PoolPlan, plan_pool
+
+CONTRACT = (REPO / "contracts" / "README.md").read_text()
+CONTRACT_VARS = set(re.findall(r"LABELHIVE_[A-Z0-9_]*[A-Z0-9]", CONTRACT))
+
+
+def _names(env):
+    return [e["name"] for e in env]
+
+
+def test_api_env_is_the_contract():
+    env = app_env.build_api_env(sample_project(), PoolPlan(3, 3))
+    names = _names(env)
+    assert len(names) == len(set(names)), "no variable twice"
+    assert set(names) <= CONTRACT_VARS, set(names) - CONTRACT_VARS
+    values = {e["name"]: e.get("value") for e in env}
+    assert values["LABELHIVE_ENVIRONMENT"] == "production"
+    assert values["LABELHIVE_STORAGE_BACKEND"] == "s3"
+    assert values["LABELHIVE_DATABASE_SCHEMA"] == "lh_factory_a_weld_defects"
+    assert values["LABELHIVE_DATABASE_POOL_SIZE"] == "3"
+    assert values["LABELHIVE_PUBLIC_URLS"] == "http://weld.factory-a.example.com,http://weld.intranet.factory-a.local"
+    assert values["LABELHIVE_S3_PUBLIC_ENDPOINTS"] == "https://s3.factory-a.example.com,http://10.0.0.5:8333"
+    assert values["LABELHIVE_BOOTSTRAP_ADMIN_EMAIL"] == "lead@factory-a.example.com"
+    assert values["LABELHIVE_PRELABEL_QUEUE"] == "labelhive.factory-a.weld-defects.prelabel"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda p: app_env.build_api_env(p, PoolPlan(1, 1)),
+        lambda p: app_env.build_worker_env(p, "cluster.local"),
+        app_env.build_migration_env,
+    ],
+)
+def test_secrets_reach_pods_only_by_reference(build):
+    env = build(sample_project())
+    for entry in env:
+        if entry["name"] in app_env.SECRET_KEYS:
+            assert "value" not in entry
+            assert entry["valueFrom"]["secretKeyRef"] == {"name": "weld-defects-app", "key": entry["name"]}
+
+
+def test_worker_env_is_the_contract():
+    env = app_env.build_worker_env(sample_project(), "cluster.local")
+    names = set(_names(env))
+    assert names <= CONTRACT_VARS
+    assert {"LABELHIVE_AMQP_URL", "LABELHIVE_PRELABEL_QUEUE", "LABELHIVE_API_URL", "LABELHIVE_API_TOKEN"} <= names
+    assert "LABELHIVE_DATABASE_URL" not in names, "workers talk to the API, never to the database"
+    values = {e["name"]: e.get("value") for e in env}
+    assert values["LABELHIVE_DEVICE"] == "cuda"
+    assert values["LABELHIVE_MODEL"] == "mobile-sam"
+    assert values["LABELHIVE_API_URL"] == "http://weld-defects-api.factory-a.svc.cluster.local:8000"
+    assert "LABELHIVE_MODEL_CHECKPOINT" not in values
+
+
+def test_official_sam_gets_its_checkpoint_path_and_cpu_workers_say_cpu():
+    project = sample_project(
+        prelabel={"model": "sam-vit-b", "checkpoint": {"claimName": "sam", "path": "sam_vit_b.pth"}, "gpu": {"count": 0}}
+    )
+    values = {e["name"]: e.get("value") for e in app_env.build_worker_env(project, "cluster.local")}
+    assert values["LABELHIVE_MODEL_CHECKPOINT"] == "/models/sam_vit_b.pth"
+    assert values["LABELHIVE_DEVICE"] == "cpu"
+
+
+def test_kms_key_only_with_kms():
+    project = sample_project(
+        storage={"endpoint": "https://s3", "credentialsSecret": "s", "serverSideEncryption": "aws:kms", "kmsKeyId": "k1"}
+    )
+    values = {e["name"]: e.get("value") for e in app_env.build_api_env(project, PoolPlan(1, 0))}
+    assert values["LABELHIVE_S3_SSE"] == "aws:kms"
+    assert values["LABELHIVE_S3_SSE_KMS_KEY_ID"] == "k1"
+    assert values["LABELHIVE_S3_PUBLIC_ENDPOINTS"] == "https://s3", "public endpoints default to the endpoint"
+
+
+def test_app_secret_holds_every_key_base64_and_refuses_gaps():
+    values = {key: f"value-of-{key}" for key in app_env.SECRET_KEYS}
+    secret = app_env.build_app_secret(sample_project(), values)
+    assert secret["metadata"]["name"] == "weld-defects-app"
+    assert secret["metadata"]["ownerReferences"][0]["kind"] == "LabelingProject"
+    assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} == values
+    with pytest.raises(ValueError, match="LABELHIVE_SECRET_KEY"):
+        app_env.build_app_secret(sample_project(), {**values, app_env.SECRET_KEY: ""})
+
+
+@pytest.mark.parametrize("limit", [3, 4, 5, 10, 20, 21, 100, 1000])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 5, 10])
+def test_pool_times_replicas_stays_under_the_connection_limit(limit, replicas):
+    try:
+        plan = plan_pool(limit, replicas)
+    except ConnectionLimitTooLow as exc:
+        assert limit - 2 < replicas + 1
+        assert "connectionLimit" in str(exc)
+        return
+    assert plan.pool_size >= 1 and plan.max_overflow >= 0
+    # every replica plus one surging during a rollout, the migration Job and one admin session
+    assert plan.per_process * (replicas + 1) + 2 <= limit
+
+
+def test_contract_file_is_where_the_test_reads_it():
+    assert Path(REPO / "contracts" / "README.md").is_file() and "LABELHIVE_PUBLIC_URLS" in CONTRACT_VARS
