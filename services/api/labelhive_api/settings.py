@@ -3,19 +3,84 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-development-only"
+
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LABELHIVE_", extra="ignore")
 
-    environment: str = Field("development", pattern="^(development|production|test)$")
+    environment: Literal["development", "production", "test"] = "development"
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
     database_url: str = "sqlite:///./.labelhive/labelhive.db"
+    database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    database_pool_size: int = Field(5, ge=1, le=200)
+    database_max_overflow: int = Field(5, ge=0, le=200)
+
+    secret_key: str = PLACEHOLDER_SECRET
+    public_urls: CommaList = []
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: str | None = None
+
     data_dir: Path = Path(".labelhive")
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint: str | None = None
+    s3_public_endpoints: CommaList = []
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+    s3_source_bucket: str = "labelhive-source"
+    s3_target_bucket: str = "labelhive-target"
+    s3_sse: Literal["none", "AES256", "aws:kms"] = "none"
+    s3_sse_kms_key_id: str | None = None
+    image_delivery: Literal["presigned", "proxy"] = "presigned"
+
+    amqp_url: str | None = None
+    prelabel_queue: str = "labelhive.prelabel"
+    # Bearer token the pre-label worker presents when it posts results (the worker's LABELHIVE_API_TOKEN).
+    worker_token: str | None = None
+
+    ui_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+
+    session_hours: int = Field(24 * 14, ge=1)
+    task_lease_seconds: int = Field(1800, ge=5)
+    max_json_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    login_max_failures_per_account: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(20, ge=1)
+    login_window_seconds: int = Field(900, ge=1)
+    webhook_worker: bool = True
+    webhook_max_attempts: int = Field(8, ge=1)
+    webhook_backoff_seconds: float = Field(5.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+
+    @field_validator("public_urls", "s3_public_endpoints", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.environment != "development" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("secret_key: set LABELHIVE_SECRET_KEY (the placeholder is for development only)")
+        if self.environment != "development" and len(self.secret_key) < 16:
+            raise ValueError("secret_key: LABELHIVE_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
 
 
 def load_settings() -> Settings:

@@ -1,0 +1,1 @@
+"""Accounts: users, sessions, API tokens, invites, login."""

@@ -1,0 +1,238 @@
+"""/auth, /invites and /users endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+
+from labelhive_api.accounts import service
+from labelhive_api.accounts.cookies import clear_login_cookies, public_base, set_login_cookies
+from labelhive_api.accounts.models import ApiToken, User
+from labelhive_api.accounts.schemas import (
+    InviteAccept,
+    InviteCreated,
+    InviteIn,
+    InviteOut,
+    InvitePreview,
+    LoginIn,
+    LoginOut,
+    MembershipOut,
+    MeOut,
+    MeUpdate,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserOut,
+)
+from labelhive_api.api.deps import (
+    SESSION_COOKIE,
+    Access,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    require,
+    require_global,
+)
+from labelhive_api.errors import Forbidden, NotFound, Unprocessable
+from labelhive_api.projects.models import Membership, Project
+from labelhive_api.security import csrf
+from labelhive_api.security.passwords import hash_password, verify_password
+from labelhive_api.security.permissions import Permission, Role
+
+router = APIRouter(tags=["accounts"])
+
+Public = Depends(require_global(Permission.PUBLIC))
+SignedIn = Annotated[User, Depends(require_global(Permission.AUTHENTICATED))]
+PlatformAdmin = Annotated[User, Depends(require_global(Permission.PLATFORM_ADMIN))]
+InviteManager = Annotated[Access, Depends(require(Permission.INVITES_MANAGE))]
+
+
+def _login_response(request: Request, response: Response, result: service.LoginResult) -> LoginOut:
+    set_login_cookies(request, response, result.session_token, result.csrf_token, result.expires_at)
+    return LoginOut(
+        user=UserOut.model_validate(result.user), csrf_token=result.csrf_token, expires_at=result.expires_at
+    )
+
+
+@router.post("/auth/login", dependencies=[Public])
+def login(
+    body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> LoginOut:
+    if not csrf.origin_allowed(request.headers, settings.public_urls):
+        raise Forbidden("request origin is not this server", code="csrf_origin_mismatch")
+    result = service.login(
+        session, settings, email=body.email, password=body.password, address=client_address(request)
+    )
+    session.commit()
+    return _login_response(request, response, result)
+
+
+@router.post("/auth/logout", status_code=204)
+def logout(user: SignedIn, request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.logout(session, token)
+        session.commit()
+    response = Response(status_code=204)
+    clear_login_cookies(response)
+    return response
+
+
+def _me(session: SessionDep, user: User) -> MeOut:
+    rows = session.execute(
+        select(Membership.project_id, Project.name, Membership.role)
+        .join(Project, Project.id == Membership.project_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Membership.project_id)
+    ).all()
+    return MeOut(
+        **UserOut.model_validate(user).model_dump(),
+        memberships=[MembershipOut(project_id=p, project_name=n, role=Role(r)) for p, n, r in rows],
+    )
+
+
+@router.get("/auth/me")
+def me(user: SignedIn, session: SessionDep) -> MeOut:
+    return _me(session, user)
+
+
+@router.patch("/auth/me")
+def update_me(body: MeUpdate, user: SignedIn, session: SessionDep) -> MeOut:
+    if body.display_name is not None:
+        user.display_name = body.display_name
+    if body.locale is not None:
+        user.locale = body.locale
+    if body.new_password is not None:
+        if not body.current_password or not verify_password(user.password_hash, body.current_password):
+            raise Unprocessable("current password is wrong", code="wrong_password")
+        user.password_hash = hash_password(body.new_password)
+    session.commit()
+    return _me(session, user)
+
+
+@router.get("/auth/tokens")
+def list_tokens(user: SignedIn, session: SessionDep) -> list[TokenOut]:
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    return [TokenOut.model_validate(r) for r in rows]
+
+
+@router.post("/auth/tokens", status_code=201)
+def create_token(body: TokenIn, user: SignedIn, session: SessionDep) -> TokenCreated:
+    row, token = service.create_api_token(session, user, body.name)
+    session.commit()
+    return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=token)
+
+
+@router.delete("/auth/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, user: SignedIn, session: SessionDep) -> Response:
+    if not service.revoke_api_token(session, user, token_id):
+        raise NotFound("token not found", code="token_not_found")
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/users")
+def list_users(admin: PlatformAdmin, session: SessionDep) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in session.scalars(select(User).order_by(User.id))]
+
+
+def _invite_created(request: Request, invite: object, token: str) -> InviteCreated:
+    out = InviteOut.model_validate(invite)
+    return InviteCreated(**out.model_dump(), token=token, url=f"{public_base(request)}/invite/{token}")
+
+
+@router.post("/invites", status_code=201)
+def create_platform_invite(
+    body: InviteIn, request: Request, admin: PlatformAdmin, session: SessionDep
+) -> InviteCreated:
+    invite, token = service.create_invite(
+        session,
+        creator=admin,
+        creator_role=Role.ADMIN,
+        project_id=None,
+        role=body.role,
+        expires_in_hours=body.expires_in_hours,
+        max_uses=body.max_uses,
+        email=body.email,
+    )
+    session.commit()
+    return _invite_created(request, invite, token)
+
+
+@router.post("/projects/{project_id}/invites", status_code=201)
+def create_project_invite(
+    body: InviteIn, request: Request, access: InviteManager, session: SessionDep
+) -> InviteCreated:
+    invite, token = service.create_invite(
+        session,
+        creator=access.user,
+        creator_role=access.role,
+        project_id=access.project_id,
+        role=body.role,
+        expires_in_hours=body.expires_in_hours,
+        max_uses=body.max_uses,
+        email=body.email,
+    )
+    session.commit()
+    return _invite_created(request, invite, token)
+
+
+@router.get("/projects/{project_id}/invites")
+def list_project_invites(access: InviteManager, session: SessionDep) -> list[InviteOut]:
+    from labelhive_api.accounts.models import Invite
+
+    rows = session.scalars(select(Invite).where(Invite.project_id == access.project_id).order_by(Invite.id))
+    return [InviteOut.model_validate(r) for r in rows]
+
+
+@router.delete("/projects/{project_id}/invites/{invite_id}", status_code=204)
+def revoke_project_invite(invite_id: int, access: InviteManager, session: SessionDep) -> Response:
+    from labelhive_api.accounts.models import Invite
+
+    invite = session.get(Invite, invite_id)
+    if invite is None or invite.project_id != access.project_id:
+        raise NotFound("invite not found", code="invite_not_found")
+    invite.revoked = True
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/invites/{token}", dependencies=[Public])
+def preview_invite(token: str, session: SessionDep) -> InvitePreview:
+    invite = service.peek_invite(session, token)
+    project = session.get(Project, invite.project_id) if invite.project_id else None
+    return InvitePreview(
+        role=Role(invite.role),
+        project_id=invite.project_id,
+        project_name=project.name if project else None,
+        email=invite.email,
+        expires_at=invite.expires_at,
+    )
+
+
+@router.post("/invites/{token}/accept", status_code=201, dependencies=[Public])
+def accept_invite(
+    token: str,
+    body: InviteAccept,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> LoginOut:
+    if not csrf.origin_allowed(request.headers, settings.public_urls):
+        raise Forbidden("request origin is not this server", code="csrf_origin_mismatch")
+    service.accept_invite(
+        session,
+        token=token,
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+        locale=body.locale,
+    )
+    result = service.login(
+        session, settings, email=body.email, password=body.password, address=client_address(request)
+    )
+    session.commit()
+    return _login_response(request, response, result)

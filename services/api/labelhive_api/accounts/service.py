@@ -1,0 +1,213 @@
+"""Accounts: login with a rate limit, sessions, API tokens, invites, the bootstrap admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from labelhive_api.accounts.exceptions import (
+    EmailTaken,
+    InvalidCredentials,
+    InviteExpired,
+    InviteNotFound,
+    InviteUsedUp,
+    LoginRateLimited,
+)
+from labelhive_api.accounts.models import ApiToken, AuthSession, Invite, LoginAttempt, User
+from labelhive_api.db.base import utcnow
+from labelhive_api.errors import Forbidden
+from labelhive_api.projects.models import Membership
+from labelhive_api.security.passwords import hash_password, verify_password
+from labelhive_api.security.permissions import GRANTABLE, Role
+from labelhive_api.security.tokens import new_token, token_hash
+from labelhive_api.settings import Settings
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    locale: str = "zh-CN",
+    is_admin: bool = False,
+) -> User:
+    if user_by_email(session, email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=normalize_email(email),
+        password_hash=hash_password(password),
+        display_name=display_name,
+        locale=locale,
+        is_admin=is_admin,
+        is_active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def ensure_bootstrap_admin(session: Session, email: str, password: str) -> tuple[User, bool]:
+    """Create the first admin if missing; never changes an existing account's password."""
+    user = user_by_email(session, email)
+    if user is not None:
+        if not user.is_admin:
+            user.is_admin = True
+        return user, False
+    return create_user(session, email=email, password=password, display_name="Admin", is_admin=True), True
+
+
+@dataclass
+class LoginResult:
+    user: User
+    session_token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.at >= since)  # type: ignore[arg-type]
+        )
+        or 0
+    )
+
+
+def login(session: Session, settings: Settings, *, email: str, password: str, address: str) -> LoginResult:
+    email = normalize_email(email)
+    now = utcnow()
+    since = now - timedelta(seconds=settings.login_window_seconds)
+    if (
+        _recent_failures(session, LoginAttempt.email, email, since) >= settings.login_max_failures_per_account
+        or _recent_failures(session, LoginAttempt.address, address, since)
+        >= settings.login_max_failures_per_address
+    ):
+        raise LoginRateLimited(retry_after=settings.login_window_seconds)
+    user = user_by_email(session, email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        session.add(LoginAttempt(email=email, address=address[:64], at=now))
+        # The failure must be recorded even though the request fails.
+        session.commit()
+        raise InvalidCredentials()
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    token, csrf = new_token(), new_token()
+    expires = now + timedelta(hours=settings.session_hours)
+    session.add(
+        AuthSession(token_hash=token_hash(token), csrf_token=csrf, user_id=user.id, expires_at=expires)
+    )
+    session.flush()
+    return LoginResult(user, token, csrf, expires)
+
+
+def logout(session: Session, token: str) -> None:
+    session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
+
+
+def user_for_session(session: Session, token: str) -> tuple[User, AuthSession] | None:
+    row = session.execute(
+        select(User, AuthSession)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.token_hash == token_hash(token), AuthSession.expires_at > utcnow())
+    ).first()
+    if row is None or not row[0].is_active:
+        return None
+    return row[0], row[1]
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    token = new_token("lh_")
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(token), prefix=token[:7])
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False))
+    ).first()
+    if row is None or not row[0].is_active:
+        return None
+    return row[0]
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
+    result = session.execute(
+        update(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id).values(revoked=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def create_invite(
+    session: Session,
+    *,
+    creator: User,
+    creator_role: Role | None,
+    project_id: int | None,
+    role: Role,
+    expires_in_hours: int,
+    max_uses: int,
+    email: str | None,
+) -> tuple[Invite, str]:
+    if not creator.is_admin and (creator_role is None or role not in GRANTABLE[creator_role]):
+        raise Forbidden(f"you cannot invite someone as {role.value}", code="role_not_grantable")
+    token = new_token()
+    invite = Invite(
+        token_hash=token_hash(token),
+        project_id=project_id,
+        role=role.value,
+        email=normalize_email(email) if email else None,
+        created_by=creator.id,
+        expires_at=utcnow() + timedelta(hours=expires_in_hours),
+        max_uses=max_uses,
+    )
+    session.add(invite)
+    session.flush()
+    return invite, token
+
+
+def _usable_invite(session: Session, token: str) -> Invite:
+    invite = session.scalar(select(Invite).where(Invite.token_hash == token_hash(token)).with_for_update())
+    if invite is None or invite.revoked:
+        raise InviteNotFound()
+    if invite.expires_at <= utcnow():
+        raise InviteExpired()
+    if invite.uses >= invite.max_uses:
+        raise InviteUsedUp()
+    return invite
+
+
+def peek_invite(session: Session, token: str) -> Invite:
+    return _usable_invite(session, token)
+
+
+def accept_invite(
+    session: Session, *, token: str, email: str, password: str, display_name: str, locale: str
+) -> User:
+    """Create the account and its membership; the invite row is locked so concurrent uses count right."""
+    invite = _usable_invite(session, token)
+    if invite.email and invite.email != normalize_email(email):
+        raise Forbidden("this invite is for another email address", code="invite_email_mismatch")
+    user = create_user(session, email=email, password=password, display_name=display_name, locale=locale)
+    invite.uses += 1
+    if invite.project_id is not None:
+        session.add(Membership(project_id=invite.project_id, user_id=user.id, role=invite.role))
+    elif invite.role == Role.ADMIN.value:
+        user.is_admin = True
+    session.flush()
+    return user

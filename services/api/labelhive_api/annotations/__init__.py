@@ -1,0 +1,1 @@
+"""Annotations: shapes, optimistic concurrency, append-only history, drafts."""

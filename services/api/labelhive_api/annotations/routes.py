@@ -1,0 +1,112 @@
+"""Annotation endpoints: submit, update with version, history, drafts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select
+
+from labelhive_api.annotations import service
+from labelhive_api.annotations.exceptions import NotYourAnnotation
+from labelhive_api.annotations.models import Annotation, Draft
+from labelhive_api.annotations.schemas import (
+    AnnotationCreate,
+    AnnotationOut,
+    AnnotationUpdate,
+    AnnotationVersionOut,
+    DraftIn,
+    DraftOut,
+)
+from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.errors import NotFound
+from labelhive_api.security.permissions import Permission
+from labelhive_api.tasks.routes import visible_task
+
+router = APIRouter(tags=["annotations"])
+
+Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
+
+
+def writer(access: Access) -> service.Writer:
+    return service.Writer(access.user, may_edit_others=access.can(Permission.REVIEW))
+
+
+def _readable(session: SessionDep, access: Access, annotation_id: int) -> Annotation:
+    ann = service.get_annotation(session, access.project_id, annotation_id)
+    if ann.user_id != access.user.id and not access.can(Permission.ANNOTATIONS_VIEW):
+        raise NotYourAnnotation()
+    return ann
+
+
+@router.get("/projects/{project_id}/tasks/{task_id}/annotations")
+def list_task_annotations(task_id: int, access: Annotator, session: SessionDep) -> list[AnnotationOut]:
+    task = visible_task(session, access, task_id)
+    query = select(Annotation).where(Annotation.task_id == task.id).order_by(Annotation.id)
+    if not access.can(Permission.ANNOTATIONS_VIEW):
+        query = query.where(Annotation.user_id == access.user.id)
+    return [AnnotationOut.model_validate(a) for a in session.scalars(query)]
+
+
+@router.post("/projects/{project_id}/tasks/{task_id}/annotations", status_code=201)
+def submit_annotation(
+    task_id: int, body: AnnotationCreate, access: Annotator, session: SessionDep
+) -> AnnotationOut:
+    task = visible_task(session, access, task_id)
+    ann = service.create(session, access.project, task, writer(access), body.result, body.lead_time_ms)
+    session.commit()
+    return AnnotationOut.model_validate(ann)
+
+
+@router.get("/projects/{project_id}/annotations/{annotation_id}")
+def get_annotation(annotation_id: int, access: Annotator, session: SessionDep) -> AnnotationOut:
+    return AnnotationOut.model_validate(_readable(session, access, annotation_id))
+
+
+@router.put("/projects/{project_id}/annotations/{annotation_id}")
+def update_annotation(
+    annotation_id: int, body: AnnotationUpdate, access: Annotator, session: SessionDep
+) -> AnnotationOut:
+    ann = service.update_result(
+        session, access.project, annotation_id, writer(access), body.version, body.result, body.lead_time_ms
+    )
+    session.commit()
+    return AnnotationOut.model_validate(ann)
+
+
+@router.get("/projects/{project_id}/annotations/{annotation_id}/history")
+def annotation_history(
+    annotation_id: int, access: Annotator, session: SessionDep
+) -> list[AnnotationVersionOut]:
+    ann = _readable(session, access, annotation_id)
+    return [AnnotationVersionOut.model_validate(v) for v in service.history(session, ann)]
+
+
+@router.get("/projects/{project_id}/tasks/{task_id}/draft")
+def get_draft(task_id: int, access: Annotator, session: SessionDep) -> DraftOut:
+    task = visible_task(session, access, task_id)
+    draft = session.get(Draft, (task.id, access.user.id))
+    if draft is None:
+        raise NotFound("no draft", code="draft_not_found")
+    return DraftOut.model_validate(draft)
+
+
+@router.put("/projects/{project_id}/tasks/{task_id}/draft")
+def save_draft(task_id: int, body: DraftIn, access: Annotator, session: SessionDep) -> DraftOut:
+    task = visible_task(session, access, task_id)
+    draft = service.save_draft(
+        session, access.project, task, access.user, body.version, body.result, body.lead_time_ms
+    )
+    session.commit()
+    return DraftOut.model_validate(draft)
+
+
+@router.delete("/projects/{project_id}/tasks/{task_id}/draft", status_code=204)
+def delete_draft(task_id: int, access: Annotator, session: SessionDep) -> Response:
+    task = visible_task(session, access, task_id)
+    draft = session.get(Draft, (task.id, access.user.id))
+    if draft is None:
+        raise NotFound("no draft", code="draft_not_found")
+    session.delete(draft)
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,120 @@
+"""Shape validation against the image size and the project's label schema (422 names the shape)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from labelhive_api.errors import Unprocessable
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=128)
+    label: str = Field(min_length=1, max_length=128)
+    score: Number | None = Field(None, ge=0, le=1)
+
+
+class BBox(_Shape):
+    type: Literal["bbox"]
+    x: Number
+    y: Number
+    w: Number = Field(ge=0)
+    h: Number = Field(ge=0)
+
+
+class Polygon(_Shape):
+    type: Literal["polygon"]
+    points: list[tuple[Number, Number]] = Field(min_length=3, max_length=10000)
+
+
+class Keypoints(_Shape):
+    type: Literal["keypoints"]
+    points: list[tuple[Number, Number, Literal[0, 1, 2]]] = Field(min_length=1, max_length=1000)
+    skeleton: str | None = Field(None, min_length=1, max_length=100)
+
+
+class Tag(_Shape):
+    type: Literal["tag"]
+
+
+Shape = Annotated[BBox | Polygon | Keypoints | Tag, Field(discriminator="type")]
+_adapter: TypeAdapter[Shape] = TypeAdapter(Shape)
+MAX_SHAPES = 5000
+
+
+class InvalidShape(Unprocessable):
+    code = "invalid_shape"
+    title = "A shape is invalid"
+
+
+def _fail(index: int, shape: Any, reason: str) -> InvalidShape:
+    shape_id = shape.get("id") if isinstance(shape, dict) else None
+    return InvalidShape(
+        f"shape {index} ({shape_id or 'no id'}): {reason}",
+        shape_index=index,
+        shape_id=shape_id,
+        reason=reason,
+    )
+
+
+def validate_result(
+    result: list[Any], labels: dict[str, dict[str, Any]] | None, width: int | None, height: int | None
+) -> list[dict[str, Any]]:
+    """Returns the normalised shapes; raises InvalidShape (422) naming the first offending one.
+
+    `labels=None` checks geometry only (predictions may use labels the schema gained later)."""
+    if len(result) > MAX_SHAPES:
+        raise InvalidShape(f"more than {MAX_SHAPES} shapes", reason="too_many_shapes")
+    out: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    for index, raw in enumerate(result):
+        try:
+            shape = _adapter.validate_python(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise _fail(index, raw, f"{where}: {err['msg']}" if where else err["msg"]) from None
+        if shape.id in seen_ids:
+            raise _fail(index, raw, f"duplicate shape id {shape.id!r}")
+        seen_ids.add(shape.id)
+        if labels is None:
+            out.append(shape.model_dump(exclude_none=True))
+            continue
+        label = labels.get(shape.label)
+        if label is None:
+            raise _fail(index, raw, f"label {shape.label!r} is not in the project's label schema")
+        if shape.type not in label.get("tools", []):
+            raise _fail(index, raw, f"label {shape.label!r} does not allow the {shape.type} tool")
+        _check_inside(index, raw, shape, width, height)
+        if isinstance(shape, Keypoints):
+            skeleton = label.get("skeleton") or {}
+            if shape.skeleton != skeleton.get("name"):
+                raise _fail(
+                    index, raw, f"skeleton {shape.skeleton!r} is not the label's ({skeleton.get('name')!r})"
+                )
+            if len(shape.points) != len(skeleton.get("points", [])):
+                raise _fail(
+                    index, raw, f"skeleton {shape.skeleton!r} has {len(skeleton.get('points', []))} points"
+                )
+        out.append(shape.model_dump(exclude_none=True))
+    return out
+
+
+def _check_inside(index: int, raw: Any, shape: Any, width: int | None, height: int | None) -> None:
+    if width is None or height is None:
+        return
+    points: list[tuple[float, float]] = []
+    if isinstance(shape, BBox):
+        points = [(shape.x, shape.y), (shape.x + shape.w, shape.y + shape.h)]
+    elif isinstance(shape, Polygon):
+        points = list(shape.points)
+    elif isinstance(shape, Keypoints):
+        points = [(x, y) for x, y, v in shape.points if v != 0]
+    for x, y in points:
+        if not (0 <= x <= width and 0 <= y <= height):
+            raise _fail(index, raw, f"point ({x}, {y}) is outside the {width}x{height} image")

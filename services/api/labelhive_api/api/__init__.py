@@ -1,0 +1,1 @@
+"""HTTP layer: dependencies, error handling, the /api/v1 router."""

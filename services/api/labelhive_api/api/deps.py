@@ -1,0 +1,193 @@
+"""Request dependencies: the unit-of-work session, who is calling, and what they may do.
+
+Every route declares its permission with `require(Permission.X)` (project-scoped, reads `project_id`
+from the path) or `require_global(Permission.Y)`; tests walk the route table to enforce it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from labelhive_api.accounts import service as accounts
+from labelhive_api.accounts.models import User
+from labelhive_api.db.engine import Database
+from labelhive_api.errors import Forbidden, NotFound, Unauthorized
+from labelhive_api.projects.models import Membership, Project
+from labelhive_api.security import csrf
+from labelhive_api.security.permissions import Permission, Role, role_allows
+from labelhive_api.settings import Settings
+
+SESSION_COOKIE = "labelhive_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; routes commit explicitly, anything uncommitted is rolled back."""
+    with get_database(request).sessions() as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+@dataclass
+class Principal:
+    user: User
+    via: str  # "session" | "token"
+
+
+def client_address(request: Request) -> str:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    token = _bearer(request)
+    if token is not None:
+        user = accounts.user_for_api_token(session, token)
+        if user is None:
+            raise Unauthorized("invalid or revoked API token", code="invalid_token")
+        return Principal(user, "token")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = accounts.user_for_session(session, cookie) if cookie else None
+    if found is None:
+        raise Unauthorized()
+    user, auth_session = found
+    if request.method not in csrf.SAFE_METHODS:
+        if not csrf.origin_allowed(request.headers, settings.public_urls):
+            raise Forbidden("request origin is not this server", code="csrf_origin_mismatch")
+        header = request.headers.get(csrf.CSRF_HEADER)
+        if not csrf.token_matches(request.cookies.get(csrf.CSRF_COOKIE), header) or not csrf.token_matches(
+            auth_session.csrf_token, header
+        ):
+            raise Forbidden("missing or wrong CSRF token", code="csrf_token_invalid")
+    return Principal(user, "session")
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass
+class Access:
+    """The caller inside one project: their effective role (platform admins act as project admins)."""
+
+    user: User
+    project: Project
+    role: Role
+
+    @property
+    def project_id(self) -> int:
+        return self.project.id
+
+    def can(self, permission: Permission) -> bool:
+        return role_allows(self.role, permission)
+
+
+def _mark(dep: Callable[..., Any], permission: Permission) -> Callable[..., Any]:
+    dep.permission = permission  # type: ignore[attr-defined]
+    return dep
+
+
+def require(permission: Permission) -> Callable[..., Access]:
+    """Project-scoped permission for routes under /projects/{project_id}."""
+
+    def dependency(project_id: int, principal: PrincipalDep, session: SessionDep) -> Access:
+        project = session.get(Project, project_id)
+        if project is None:
+            raise NotFound("project not found", code="project_not_found")
+        if principal.user.is_admin:
+            return Access(principal.user, project, Role.ADMIN)
+        role = session.scalar(
+            select(Membership.role).where(
+                Membership.project_id == project_id, Membership.user_id == principal.user.id
+            )
+        )
+        if role is None:
+            raise NotFound("project not found", code="project_not_found")
+        if not role_allows(role, permission):
+            raise Forbidden(
+                f"your role ({role}) may not do this ({permission.value})", code="permission_denied"
+            )
+        return Access(principal.user, project, Role(role))
+
+    return _mark(dependency, permission)
+
+
+def require_global(permission: Permission) -> Callable[..., Any]:
+    """Routes outside a project: public, any signed-in user, project creators, platform admins, the worker."""
+    if permission is Permission.PUBLIC:
+
+        def public() -> None:
+            return None
+
+        return _mark(public, permission)
+
+    if permission is Permission.WORKER:
+
+        def worker(request: Request, settings: SettingsDep) -> None:
+            token = _bearer(request)
+            if (
+                not settings.worker_token
+                or not token
+                or not hmac.compare_digest(token, settings.worker_token)
+            ):
+                raise Unauthorized("worker token required", code="invalid_worker_token")
+
+        return _mark(worker, permission)
+
+    def signed_in(principal: PrincipalDep, session: SessionDep) -> User:
+        user = principal.user
+        if permission is Permission.PLATFORM_ADMIN and not user.is_admin:
+            raise Forbidden("platform admins only", code="permission_denied")
+        if permission is Permission.PROJECT_CREATE and not user.is_admin:
+            leads = session.scalar(
+                select(Membership.project_id)
+                .where(
+                    Membership.user_id == user.id, Membership.role.in_([Role.ADMIN.value, Role.MANAGER.value])
+                )
+                .limit(1)
+            )
+            if leads is None:
+                raise Forbidden("only admins and managers create projects", code="permission_denied")
+        return user
+
+    return _mark(signed_in, permission)
+
+
+def route_permission(dependant: Any) -> Permission | None:
+    """The permission a route declared (found anywhere in its dependency tree)."""
+    for dep in dependant.dependencies:
+        found = getattr(dep.call, "permission", None) or route_permission(dep)
+        if found:
+            return found
+    return None
+
+
+ProjectAccess = Callable[..., Access]

@@ -1,0 +1,24 @@
+"""Everything under /api/v1. Other domains (imports, exports) add their router here with one line each."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from labelhive_api.accounts.routes import router as accounts
+from labelhive_api.annotations.routes import router as annotation_routes
+from labelhive_api.predictions.routes import router as predictions
+from labelhive_api.projects.routes import router as projects
+from labelhive_api.reviews.routes import router as reviews
+from labelhive_api.stats.routes import router as stats
+from labelhive_api.tasks.routes import router as tasks
+from labelhive_api.webhooks.routes import router as webhooks
+
+api_router = APIRouter()
+api_router.include_router(accounts)
+api_router.include_router(projects)
+api_router.include_router(tasks)
+api_router.include_router(annotation_routes)
+api_router.include_router(reviews)
+api_router.include_router(predictions)
+api_router.include_router(stats)
+api_router.include_router(webhooks)

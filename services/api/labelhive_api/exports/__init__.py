@@ -1,0 +1,1 @@
+"""Export: annotations and images streamed into a zip in the target bucket."""

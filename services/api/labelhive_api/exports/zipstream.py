@@ -1,0 +1,75 @@
+"""A zip written front to back into an ObjectWriter (S3 multipart upload or a local file).
+
+zipfile handles a non-seekable sink by writing data descriptors after each member; the central
+directory at the end carries the sizes, so every reader opens it. Nothing but the member being
+written (and the writer's in-flight parts) is held in memory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import zipfile
+from typing import IO
+
+from labelhive_api.storage.base import ObjectInfo, ObjectWriter
+
+
+class _Sink:
+    """What zipfile needs from a stream: write, flush and tell (no seek)."""
+
+    def __init__(self, writer: ObjectWriter) -> None:
+        self._writer = writer
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self._writer.write(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def flush(self) -> None:
+        pass
+
+
+class ZipStream:
+    def __init__(self, writer: ObjectWriter) -> None:
+        self._writer = writer
+        self._sink = _Sink(writer)
+        self._zip = zipfile.ZipFile(self._sink, mode="w", allowZip64=True)  # type: ignore[call-overload]
+        self._date = time.localtime()[:6]
+        self.names: set[str] = set()
+
+    def _info(self, name: str, compress: bool) -> zipfile.ZipInfo:
+        if name in self.names:
+            raise ValueError(f"duplicate zip member {name!r}")
+        self.names.add(name)
+        info = zipfile.ZipInfo(name, date_time=self._date)
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def add_bytes(self, name: str, data: bytes, *, compress: bool = False) -> None:
+        """Images are already compressed: stored as they are (fast, and what YOLO readers expect)."""
+        info = self._info(name, compress)
+        info.file_size = len(data)
+        with self._zip.open(info, "w") as member:
+            member.write(data)
+
+    def add_stream(self, name: str, source: IO[bytes], *, compress: bool = True) -> None:
+        info = self._info(name, compress)
+        with self._zip.open(info, "w", force_zip64=True) as member:
+            shutil.copyfileobj(source, member, 1024 * 1024)
+
+    @property
+    def bytes_written(self) -> int:
+        return self._sink.position
+
+    def close(self) -> ObjectInfo:
+        self._zip.close()
+        return self._writer.close()
+
+    def abort(self) -> None:
+        self._writer.abort()

@@ -1,0 +1,85 @@
+"""Import jobs and their per-file ledger (progress, refusals with reasons, idempotency)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from labelhive_api.db.base import Base, BigId, Json, UTCDateTime, utcnow
+
+
+class JobState:
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ACTIVE = ("queued", "running")
+
+
+class ImportJob(Base):
+    """kind: upload | s3 | urls; format: images | coco | yolo | voc | labelstudio."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (
+        Index("ix_import_job_state_id", "state", "id"),
+        Index("ix_import_job_project_id", "project_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(16), default="images")
+    options: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    # Dataset imports: shapes attached, and category names the project's schema does not know.
+    shapes: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ImportItem(Base):
+    """One file of a job: imported | duplicate | refused (with reason). `(job_id, name)` makes a re-run
+    skip what is done; `source_ref` (sha256 of the bytes, S3 key, URL) makes a second import of the same
+    thing into the same project find the existing task instead of creating another."""
+
+    __tablename__ = "import_item"
+    __table_args__ = (
+        UniqueConstraint("job_id", "name"),
+        Index(
+            "ux_import_item_project_source_imported",
+            "project_id",
+            "source_ref",
+            unique=True,
+            postgresql_where=text("state = 'imported'"),
+            sqlite_where=text("state = 'imported'"),
+        ),
+        Index("ix_import_item_job_state_id", "job_id", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(1024))
+    source_ref: Mapped[str | None] = mapped_column(String(1100), nullable=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"), nullable=True)
+    asset_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)

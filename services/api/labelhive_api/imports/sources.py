@@ -1,0 +1,148 @@
+"""Where import files come from: staged uploads (files and zip archives), an S3 prefix, a list of URLs.
+
+Each source yields Entry (a named file whose bytes are read on demand) or Refusal (with a reason).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import socket
+import tempfile
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from labelhive_api.imports.safezip import Refusal, ZipLimits, members, read_member
+from labelhive_api.storage.base import ObjectStore
+from labelhive_api.storage.sniff import sniff_content_type
+
+ANNOTATION_EXTENSIONS = (".json", ".xml", ".yaml", ".yml", ".txt")
+
+
+@dataclass
+class Entry:
+    name: str  # unique within the job: the ledger key
+    read: Callable[[], bytes]
+    source_ref: str | None = None  # None: the sha256 of the bytes
+    size: int | None = None
+
+    @property
+    def path(self) -> str:
+        """The path inside its archive or upload, used to match dataset file names."""
+        return self.name.split("!/", 1)[-1]
+
+    @property
+    def is_annotation_file(self) -> bool:
+        return posixpath.splitext(self.path)[1].lower() in ANNOTATION_EXTENSIONS
+
+
+def _read_capped(stream: object, cap: int, name: str) -> bytes:
+    data = stream.read(cap + 1)  # type: ignore[attr-defined]
+    if len(data) > cap:
+        raise ValueError(f"{name}: over the size limit of {cap} bytes")
+    return bytes(data)
+
+
+def staged_uploads(
+    store: ObjectStore, prefix: str, limits: ZipLimits, stack: ExitStack
+) -> Iterator[Entry | Refusal]:
+    """Uploaded files waiting under `prefix` in the target bucket; zip archives are opened safely."""
+    for info in store.list(prefix):
+        upload_name = info.key[len(prefix) :].split("/", 1)[-1]
+        head = _head(store, info.key) if info.size else b""
+        if sniff_content_type(head) != "application/zip":
+            if info.size > limits.max_file_bytes:
+                yield Refusal(upload_name, "too_large", f"{info.size} bytes > limit {limits.max_file_bytes}")
+                continue
+            yield Entry(name=upload_name, read=lambda k=info.key: store.get(k), size=info.size)  # type: ignore[misc]
+            continue
+        # Archives are spooled to a local temporary file: zipfile needs to seek.
+        spool = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - closed by the stack
+        reader = store.open(info.key)
+        try:
+            for chunk in reader.iter_chunks(1024 * 1024):
+                spool.write(chunk)
+        finally:
+            reader.close()
+        spool.seek(0)
+        try:
+            archive = stack.enter_context(zipfile.ZipFile(spool))
+        except zipfile.BadZipFile as exc:
+            yield Refusal(upload_name, "corrupt", f"not a readable zip archive: {exc}")
+            continue
+        for member in members(archive, limits):
+            if isinstance(member, Refusal):
+                yield Refusal(f"{upload_name}!/{member.name}", member.reason, member.detail)
+                continue
+            yield Entry(
+                name=f"{upload_name}!/{member.name}",
+                read=lambda a=archive, m=member: read_member(a, m, limits),  # type: ignore[misc]
+                size=member.size,
+            )
+
+
+def _head(store: ObjectStore, key: str) -> bytes:
+    reader = store.open(key, (0, 15))
+    try:
+        return reader.read()
+    finally:
+        reader.close()
+
+
+def s3_prefix(store: ObjectStore, prefix: str, max_bytes: int) -> Iterator[Entry | Refusal]:
+    for info in store.list(prefix):
+        if info.key.endswith("/"):
+            continue
+        name = f"s3://{store.bucket}/{info.key}"
+        if info.size > max_bytes:
+            yield Refusal(name, "too_large", f"{info.size} bytes > limit {max_bytes}")
+            continue
+        yield Entry(
+            name=name,
+            read=lambda k=info.key: store.get(k),  # type: ignore[misc]
+            source_ref=f"s3:{store.bucket}/{info.key}",
+            size=info.size,
+        )
+
+
+def _refuse_address(host: str) -> str | None:
+    """Link-local and metadata addresses are never fetched (cloud credential endpoints live there)."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc}"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if address.is_link_local or address.is_multicast or address.is_unspecified:
+            return f"{host} resolves to a refused address ({address})"
+    return None
+
+
+def fetch_url(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("only http and https URLs are imported")
+    problem = _refuse_address(parts.hostname)
+    if problem:
+        raise PermissionError(problem)
+    request = urllib.request.Request(url, headers={"User-Agent": "LabelHive-import/1"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - scheme checked above
+        return _read_capped(answer, max_bytes, url)
+
+
+def url_list(urls: list[str], max_bytes: int) -> Iterator[Entry | Refusal]:
+    seen: set[str] = set()
+    for url in urls:
+        url = url.strip()
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            yield Refusal(url, "unsupported_url", "only http and https URLs are imported")
+            continue
+        yield Entry(name=url, read=lambda u=url: fetch_url(u, max_bytes), source_ref=f"url:{url}")  # type: ignore[misc]

@@ -1,0 +1,246 @@
+"""Pre-label jobs: one prelabel-task.v1 message per task on the project's queue, published only after the
+database commit; results (prelabel-result.v1) are stored idempotently per task + model version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from labelhive_api.db.base import utcnow
+from labelhive_api.db.engine import Database
+from labelhive_api.errors import NotFound, ServiceUnavailable, Unprocessable
+from labelhive_api.predictions import service as predictions
+from labelhive_api.predictions.models import PrelabelItem, PrelabelJob
+from labelhive_api.settings import Settings
+from labelhive_api.tasks.models import Task
+from labelhive_api.webhooks.events import Event, emit
+
+log = logging.getLogger("labelhive_api.prelabel")
+
+CELERY_TASK = "labelhive.prelabel"
+DLX = "labelhive.prelabel.dlx"
+
+
+class JobNotFound(NotFound):
+    code = "prelabel_job_not_found"
+    title = "Pre-label job not found"
+
+
+def create_job(
+    session: Session,
+    project_id: int,
+    user_id: int,
+    task_ids: Sequence[int],
+    *,
+    model: str,
+    mode: str,
+    options: dict[str, Any],
+) -> PrelabelJob:
+    found = list(session.scalars(select(Task.id).where(Task.project_id == project_id, Task.id.in_(task_ids))))
+    missing = sorted(set(task_ids) - set(found))
+    if missing:
+        raise Unprocessable(
+            f"unknown task ids in this project: {missing[:20]}", code="task_not_found", task_ids=missing[:100]
+        )
+    job = PrelabelJob(
+        project_id=project_id, model=model, mode=mode, options=options, total=len(found), created_by=user_id
+    )
+    session.add(job)
+    session.flush()
+    session.add_all(PrelabelItem(job_id=job.id, task_id=tid) for tid in found)
+    session.flush()
+    return job
+
+
+def build_message(job: PrelabelJob, task: Task, settings: Settings) -> dict[str, Any]:
+    """A prelabel-task.v1 object (contracts/prelabel-task.v1.schema.json)."""
+    image: dict[str, Any] = {"sha256": task.asset_sha256 or ""}
+    if task.image.startswith(("http://", "https://")):
+        image["url"] = task.image
+    else:
+        image["key"] = task.image
+    if task.width:
+        image["width"] = task.width
+    if task.height:
+        image["height"] = task.height
+    message: dict[str, Any] = {
+        "version": 1,
+        "job_id": str(job.id),
+        "project_id": str(job.project_id),
+        "task_id": str(task.id),
+        "image": image,
+        "mode": job.mode,
+        "model": job.model,
+        "enqueued_at": utcnow().isoformat(),
+    }
+    for key in ("prompts", "auto", "output", "label_mapping", "label_parents"):
+        if key in job.options:
+            message[key] = job.options[key]
+    if "prompts" in (task.meta or {}) and "prompts" not in message:
+        message["prompts"] = task.meta["prompts"]
+    return message
+
+
+@dataclass
+class Publisher:
+    """Publishes Celery protocol-2 messages with kombu on the queue topology of contracts/README.md."""
+
+    amqp_url: str
+    queue: str
+
+    def publish(self, messages: Sequence[dict[str, Any]]) -> None:
+        from kombu import Connection, Exchange, Queue
+
+        dlx = Exchange(DLX, type="direct", durable=True)
+        dead = Queue(f"{self.queue}.dead", exchange=dlx, routing_key=f"{self.queue}.dead", durable=True)
+        queue = Queue(
+            self.queue,
+            exchange=Exchange(""),
+            routing_key=self.queue,
+            durable=True,
+            queue_arguments={
+                "x-dead-letter-exchange": DLX,
+                "x-dead-letter-routing-key": f"{self.queue}.dead",
+            },
+        )
+        with Connection(self.amqp_url, connect_timeout=5) as conn:
+            channel = conn.channel()
+            dead.bind(channel).declare()
+            queue.bind(channel).declare()
+            producer = conn.Producer(channel)
+            for msg in messages:
+                task_id = f"{msg['job_id']}:{msg['task_id']}"
+                body = [[msg], {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}]
+                producer.publish(
+                    json.dumps(body),
+                    exchange="",
+                    routing_key=self.queue,
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    headers={
+                        "lang": "py",
+                        "task": CELERY_TASK,
+                        "id": task_id,
+                        "root_id": task_id,
+                        "parent_id": None,
+                        "group": None,
+                        "shadow": None,
+                        "eta": None,
+                        "expires": None,
+                        "retries": 0,
+                        "timelimit": [None, None],
+                        "argsrepr": repr((msg,))[:1024],
+                        "kwargsrepr": "{}",
+                        "origin": "labelhive-api",
+                        "ignore_result": True,
+                    },
+                    correlation_id=task_id,
+                    reply_to=str(uuid.uuid4()),
+                    retry=True,
+                    retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+                )
+
+
+def publish_pending(db: Database, settings: Settings, job_id: int, limit: int = 100000) -> int:
+    """After the commit: publish every still-queued item of the job, then mark them published."""
+    if not settings.amqp_url:
+        raise ServiceUnavailable(
+            "no pre-label queue configured (LABELHIVE_AMQP_URL)", code="prelabel_unavailable"
+        )
+    with db.session() as session:
+        job = session.get(PrelabelJob, job_id)
+        if job is None:
+            raise JobNotFound()
+        rows = session.execute(
+            select(PrelabelItem, Task)
+            .join(Task, Task.id == PrelabelItem.task_id)
+            .where(PrelabelItem.job_id == job_id, PrelabelItem.state == "queued")
+            .limit(limit)
+        ).all()
+        messages = [build_message(job, task, settings) for _item, task in rows]
+        task_ids = [task.id for _item, task in rows]
+    if not messages:
+        return 0
+    Publisher(settings.amqp_url, settings.prelabel_queue).publish(messages)
+    with db.session() as session:
+        session.execute(
+            update(PrelabelItem)
+            .where(
+                PrelabelItem.job_id == job_id,
+                PrelabelItem.task_id.in_(task_ids),
+                PrelabelItem.state == "queued",
+            )
+            .values(state="published", attempts=PrelabelItem.attempts + 1)
+        )
+        session.execute(
+            update(PrelabelJob)
+            .where(PrelabelJob.id == job_id, PrelabelJob.state == "queued")
+            .values(state="running")
+        )
+    return len(messages)
+
+
+def _int_id(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Unprocessable(f"{what} {value!r} is not one of ours", code="invalid_result") from None
+
+
+def receive_result(session: Session, result: dict[str, Any]) -> tuple[int | None, bool]:
+    """Store one prelabel-result.v1; returns (prediction id, created). Idempotent per task + model version;
+    job progress counts each (job, task) once."""
+    job_id = _int_id(result["job_id"], "job_id")
+    task_id = _int_id(result["task_id"], "task_id")
+    project_id = _int_id(result["project_id"], "project_id")
+    job = session.get(PrelabelJob, job_id, with_for_update=True)
+    if job is None or job.project_id != project_id:
+        raise JobNotFound()
+    item = session.get(PrelabelItem, (job_id, task_id), with_for_update=True)
+    task = session.get(Task, task_id)
+    if item is None or task is None or task.project_id != project_id:
+        raise NotFound("this task is not part of the job", code="task_not_found")
+    prediction_id: int | None = None
+    created = False
+    if result["status"] == "done":
+        prediction, created = predictions.store(
+            session, task, result["model_version"], result.get("shapes", []), job_id=job_id
+        )
+        prediction_id = prediction.id
+        if item.state != "done":
+            if item.state == "failed":
+                job.failed -= 1
+            job.done += 1
+            item.state = "done"
+            item.error = ""
+    elif item.state not in ("done", "failed"):
+        reason = result.get("reason") or {}
+        item.state = "failed"
+        item.error = f"{reason.get('code', 'unknown')}: {reason.get('message', '')}"[:2000]
+        job.failed += 1
+    if job.done + job.failed >= job.total and job.state != "finished":
+        job.state = "finished"
+        job.finished_at = utcnow()
+        emit(
+            session,
+            job.project_id,
+            Event.PRELABEL_FINISHED,
+            {
+                "job_id": job.id,
+                "total": job.total,
+                "done": job.done,
+                "failed": job.failed,
+                "model": job.model,
+            },
+        )
+    session.flush()
+    return prediction_id, created

@@ -1,0 +1,1 @@
+"""Projects, memberships (roles) and versioned label schemas."""

@@ -1,0 +1,136 @@
+"""Projects, their members and their versioned label schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from labelhive_api.accounts.models import User
+from labelhive_api.accounts.service import normalize_email
+from labelhive_api.errors import Conflict, Forbidden, NotFound
+from labelhive_api.projects.models import LabelSchema, Membership, Project
+from labelhive_api.security.permissions import GRANTABLE, Role
+
+
+def create_project(
+    session: Session,
+    creator: User,
+    *,
+    name: str,
+    description: str = "",
+    instructions: str = "",
+    overlap: int = 1,
+    labels: list[dict[str, Any]] | None = None,
+) -> Project:
+    project = Project(
+        name=name, description=description, instructions=instructions, overlap=overlap, created_by=creator.id
+    )
+    session.add(project)
+    session.flush()
+    session.add(Membership(project_id=project.id, user_id=creator.id, role=Role.ADMIN.value))
+    if labels is not None:
+        set_labels(session, project, labels, creator)
+    session.flush()
+    return project
+
+
+def visible_projects(session: Session, user: User) -> list[Project]:
+    query = select(Project).order_by(Project.id)
+    if not user.is_admin:
+        query = query.join(Membership, Membership.project_id == Project.id).where(
+            Membership.user_id == user.id
+        )
+    return list(session.scalars(query))
+
+
+def set_labels(
+    session: Session, project: Project, labels: list[dict[str, Any]], author: User | None
+) -> LabelSchema:
+    """A new immutable schema version; annotations keep label values, so renames rewrite nothing."""
+    current = current_schema(session, project)
+    if current is not None and current.labels == labels:
+        return current
+    version = project.label_schema_version + 1
+    schema = LabelSchema(
+        project_id=project.id, version=version, labels=labels, created_by=author.id if author else None
+    )
+    session.add(schema)
+    project.label_schema_version = version
+    session.flush()
+    return schema
+
+
+def current_schema(session: Session, project: Project) -> LabelSchema | None:
+    if project.label_schema_version == 0:
+        return None
+    return session.scalar(
+        select(LabelSchema).where(
+            LabelSchema.project_id == project.id, LabelSchema.version == project.label_schema_version
+        )
+    )
+
+
+def schema_version(session: Session, project: Project, version: int) -> LabelSchema:
+    schema = session.scalar(
+        select(LabelSchema).where(LabelSchema.project_id == project.id, LabelSchema.version == version)
+    )
+    if schema is None:
+        raise NotFound("no such label schema version", code="schema_version_not_found")
+    return schema
+
+
+def labels_by_value(session: Session, project: Project) -> dict[str, dict[str, Any]]:
+    schema = current_schema(session, project)
+    return {label["value"]: label for label in (schema.labels if schema else [])}
+
+
+def members(session: Session, project: Project) -> list[tuple[User, str]]:
+    rows = session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.project_id == project.id)
+        .order_by(User.id)
+    ).all()
+    return [(u, r) for u, r in rows]
+
+
+def _check_grant(actor_role: Role, actor: User, role: Role) -> None:
+    if not actor.is_admin and role not in GRANTABLE[actor_role]:
+        raise Forbidden(f"you cannot grant the role {role.value}", code="role_not_grantable")
+
+
+def add_member(
+    session: Session, project: Project, actor: User, actor_role: Role, email: str, role: Role
+) -> User:
+    _check_grant(actor_role, actor, role)
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise NotFound("no account with this email; send an invite instead", code="user_not_found")
+    if session.get(Membership, (project.id, user.id)) is not None:
+        raise Conflict("already a member", code="already_member")
+    session.add(Membership(project_id=project.id, user_id=user.id, role=role.value))
+    session.flush()
+    return user
+
+
+def change_role(
+    session: Session, project: Project, actor: User, actor_role: Role, user_id: int, role: Role
+) -> None:
+    membership = session.get(Membership, (project.id, user_id))
+    if membership is None:
+        raise NotFound("not a member", code="member_not_found")
+    _check_grant(actor_role, actor, role)
+    _check_grant(actor_role, actor, Role(membership.role))
+    membership.role = role.value
+
+
+def remove_member(session: Session, project: Project, actor: User, actor_role: Role, user_id: int) -> None:
+    membership = session.get(Membership, (project.id, user_id))
+    if membership is None:
+        raise NotFound("not a member", code="member_not_found")
+    _check_grant(actor_role, actor, Role(membership.role))
+    session.execute(
+        delete(Membership).where(Membership.project_id == project.id, Membership.user_id == user_id)
+    )

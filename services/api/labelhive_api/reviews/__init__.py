@@ -1,0 +1,1 @@
+"""Review loop: submitted -> accepted | rejected -> rework -> resubmitted."""

@@ -1,0 +1,85 @@
+"""Review endpoints: the review queue and accept/reject decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
+
+from labelhive_api.annotations.routes import _readable
+from labelhive_api.annotations.schemas import AnnotationOut
+from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.api.schemas import Page, RequestBody, ResponseBody
+from labelhive_api.reviews import service
+from labelhive_api.security.permissions import Permission
+from labelhive_api.tasks.service import decode_cursor, encode_cursor
+
+router = APIRouter(tags=["reviews"])
+
+Reviewer = Annotated[Access, Depends(require(Permission.REVIEW))]
+Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
+
+
+class ShapeComment(RequestBody):
+    shape_id: str = Field(min_length=1, max_length=100)
+    comment: str = Field(min_length=1, max_length=5000)
+
+
+class ReviewIn(RequestBody):
+    decision: service.Decision
+    version: int = Field(ge=1, description="the annotation version that was reviewed")
+    comment: str = Field("", max_length=20000)
+    shape_comments: list[ShapeComment] = Field(default_factory=list, max_length=5000)
+
+
+class ReviewOut(ResponseBody):
+    id: int
+    annotation_id: int
+    annotation_version: int
+    task_id: int
+    reviewer_id: int
+    decision: str
+    comment: str
+    shape_comments: list[dict[str, Any]]
+    created_at: datetime
+
+
+@router.get("/projects/{project_id}/reviews/queue")
+def review_queue(
+    access: Reviewer,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    include_own: bool = False,
+) -> Page[AnnotationOut]:
+    after = int(decode_cursor(cursor)[1]) if cursor else None
+    query = service.queue_query(access.project_id, after, None if include_own else access.user.id)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    next_cursor = encode_cursor([None, rows[limit - 1].id]) if len(rows) > limit else None
+    return Page[AnnotationOut](
+        items=[AnnotationOut.model_validate(a) for a in rows[:limit]], next_cursor=next_cursor
+    )
+
+
+@router.post("/projects/{project_id}/annotations/{annotation_id}/review", status_code=201)
+def review_annotation(annotation_id: int, body: ReviewIn, access: Reviewer, session: SessionDep) -> ReviewOut:
+    row = service.review(
+        session,
+        access.project,
+        access.user,
+        annotation_id,
+        body.version,
+        body.decision,
+        body.comment,
+        [c.model_dump() for c in body.shape_comments],
+    )
+    session.commit()
+    return ReviewOut.model_validate(row)
+
+
+@router.get("/projects/{project_id}/annotations/{annotation_id}/reviews")
+def annotation_reviews(annotation_id: int, access: Annotator, session: SessionDep) -> list[ReviewOut]:
+    ann = _readable(session, access, annotation_id)
+    return [ReviewOut.model_validate(r) for r in service.reviews_of(session, ann)]

@@ -1,0 +1,1 @@
+"""Passwords, tokens, permissions and CSRF: pure logic, no FastAPI."""

@@ -1,0 +1,1 @@
+"""Project statistics from counters maintained in the same transaction as the change."""

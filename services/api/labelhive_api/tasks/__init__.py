@@ -1,0 +1,1 @@
+"""Tasks (one per image), batches, assignment and the leased "next task" queue."""

@@ -1,0 +1,155 @@
+"""The "next task for me" queue: leases, expiry and the rework-first order.
+
+PostgreSQL: candidate rows are taken with FOR UPDATE SKIP LOCKED, so concurrent annotators never wait on
+or get the same task. Both dialects: the slot is claimed with a conditional UPDATE (slots_taken < overlap),
+so even without row locks (SQLite) a task is never over-handed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from labelhive_api.annotations.models import Annotation, AnnotationStatus
+from labelhive_api.db.base import utcnow
+from labelhive_api.projects.models import Project
+from labelhive_api.stats import counters
+from labelhive_api.tasks.models import OPEN_STATES, Task, TaskLease, TaskState
+
+RECLAIM_BATCH = 100
+
+
+def _lease(session: Session, task: Task, user_id: int, until: datetime) -> None:
+    session.add(TaskLease(task_id=task.id, user_id=user_id, project_id=task.project_id, expires_at=until))
+
+
+def reclaim_expired(session: Session, project_id: int, now: datetime) -> int:
+    """Expired leases give their slot back (unless that annotator already submitted)."""
+    expired = session.execute(
+        select(TaskLease.task_id, TaskLease.user_id)
+        .where(TaskLease.project_id == project_id, TaskLease.expires_at <= now)
+        .limit(RECLAIM_BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for task_id, user_id in expired:
+        session.execute(delete(TaskLease).where(TaskLease.task_id == task_id, TaskLease.user_id == user_id))
+        submitted = session.scalar(
+            select(exists().where(Annotation.task_id == task_id, Annotation.user_id == user_id))
+        )
+        if not submitted:
+            release_slot(session, task_id)
+    return len(expired)
+
+
+def release_slot(session: Session, task_id: int) -> None:
+    task = session.get(Task, task_id, with_for_update=True)
+    if task is None:
+        return
+    task.slots_taken = max(0, task.slots_taken - 1)
+    if task.slots_taken == 0 and task.state == TaskState.IN_PROGRESS.value:
+        counters.move_task(session, task.project_id, task.state, TaskState.NEW.value)
+        task.state = TaskState.NEW.value
+
+
+def _candidate(session: Session, project: Project, user_id: int, assigned: bool) -> Task | None:
+    mine = Task.assignee_id == user_id if assigned else Task.assignee_id.is_(None)
+    not_done_by_me = ~exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id)
+    not_leased_by_me = ~exists().where(TaskLease.task_id == Task.id, TaskLease.user_id == user_id)
+    conditions = [
+        Task.project_id == project.id,
+        mine,
+        Task.state.in_(OPEN_STATES),
+        Task.slots_taken < project.overlap,
+    ]
+    if project.overlap > 1:
+        conditions += [not_done_by_me, not_leased_by_me]
+    return session.scalar(
+        select(Task).where(and_(*conditions)).order_by(Task.id).limit(1).with_for_update(skip_locked=True)
+    )
+
+
+def _claim_slot(session: Session, task: Task, overlap: int) -> bool:
+    result = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.slots_taken < overlap)
+        .values(slots_taken=Task.slots_taken + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def next_task(session: Session, project: Project, user_id: int, lease_seconds: int) -> Task | None:
+    now = utcnow()
+    until = now + timedelta(seconds=lease_seconds)
+    held = session.execute(
+        select(TaskLease, Task)
+        .join(Task, Task.id == TaskLease.task_id)
+        .where(TaskLease.project_id == project.id, TaskLease.user_id == user_id, TaskLease.expires_at > now)
+        .order_by(TaskLease.task_id)
+        .limit(1)
+    ).first()
+    if held is not None:
+        held[0].expires_at = until
+        return held[1]
+    reclaim_expired(session, project.id, now)
+    rework = session.scalar(
+        select(Task)
+        .join(Annotation, Annotation.task_id == Task.id)
+        .where(
+            Annotation.project_id == project.id,
+            Annotation.user_id == user_id,
+            Annotation.status == AnnotationStatus.REJECTED.value,
+        )
+        .order_by(Annotation.id)
+        .limit(1)
+    )
+    if rework is not None:
+        _lease(session, rework, user_id, until)
+        return rework
+    for assigned in (True, False):
+        for _attempt in range(5):
+            task = _candidate(session, project, user_id, assigned)
+            if task is None:
+                break
+            if not _claim_slot(session, task, project.overlap):
+                session.expire(task)
+                continue
+            session.refresh(task)
+            if task.state == TaskState.NEW.value:
+                counters.move_task(session, project.id, task.state, TaskState.IN_PROGRESS.value)
+                task.state = TaskState.IN_PROGRESS.value
+            _lease(session, task, user_id, until)
+            session.flush()
+            return task
+    return None
+
+
+def release(session: Session, task: Task, user_id: int) -> bool:
+    """The annotator gives the task back before the lease runs out."""
+    result = session.execute(
+        delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == user_id)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    done = session.scalar(
+        select(exists().where(Annotation.task_id == task.id, Annotation.user_id == user_id))
+    )
+    if not done:
+        release_slot(session, task.id)
+    return True
+
+
+def holds_lease(session: Session, task_id: int, user_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    TaskLease.task_id == task_id,
+                    TaskLease.user_id == user_id,
+                    TaskLease.expires_at > utcnow(),
+                )
+            )
+        )
+    )

@@ -1,0 +1,156 @@
+"""/projects/{project_id}/tasks and /batches endpoints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import exists, select
+
+from labelhive_api.annotations.models import Annotation
+from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
+from labelhive_api.api.schemas import Page
+from labelhive_api.db.base import utcnow
+from labelhive_api.security.permissions import Permission
+from labelhive_api.tasks import leases, service
+from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask, TaskNotFound
+from labelhive_api.tasks.models import Batch, Task, TaskLease
+from labelhive_api.tasks.schemas import (
+    AssignedOut,
+    AssignIn,
+    AssignTasksIn,
+    BatchIn,
+    BatchOut,
+    CreatedIds,
+    NextTaskOut,
+    StateCounts,
+    TaskOut,
+    TasksIn,
+)
+
+router = APIRouter(tags=["tasks"])
+
+Viewer = Annotated[Access, Depends(require(Permission.TASKS_VIEW))]
+Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
+Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
+
+
+def visible_task(session: SessionDep, access: Access, task_id: int) -> Task:
+    """Managers and reviewers see every task; annotators the ones assigned to, leased by or done by them."""
+    task = service.get_task(session, access.project_id, task_id)
+    if access.can(Permission.TASKS_VIEW):
+        return task
+    uid = access.user.id
+    if task.assignee_id == uid or leases.holds_lease(session, task.id, uid):
+        return task
+    if session.scalar(select(exists().where(Annotation.task_id == task.id, Annotation.user_id == uid))):
+        return task
+    raise TaskNotFound()
+
+
+@router.post("/projects/{project_id}/tasks", status_code=201)
+def create_tasks(body: TasksIn, access: Manager, session: SessionDep) -> CreatedIds:
+    batch_ids = {t.batch_id for t in body.tasks if t.batch_id is not None}
+    for batch_id in batch_ids:
+        service.get_batch(session, access.project_id, batch_id)
+    ids = service.add_tasks(session, access.project_id, [t.model_dump() for t in body.tasks])
+    session.commit()
+    return CreatedIds(ids=ids)
+
+
+@router.get("/projects/{project_id}/tasks")
+def list_tasks(
+    access: Viewer,
+    session: SessionDep,
+    state: Annotated[
+        list[Literal["new", "in_progress", "submitted", "accepted", "rejected"]] | None, Query()
+    ] = None,
+    assignee: Annotated[str | None, Query(pattern=r"^(\d+|none)$")] = None,
+    label: Annotated[str | None, Query(max_length=200)] = None,
+    batch_id: int | None = None,
+    has_prediction: bool | None = None,
+    sort: Literal["id", "-id", "updated", "-updated"] = "id",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[TaskOut]:
+    flt = service.TaskFilter(
+        state=list(state) if state else None,
+        assignee=int(assignee) if assignee and assignee != "none" else None,
+        unassigned=assignee == "none",
+        label=label,
+        batch_id=batch_id,
+        has_prediction=has_prediction,
+    )
+    rows, next_cursor = service.list_tasks(
+        session, access.project_id, flt, sort=sort, limit=limit, cursor=cursor
+    )
+    return Page[TaskOut](items=[TaskOut.model_validate(t) for t in rows], next_cursor=next_cursor)
+
+
+@router.get("/projects/{project_id}/tasks/counts")
+def count_tasks(access: Viewer, session: SessionDep) -> StateCounts:
+    counts = service.counts_by_state(session, access.project_id)
+    return StateCounts(counts=counts, total=sum(counts.values()))
+
+
+@router.post("/projects/{project_id}/tasks/next")
+def next_task(access: Annotator, session: SessionDep, settings: SettingsDep) -> NextTaskOut:
+    task = leases.next_task(session, access.project, access.user.id, settings.task_lease_seconds)
+    if task is None:
+        session.commit()
+        raise NoTaskAvailable()
+    lease = session.get(TaskLease, (task.id, access.user.id))
+    expires = lease.expires_at if lease else utcnow() + timedelta(seconds=settings.task_lease_seconds)
+    out = NextTaskOut(task=TaskOut.model_validate(task), lease_expires_at=expires)
+    session.commit()
+    return out
+
+
+@router.get("/projects/{project_id}/tasks/{task_id}")
+def get_task(task_id: int, access: Annotator, session: SessionDep) -> TaskOut:
+    return TaskOut.model_validate(visible_task(session, access, task_id))
+
+
+@router.post("/projects/{project_id}/tasks/{task_id}/release", status_code=204)
+def release_task(task_id: int, access: Annotator, session: SessionDep) -> Response:
+    task = service.get_task(session, access.project_id, task_id)
+    if not leases.release(session, task, access.user.id):
+        raise NotYourTask()
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.delete("/projects/{project_id}/tasks/{task_id}", status_code=204)
+def delete_task(task_id: int, access: Manager, session: SessionDep) -> Response:
+    service.delete_task(session, service.get_task(session, access.project_id, task_id, lock=True))
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/projects/{project_id}/tasks/assign")
+def assign_tasks(body: AssignTasksIn, access: Manager, session: SessionDep) -> AssignedOut:
+    updated = service.assign_tasks(session, access.project_id, body.task_ids, body.assignee_id)
+    session.commit()
+    return AssignedOut(updated=updated)
+
+
+@router.get("/projects/{project_id}/batches")
+def list_batches(access: Viewer, session: SessionDep) -> list[BatchOut]:
+    rows = session.scalars(select(Batch).where(Batch.project_id == access.project_id).order_by(Batch.id))
+    return [BatchOut.model_validate(b) for b in rows]
+
+
+@router.post("/projects/{project_id}/batches", status_code=201)
+def create_batch(body: BatchIn, access: Manager, session: SessionDep) -> BatchOut:
+    batch = service.create_batch(session, access.project, body.name, body.task_ids)
+    session.commit()
+    return BatchOut.model_validate(batch)
+
+
+@router.post("/projects/{project_id}/batches/{batch_id}/assign")
+def assign_batch(batch_id: int, body: AssignIn, access: Manager, session: SessionDep) -> AssignedOut:
+    batch = service.get_batch(session, access.project_id, batch_id)
+    updated = service.assign_batch(session, batch, body.assignee_id)
+    session.commit()
+    return AssignedOut(updated=updated)

@@ -1,0 +1,80 @@
+"""Request and response bodies for tasks and batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from labelhive_api.api.schemas import RequestBody, ResponseBody
+from labelhive_api.tasks.models import TaskState
+
+
+class TaskIn(RequestBody):
+    image: str = Field(min_length=1, max_length=1024)
+    filename: str = Field("", max_length=1024)
+    width: int | None = Field(None, ge=1, le=1_000_000)
+    height: int | None = Field(None, ge=1, le=1_000_000)
+    asset_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    meta: dict[str, Any] = Field(default_factory=dict)
+    batch_id: int | None = None
+
+
+class TasksIn(RequestBody):
+    tasks: list[TaskIn] = Field(min_length=1, max_length=10000)
+
+
+class TaskOut(ResponseBody):
+    id: int
+    project_id: int
+    batch_id: int | None
+    state: TaskState
+    assignee_id: int | None
+    image: str
+    filename: str
+    width: int | None
+    height: int | None
+    meta: dict[str, Any]
+    has_prediction: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class NextTaskOut(ResponseBody):
+    task: TaskOut
+    lease_expires_at: datetime
+
+
+class CreatedIds(ResponseBody):
+    ids: list[int]
+
+
+class BatchIn(RequestBody):
+    name: str = Field(min_length=1, max_length=200)
+    task_ids: list[int] = Field(default_factory=list, max_length=100000)
+
+
+class BatchOut(ResponseBody):
+    id: int
+    name: str
+    assignee_id: int | None
+    created_at: datetime
+
+
+class AssignIn(RequestBody):
+    assignee_id: int | None
+
+
+class AssignTasksIn(RequestBody):
+    task_ids: list[int] = Field(min_length=1, max_length=100000)
+    assignee_id: int | None
+
+
+class AssignedOut(ResponseBody):
+    updated: int
+
+
+class StateCounts(ResponseBody):
+    counts: dict[str, int]
+    total: int

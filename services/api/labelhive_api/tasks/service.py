@@ -1,0 +1,238 @@
+"""Tasks and batches: creation (keeping counters right), assignment, filtered keyset listing."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from labelhive_api.accounts.models import User
+from labelhive_api.errors import BadRequest, Unprocessable
+from labelhive_api.projects.models import Membership, Project
+from labelhive_api.stats import counters
+from labelhive_api.stats.models import StateCount
+from labelhive_api.tasks.exceptions import BatchNotFound, TaskNotFound
+from labelhive_api.tasks.models import Batch, Task, TaskLabel, TaskState
+
+
+def add_tasks(
+    session: Session, project_id: int, items: Iterable[Mapping[str, Any]], batch_id: int | None = None
+) -> list[int]:
+    """Insert tasks in bulk and count them as `new`. Each item: image, filename?, width?, height?,
+    asset_sha256?, meta?, batch_id?. Returns the new task ids in order."""
+    rows = []
+    for item in items:
+        row = {
+            "project_id": project_id,
+            "image": item["image"],
+            "filename": item.get("filename") or "",
+            "width": item.get("width"),
+            "height": item.get("height"),
+            "asset_sha256": item.get("asset_sha256"),
+            "meta": item.get("meta") or {},
+            "batch_id": item.get("batch_id", batch_id),
+            "state": TaskState.NEW.value,
+            "slots_taken": 0,
+            "has_prediction": False,
+        }
+        rows.append(row)
+    if not rows:
+        return []
+    ids = list(session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
+    counters.task_states(session, project_id, {TaskState.NEW.value: len(rows)})
+    return ids
+
+
+def get_task(session: Session, project_id: int, task_id: int, *, lock: bool = False) -> Task:
+    task = session.get(Task, task_id, with_for_update=lock or None)
+    if task is None or task.project_id != project_id:
+        raise TaskNotFound()
+    return task
+
+
+def delete_task(session: Session, task: Task) -> None:
+    counters.task_states(session, task.project_id, {task.state: -1})
+    session.delete(task)
+
+
+def _member_ids(session: Session, project_id: int, user_ids: set[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Membership.user_id).where(
+                Membership.project_id == project_id, Membership.user_id.in_(user_ids)
+            )
+        )
+    )
+
+
+def check_assignee(session: Session, project_id: int, user_id: int | None) -> None:
+    if user_id is not None and not _member_ids(session, project_id, {user_id}):
+        raise Unprocessable("the assignee is not a member of this project", code="assignee_not_member")
+
+
+def create_batch(session: Session, project: Project, name: str, task_ids: list[int]) -> Batch:
+    batch = Batch(project_id=project.id, name=name)
+    session.add(batch)
+    session.flush()
+    if task_ids:
+        _check_task_ids(session, project.id, task_ids)
+        session.execute(
+            update(Task).where(Task.project_id == project.id, Task.id.in_(task_ids)).values(batch_id=batch.id)
+        )
+    return batch
+
+
+def _check_task_ids(session: Session, project_id: int, task_ids: list[int]) -> None:
+    found = set(session.scalars(select(Task.id).where(Task.project_id == project_id, Task.id.in_(task_ids))))
+    missing = sorted(set(task_ids) - found)
+    if missing:
+        raise Unprocessable(
+            f"unknown task ids in this project: {missing[:20]}", code="task_not_found", task_ids=missing[:100]
+        )
+
+
+def get_batch(session: Session, project_id: int, batch_id: int) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.project_id != project_id:
+        raise BatchNotFound()
+    return batch
+
+
+def assign_batch(session: Session, batch: Batch, user_id: int | None) -> int:
+    """Assign every not-yet-finished task of the batch; returns how many tasks changed."""
+    check_assignee(session, batch.project_id, user_id)
+    batch.assignee_id = user_id
+    result = session.execute(
+        update(Task)
+        .where(Task.batch_id == batch.id, Task.state.in_([TaskState.NEW.value, TaskState.IN_PROGRESS.value]))
+        .values(assignee_id=user_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def assign_tasks(session: Session, project_id: int, task_ids: list[int], user_id: int | None) -> int:
+    check_assignee(session, project_id, user_id)
+    _check_task_ids(session, project_id, task_ids)
+    result = session.execute(
+        update(Task).where(Task.project_id == project_id, Task.id.in_(task_ids)).values(assignee_id=user_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def counts_by_state(session: Session, project_id: int) -> dict[str, int]:
+    counts = {state.value: 0 for state in TaskState}
+    for state, n in session.execute(
+        select(StateCount.state, StateCount.n).where(StateCount.project_id == project_id)
+    ):
+        counts[state] = int(n)
+    return counts
+
+
+@dataclass
+class TaskFilter:
+    state: list[str] | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    label: str | None = None
+    batch_id: int | None = None
+    has_prediction: bool | None = None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValueError
+        return value
+    except (ValueError, TypeError):
+        raise BadRequest("cursor is not one this server handed out", code="invalid_cursor") from None
+
+
+def list_tasks(
+    session: Session, project_id: int, flt: TaskFilter, *, sort: str, limit: int, cursor: str | None
+) -> tuple[list[Task], str | None]:
+    """Keyset pagination over indexed columns; sort: id | -id | updated | -updated."""
+    desc = sort.startswith("-")
+    key = sort.lstrip("-")
+    query: Select[tuple[Task]] = select(Task).where(Task.project_id == project_id)
+    if flt.state:
+        query = query.where(Task.state.in_(flt.state))
+    if flt.unassigned:
+        query = query.where(Task.assignee_id.is_(None))
+    elif flt.assignee is not None:
+        query = query.where(Task.assignee_id == flt.assignee)
+    if flt.batch_id is not None:
+        query = query.where(Task.batch_id == flt.batch_id)
+    if flt.has_prediction is not None:
+        query = query.where(Task.has_prediction.is_(flt.has_prediction))
+    if flt.label is not None:
+        query = query.where(
+            exists().where(
+                TaskLabel.task_id == Task.id, TaskLabel.label == flt.label, TaskLabel.project_id == project_id
+            )
+        )
+    if key == "id":
+        if cursor:
+            last_id = int(decode_cursor(cursor)[1])
+            query = query.where(Task.id < last_id if desc else Task.id > last_id)
+        query = query.order_by(Task.id.desc() if desc else Task.id)
+    else:
+        if cursor:
+            raw_at, last_id = decode_cursor(cursor)
+            at = datetime.fromisoformat(raw_at)
+            if desc:
+                query = query.where(
+                    or_(Task.updated_at < at, and_(Task.updated_at == at, Task.id < int(last_id)))
+                )
+            else:
+                query = query.where(
+                    or_(Task.updated_at > at, and_(Task.updated_at == at, Task.id > int(last_id)))
+                )
+        query = query.order_by(
+            *((Task.updated_at.desc(), Task.id.desc()) if desc else (Task.updated_at, Task.id))
+        )
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor([last.updated_at.isoformat() if key == "updated" else None, last.id])
+    return rows, next_cursor
+
+
+def set_task_labels(session: Session, task: Task, results: Iterable[Iterable[Mapping[str, Any]]]) -> None:
+    """Refresh the task's label index from all its current annotation results."""
+    from sqlalchemy import delete
+
+    labels = sorted({str(shape.get("label")) for result in results for shape in result if shape.get("label")})
+    session.execute(delete(TaskLabel).where(TaskLabel.task_id == task.id))
+    if labels:
+        session.execute(
+            insert(TaskLabel),
+            [{"task_id": task.id, "label": lb, "project_id": task.project_id} for lb in labels],
+        )
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def state_summary(states: Iterable[str]) -> dict[str, int]:
+    return dict(Counter(states))

@@ -1,0 +1,1 @@
+"""Signed webhooks delivered from an outbox by a background worker, with retries and a log."""
