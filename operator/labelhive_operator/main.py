@@ -40,9 +40,7 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
 
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
-async def project_loop(
-    body: Any, uid: str, logger: Any, stopped: Any, memo: kopf.Memo, **_: Any
-) -> None:
+async def project_loop(body: Any, uid: str, logger: Any, stopped: Any, memo: kopf.Memo, **_: Any) -> None:
     await run_project(_ctx(memo), body, uid, logger, stopped)
 
 
@@ -52,9 +50,7 @@ def project_event(body: Any, memo: kopf.Memo, **_: Any) -> None:
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
-def project_deleted(
-    body: Any, uid: str, retry: int, logger: Any, memo: kopf.Memo, **_: Any
-) -> None:
+def project_deleted(body: Any, uid: str, retry: int, logger: Any, memo: kopf.Memo, **_: Any) -> None:
     delete_project(_ctx(memo), dict(body), uid, retry, logger)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from labelhive_operator.project import Project
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,7 +1,6 @@
 """Bad configuration stops the operator with one line naming the setting."""
 
 import pytest
-
 from labelhive_operator.config import ConfigError, load_config
 
 

@@ -40,7 +40,10 @@ def test_a_field_we_stopped_setting_changes_the_hash():
     old = wanted()
     old["spec"]["paused"] = True
     new = with_config_hash(wanted())
-    assert new["metadata"]["annotations"][CONFIG_HASH] != with_config_hash(old)["metadata"]["annotations"][CONFIG_HASH]
+    assert (
+        new["metadata"]["annotations"][CONFIG_HASH]
+        != with_config_hash(old)["metadata"]["annotations"][CONFIG_HASH]
+    )
     assert not up_to_date(new, live_of(old)), "live still has paused: the hash tells"
 
 

@@ -1,8 +1,7 @@
 """Names derived from a LabelingProject: valid for S3 and PostgreSQL, unique, stable."""
 
-from operator_samples import sample_body
-
 from labelhive_operator.project import Project
+from operator_samples import sample_body
 
 
 def test_sample_manifest_parses_with_defaults():
@@ -21,7 +20,10 @@ def test_derived_names():
     assert project.target_bucket == "lh-factory-a-weld-defects-target"
     assert project.schema == project.role == "lh_factory_a_weld_defects"
     assert project.queue == "labelhive.factory-a.weld-defects.prelabel"
-    assert project.public_urls == ["http://weld.factory-a.example.com", "http://weld.intranet.factory-a.local"]
+    assert project.public_urls == [
+        "http://weld.factory-a.example.com",
+        "http://weld.intranet.factory-a.local",
+    ]
 
 
 def test_https_when_tls_secret_is_set():

@@ -5,10 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from operator_samples import REPO, sample_project
-
 from labelhive_operator.render import app_env
 from labelhive_operator.render.app_env import ConnectionLimitTooLow, PoolPlan, plan_pool
+from operator_samples import REPO, sample_project
 
 CONTRACT = (REPO / "contracts" / "README.md").read_text()
 CONTRACT_VARS = set(re.findall(r"LABELHIVE_[A-Z0-9_]*[A-Z0-9]", CONTRACT))
@@ -28,7 +27,10 @@ def test_api_env_is_the_contract():
     assert values["LABELHIVE_STORAGE_BACKEND"] == "s3"
     assert values["LABELHIVE_DATABASE_SCHEMA"] == "lh_factory_a_weld_defects"
     assert values["LABELHIVE_DATABASE_POOL_SIZE"] == "3"
-    assert values["LABELHIVE_PUBLIC_URLS"] == "http://weld.factory-a.example.com,http://weld.intranet.factory-a.local"
+    assert (
+        values["LABELHIVE_PUBLIC_URLS"]
+        == "http://weld.factory-a.example.com,http://weld.intranet.factory-a.local"
+    )
     assert values["LABELHIVE_S3_PUBLIC_ENDPOINTS"] == "https://s3.factory-a.example.com,http://10.0.0.5:8333"
     assert values["LABELHIVE_BOOTSTRAP_ADMIN_EMAIL"] == "lead@factory-a.example.com"
     assert values["LABELHIVE_PRELABEL_QUEUE"] == "labelhive.factory-a.weld-defects.prelabel"
@@ -54,7 +56,12 @@ def test_worker_env_is_the_contract():
     env = app_env.build_worker_env(sample_project(), "cluster.local")
     names = set(_names(env))
     assert names <= CONTRACT_VARS
-    assert {"LABELHIVE_AMQP_URL", "LABELHIVE_PRELABEL_QUEUE", "LABELHIVE_API_URL", "LABELHIVE_API_TOKEN"} <= names
+    assert {
+        "LABELHIVE_AMQP_URL",
+        "LABELHIVE_PRELABEL_QUEUE",
+        "LABELHIVE_API_URL",
+        "LABELHIVE_API_TOKEN",
+    } <= names
     assert "LABELHIVE_DATABASE_URL" not in names, "workers talk to the API, never to the database"
     values = {e["name"]: e.get("value") for e in env}
     assert values["LABELHIVE_DEVICE"] == "cuda"
@@ -65,7 +72,11 @@ def test_worker_env_is_the_contract():
 
 def test_official_sam_gets_its_checkpoint_path_and_cpu_workers_say_cpu():
     project = sample_project(
-        prelabel={"model": "sam-vit-b", "checkpoint": {"claimName": "sam", "path": "sam_vit_b.pth"}, "gpu": {"count": 0}}
+        prelabel={
+            "model": "sam-vit-b",
+            "checkpoint": {"claimName": "sam", "path": "sam_vit_b.pth"},
+            "gpu": {"count": 0},
+        }
     )
     values = {e["name"]: e.get("value") for e in app_env.build_worker_env(project, "cluster.local")}
     assert values["LABELHIVE_MODEL_CHECKPOINT"] == "/models/sam_vit_b.pth"
@@ -74,7 +85,12 @@ def test_official_sam_gets_its_checkpoint_path_and_cpu_workers_say_cpu():
 
 def test_kms_key_only_with_kms():
     project = sample_project(
-        storage={"endpoint": "https://s3", "credentialsSecret": "s", "serverSideEncryption": "aws:kms", "kmsKeyId": "k1"}
+        storage={
+            "endpoint": "https://s3",
+            "credentialsSecret": "s",
+            "serverSideEncryption": "aws:kms",
+            "kmsKeyId": "k1",
+        }
     )
     values = {e["name"]: e.get("value") for e in app_env.build_api_env(project, PoolPlan(1, 0))}
     assert values["LABELHIVE_S3_SSE"] == "aws:kms"

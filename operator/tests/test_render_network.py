@@ -1,15 +1,17 @@
 """Services and the Ingress: every host routed, API paths to the API, the rest to the UI."""
 
-from operator_samples import sample_project
-
 from labelhive_operator.render.network import build_ingress_spec, build_service_spec
+from operator_samples import sample_project
 
 
 def test_services_select_their_pods():
     project = sample_project()
     api, ui = build_service_spec(project, "api"), build_service_spec(project, "ui")
     assert api["metadata"]["name"] == "weld-defects-api"
-    assert api["spec"]["selector"] == {"app.kubernetes.io/instance": "weld-defects", "app.kubernetes.io/component": "api"}
+    assert api["spec"]["selector"] == {
+        "app.kubernetes.io/instance": "weld-defects",
+        "app.kubernetes.io/component": "api",
+    }
     assert api["spec"]["ports"] == [{"name": "http", "port": 8000, "targetPort": "http", "protocol": "TCP"}]
     assert ui["spec"]["ports"][0]["port"] == 8080
     assert api["metadata"]["ownerReferences"][0]["uid"] == project.uid

@@ -1,9 +1,8 @@
 """The built-in scaler's rule and the KEDA ScaledObject."""
 
 import pytest
-from operator_samples import sample_project
-
 from labelhive_operator.render.scaling import build_scaled_object_spec, desired_replicas, wanted_replicas
+from operator_samples import sample_project
 
 
 def project(min_replicas=0, max_replicas=4, target=20):
@@ -36,7 +35,12 @@ def test_scale_down_waits_for_the_delay():
 
 
 def test_lowered_max_applies_at_once():
-    assert desired_replicas(project(max_replicas=2), 100, current=4, lower_since=None, now=0, scale_down_delay=60) == 2
+    assert (
+        desired_replicas(
+            project(max_replicas=2), 100, current=4, lower_since=None, now=0, scale_down_delay=60
+        )
+        == 2
+    )
 
 
 def test_scaled_object():

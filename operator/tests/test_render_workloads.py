@@ -1,7 +1,5 @@
 """Deployments and the migration Job: probes, resources, GPUs, placement, rollout gating by image."""
 
-from operator_samples import sample_project
-
 from labelhive_operator.render.app_env import PoolPlan
 from labelhive_operator.render.workloads import (
     build_api_deployment_spec,
@@ -10,6 +8,7 @@ from labelhive_operator.render.workloads import (
     build_worker_deployment_spec,
     migration_job_name,
 )
+from operator_samples import sample_project
 
 API = "registry.example/labelhive/api:1.0"
 
@@ -80,7 +79,11 @@ def test_worker_placement_from_spec_and_other_gpu_resources():
     affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}}}
     tolerations = [{"key": "dedicated", "operator": "Equal", "value": "ml", "effect": "NoSchedule"}]
     project = sample_project(
-        prelabel={"gpu": {"resource": "amd.com/gpu", "count": 2}, "tolerations": tolerations, "affinity": affinity}
+        prelabel={
+            "gpu": {"resource": "amd.com/gpu", "count": 2},
+            "tolerations": tolerations,
+            "affinity": affinity,
+        }
     )
     dep = build_worker_deployment_spec(project, "worker:1", 0, "IfNotPresent", "cluster.local")
     pod = dep["spec"]["template"]["spec"]
@@ -91,7 +94,9 @@ def test_worker_placement_from_spec_and_other_gpu_resources():
 
 
 def test_cpu_workers_request_no_gpu_and_need_no_toleration():
-    dep = build_worker_deployment_spec(sample_project(prelabel={"gpu": {"count": 0}}), "w", 1, "IfNotPresent", "c")
+    dep = build_worker_deployment_spec(
+        sample_project(prelabel={"gpu": {"count": 0}}), "w", 1, "IfNotPresent", "c"
+    )
     assert "nvidia.com/gpu" not in _container(dep)["resources"]["limits"]
     assert "tolerations" not in dep["spec"]["template"]["spec"]
 
@@ -102,11 +107,15 @@ def test_keda_owned_worker_replicas_are_left_out():
 
 
 def test_checkpoint_is_mounted_read_only():
-    project = sample_project(prelabel={"model": "sam-vit-h", "checkpoint": {"claimName": "sam-weights", "path": "h.pth"}})
+    project = sample_project(
+        prelabel={"model": "sam-vit-h", "checkpoint": {"claimName": "sam-weights", "path": "h.pth"}}
+    )
     dep = build_worker_deployment_spec(project, "w", 1, "IfNotPresent", "c")
     pod = dep["spec"]["template"]["spec"]
     assert {"name": "models", "mountPath": "/models", "readOnly": True} in _container(dep)["volumeMounts"]
-    assert {"name": "models", "persistentVolumeClaim": {"claimName": "sam-weights", "readOnly": True}} in pod["volumes"]
+    assert {"name": "models", "persistentVolumeClaim": {"claimName": "sam-weights", "readOnly": True}} in pod[
+        "volumes"
+    ]
 
 
 def test_a_new_api_image_is_a_new_migration_job():
@@ -114,7 +123,9 @@ def test_a_new_api_image_is_a_new_migration_job():
     job = build_migration_job_spec(project, API, "IfNotPresent")
     assert job["metadata"]["name"] == migration_job_name(project, API)
     assert job["metadata"]["name"].startswith("weld-defects-migrate-")
-    assert migration_job_name(project, API) != migration_job_name(project, "registry.example/labelhive/api:1.1")
+    assert migration_job_name(project, API) != migration_job_name(
+        project, "registry.example/labelhive/api:1.1"
+    )
     assert migration_job_name(project, API) == migration_job_name(sample_project(), API), "stable"
     c = _container(job)
     assert c["args"] == ["migrate"] and c["image"] == API

@@ -12,7 +12,10 @@ def test_all_steps_true_is_ready():
     assert status["observedGeneration"] == 3
     ready = next(x for x in status["conditions"] if x["type"] == "Ready")
     assert ready["status"] == "True"
-    assert all(set(x) == {"type", "status", "observedGeneration", "lastTransitionTime", "reason", "message"} for x in status["conditions"])
+    assert all(
+        set(x) == {"type", "status", "observedGeneration", "lastTransitionTime", "reason", "message"}
+        for x in status["conditions"]
+    )
 
 
 def test_same_outcome_twice_writes_nothing_and_keeps_transition_times():
@@ -23,7 +26,10 @@ def test_same_outcome_twice_writes_nothing_and_keeps_transition_times():
 
 
 def test_a_failing_step_fails_the_phase_and_names_the_step():
-    steps = [*ALL_TRUE[:1], c.Condition(c.DATABASE_READY, False, "DatabaseAuthFailed", "password wrong", failed=True)]
+    steps = [
+        *ALL_TRUE[:1],
+        c.Condition(c.DATABASE_READY, False, "DatabaseAuthFailed", "password wrong", failed=True),
+    ]
     status = build_status({}, steps, {}, 1)
     assert status["phase"] == "Failed"
     ready = next(x for x in status["conditions"] if x["type"] == "Ready")
@@ -39,7 +45,10 @@ def test_not_yet_is_provisioning_then_degraded_after_ready():
 
 def test_transition_time_moves_only_on_status_change():
     first = build_status({}, ALL_TRUE, {}, 1, at="2026-01-01T00:00:00Z")
-    broken = [c.Condition(step, step != c.API_READY, "Progressing" if step == c.API_READY else "Ok", "m") for step in c.STEPS]
+    broken = [
+        c.Condition(step, step != c.API_READY, "Progressing" if step == c.API_READY else "Ok", "m")
+        for step in c.STEPS
+    ]
     second = build_status(first, broken, {}, 1, at="2026-01-02T00:00:00Z")
     times = {x["type"]: x["lastTransitionTime"] for x in second["conditions"]}
     assert times[c.API_READY] == "2026-01-02T00:00:00Z"
@@ -49,11 +58,15 @@ def test_transition_time_moves_only_on_status_change():
 
 
 def test_events_on_transitions_and_failures_only():
-    start = build_status({}, [c.Condition(c.STORAGE_READY, False, "S3Unreachable", "timeout", failed=True)], {}, 1)
+    start = build_status(
+        {}, [c.Condition(c.STORAGE_READY, False, "S3Unreachable", "timeout", failed=True)], {}, 1
+    )
     events = transitions({}, start)
     assert ("Warning", "S3Unreachable", "StorageReady: timeout") in events
     assert any(e[1] == "PhaseFailed" for e in events)
-    again = build_status(start, [c.Condition(c.STORAGE_READY, False, "S3Unreachable", "timeout", failed=True)], {}, 1)
+    again = build_status(
+        start, [c.Condition(c.STORAGE_READY, False, "S3Unreachable", "timeout", failed=True)], {}, 1
+    )
     assert transitions(start, again) == [], "the same failure again is no new Event"
     fixed = build_status(start, ALL_TRUE, {}, 1)
     kinds = {(e[0], e[1]) for e in transitions(start, fixed)}
