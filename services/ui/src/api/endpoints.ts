@@ -1,75 +1,108 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
-import { ApiError, http } from './http'
-import type { Annotation, Page, Prediction, Project, ReviewItem, Statistics, Task, TaskFilters, User } from './types'
+import { ApiError, apiUrl, http } from './http'
+import type { Annotation, Batch, Draft, Label, Page, Prediction, Project, ProjectSummary, Review, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
-/** Lists come back as a page ({items, next_cursor}) or, for small ones, as a bare array. */
-function page<T>(data: unknown): Page<T> {
-  if (Array.isArray(data)) return { items: data as T[], next_cursor: null }
-  const d = (data ?? {}) as { items?: T[]; next_cursor?: string | null; next?: string | null }
-  return { items: d.items ?? [], next_cursor: d.next_cursor ?? d.next ?? null }
+function isNotFound(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 404
 }
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
-  login: (email: string, password: string) => http.post<User>('auth/login', { email, password }),
+  login: (email: string, password: string) => http.post<{ user: User; csrf_token: string }>('auth/login', { email, password }),
   logout: () => http.post<void>('auth/logout'),
   setLocale: (locale: string) => http.patch<User>('auth/me', { locale }),
 }
 
+
 export const projects = {
-  list: async () => page<Project>(await http.get('projects')).items,
-  get: (id: number) => http.get<Project>(`projects/${id}`),
-  statistics: (id: number) => http.get<Statistics>(`projects/${id}/statistics`),
+  list: () => http.get<ProjectSummary[]>('projects'),
+  /** The project with its current labels (none yet: an empty list). */
+  get: async (id: number): Promise<Project> => {
+    const [project, labels] = await Promise.all([
+      http.get<ProjectSummary>(`projects/${id}`),
+      http.get<{ labels: Label[] }>(`projects/${id}/label-schema`).then(
+        (s) => s.labels,
+        (e: unknown) => {
+          if (e instanceof ApiError && e.code === 'schema_not_found') return [] as Label[]
+          throw e
+        },
+      ),
+    ])
+    return { ...project, labels }
+  },
+  /** Full statistics when the API has them, else the task counts by state. */
+  statistics: async (id: number): Promise<Statistics> => {
+    try {
+      return await http.get<Statistics>(`projects/${id}/statistics`)
+    } catch (e) {
+      if (!isNotFound(e) || (e instanceof ApiError && e.code === 'project_not_found')) throw e
+    }
+    const counts = await http.get<{ counts: Partial<Record<TaskState, number>>; total: number }>(`projects/${id}/tasks/counts`)
+    return { by_state: counts.counts, total: counts.total, annotators: [], labels: [], daily: [], countsOnly: true }
+  },
 }
 
 export const tasks = {
-  list: async (projectId: number, filters: TaskFilters, cursor: string | null, limit = 50) =>
-    page<Task>(await http.get(`projects/${projectId}/tasks`, { ...filters, cursor, limit })),
+  list: (projectId: number, filters: TaskFilters, cursor: string | null, limit = 50) =>
+    http.get<Page<Task>>(`projects/${projectId}/tasks`, { ...filters, cursor, limit }),
   get: (projectId: number, taskId: number) => http.get<Task>(`projects/${projectId}/tasks/${taskId}`),
-  /** The next task for me, or null when there is nothing left. */
+  /** The next task for me (leased to me), or null when there is nothing left. */
   next: async (projectId: number): Promise<Task | null> => {
     try {
-      return (await http.post<Task | null>(`projects/${projectId}/tasks/next`)) ?? null
+      return (await http.post<{ task: Task }>(`projects/${projectId}/tasks/next`)).task
     } catch (e) {
-      if (e instanceof ApiError && (e.code === 'no_task_available' || e.status === 404)) return null
+      if (e instanceof ApiError && e.code === 'no_task_available') return null
       throw e
     }
   },
+  batches: (projectId: number) => http.get<Batch[]>(`projects/${projectId}/batches`),
+  release: (projectId: number, taskId: number) => http.post<void>(`projects/${projectId}/tasks/${taskId}/release`),
+}
+
+/** Where the browser loads a task's image from. */
+export function taskImageUrl(task: Task): string {
+  if (task.image_url) return task.image_url
+  if (/^(https?:|data:|blob:|\/)/.test(task.image)) return task.image
+  return apiUrl(`projects/${task.project_id}/tasks/${task.id}/image`)
 }
 
 export const annotations = {
-  /** My annotation (or draft) of a task; null when I have none yet. */
-  mine: async (projectId: number, taskId: number): Promise<Annotation | null> => {
+  /** My annotation of a task, or null when I have not submitted one. */
+  mine: async (projectId: number, taskId: number, userId: number): Promise<Annotation | null> => {
+    const all = await http.get<Annotation[]>(`projects/${projectId}/tasks/${taskId}/annotations`)
+    return all.find((a) => a.user_id === userId) ?? null
+  },
+  get: (projectId: number, annotationId: number) => http.get<Annotation>(`projects/${projectId}/annotations/${annotationId}`),
+  /** First submission of a task. */
+  create: (projectId: number, taskId: number, result: Shape[], leadTimeMs: number) =>
+    http.post<Annotation>(`projects/${projectId}/tasks/${taskId}/annotations`, { result, lead_time_ms: Math.round(leadTimeMs) }),
+  /** A new version, based on `version`; a stale one gets 409 version_conflict. */
+  update: (projectId: number, annotationId: number, version: number, result: Shape[], leadTimeMs: number) =>
+    http.put<Annotation>(`projects/${projectId}/annotations/${annotationId}`, { version, result, lead_time_ms: Math.round(leadTimeMs) }),
+  reviews: (projectId: number, annotationId: number) => http.get<Review[]>(`projects/${projectId}/annotations/${annotationId}/reviews`),
+}
+
+export const drafts = {
+  get: async (projectId: number, taskId: number): Promise<Draft | null> => {
     try {
-      return await http.get<Annotation>(`projects/${projectId}/tasks/${taskId}/annotation`)
+      return await http.get<Draft>(`projects/${projectId}/tasks/${taskId}/draft`)
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return null
+      if (e instanceof ApiError && e.code === 'draft_not_found') return null
       throw e
     }
   },
-  /** Save with the version it was based on (0 for a first save); a stale one gets 409. */
-  save: (projectId: number, taskId: number, result: Shape[], baseVersion: number, leadTimeMs: number) =>
-    http.put<Annotation>(`projects/${projectId}/tasks/${taskId}/annotation`, {
-      result,
-      base_version: baseVersion,
-      lead_time_ms: Math.round(leadTimeMs),
-    }),
-  submit: (projectId: number, taskId: number, result: Shape[], baseVersion: number, leadTimeMs: number) =>
-    http.post<Annotation>(`projects/${projectId}/tasks/${taskId}/submit`, {
-      result,
-      base_version: baseVersion,
-      lead_time_ms: Math.round(leadTimeMs),
-    }),
-  get: (projectId: number, annotationId: number) => http.get<Annotation>(`projects/${projectId}/annotations/${annotationId}`),
+  /** Save work in progress based on draft `version` (0: none yet); a stale one gets 409. */
+  save: (projectId: number, taskId: number, version: number, result: Shape[], leadTimeMs: number) =>
+    http.put<Draft>(`projects/${projectId}/tasks/${taskId}/draft`, { version, result, lead_time_ms: Math.round(leadTimeMs) }),
 }
 
 export const predictions = {
-  forTask: async (projectId: number, taskId: number) => page<Prediction>(await http.get(`projects/${projectId}/tasks/${taskId}/predictions`)).items,
+  forTask: (projectId: number, taskId: number) => http.get<Prediction[]>(`projects/${projectId}/tasks/${taskId}/predictions`),
 }
 
 export const reviews = {
-  queue: async (projectId: number, cursor: string | null) => page<ReviewItem>(await http.get(`projects/${projectId}/review-queue`, { cursor })),
-  decide: (projectId: number, annotationId: number, decision: 'accepted' | 'rejected', comment: string, baseVersion: number) =>
-    http.post<unknown>(`projects/${projectId}/annotations/${annotationId}/review`, { decision, comment, annotation_version: baseVersion }),
+  queue: (projectId: number, cursor: string | null) => http.get<Page<Annotation>>(`projects/${projectId}/reviews/queue`, { cursor }),
+  decide: (projectId: number, annotationId: number, decision: 'accepted' | 'rejected', comment: string, version: number) =>
+    http.post<Review>(`projects/${projectId}/annotations/${annotationId}/review`, { decision, comment, version }),
 }

@@ -1,12 +1,19 @@
 // What the API returns, as the UI uses it (field names follow services/api).
 import type { Shape, ShapeType } from '../editor/types'
 
+export interface Membership {
+  project_id: number
+  project_name: string
+  role: Role
+}
+
 export interface User {
   id: number
   email: string
   display_name: string
   locale: string
   is_admin: boolean
+  memberships?: Membership[]
 }
 
 export interface Label {
@@ -20,6 +27,8 @@ export interface Label {
 
 export type Role = 'admin' | 'manager' | 'reviewer' | 'annotator'
 
+export type ProjectSummary = Omit<Project, 'labels'>
+
 export interface Project {
   id: number
   name: string
@@ -27,8 +36,8 @@ export interface Project {
   instructions: string
   overlap: number
   label_schema_version: number
+  /** from GET /label-schema (empty when the project has none yet) */
   labels: Label[]
-  role?: Role | null
 }
 
 export type TaskState = 'new' | 'in_progress' | 'submitted' | 'accepted' | 'rejected'
@@ -40,10 +49,13 @@ export interface Task {
   batch_id: number | null
   state: TaskState
   assignee_id: number | null
+  /** storage key or URL */
+  image: string
+  /** browser URL for the image, when the API provides one */
+  image_url?: string | null
   filename: string
   width: number | null
   height: number | null
-  image_url: string
   has_prediction: boolean
   updated_at: string
 }
@@ -57,10 +69,27 @@ export interface Annotation {
   id: number
   task_id: number
   user_id: number
-  status: string
+  status: 'submitted' | 'accepted' | 'rejected'
   version: number
   result: Shape[]
   updated_at?: string
+}
+
+/** Autosaved work in progress, kept apart from submissions (version 0: none yet). */
+export interface Draft {
+  task_id: number
+  version: number
+  result: Shape[]
+  updated_at?: string
+}
+
+export interface Review {
+  id: number
+  annotation_id: number
+  annotation_version: number
+  decision: 'accepted' | 'rejected'
+  comment: string
+  created_at: string
 }
 
 export interface Prediction {
@@ -74,20 +103,25 @@ export interface Prediction {
 export interface Statistics {
   by_state: Partial<Record<TaskState, number>>
   total: number
+  /** only state counts were available (GET /tasks/counts) */
+  countsOnly?: boolean
   annotators: { user_id: number; display_name?: string; email?: string; submitted: number; accepted: number; rejected: number; accepted_rate?: number | null; median_lead_time_ms?: number | null }[]
   labels: { label: string; shapes: number }[]
   daily: { day: string; submitted: number; accepted: number; rejected: number }[]
 }
 
-export interface ReviewItem {
-  annotation: Annotation
-  task: Task
-}
 
 export interface TaskFilters {
   state?: TaskState | ''
+  /** a user id, or `none` for unassigned */
   assignee?: string
   label?: string
-  batch?: string
+  batch_id?: string
   has_prediction?: '' | 'true' | 'false'
+}
+
+export interface Batch {
+  id: number
+  name: string
+  assignee_id: number | null
 }

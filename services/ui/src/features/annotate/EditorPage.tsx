@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { annotations as annotationsApi, predictions as predictionsApi, projects as projectsApi, tasks as tasksApi } from '../../api/endpoints'
+import { annotations as annotationsApi, drafts as draftsApi, predictions as predictionsApi, projects as projectsApi, taskImageUrl, tasks as tasksApi } from '../../api/endpoints'
 import { ApiError } from '../../api/http'
-import type { Annotation, Prediction, Project, Task } from '../../api/types'
+import type { Annotation, Draft, Prediction, Project, Review, Task } from '../../api/types'
 import { navigate, routeHref } from '../../app/router'
+import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { errorMessage } from '../../components/errors'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
@@ -19,16 +20,29 @@ import { clearLocalDraft, loadLocalDraft, saveLocalDraft } from './draftStore'
 interface Loaded {
   project: Project
   task: Task
-  annotation: Annotation | null
   predictions: Prediction[]
+}
+
+/** What is saved on the server for me: a submitted annotation, a draft, or neither. */
+interface Saved {
+  annotation: Annotation | null
+  draft: Draft | null
+  /** the reviewer's last word when my annotation was rejected */
+  rejection: Review | null
 }
 
 type SaveStatus = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; at: Date } | { kind: 'conflict'; version: number | null } | { kind: 'error'; error: unknown }
 
 const NOTICE_MS = 3000
 
+/** The server version local (browser) drafts are based on: annotation version, else draft version. */
+function localBase(saved: Saved): number {
+  return saved.annotation ? saved.annotation.version : -(saved.draft?.version ?? 0)
+}
+
 export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectId: number; taskId: number; reviewAnnotationId?: number }) {
   const { t, i18n } = useTranslation(['editor', 'projects', 'common'])
+  const { user } = useSession()
   const reviewing = reviewAnnotationId !== undefined
   const [loaded, setLoaded] = useState<Loaded | null>(null)
   const [loadError, setLoadError] = useState<unknown>(null)
@@ -39,22 +53,38 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   const [notice, setNotice] = useState<Notice | null>(null)
   const [restorable, setRestorable] = useState<Shape[] | null>(null)
   const [imageError, setImageError] = useState(false)
-  const baseVersion = useRef(0)
+  const [saved, setSaved] = useState<Saved | null>(null)
+  const savedRef = useRef<Saved | null>(null)
   const openedAt = useRef(0)
+
+  /** What the server holds for this task: mine (annotation + draft), or the one under review. */
+  const fetchSaved = useCallback(async (): Promise<Saved> => {
+    if (reviewing) return { annotation: await annotationsApi.get(projectId, reviewAnnotationId), draft: null, rejection: null }
+    const [annotation, draft] = await Promise.all([annotationsApi.mine(projectId, taskId, user.id), draftsApi.get(projectId, taskId)])
+    let rejection: Review | null = null
+    if (annotation?.status === 'rejected') {
+      const list = await annotationsApi.reviews(projectId, annotation.id).catch(() => [] as Review[])
+      rejection = list.filter((r) => r.decision === 'rejected').at(-1) ?? null
+    }
+    return { annotation, draft, rejection }
+  }, [projectId, taskId, reviewing, reviewAnnotationId, user.id])
 
   const load = useCallback(async () => {
     setLoadError(null)
     try {
-      const [project, task] = await Promise.all([projectsApi.get(projectId), tasksApi.get(projectId, taskId)])
-      const [annotation, predictions] = await Promise.all([
-        reviewing ? annotationsApi.get(projectId, reviewAnnotationId) : annotationsApi.mine(projectId, taskId),
+      const [project, task, current, predictions] = await Promise.all([
+        projectsApi.get(projectId),
+        tasksApi.get(projectId, taskId),
+        fetchSaved(),
         reviewing ? Promise.resolve([]) : predictionsApi.forTask(projectId, taskId).catch(() => [] as Prediction[]),
       ])
-      setLoaded({ project, task, annotation, predictions })
+      savedRef.current = current
+      setSaved(current)
+      setLoaded({ project, task, predictions })
     } catch (e) {
       setLoadError(e)
     }
-  }, [projectId, taskId, reviewing, reviewAnnotationId])
+  }, [projectId, taskId, reviewing, fetchSaved])
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect
@@ -63,13 +93,14 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
 
   const labels = useMemo(() => toEditorLabels(loaded?.project.labels ?? [], i18n.language), [loaded?.project.labels, i18n.language])
 
-  /** Put an annotation (or nothing) into the canvas: clean, undo history empty. */
-  const applyAnnotation = useCallback(
-    (c: AnnotationCanvas, annotation: Annotation | null) => {
-      baseVersion.current = annotation?.version ?? 0
-      const result = annotation?.result ?? []
+  /** Put the server's copy into the canvas: clean, undo history empty. A draft is newer than the annotation (the server drops it on submit). */
+  const applySaved = useCallback(
+    (c: AnnotationCanvas, current: Saved) => {
+      savedRef.current = current
+      setSaved(current)
+      const result = current.draft?.result ?? current.annotation?.result ?? []
       c.setShapes(result)
-      if (!reviewing) setRestorable(loadLocalDraft(projectId, taskId, baseVersion.current, result))
+      if (!reviewing) setRestorable(loadLocalDraft(projectId, taskId, localBase(current), result))
     },
     [projectId, taskId, reviewing],
   )
@@ -80,15 +111,15 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     const offState = canvas.on('state', setState)
     const offChange = canvas.on('change', (s) => {
       setShapes(s)
-      if (!reviewing && canvas.getState().dirty) saveLocalDraft(projectId, taskId, baseVersion.current, s)
+      if (!reviewing && canvas.getState().dirty && savedRef.current) saveLocalDraft(projectId, taskId, localBase(savedRef.current), s)
     })
     const offNotice = canvas.on('notice', setNotice)
     canvas.setReadOnly(reviewing)
-    applyAnnotation(canvas, loaded.annotation)
+    if (savedRef.current) applySaved(canvas, savedRef.current)
     canvas.setPredictions(loaded.predictions.flatMap((p) => p.result))
     openedAt.current = performance.now()
     canvas
-      .loadImage(loaded.task.image_url)
+      .loadImage(taskImageUrl(loaded.task))
       .then(() => setImageError(false))
       .catch(() => setImageError(true))
     canvas.focus()
@@ -97,7 +128,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       offChange()
       offNotice()
     }
-  }, [canvas, loaded, applyAnnotation, projectId, taskId, reviewing])
+  }, [canvas, loaded, applySaved, projectId, taskId, reviewing])
 
   useEffect(() => {
     if (!notice) return
@@ -122,19 +153,29 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       if (!canvas || !loaded) return false
       setSave({ kind: 'saving' })
       const result = canvas.getShapes()
+      const current = savedRef.current ?? { annotation: null, draft: null, rejection: null }
       try {
-        const saved = submit
-          ? await annotationsApi.submit(projectId, taskId, result, baseVersion.current, leadTime())
-          : await annotationsApi.save(projectId, taskId, result, baseVersion.current, leadTime())
-        if (saved && typeof saved.version === 'number') baseVersion.current = saved.version
+        let next: Saved
+        if (current.annotation) {
+          // a submitted annotation: every save is a new version based on the one I loaded
+          const annotation = await annotationsApi.update(projectId, current.annotation.id, current.annotation.version, result, leadTime())
+          next = { annotation, draft: null, rejection: annotation.status === 'rejected' ? current.rejection : null }
+        } else if (submit) {
+          next = { annotation: await annotationsApi.create(projectId, taskId, result, leadTime()), draft: null, rejection: null }
+        } else {
+          const draft = await draftsApi.save(projectId, taskId, current.draft?.version ?? 0, result, leadTime())
+          next = { annotation: null, draft, rejection: null }
+        }
+        savedRef.current = next
+        setSaved(next)
         canvas.markSaved()
         clearLocalDraft(projectId, taskId)
         setSave({ kind: 'saved', at: new Date() })
         return true
       } catch (e) {
         if (e instanceof ApiError && e.status === 409) {
-          const current = e.body.current_version
-          setSave({ kind: 'conflict', version: typeof current === 'number' ? current : null })
+          const version = e.body.current_version
+          setSave({ kind: 'conflict', version: typeof version === 'number' && version > 0 ? version : null })
         } else setSave({ kind: 'error', error: e })
         return false
       }
@@ -145,15 +186,15 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   const reloadLatest = useCallback(async () => {
     if (!canvas) return
     try {
-      const annotation = await annotationsApi.mine(projectId, taskId)
+      const current = await fetchSaved()
       clearLocalDraft(projectId, taskId)
-      applyAnnotation(canvas, annotation)
+      applySaved(canvas, current)
       setRestorable(null)
       setSave({ kind: 'idle' })
     } catch (e) {
       setSave({ kind: 'error', error: e })
     }
-  }, [canvas, projectId, taskId, applyAnnotation])
+  }, [canvas, projectId, taskId, applySaved, fetchSaved])
 
   const submitAndNext = useCallback(async () => {
     if (await doSave(true)) navigate({ name: 'next', projectId })
@@ -221,6 +262,12 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
           {errorMessage(save.error)}
         </div>
       )}
+      {saved?.rejection && !reviewing && (
+        <div className="alert alert-warn" role="status" data-testid="rejection">
+          <strong>{t('rejected.title')}</strong>
+          <span>{saved.rejection.comment || t('rejected.noComment')}</span>
+        </div>
+      )}
       {restorable && (
         <div className="alert alert-info" role="status">
           <span>{t('draft.found')}</span>
@@ -258,7 +305,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
           )}
         </div>
         <aside className="sidebar">
-          {reviewing && loaded && <ReviewPanel projectId={projectId} annotation={loaded.annotation} />}
+          {reviewing && loaded && <ReviewPanel projectId={projectId} annotation={saved?.annotation ?? null} />}
           <EditorSidebar
             canvas={canvas}
             state={state}

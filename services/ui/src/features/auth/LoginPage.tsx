@@ -17,7 +17,9 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (user: User) => void }) 
     setBusy(true)
     setError(null)
     try {
-      onSignedIn(await auth.login(email.trim(), password))
+      await auth.login(email.trim(), password)
+      // /auth/me also lists my projects and roles
+      onSignedIn(await auth.me())
     } catch (err) {
       setError(err)
     } finally {

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { projects as projectsApi } from '../../api/endpoints'
-import type { Project } from '../../api/types'
+import type { ProjectSummary } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { ErrorMessage } from '../../components/ErrorMessage'
 
 export function ProjectListPage() {
   const { t } = useTranslation(['projects', 'common'])
-  const [items, setItems] = useState<Project[] | null>(null)
+  const [items, setItems] = useState<ProjectSummary[] | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [attempt, setAttempt] = useState(0)
 

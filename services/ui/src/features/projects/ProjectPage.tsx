@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { projects as projectsApi } from '../../api/endpoints'
-import type { Project, Role, Statistics } from '../../api/types'
+import type { Project, Role, Statistics, User } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
@@ -10,8 +10,14 @@ import { TaskList } from './TaskList'
 
 const STATS_POLL_MS = 10_000
 
-export function canReview(role: Role | null | undefined, isAdmin: boolean): boolean {
-  return isAdmin || role === 'admin' || role === 'manager' || role === 'reviewer'
+export function projectRole(user: User, projectId: number): Role | null {
+  if (user.is_admin) return 'admin'
+  return user.memberships?.find((m) => m.project_id === projectId)?.role ?? null
+}
+
+/** Reviewers, managers and admins see progress, the task list and the review queue. */
+export function canReview(role: Role | null): boolean {
+  return role === 'admin' || role === 'manager' || role === 'reviewer'
 }
 
 export function ProjectPage({ projectId }: { projectId: number }) {
@@ -32,7 +38,7 @@ export function ProjectPage({ projectId }: { projectId: number }) {
     }
   }, [projectId])
 
-  const reviewer = canReview(project?.role, user.is_admin)
+  const reviewer = canReview(projectRole(user, projectId))
 
   useEffect(() => {
     if (!reviewer) return
@@ -81,7 +87,7 @@ export function ProjectPage({ projectId }: { projectId: number }) {
         </details>
       )}
       {reviewer && <ProgressPanel stats={stats} labels={project.labels} />}
-      {reviewer && <TaskList project={project} />}
+      {reviewer && <TaskList project={project} userId={user.id} />}
     </section>
   )
 }

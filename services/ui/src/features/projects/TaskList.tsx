@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { tasks as tasksApi } from '../../api/endpoints'
-import type { Project, Task, TaskFilters } from '../../api/types'
+import type { Batch, Project, Task, TaskFilters } from '../../api/types'
 import { TASK_STATES } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { ErrorMessage } from '../../components/ErrorMessage'
@@ -9,9 +9,17 @@ import { labelName } from './labels'
 
 const PAGE_SIZE = 50
 
-export function TaskList({ project }: { project: Project }) {
+export function TaskList({ project, userId }: { project: Project; userId: number }) {
   const { t, i18n } = useTranslation(['projects', 'common'])
-  const [filters, setFilters] = useState<TaskFilters>({ state: '', label: '', has_prediction: '' })
+  const [filters, setFilters] = useState<TaskFilters>({ state: '', label: '', has_prediction: '', assignee: '', batch_id: '' })
+  const [batches, setBatches] = useState<Batch[]>([])
+
+  useEffect(() => {
+    tasksApi
+      .batches(project.id)
+      .then(setBatches)
+      .catch(() => undefined)
+  }, [project.id])
   const [items, setItems] = useState<Task[]>([])
   const [cursor, setCursor] = useState<string | null>(null)
   const [loading, setLoading] = useState(false)
@@ -68,6 +76,27 @@ export function TaskList({ project }: { project: Project }) {
             ))}
           </select>
         </label>
+        <label>
+          {t('tasks.assignee')}
+          <select value={filters.assignee} onChange={(e) => set({ assignee: e.target.value })}>
+            <option value="">{t('tasks.any')}</option>
+            <option value={String(userId)}>{t('tasks.assignedToMe')}</option>
+            <option value="none">{t('tasks.unassigned')}</option>
+          </select>
+        </label>
+        {batches.length > 0 && (
+          <label>
+            {t('tasks.batch')}
+            <select value={filters.batch_id} onChange={(e) => set({ batch_id: e.target.value })}>
+              <option value="">{t('tasks.any')}</option>
+              {batches.map((b) => (
+                <option key={b.id} value={String(b.id)}>
+                  {b.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
           {t('tasks.prediction')}
           <select value={filters.has_prediction} onChange={(e) => set({ has_prediction: e.target.value as TaskFilters['has_prediction'] })}>

@@ -1,13 +1,13 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { reviews } from '../../api/endpoints'
-import type { ReviewItem } from '../../api/types'
+import type { Annotation } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { ErrorMessage } from '../../components/ErrorMessage'
 
 export function ReviewQueuePage({ projectId }: { projectId: number }) {
   const { t, i18n } = useTranslation(['review', 'common'])
-  const [items, setItems] = useState<ReviewItem[]>([])
+  const [items, setItems] = useState<Annotation[]>([])
   const [cursor, setCursor] = useState<string | null>(null)
   const [loading, setLoading] = useState(true)
   const [error, setError] = useState<unknown>(null)
@@ -46,21 +46,21 @@ export function ReviewQueuePage({ projectId }: { projectId: number }) {
           <thead>
             <tr>
               <th>{t('queue.task')}</th>
-              <th>{t('queue.file')}</th>
+              <th>{t('queue.annotator')}</th>
               <th>{t('queue.version')}</th>
               <th>{t('queue.submitted')}</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {items.map(({ annotation, task }) => (
+            {items.map((annotation) => (
               <tr key={annotation.id}>
-                <td>#{task.id}</td>
-                <td className="ellipsis">{task.filename || '—'}</td>
+                <td>#{annotation.task_id}</td>
+                <td className="muted">#{annotation.user_id}</td>
                 <td>{annotation.version}</td>
                 <td className="muted">{annotation.updated_at ? new Date(annotation.updated_at).toLocaleString(i18n.language) : ''}</td>
                 <td>
-                  <a className="btn btn-small btn-primary" href={routeHref({ name: 'reviewTask', projectId, taskId: task.id, annotationId: annotation.id })}>
+                  <a className="btn btn-small btn-primary" href={routeHref({ name: 'reviewTask', projectId, taskId: annotation.task_id, annotationId: annotation.id })}>
                     {t('queue.open')}
                   </a>
                 </td>
