@@ -71,7 +71,7 @@ class InviteIn(RequestBody):
     role: Role
     expires_in_hours: int = Field(72, ge=1, le=24 * 90)
     max_uses: int = Field(1, ge=1, le=1000)
-    email: str | None = Email
+    email: str | None = Field(None, min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class InviteOut(ResponseBody):

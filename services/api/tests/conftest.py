@@ -1,0 +1,164 @@
+"""Fixtures: the API on real PostgreSQL (one migrated schema per session, each test in a rolled-back
+transaction) and on SQLite (the embedded path)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+import labelhive_api.security.passwords as passwords
+from labelhive_api.accounts import service as accounts
+from labelhive_api.accounts.models import User
+from labelhive_api.app import create_app
+from labelhive_api.db import migrate
+from labelhive_api.db.engine import Database, make_engine
+from labelhive_api.projects import service as projects
+from labelhive_api.projects.models import Membership, Project
+from labelhive_api.settings import Settings
+
+SCHEMA = "api_test"
+LABELS = [
+    {"value": "crack", "names": {"zh-CN": "裂纹", "en": "Crack"}, "color": "#ff0000", "hotkey": "1", "tools": ["bbox", "polygon"]},
+    {"value": "porosity", "names": {"zh-CN": "气孔"}, "color": "#00ff00", "hotkey": "2", "tools": ["bbox"]},
+    {"value": "ok", "names": {"en": "OK"}, "color": "#0000ff", "tools": ["tag"]},
+    {
+        "value": "weld",
+        "names": {"en": "Weld"},
+        "color": "#123456",
+        "tools": ["keypoints"],
+        "skeleton": {"name": "seam", "points": ["start", "end"], "edges": [[0, 1]]},
+    },
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_hashing() -> None:
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _settings(url: str, schema: str | None, **extra: Any) -> Settings:
+    return Settings(
+        environment="test",
+        secret_key="test-secret-key-0123456789",
+        database_url=url,
+        database_schema=schema,
+        webhook_worker=False,
+        log_level="WARNING",
+        **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_settings(postgres: Any) -> Settings:
+    return _settings(postgres.url, SCHEMA, database_pool_size=20, database_max_overflow=20)
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(pg_settings)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+    migrate.upgrade(engine, SCHEMA)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    path = tmp_path_factory.mktemp("sqlite") / "labelhive.db"
+    return _settings(f"sqlite:///{path}", None, data_dir=path.parent)
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(sqlite_settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(sqlite_settings)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class Env:
+    """One test's world: a Database (inside a rolled-back transaction), the app and a client."""
+
+    db: Database
+    settings: Settings
+    client: TestClient
+    backend: str
+
+    def session(self) -> Session:
+        return self.db.sessions()
+
+    def user(self, role: str | None = None, project: Project | None = None, *, admin: bool = False) -> User:
+        with self.db.session() as s:
+            user = accounts.create_user(
+                s, email=f"u{uuid.uuid4().hex[:10]}@example.com", password="password123", display_name="User", is_admin=admin
+            )
+            if role and project:
+                s.add(Membership(project_id=project.id, user_id=user.id, role=role))
+            s.expunge(user)
+        return user
+
+    def token(self, user: User) -> dict[str, str]:
+        with self.db.session() as s:
+            _row, token = accounts.create_api_token(s, s.merge(user), "test")
+        return {"Authorization": f"Bearer {token}"}
+
+    def project(self, owner: User | None = None, *, overlap: int = 1, labels: list[dict[str, Any]] | None = None) -> Project:
+        owner = owner or self.user(admin=True)
+        with self.db.session() as s:
+            from labelhive_api.projects.label_schema import Label, validate_labels
+
+            validated = validate_labels([Label.model_validate(x) for x in (labels if labels is not None else LABELS)])
+            project = projects.create_project(s, s.merge(owner), name="焊缝 project", overlap=overlap, labels=validated)
+            s.expunge(project)
+        return project
+
+    def tasks(self, project: Project, n: int, **fields: Any) -> list[int]:
+        from labelhive_api.tasks.service import add_tasks
+
+        with self.db.session() as s:
+            return add_tasks(s, project.id, [{"image": f"assets/{i}.jpg", "width": 640, "height": 480, **fields} for i in range(n)])
+
+
+def _env(bind: Engine, settings: Settings, backend: str) -> Iterator[Env]:
+    connection = bind.connect()
+    outer = connection.begin()
+    db = Database.on_connection(connection)
+    app = create_app(settings, db)
+    with TestClient(app, base_url="http://testserver") as client:
+        yield Env(db, settings, client, backend)
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def env(pg_engine: Engine, pg_settings: Settings) -> Iterator[Env]:
+    yield from _env(pg_engine, pg_settings, "postgresql")
+
+
+@pytest.fixture
+def sqlite_env(sqlite_engine: Engine, sqlite_settings: Settings) -> Iterator[Env]:
+    yield from _env(sqlite_engine, sqlite_settings, "sqlite")
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_env(request: pytest.FixtureRequest) -> Iterator[Env]:
+    name = "env" if request.param == "postgresql" else "sqlite_env"
+    yield request.getfixturevalue(name)
+
+
+@pytest.fixture
+def committed_db(pg_engine: Engine, pg_settings: Settings) -> Iterator[Database]:
+    """A real engine whose commits are visible to other connections (concurrency tests)."""
+    from sqlalchemy.orm import sessionmaker
+
+    yield Database(pg_engine, sessionmaker(pg_engine, expire_on_commit=False))
