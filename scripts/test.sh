@@ -11,7 +11,7 @@ section "UI: type check, lint, unit tests, build"
 
 section "Python: smoke, API, operator, end-to-end"
 suites=()
-for dir in tests/smoke services/api/tests operator/tests tests/e2e; do [ -d "$dir" ] && suites+=("$dir"); done
+for dir in tests/smoke services/api/tests operator/tests tests/ui tests/e2e; do [ -d "$dir" ] && suites+=("$dir"); done
 .venv/bin/pytest "${suites[@]}"
 
 if [ -x .venv-worker/bin/pytest ]; then

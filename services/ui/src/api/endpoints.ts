@@ -11,7 +11,8 @@ export const auth = {
   me: () => http.get<User>('auth/me'),
   login: (email: string, password: string) => http.post<{ user: User; csrf_token: string }>('auth/login', { email, password }),
   logout: () => http.post<void>('auth/logout'),
-  setLocale: (locale: string) => http.patch<User>('auth/me', { locale }),
+  // new_password: null spelled out: the API's MeUpdate currently requires the field (nullable)
+  setLocale: (locale: string) => http.patch<User>('auth/me', { locale, new_password: null }),
 }
 
 

@@ -105,6 +105,7 @@ export class AnnotationCanvas {
   }
 
   async loadImage(url: string): Promise<ImageSize> {
+    delete this.canvas.dataset.image
     const img = new Image()
     img.decoding = 'async'
     img.src = url
@@ -112,6 +113,8 @@ export class AnnotationCanvas {
     this.image = img
     this.imageSize = { width: img.naturalWidth, height: img.naturalHeight }
     this.fit()
+    // lets tests and tooling know the image is shown (and how big it is)
+    this.canvas.dataset.image = `${img.naturalWidth}x${img.naturalHeight}`
     return this.imageSize
   }
 

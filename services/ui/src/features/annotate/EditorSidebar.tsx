@@ -84,7 +84,7 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, read
                       canvas?.deleteSelected()
                     }}
                   >
-                    ✕
+                    ×
                   </button>
                 )}
               </li>

@@ -1,13 +1,14 @@
 import { useTranslation } from 'react-i18next'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
 import type { ToolName } from '../../editor/types'
+import { Icon } from '../../components/Icon'
 
-const TOOLS: { name: ToolName; key: string; icon: string }[] = [
-  { name: 'select', key: 'V', icon: '↖' },
-  { name: 'pan', key: 'H', icon: '✋' },
-  { name: 'bbox', key: 'B', icon: '▭' },
-  { name: 'polygon', key: 'P', icon: '⬠' },
-  { name: 'keypoints', key: 'K', icon: '•' },
+const TOOLS: { name: ToolName; key: string }[] = [
+  { name: 'select', key: 'V' },
+  { name: 'pan', key: 'H' },
+  { name: 'bbox', key: 'B' },
+  { name: 'polygon', key: 'P' },
+  { name: 'keypoints', key: 'K' },
 ]
 
 export function Toolbox({ canvas, state }: { canvas: AnnotationCanvas | null; state: EditorState | null }) {
@@ -27,21 +28,19 @@ export function Toolbox({ canvas, state }: { canvas: AnnotationCanvas | null; st
             canvas?.focus()
           }}
         >
-          <span className="tool-icon" aria-hidden>
-            {tool.icon}
-          </span>
+          <Icon name={tool.name} />
           <span className="tool-name">{t(`tool.${tool.name}`)}</span>
         </button>
       ))}
       <div className="toolbox-sep" />
-      <button type="button" className="tool" onClick={() => canvas?.zoomBy(1.25)} title={`${t('tool.zoomIn')} (+)`}>
-        <span className="tool-icon">＋</span>
+      <button type="button" className="tool" aria-label={t('tool.zoomIn')} onClick={() => canvas?.zoomBy(1.25)} title={`${t('tool.zoomIn')} (+)`}>
+        <Icon name="zoomIn" />
       </button>
-      <button type="button" className="tool" onClick={() => canvas?.zoomBy(0.8)} title={`${t('tool.zoomOut')} (-)`}>
-        <span className="tool-icon">－</span>
+      <button type="button" className="tool" aria-label={t('tool.zoomOut')} onClick={() => canvas?.zoomBy(0.8)} title={`${t('tool.zoomOut')} (-)`}>
+        <Icon name="zoomOut" />
       </button>
-      <button type="button" className="tool" onClick={() => canvas?.fit()} title={`${t('tool.fit')} (F)`}>
-        <span className="tool-icon">⤢</span>
+      <button type="button" className="tool" aria-label={t('tool.fit')} onClick={() => canvas?.fit()} title={`${t('tool.fit')} (F)`}>
+        <Icon name="fit" />
       </button>
       {state && <span className="zoom muted">{Math.round(state.zoom * 100)}%</span>}
     </div>

@@ -1,0 +1,135 @@
+"""An inspector signs in, switches to Chinese, draws a box on their next task, saves; it is still there after a reload."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, IMAGE_SIZE, Server
+from playwright.sync_api import expect
+
+
+def sign_in(page: Any, server: Server) -> None:
+    page.goto(f"{server.base}/")
+    page.fill("input[name=email]", ADMIN_EMAIL)
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("project-list")).to_contain_text("A厂焊缝缺陷")
+
+
+def to_screen(page: Any, x: float, y: float) -> tuple[float, float]:
+    """Image pixel -> page coordinates, for the editor's fit-to-view (16 px padding, centred)."""
+    box = page.get_by_test_id("editor-canvas").bounding_box()
+    w, h = IMAGE_SIZE
+    scale = min((box["width"] - 32) / w, (box["height"] - 32) / h)
+    left = box["x"] + (box["width"] - w * scale) / 2
+    top = box["y"] + (box["height"] - h * scale) / 2
+    return left + x * scale, top + y * scale
+
+
+def drag_box(page: Any, x1: float, y1: float, x2: float, y2: float) -> None:
+    page.mouse.move(*to_screen(page, x1, y1))
+    page.mouse.down()
+    page.mouse.move(*to_screen(page, (x1 + x2) / 2, (y1 + y2) / 2), steps=4)
+    page.mouse.move(*to_screen(page, x2, y2), steps=4)
+    page.mouse.up()
+
+
+def wait_for_image(page: Any) -> None:
+    expect(page.get_by_test_id("editor-canvas")).to_have_attribute(
+        "data-image", f"{IMAGE_SIZE[0]}x{IMAGE_SIZE[1]}"
+    )
+
+
+def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots: Path) -> None:
+    sign_in(page, server)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Projects")
+
+    page.get_by_test_id("language").select_option("zh-CN")
+    expect(heading).to_have_text("项目")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+
+    page.get_by_role("link", name="A厂焊缝缺陷").click()
+    expect(page.get_by_test_id("progress")).to_contain_text("未开始")
+    page.get_by_test_id("next-task").click()
+    expect(page.get_by_test_id("editor")).to_be_visible()
+    wait_for_image(page)
+    task_id = int(re.search(r"/tasks/(\d+)", page.url).group(1))
+
+    drag_box(page, 100, 80, 300, 240)
+    shapes = page.get_by_test_id("shape-list").locator("li")
+    expect(shapes).to_have_count(1)
+    expect(shapes.first).to_contain_text("裂纹")
+    status = page.get_by_test_id("save-status")
+    expect(status).to_have_text("有未保存的修改")
+
+    # label hotkey from the schema relabels the selected box; undo and redo go through the history
+    page.keyboard.press("2")
+    expect(shapes.first).to_contain_text("气孔")
+    page.keyboard.press("Control+z")
+    expect(shapes.first).to_contain_text("裂纹")
+    page.keyboard.press("Control+Shift+z")
+    expect(shapes.first).to_contain_text("气孔")
+
+    page.get_by_test_id("save").click()
+    expect(status).to_have_text("已全部保存")
+    page.screenshot(path=str(shots / "editor-zh.png"))
+
+    draft = server.admin.call("GET", f"/projects/{server.project_id}/tasks/{task_id}/draft")
+    [shape] = draft["result"]
+    assert shape["type"] == "bbox"
+    assert shape["label"] == "porosity"
+    for key, want in {"x": 100, "y": 80, "w": 200, "h": 160}.items():
+        assert abs(shape[key] - want) <= 1.5, (key, shape)
+
+    page.reload()
+    wait_for_image(page)
+    expect(shapes).to_have_count(1)
+    expect(shapes.first).to_contain_text("气孔")
+    expect(status).to_have_text("没有修改")
+    expect(page.get_by_role("heading", level=3).first).to_have_text("标签")
+
+    page.get_by_test_id("submit").click()
+    expect(page).not_to_have_url(re.compile(rf"/tasks/{task_id}$"))
+    [annotation] = server.admin.call("GET", f"/projects/{server.project_id}/tasks/{task_id}/annotations")
+    assert annotation["status"] == "submitted"
+    assert [s["label"] for s in annotation["result"]] == ["porosity"]
+
+
+def test_stale_save_gets_a_translated_409_and_reloads_the_latest(
+    page: Any, server: Server, shots: Path
+) -> None:
+    admin, pid, task_id = server.admin, server.project_id, server.task_ids[-1]
+    # the profile language applies at sign-in
+    admin.call("PATCH", "/auth/me", json={"locale": "zh-CN", "new_password": None})
+    box = {"id": "a", "type": "bbox", "label": "crack", "x": 20, "y": 20, "w": 50, "h": 40}
+    annotation = admin.call("POST", f"/projects/{pid}/tasks/{task_id}/annotations", json={"result": [box]})
+
+    sign_in(page, server)
+    expect(page.get_by_role("heading", level=1)).to_have_text("项目")
+    page.goto(f"{server.base}/#/projects/{pid}/tasks/{task_id}")
+    wait_for_image(page)
+    shapes = page.get_by_test_id("shape-list").locator("li")
+    expect(shapes).to_have_count(1)
+
+    # meanwhile the same annotation gets a new version from elsewhere
+    other = {**box, "id": "b", "x": 400, "label": "porosity"}
+    admin.call(
+        "PUT", f"/projects/{pid}/annotations/{annotation['id']}", json={"version": 1, "result": [box, other]}
+    )
+
+    drag_box(page, 300, 250, 380, 330)
+    expect(shapes).to_have_count(2)
+    page.get_by_test_id("save").click()
+    conflict = page.get_by_test_id("conflict")
+    expect(conflict).to_contain_text("其他人保存了它（当前为第 2 版）")
+    page.screenshot(path=str(shots / "editor-conflict-zh.png"))
+
+    page.get_by_test_id("conflict-reload").click()
+    expect(conflict).to_be_hidden()
+    expect(shapes).to_have_count(2)
+    expect(shapes.nth(1)).to_contain_text("气孔")
+    expect(page.get_by_test_id("save-status")).to_have_text("没有修改")
