@@ -162,3 +162,8 @@ def committed_db(pg_engine: Engine, pg_settings: Settings) -> Iterator[Database]
     from sqlalchemy.orm import sessionmaker
 
     yield Database(pg_engine, sessionmaker(pg_engine, expire_on_commit=False))
+
+
+@pytest.fixture
+def sample_labels() -> list[dict[str, Any]]:
+    return [dict(x) for x in LABELS]
