@@ -1,0 +1,247 @@
+"""Build the test control plane (etcd, Kubernetes, kwok) and helm from the Go module proxy into the cache.
+
+Run `python -m labelhive_harness.kube_build` (idempotent: a warm cache only checks the binaries exist).
+Binaries land in ~/.cache/labelhive/kube/<component>-<version>/<component>.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .common import HarnessError, cache_dir
+
+KUBE_VERSION = "v1.34.4"
+ETCD_VERSION = "v3.6.4"  # the etcd that KUBE_VERSION pins and is tested with; same module shares compile work
+KWOK_VERSION = "v0.7.0"
+HELM_VERSION = "v3.22.0"
+HELM_KUBE_MINOR = (
+    "37"  # helm's default .Capabilities.KubeVersion, from its client-go v0.37 (as its Makefile does)
+)
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    version: str
+    package: str  # Go main package to build
+    gomod: str  # Go module that package comes from, whose resolved version must equal `version`
+
+    @property
+    def go_output(self) -> str:
+        """The file name `go build -o dir/` gives this package (a /vN suffix is skipped)."""
+        parts = self.package.split("/")
+        return parts[-2] if re.fullmatch(r"v\d+", parts[-1]) else parts[-1]
+
+
+@dataclass(frozen=True)
+class GoModule:
+    """One throwaway Go module: one `go build` for all its components, so shared packages compile once."""
+
+    name: str
+    version: str
+    components: tuple[Component, ...]
+    requires: tuple[str, ...]
+    ldflags: str
+
+
+def _kube_ldflags() -> str:
+    major, minor = KUBE_VERSION[1:].split(".")[:2]
+    values = {
+        "gitVersion": KUBE_VERSION,
+        "gitMajor": major,
+        "gitMinor": minor,
+        "gitTreeState": "clean",
+        "buildDate": "1970-01-01T00:00:00Z",
+    }  # fixed date keeps rebuilds reproducible
+    pkgs = ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
+    return " ".join(f"-X {pkg}.{key}={val}" for pkg in pkgs for key, val in values.items())
+
+
+K8S = "k8s.io/kubernetes"
+MODULES = (
+    GoModule(
+        "kubernetes",
+        KUBE_VERSION,
+        (
+            Component("kube-apiserver", KUBE_VERSION, "k8s.io/kubernetes/cmd/kube-apiserver", K8S),
+            Component(
+                "kube-controller-manager", KUBE_VERSION, "k8s.io/kubernetes/cmd/kube-controller-manager", K8S
+            ),
+            Component("kube-scheduler", KUBE_VERSION, "k8s.io/kubernetes/cmd/kube-scheduler", K8S),
+            Component("kubectl", KUBE_VERSION, "k8s.io/kubernetes/cmd/kubectl", K8S),
+            Component("etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/server/v3"),
+        ),
+        (f"k8s.io/kubernetes@{KUBE_VERSION}", f"go.etcd.io/etcd/server/v3@{ETCD_VERSION}"),
+        _kube_ldflags(),
+    ),
+    GoModule(
+        "kwok",
+        KWOK_VERSION,
+        (Component("kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok"),),
+        (f"sigs.k8s.io/kwok@{KWOK_VERSION}",),
+        f"-X sigs.k8s.io/kwok/pkg/consts.Version={KWOK_VERSION[1:]} "
+        f"-X sigs.k8s.io/kwok/pkg/consts.KubeVersion={KUBE_VERSION[1:]}",
+    ),
+    GoModule(
+        "helm",
+        HELM_VERSION,
+        (Component("helm", HELM_VERSION, "helm.sh/helm/v3/cmd/helm", "helm.sh/helm/v3"),),
+        (f"helm.sh/helm/v3@{HELM_VERSION}",),
+        f"-X helm.sh/helm/v3/internal/version.version={HELM_VERSION} -X helm.sh/helm/v3/internal/version.metadata= "
+        f"-X helm.sh/helm/v3/internal/version.gitTreeState=clean "
+        + " ".join(
+            f"-X helm.sh/helm/v3/pkg/{p}.k8sVersion{k}={v}"
+            for p in ("lint/rules", "chartutil")
+            for k, v in (("Major", "1"), ("Minor", HELM_KUBE_MINOR))
+        ),
+    ),
+)
+
+
+def kube_cache() -> Path:
+    return cache_dir("kube")
+
+
+def binary_path(name: str) -> Path:
+    """Where the cached binary of a component lives (it may not exist yet)."""
+    for module in MODULES:
+        for component in module.components:
+            if component.name == name:
+                return kube_cache() / f"{name}-{component.version}" / name
+    raise KeyError(name)
+
+
+def missing() -> list[Component]:
+    return [c for m in MODULES for c in m.components if not binary_path(c.name).is_file()]
+
+
+def _go_env() -> dict[str, str]:
+    if not shutil.which("go"):
+        raise HarnessError("'go' is not on PATH: install Go >= 1.24 to build the Kubernetes test binaries")
+    # No toolchain switching, no cgo: static binaries from the module proxy only.
+    return dict(os.environ, GOTOOLCHAIN="local", CGO_ENABLED="0", GOWORK="off", GOFLAGS="-buildvcs=false")
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], log) -> None:
+    log.write(f"$ {' '.join(cmd)}\n".encode())
+    log.flush()
+    subprocess.run(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+
+
+def _staging_replaces(env: dict[str, str], work: Path, log) -> list[str]:
+    """k8s.io/kubernetes points its staging modules at local paths; point them at the published v0.Y.Z."""
+    out = subprocess.run(
+        ["go", "mod", "download", "-json", f"k8s.io/kubernetes@{KUBE_VERSION}"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        check=True,
+        text=True,
+    ).stdout
+    found = re.search(r'"GoMod":\s*"([^"]+)"', out)
+    gomod = Path(found.group(1)).read_text() if found else ""
+    staging = re.findall(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/", gomod, re.M)
+    if not staging:
+        raise RuntimeError(f"no staging replace lines found in k8s.io/kubernetes@{KUBE_VERSION} go.mod")
+    return [f"-replace={m}={m}@v0{KUBE_VERSION[2:]}" for m in staging]
+
+
+def _build_module(module: GoModule, todo: list[Component], log_path: Path) -> None:
+    env = _go_env()
+    with log_path.open("wb") as log, tempfile.TemporaryDirectory(prefix=f"kube-build-{module.name}-") as tmp:
+        work = Path(tmp)
+        _run(["go", "mod", "init", f"labelhive.local/build-{module.name}"], work, env, log)
+        edits = [f"-require={r}" for r in module.requires]
+        if module.name == "kubernetes":
+            edits += _staging_replaces(env, work, log)
+        _run(["go", "mod", "edit", *edits], work, env, log)
+        out = work / "out"
+        _run(
+            [
+                "go",
+                "build",
+                "-mod=mod",
+                "-trimpath",
+                "-ldflags",
+                f"-s -w {module.ldflags}",
+                "-o",
+                f"{out}/",
+                *(c.package for c in todo),
+            ],
+            work,
+            env,
+            log,
+        )
+        # MVS may lift a pinned dependency (etcd); refuse a cache entry whose name would lie about its version.
+        for c in todo:
+            got = subprocess.run(
+                ["go", "list", "-mod=mod", "-m", "-f", "{{.Version}}", c.gomod],
+                cwd=work,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            if got != c.version:
+                raise RuntimeError(f"{c.gomod} resolved to {got}, expected {c.version}")
+        for c in todo:
+            built = out / c.go_output
+            target = binary_path(c.name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(built, target.with_suffix(".partial"))
+            os.replace(target.with_suffix(".partial"), target)  # atomic: a half-copied binary never counts
+            log.write(f"installed {target}\n".encode())
+
+
+def ensure_binaries(*, quiet: bool = False) -> dict[str, Path]:
+    """Build whatever is missing (serialised by a lock file) and return {component: binary path}."""
+    if missing():
+        logs = cache_dir("kube", "logs")
+        with (kube_cache() / ".build.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building the same cache
+            for module in MODULES:
+                todo = [c for c in module.components if not binary_path(c.name).is_file()]
+                if not todo:
+                    continue
+                log_path = logs / f"build-{module.name}-{module.version}.log"
+                if not quiet:
+                    print(f"building {', '.join(c.name for c in todo)} (log: {log_path})", file=sys.stderr)
+                started = time.monotonic()
+                try:
+                    _build_module(module, todo, log_path)
+                except HarnessError:
+                    raise
+                except Exception as exc:
+                    names = ", ".join(c.name for c in todo)
+                    raise HarnessError(f"building {names} failed: {exc} (log: {log_path})") from exc
+                with log_path.open("a") as log:
+                    log.write(f"built in {time.monotonic() - started:.0f}s\n")
+    return {c.name: binary_path(c.name) for m in MODULES for c in m.components}
+
+
+def main() -> int:
+    started = time.monotonic()
+    try:
+        paths = ensure_binaries()
+    except HarnessError as exc:
+        print(f"kube_build: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"kube binaries ready in {kube_cache()} ({len(paths)} components, {time.monotonic() - started:.0f}s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
