@@ -1,0 +1,106 @@
+"""Predictions: idempotent storage, one-call accept, pre-label jobs over a real RabbitMQ, results callback."""
+
+from __future__ import annotations
+
+import json
+
+from kombu import Connection, Exchange, Queue
+
+BOX = {"id": "p1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20, "score": 0.9}
+SHA = "ab" * 32
+
+
+def test_prediction_is_idempotent_and_accepted_in_one_call(env):
+    project = env.project()
+    (task_id,) = env.tasks(project, 1)
+    m = env.token(env.user("manager", project))
+    a = env.token(env.user("annotator", project))
+    c = env.client
+    base = f"/api/v1/projects/{project.id}"
+    first = c.post(f"{base}/tasks/{task_id}/predictions", json={"model_version": "import@1", "result": [BOX]}, headers=m)
+    assert first.status_code == 201
+    second = c.post(f"{base}/tasks/{task_id}/predictions", json={"model_version": "import@1", "result": []}, headers=m)
+    assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+    c.post(f"{base}/tasks/next", headers=a)
+    preds = c.get(f"{base}/tasks/{task_id}/predictions", headers=a).json()
+    assert len(preds) == 1
+    ann = c.post(f"{base}/predictions/{preds[0]['id']}/accept", json={"lead_time_ms": 900}, headers=a)
+    assert ann.status_code == 201, ann.text
+    assert ann.json()["result"][0]["label"] == "crack" and ann.json()["prediction_id"] == preds[0]["id"]
+    # Accepting again updates the annotator's own annotation, with its version.
+    again = c.post(f"{base}/predictions/{preds[0]['id']}/accept", json={"version": 1}, headers=a)
+    assert again.status_code == 201 and again.json()["version"] == 2
+
+
+def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabbitmq):
+    queue = "prelabel.api-test"
+    env.settings.amqp_url = rabbitmq.url
+    env.settings.prelabel_queue = queue
+    env.settings.worker_token = "worker-secret-token"
+    project = env.project()
+    ids = env.tasks(project, 3, asset_sha256=SHA)
+    m = env.token(env.user("manager", project))
+    c = env.client
+    base = f"/api/v1/projects/{project.id}"
+    job = c.post(f"{base}/prelabel-jobs", json={"task_ids": ids, "mode": "auto", "label_mapping": {"*": "crack"}}, headers=m)
+    assert job.status_code == 202, job.text
+    job = job.json()
+    assert job["total"] == 3 and job["state"] == "running"
+    messages = []
+    with Connection(rabbitmq.url) as conn:
+        declared = Queue(
+            queue,
+            exchange=Exchange(""),
+            routing_key=queue,
+            durable=True,
+            queue_arguments={"x-dead-letter-exchange": "labelhive.prelabel.dlx", "x-dead-letter-routing-key": f"{queue}.dead"},
+        )
+        q = conn.SimpleQueue(declared)
+        for _ in range(3):
+            msg = q.get(timeout=10)
+            messages.append(msg)
+            msg.ack()
+        q.close()
+    bodies = [json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body for msg in messages]
+    tasks = [body[0][0] for body in bodies]
+    assert sorted(int(t["task_id"]) for t in tasks) == ids
+    assert messages[0].headers["task"] == "labelhive.prelabel"
+    assert tasks[0]["image"]["sha256"] == SHA and tasks[0]["image"]["key"].startswith("assets/")
+    assert tasks[0]["label_mapping"] == {"*": "crack"} and tasks[0]["version"] == 1
+
+    w = {"Authorization": "Bearer worker-secret-token"}
+
+    def result(task_id, status="done", **extra):
+        return {
+            "version": 1, "job_id": str(job["id"]), "project_id": str(project.id), "task_id": str(task_id),
+            "model": "mobile-sam", "model_version": "mobile-sam@6dbb90523a35", "status": status,
+            "shapes": [BOX] if status == "done" else [], "unmapped": [], **extra,
+        }
+
+    key = {"Idempotency-Key": f"{ids[0]}:mobile-sam@6dbb90523a35"}
+    r1 = c.post("/api/v1/prelabel/results", json=result(ids[0]), headers={**w, **key})
+    assert r1.status_code == 200 and r1.json()["created"] is True
+    r2 = c.post("/api/v1/prelabel/results", json=result(ids[0]), headers={**w, **key})  # redelivered
+    assert r2.status_code == 200 and r2.json() == {"prediction_id": r1.json()["prediction_id"], "created": False}
+    c.post("/api/v1/prelabel/results", json=result(ids[1], "failed", reason={"code": "image_unreachable", "message": "404"}), headers=w)
+    progress = c.get(f"{base}/prelabel-jobs/{job['id']}", headers=m).json()
+    assert (progress["done"], progress["failed"], progress["total"], progress["state"]) == (1, 1, 3, "running")
+    c.post("/api/v1/prelabel/results", json=result(ids[2]), headers=w)
+    progress = c.get(f"{base}/prelabel-jobs/{job['id']}", headers=m).json()
+    assert (progress["done"], progress["failed"], progress["state"]) == (2, 1, "finished")
+    assert len(c.get(f"{base}/tasks/{ids[0]}/predictions", headers=m).json()) == 1
+    assert c.get(f"{base}/tasks", params={"has_prediction": "true"}, headers=m).json()["items"][0]["id"] == ids[0]
+    # Bad input from the worker side.
+    assert c.post("/api/v1/prelabel/results", json=result(ids[0]), headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert c.post("/api/v1/prelabel/results", json={**result(ids[0]), "extra": 1}, headers=w).status_code == 422
+    other = c.post("/api/v1/prelabel/results", json={**result(ids[0]), "project_id": "999999"}, headers=w)
+    assert other.status_code == 404
+
+
+def test_prelabel_without_queue_is_503_and_writes_nothing(env):
+    project = env.project()
+    ids = env.tasks(project, 1)
+    m = env.token(env.user("manager", project))
+    r = env.client.post(f"/api/v1/projects/{project.id}/prelabel-jobs", json={"task_ids": ids}, headers=m)
+    assert r.status_code == 503 and r.json()["code"] == "prelabel_unavailable"
+    assert env.client.get(f"/api/v1/projects/{project.id}/prelabel-jobs", headers=m).json() == []
