@@ -7,6 +7,7 @@ to the queue and the redelivered copy produces the same result under the same id
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ app.conf.update(
     worker_send_task_events=False,
     worker_hijack_root_logger=False,
     worker_cancel_long_running_tasks_on_connection_loss=False,
+    worker_consumer="labelhive_worker.consumer:DeadLetteringConsumer",
 )
 
 _settings: WorkerSettings | None = None
@@ -105,13 +107,15 @@ def backoff(retries: int, base: float) -> float:
     return float(min(base * (2**retries), 300.0))
 
 
-def publish_dead_letter(message: Any, error: JobError, attempts: int, result_delivered: bool) -> None:
+def publish_dead_letter(
+    message: Any, error: JobError, attempts: int, result_delivered: bool, worker: str = ""
+) -> None:
     body = {
         "version": 1,
         "reason": {"code": error.code, "message": error.message[:2000]},
         "attempts": attempts,
         "failed_at": datetime.now(UTC).isoformat(),
-        "worker": app.conf.get("worker_hostname") or "",
+        "worker": worker or socket.gethostname(),
         "result_delivered": result_delivered,
         "message": message,
     }
@@ -155,7 +159,7 @@ def _fail(task: Any, message: Any, error: JobError, attempt: int) -> None:
             delivered = True
         except JobError as exc:
             log.warning("failed result of %s not delivered: %s", failed["task_id"], exc)
-    publish_dead_letter(message, error, attempt, delivered)
+    publish_dead_letter(message, error, attempt, delivered, task.request.hostname or "")
     metrics.JOBS.labels(status="failed").inc()
     metrics.FAILURES.labels(reason=error.code).inc()
     log.error("prelabel failed for good after %d attempt(s), dead-lettered: %s", attempt, error)

@@ -3,6 +3,7 @@ that speaks the contract the way the API does (Celery protocol, the documented q
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,7 +21,9 @@ import pytest
 from .receiver import TOKEN, Receiver, start_receiver
 
 WORKER_BIN = Path(sys.executable).parent / "labelhive-worker"
-CHECKPOINT = Path(os.environ.get("LABELHIVE_CACHE", Path.home() / ".cache" / "labelhive")) / "models" / "mobile_sam.pt"
+CHECKPOINT = (
+    Path(os.environ.get("LABELHIVE_CACHE", Path.home() / ".cache" / "labelhive")) / "models" / "mobile_sam.pt"
+)
 SOURCE, TARGET = "lh-test-source", "lh-test-target"
 
 
@@ -33,7 +36,9 @@ def free_port() -> int:
 @pytest.fixture(scope="session", autouse=True)
 def _checkpoint() -> None:
     if not CHECKPOINT.is_file():
-        pytest.exit(f"MobileSAM checkpoint missing at {CHECKPOINT}: run scripts/bootstrap.d/worker.sh", returncode=3)
+        pytest.exit(
+            f"MobileSAM checkpoint missing at {CHECKPOINT}: run scripts/bootstrap.d/worker.sh", returncode=3
+        )
 
 
 @pytest.fixture(scope="session")
@@ -48,10 +53,8 @@ def receiver() -> Iterator[Receiver]:
 def buckets(s3: Any) -> Any:
     client = s3.client()
     for bucket in (SOURCE, TARGET):
-        try:
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
             client.create_bucket(Bucket=bucket)
-        except client.exceptions.BucketAlreadyOwnedByYou:
-            pass
     return client
 
 
@@ -83,7 +86,10 @@ class Broker:
     def send(self, queue: str, message: Any) -> None:
         task_id = f"{message.get('job_id')}:{message.get('task_id')}" if isinstance(message, dict) else None
         self.app.send_task(
-            "labelhive.prelabel", args=[message], queue=self.topology(queue), task_id=task_id or str(uuid.uuid4())
+            "labelhive.prelabel",
+            args=[message],
+            queue=self.topology(queue),
+            task_id=task_id or str(uuid.uuid4()),
         )
 
     def ready_count(self, queue: str) -> int:
@@ -93,25 +99,40 @@ class Broker:
             _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
             return int(count)
 
-    def dead_letters(self, queue: str, want: int = 1, timeout: float = 60.0) -> list[tuple[dict[str, Any], Any]]:
-        """Take messages (body, headers) off '<queue>.dead' until `want` arrived or the time is up."""
+    def dead_letter_for(
+        self, queue: str, task_id: str, timeout: float = 60.0
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Take messages off '<queue>.dead' until the one for `task_id` (prelabel-dead-letter.v1 body, headers)."""
         from kombu import Connection
 
-        got: list[tuple[dict[str, Any], Any]] = []
         deadline = time.monotonic() + timeout
+        seen: list[Any] = []
         with Connection(self.url) as conn:
             channel = conn.channel()
-            while len(got) < want and time.monotonic() < deadline:
-                try:
-                    msg = channel.basic_get(f"{queue}.dead", no_ack=True)
-                except Exception:  # the dead-letter queue is declared by the worker when it is ready
-                    channel = conn.channel()
-                    msg = None
+            while time.monotonic() < deadline:
+                msg = channel.basic_get(f"{queue}.dead", no_ack=True)
                 if msg is None:
                     time.sleep(0.2)
                     continue
-                got.append((json.loads(msg.body), msg.headers or {}))
-        return got
+                body = json.loads(msg.body)
+                seen.append(body)
+                inner = body.get("message") if isinstance(body, dict) else None
+                if (isinstance(inner, dict) and inner.get("task_id") == task_id) or inner == task_id:
+                    return body, dict(msg.headers or {})
+        raise AssertionError(f"no dead letter for {task_id} within {timeout:.0f}s; saw {seen}")
+
+    def raw_dead_letter(self, queue: str, timeout: float = 30.0) -> tuple[bytes, dict[str, Any]]:
+        from kombu import Connection
+
+        deadline = time.monotonic() + timeout
+        with Connection(self.url) as conn:
+            channel = conn.channel()
+            while time.monotonic() < deadline:
+                msg = channel.basic_get(f"{queue}.dead", no_ack=True)
+                if msg is not None:
+                    return msg.body, dict(msg.headers or {})
+                time.sleep(0.2)
+        raise AssertionError(f"nothing in {queue}.dead within {timeout:.0f}s")
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +151,11 @@ class WorkerProcess:
     def start(self, timeout: float = 180.0) -> WorkerProcess:
         out = self.log.open("ab")
         self.process = subprocess.Popen(
-            [str(WORKER_BIN), "run"], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [str(WORKER_BIN), "run"],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.wait_log("labelhive-worker ready", timeout)
         return self
@@ -146,9 +171,13 @@ class WorkerProcess:
             if needle in text[after:]:
                 return len(text)
             if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"worker exited ({self.process.returncode}) before {needle!r}:\n{text[-3000:]}")
+                raise AssertionError(
+                    f"worker exited ({self.process.returncode}) before {needle!r}:\n{text[-3000:]}"
+                )
             time.sleep(0.05)
-        raise AssertionError(f"{needle!r} not in the worker log within {timeout:.0f}s:\n{self.text()[-3000:]}")
+        raise AssertionError(
+            f"{needle!r} not in the worker log within {timeout:.0f}s:\n{self.text()[-3000:]}"
+        )
 
     def signal(self, sig: int) -> None:
         assert self.process is not None
@@ -195,7 +224,9 @@ def worker(
 ) -> Iterator[WorkerProcess]:
     """The main worker on its own queue; tests that kill or stop it start it again."""
     queue = "prelabel.test-" + uuid.uuid4().hex[:6]
-    proc = WorkerProcess(worker_env(rabbitmq, s3, receiver, queue), tmp_path_factory.mktemp("worker") / "worker.log")
+    proc = WorkerProcess(
+        worker_env(rabbitmq, s3, receiver, queue), tmp_path_factory.mktemp("worker") / "worker.log"
+    )
     proc.start()
     yield proc
     proc.stop()

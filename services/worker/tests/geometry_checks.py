@@ -33,4 +33,6 @@ def disk_mask(cx: int, cy: int, r: int) -> np.ndarray:
 
 
 def polygons(result: dict[str, Any], shape_id: str | None = None) -> list[dict[str, Any]]:
-    return [s for s in result["shapes"] if s["type"] == "polygon" and (shape_id is None or s["id"] == shape_id)]
+    return [
+        s for s in result["shapes"] if s["type"] == "polygon" and (shape_id is None or s["id"] == shape_id)
+    ]

@@ -41,7 +41,9 @@ class Receiver:
             if stored and (status is None or stored[0]["status"] == status):
                 return stored[0]
             time.sleep(0.1)
-        raise AssertionError(f"no result for task {task_id} within {timeout:.0f}s; posts: {self.posts_for(task_id)}")
+        raise AssertionError(
+            f"no result for task {task_id} within {timeout:.0f}s; posts: {self.posts_for(task_id)}"
+        )
 
 
 def start_receiver() -> Receiver:
@@ -52,7 +54,9 @@ def start_receiver() -> Receiver:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
             headers = {k.lower(): v for k, v in self.headers.items()}
             with receiver.lock:
-                receiver.posts.append({"path": self.path, "headers": headers, "body": body, "at": time.time()})
+                receiver.posts.append(
+                    {"path": self.path, "headers": headers, "body": body, "at": time.time()}
+                )
                 if headers.get("authorization") != f"Bearer {TOKEN}":
                     status = 401
                 elif self.path != "/api/v1/prelabel/results":

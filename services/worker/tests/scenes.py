@@ -45,7 +45,9 @@ def stored_bytes(data: bytes) -> Scene:
     return Scene(png=data, sha256=sha, key=f"assets/sha256/{sha[:2]}/{sha}")
 
 
-def message(image: Scene, mode: str = "box", prompts: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+def message(
+    image: Scene, mode: str = "box", prompts: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
     msg: dict[str, Any] = {
         "version": 1,
         "job_id": "job-" + uuid.uuid4().hex[:8],
