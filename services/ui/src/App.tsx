@@ -3,12 +3,14 @@ import { useTranslation } from 'react-i18next'
 import { auth } from './api/endpoints'
 import { ApiError } from './api/http'
 import type { User } from './api/types'
+import { parseInviteLink } from './app/invite'
 import { navigate, useRoute } from './app/router'
 import { SessionContext } from './app/session'
 import { ErrorMessage } from './components/ErrorMessage'
 import { Layout } from './components/Layout'
 import { EditorPage } from './features/annotate/EditorPage'
 import { NextTaskPage } from './features/annotate/NextTaskPage'
+import { InvitePage } from './features/auth/InvitePage'
 import { LoginPage } from './features/auth/LoginPage'
 import { ProjectListPage } from './features/projects/ProjectListPage'
 import { ProjectPage } from './features/projects/ProjectPage'
@@ -17,7 +19,13 @@ import { isLocale, setLocale } from './i18n'
 
 type SessionState = { status: 'loading' } | { status: 'anonymous' } | { status: 'signedIn'; user: User } | { status: 'error'; error: unknown }
 
+const inviteLink = parseInviteLink(window.location.pathname)
+
 export default function App() {
+  return inviteLink ? <InvitePage link={inviteLink} /> : <SignedInApp />
+}
+
+function SignedInApp() {
   const { t } = useTranslation()
   const route = useRoute()
   const [session, setSession] = useState<SessionState>({ status: 'loading' })

@@ -1,11 +1,7 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
 import { ApiError, apiUrl, http } from './http'
-import type { Annotation, Batch, Draft, Label, Page, Prediction, Project, ProjectSummary, Review, Statistics, Task, TaskFilters, TaskState, User } from './types'
-
-function isNotFound(e: unknown): boolean {
-  return e instanceof ApiError && e.status === 404
-}
+import type { Annotation, Batch, Draft, InvitePreview, Label, Page, Prediction, Project, ProjectSummary, Review, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
@@ -32,16 +28,30 @@ export const projects = {
     ])
     return { ...project, labels }
   },
-  /** Full statistics when the API has them, else the task counts by state. */
+  /** Progress, per annotator, per label and per day; falls back to task counts by state. */
   statistics: async (id: number): Promise<Statistics> => {
     try {
-      return await http.get<Statistics>(`projects/${id}/statistics`)
+      const raw = await http.get<StatsOut>(`projects/${id}/stats`, { days: 14 })
+      return {
+        by_state: raw.tasks.by_state,
+        total: raw.tasks.total,
+        annotators: raw.annotators.map((a) => ({ ...a, submitted: a.done })),
+        labels: raw.labels,
+        daily: raw.throughput,
+      }
     } catch (e) {
-      if (!isNotFound(e) || (e instanceof ApiError && e.code === 'project_not_found')) throw e
+      if (!(e instanceof ApiError && e.code === 'not_found')) throw e
     }
     const counts = await http.get<{ counts: Partial<Record<TaskState, number>>; total: number }>(`projects/${id}/tasks/counts`)
     return { by_state: counts.counts, total: counts.total, annotators: [], labels: [], daily: [], countsOnly: true }
   },
+}
+
+interface StatsOut {
+  tasks: { by_state: Partial<Record<TaskState, number>>; total: number }
+  annotators: { user_id: number; display_name: string; done: number; accepted: number; rejected: number; accepted_rate: number | null; median_lead_time_ms: number | null }[]
+  labels: { label: string; shapes: number }[]
+  throughput: { day: string; submitted: number; accepted: number; rejected: number }[]
 }
 
 export const tasks = {
@@ -106,4 +116,10 @@ export const reviews = {
   queue: (projectId: number, cursor: string | null) => http.get<Page<Annotation>>(`projects/${projectId}/reviews/queue`, { cursor }),
   decide: (projectId: number, annotationId: number, decision: 'accepted' | 'rejected', comment: string, version: number) =>
     http.post<Review>(`projects/${projectId}/annotations/${annotationId}/review`, { decision, comment, version }),
+}
+
+export const invites = {
+  preview: (token: string) => http.get<InvitePreview>(`invites/${encodeURIComponent(token)}`),
+  accept: (token: string, body: { email: string; password: string; display_name: string; locale: string }) =>
+    http.post<{ user: User }>(`invites/${encodeURIComponent(token)}/accept`, body),
 }

@@ -125,3 +125,11 @@ export interface Batch {
   name: string
   assignee_id: number | null
 }
+
+export interface InvitePreview {
+  role: Role
+  project_id: number | null
+  project_name: string | null
+  email: string | null
+  expires_at: string
+}

@@ -38,6 +38,7 @@ export function ProgressPanel({ stats, labels }: { stats: Statistics | null; lab
           </li>
         ))}
       </ul>
+      {stats.daily.length > 0 && <ThroughputChart daily={stats.daily} />}
       <div className="stats-columns">
         {stats.annotators?.length > 0 && (
           <table className="table">
@@ -84,5 +85,40 @@ export function ProgressPanel({ stats, labels }: { stats: Statistics | null; lab
         )}
       </div>
     </div>
+  )
+}
+
+/** Submitted and accepted per day as small bars (inline SVG: nothing to download). */
+function ThroughputChart({ daily }: { daily: Statistics['daily'] }) {
+  const { t } = useTranslation('projects')
+  const max = Math.max(1, ...daily.map((d) => Math.max(d.submitted, d.accepted)))
+  const barW = 14
+  const gap = 10
+  const h = 80
+  const width = daily.length * (2 * barW + gap)
+  return (
+    <figure className="throughput">
+      <figcaption>
+        {t('progress.throughput')} <span className="swatch" style={{ background: STATE_COLORS.submitted }} /> {t('state.submitted')}{' '}
+        <span className="swatch" style={{ background: STATE_COLORS.accepted }} /> {t('state.accepted')}
+      </figcaption>
+      <svg width={width} height={h + 18} role="img" aria-label={t('progress.throughput')}>
+        {daily.map((d, i) => {
+          const x = i * (2 * barW + gap)
+          const hs = (d.submitted / max) * h
+          const ha = (d.accepted / max) * h
+          return (
+            <g key={d.day}>
+              <title>{`${d.day}: ${d.submitted} / ${d.accepted}`}</title>
+              <rect x={x} y={h - hs} width={barW} height={hs} fill={STATE_COLORS.submitted} />
+              <rect x={x + barW} y={h - ha} width={barW} height={ha} fill={STATE_COLORS.accepted} />
+              <text x={x + barW} y={h + 14} fontSize="10" textAnchor="middle" fill="#616e7c">
+                {d.day.slice(5)}
+              </text>
+            </g>
+          )
+        })}
+      </svg>
+    </figure>
   )
 }
