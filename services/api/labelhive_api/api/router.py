@@ -6,10 +6,13 @@ from fastapi import APIRouter
 
 from labelhive_api.accounts.routes import router as accounts
 from labelhive_api.annotations.routes import router as annotation_routes
+from labelhive_api.exports.routes import router as exports
+from labelhive_api.imports.routes import router as imports
 from labelhive_api.predictions.routes import router as predictions
 from labelhive_api.projects.routes import router as projects
 from labelhive_api.reviews.routes import router as reviews
 from labelhive_api.stats.routes import router as stats
+from labelhive_api.storage.routes import router as media
 from labelhive_api.tasks.routes import router as tasks
 from labelhive_api.webhooks.routes import router as webhooks
 
@@ -22,3 +25,6 @@ api_router.include_router(reviews)
 api_router.include_router(predictions)
 api_router.include_router(stats)
 api_router.include_router(webhooks)
+api_router.include_router(media)
+api_router.include_router(imports)
+api_router.include_router(exports)

@@ -90,15 +90,15 @@ def members(archive: zipfile.ZipFile, limits: ZipLimits) -> Iterator[Member | Re
         if info.flag_bits & 0x1:
             yield Refusal(name, "encrypted", "password-protected entries are not supported")
             continue
-        if info.file_size > limits.max_file_bytes:
-            yield Refusal(name, "too_large", f"{info.file_size} bytes > limit {limits.max_file_bytes}")
-            continue
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
         ):
             yield Refusal(
                 name, "zip_bomb", f"compression ratio {info.file_size // max(info.compress_size, 1)}:1"
             )
+            continue
+        if info.file_size > limits.max_file_bytes:
+            yield Refusal(name, "too_large", f"{info.file_size} bytes > limit {limits.max_file_bytes}")
             continue
         if total + info.file_size > limits.max_total_bytes:
             yield Refusal(name, "archive_too_large", f"total uncompressed size over {limits.max_total_bytes}")

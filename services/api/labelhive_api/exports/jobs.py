@@ -1,0 +1,96 @@
+"""Export jobs: create, run (called by the data job runner), describe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+
+from labelhive_api.db.base import utcnow
+from labelhive_api.db.engine import Database
+from labelhive_api.exports.models import ExportJob
+from labelhive_api.exports.options import ExportOptions
+from labelhive_api.exports.reader import count_tasks
+from labelhive_api.exports.service import Exporter
+from labelhive_api.imports.models import JobState
+from labelhive_api.projects.models import Project
+from labelhive_api.projects.service import current_schema
+from labelhive_api.storage.config import Storage
+
+
+def run_export(
+    db: Database,
+    storage: Storage,
+    job_id: int,
+    *,
+    should_continue: Callable[[], bool] = lambda: True,
+    fetch_workers: int = 16,
+    page_size: int = 2000,
+) -> None:
+    with db.sessions() as session:
+        job = session.get(ExportJob, job_id)
+        if job is None:
+            raise LookupError(f"no export job {job_id}")
+        project = session.get(Project, job.project_id)
+        assert project is not None
+        schema = current_schema(session, project)
+        labels = list(schema.labels) if schema else []
+        options = ExportOptions.from_dict(dict(job.options))
+        project_id = job.project_id
+    total = count_tasks(db, project_id, options)
+    _update(db, job_id, total=total, done=0, shapes=0)
+
+    def progress(done: int, shapes: int) -> None:
+        _update(db, job_id, done=done, shapes=shapes)
+
+    exporter = Exporter(
+        db,
+        storage,
+        project_id,
+        job_id,
+        options,
+        labels,
+        fetch_workers=fetch_workers,
+        page_size=page_size,
+        on_progress=progress,
+    )
+    result = exporter.run(should_continue)
+    _update(
+        db,
+        job_id,
+        state=JobState.FINISHED,
+        done=result.images,
+        total=max(total, result.images),
+        shapes=result.shapes,
+        object_key=result.key,
+        size_bytes=result.size,
+        report=result.report,
+        lease_until=None,
+        finished_at=utcnow(),
+        error="",
+    )
+
+
+def _update(db: Database, job_id: int, **values: Any) -> None:
+    with db.session() as session:
+        session.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
+
+
+def describe(job: ExportJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "project_id": job.project_id,
+        "format": job.format,
+        "with_images": job.with_images,
+        "options": job.options,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "shapes": job.shapes,
+        "size_bytes": job.size_bytes,
+        "report": job.report,
+        "error": job.error,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }

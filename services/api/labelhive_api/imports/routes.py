@@ -1,0 +1,208 @@
+"""/projects/{id}/imports: upload files and zips, sync an S3 prefix, fetch URLs; progress and per-file report."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from pydantic import Field
+from sqlalchemy import select
+
+from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.api.schemas import RequestBody
+from labelhive_api.db.base import utcnow
+from labelhive_api.errors import Conflict, NotFound, Unprocessable
+from labelhive_api.imports.models import ImportItem, ImportJob, JobState
+from labelhive_api.imports.service import describe
+from labelhive_api.security.permissions import Permission
+from labelhive_api.storage.keys import import_staging_prefix
+from labelhive_api.tasks.service import get_batch
+
+router = APIRouter(tags=["imports"])
+
+Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
+Format = Literal["images", "coco", "yolo", "voc", "labelstudio"]
+
+
+class ImportOptions(RequestBody):
+    format: Format = "images"
+    annotations_as: Literal["predictions", "annotations"] = "predictions"
+    model_version: str | None = Field(None, max_length=200)
+    label_map: dict[str, str] = Field(
+        default_factory=dict, description="dataset category name -> project label value"
+    )
+    batch_id: int | None = None
+    labelstudio_use: Literal["annotations", "predictions"] = "annotations"
+
+
+class S3ImportIn(ImportOptions):
+    bucket: str | None = Field(None, max_length=63, description="default: the deployment's source bucket")
+    prefix: str = Field("", max_length=1024)
+
+
+class UrlImportIn(ImportOptions):
+    urls: list[str] = Field(min_length=1, max_length=100_000)
+
+
+def _create(
+    session: Any, access: Access, kind: str, options: ImportOptions, extra: dict[str, Any]
+) -> ImportJob:
+    if options.batch_id is not None:
+        get_batch(session, access.project_id, options.batch_id)
+    stored = options.model_dump(exclude={"format"}) | extra
+    job = ImportJob(
+        project_id=access.project_id,
+        created_by=access.user.id,
+        kind=kind,
+        format=options.format,
+        options=stored,
+        state=JobState.QUEUED,
+        report={},
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def _wake(request: Request) -> None:
+    runner = getattr(request.app.state, "data_jobs", None)
+    if runner is not None:
+        runner.wake()
+
+
+@router.post("/projects/{project_id}/imports", status_code=202)
+def upload_import(
+    request: Request,
+    access: Manager,
+    session: SessionDep,
+    files: Annotated[list[UploadFile], File(description="images, zip archives, annotation files")],
+    format: Annotated[Format, Form()] = "images",
+    annotations_as: Annotated[Literal["predictions", "annotations"], Form()] = "predictions",
+    model_version: Annotated[str | None, Form(max_length=200)] = None,
+    label_map: Annotated[str | None, Form(description="JSON object: category name -> label value")] = None,
+    batch_id: Annotated[int | None, Form()] = None,
+    labelstudio_use: Annotated[Literal["annotations", "predictions"], Form()] = "annotations",
+) -> dict[str, Any]:
+    """Files are staged in the target bucket first, so any replica can run (or resume) the job."""
+    try:
+        mapping = json.loads(label_map) if label_map else {}
+    except json.JSONDecodeError as exc:
+        raise Unprocessable("label_map must be a JSON object", code="invalid_label_map") from exc
+    if not isinstance(mapping, dict):
+        raise Unprocessable("label_map must be a JSON object", code="invalid_label_map")
+    options = ImportOptions(
+        format=format,
+        annotations_as=annotations_as,
+        model_version=model_version,
+        label_map={str(k): str(v) for k, v in mapping.items()},
+        batch_id=batch_id,
+        labelstudio_use=labelstudio_use,
+    )
+    job = _create(session, access, "upload", options, {"files": [f.filename for f in files]})
+    storage = request.app.state.storage
+    prefix = import_staging_prefix(job.id)
+    for number, upload in enumerate(files):
+        name = (upload.filename or f"file-{number}").replace("\\", "/").split("/")[-1] or f"file-{number}"
+        upload.file.seek(0)
+        storage.target.put_file(f"{prefix}{number:06d}/{name}", upload.file, upload.content_type)
+    session.commit()
+    _wake(request)
+    return describe(job)
+
+
+@router.post("/projects/{project_id}/imports/s3", status_code=202)
+def s3_import(body: S3ImportIn, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+    """Sync a bucket/prefix: objects imported before (by key) are skipped, new ones become tasks."""
+    if request.app.state.storage.config.backend != "s3":
+        raise Unprocessable("S3 import needs LABELHIVE_STORAGE_BACKEND=s3", code="s3_backend_required")
+    job = _create(session, access, "s3", body, {"bucket": body.bucket, "prefix": body.prefix})
+    session.commit()
+    _wake(request)
+    return describe(job)
+
+
+@router.post("/projects/{project_id}/imports/urls", status_code=202)
+def url_import(body: UrlImportIn, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+    job = _create(session, access, "urls", body, {"urls": body.urls})
+    session.commit()
+    _wake(request)
+    return describe(job)
+
+
+def _job(session: Any, access: Access, job_id: int) -> ImportJob:
+    job = session.get(ImportJob, job_id)
+    if job is None or job.project_id != access.project_id:
+        raise NotFound("import job not found", code="import_job_not_found")
+    return job
+
+
+@router.get("/projects/{project_id}/imports")
+def list_imports(
+    access: Manager, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[dict[str, Any]]:
+    jobs = session.scalars(
+        select(ImportJob)
+        .where(ImportJob.project_id == access.project_id)
+        .order_by(ImportJob.id.desc())
+        .limit(limit)
+    )
+    return [describe(j) for j in jobs]
+
+
+@router.get("/projects/{project_id}/imports/{job_id}")
+def get_import(job_id: int, access: Manager, session: SessionDep) -> dict[str, Any]:
+    return describe(_job(session, access, job_id))
+
+
+@router.get("/projects/{project_id}/imports/{job_id}/items")
+def import_items(
+    job_id: int,
+    access: Manager,
+    session: SessionDep,
+    state: Annotated[Literal["imported", "duplicate", "refused"] | None, Query()] = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """The per-file report (e.g. `state=refused`: every refused file with its reason), keyset paged."""
+    _job(session, access, job_id)
+    query = select(ImportItem).where(ImportItem.job_id == job_id, ImportItem.id > after)
+    if state:
+        query = query.where(ImportItem.state == state)
+    rows = list(session.scalars(query.order_by(ImportItem.id).limit(limit)))
+    return {
+        "items": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "state": r.state,
+                "reason": r.reason,
+                "detail": r.detail,
+                "task_id": r.task_id,
+                "sha256": r.asset_sha256,
+            }
+            for r in rows
+        ],
+        "next_after": rows[-1].id if len(rows) == limit else None,
+    }
+
+
+@router.post("/projects/{project_id}/imports/{job_id}/resume", status_code=202)
+def resume_import(job_id: int, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+    """Runs a failed, cancelled or stalled job again: done files are skipped, nothing is duplicated."""
+    job = _job(session, access, job_id)
+    if job.state == JobState.FINISHED:
+        raise Conflict("the import has finished", code="import_finished")
+    job.state, job.error, job.attempts, job.lease_until = JobState.QUEUED, "", 0, None
+    session.commit()
+    _wake(request)
+    return describe(job)
+
+
+@router.post("/projects/{project_id}/imports/{job_id}/cancel")
+def cancel_import(job_id: int, access: Manager, session: SessionDep) -> dict[str, Any]:
+    job = _job(session, access, job_id)
+    if job.state in JobState.ACTIVE:
+        job.state, job.finished_at, job.lease_until = JobState.CANCELLED, utcnow(), None
+        session.commit()
+    return describe(job)

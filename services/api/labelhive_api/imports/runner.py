@@ -1,0 +1,220 @@
+"""The background loop that runs import and export jobs, in any API replica.
+
+A job is claimed with a conditional UPDATE (queued, or running with an expired lease), so two
+replicas never run it twice at once; the runner renews the lease while it works. A replica that dies
+leaves a lease that expires, and another replica resumes the job: imports skip what their ledger
+says is done, exports start their zip again (nothing half-written was ever published).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from labelhive_api.db.base import utcnow
+from labelhive_api.db.engine import Database
+from labelhive_api.exports.models import ExportJob
+from labelhive_api.imports.models import ImportJob, JobState
+from labelhive_api.storage.config import Storage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+RENEW_EVERY = 10.0
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Claim:
+    model: type[ImportJob] | type[ExportJob]
+    job_id: int
+    attempt: int
+
+
+def claim_next(db: Database, model: type[ImportJob] | type[ExportJob]) -> Claim | None:
+    now = utcnow()
+    claimable = or_(
+        model.state == JobState.QUEUED,
+        and_(model.state == JobState.RUNNING, model.lease_until < now),
+    )
+    with db.session() as session:
+        row = session.execute(
+            select(model.id, model.attempts).where(claimable).order_by(model.id).limit(1)
+        ).first()
+        if row is None:
+            return None
+        job_id, attempts = row
+        if attempts >= MAX_ATTEMPTS:
+            session.execute(
+                update(model)
+                .where(model.id == job_id)
+                .values(state=JobState.FAILED, error=f"gave up after {attempts} attempts", lease_until=None)
+            )
+            return None
+        result = session.execute(
+            update(model)
+            .where(model.id == job_id, model.attempts == attempts, claimable)
+            .values(state=JobState.RUNNING, lease_until=now + LEASE, attempts=attempts + 1, started_at=now)
+        )
+        if result.rowcount != 1:
+            return None
+    return Claim(model, job_id, attempts + 1)
+
+
+class Lease:
+    """Renews a claimed job's lease; `alive()` turns False when the job was cancelled or taken over."""
+
+    def __init__(self, db: Database, claim: Claim) -> None:
+        self.db = db
+        self.claim = claim
+        self._last = 0.0
+        self._alive = True
+
+    def alive(self) -> bool:
+
+        if not self._alive:
+            return False
+        if time.monotonic() - self._last < RENEW_EVERY:
+            return True
+        model = self.claim.model
+        with self.db.session() as session:
+            result = session.execute(
+                update(model)
+                .where(
+                    model.id == self.claim.job_id,
+                    model.attempts == self.claim.attempt,
+                    model.state == JobState.RUNNING,
+                )
+                .values(lease_until=utcnow() + LEASE)
+            )
+            self._alive = result.rowcount == 1
+        self._last = time.monotonic()
+        return self._alive
+
+
+def mark_failed(db: Database, claim: Claim, error: str) -> None:
+    model = claim.model
+    with db.session() as session:
+        session.execute(
+            update(model)
+            .where(model.id == claim.job_id, model.attempts == claim.attempt)
+            .values(state=JobState.FAILED, error=error[:4000], lease_until=None, finished_at=utcnow())
+        )
+
+
+class DataJobRunner:
+    def __init__(
+        self,
+        db: Database,
+        storage: Storage,
+        *,
+        concurrency: int = 2,
+        poll_seconds: float = 2.0,
+        **options: Any,
+    ) -> None:
+        self.db = db
+        self.storage = storage
+        self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
+        self.options = options
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._pool: ThreadPoolExecutor | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="data-job")
+        self._thread = threading.Thread(target=self._loop, name="data-jobs", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            ran = False
+            try:
+                for model in (ImportJob, ExportJob):
+                    if not self._slots.acquire(blocking=False):
+                        break
+                    claim = claim_next(self.db, model)
+                    if claim is None:
+                        self._slots.release()
+                        continue
+                    ran = True
+                    assert self._pool is not None
+                    self._pool.submit(self._run, claim)
+            except Exception:
+                log.exception("data job loop")
+            if not ran:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+
+    def _run(self, claim: Claim) -> None:
+        try:
+            run_claimed(self.db, self.storage, claim, **self.options)
+        finally:
+            self._slots.release()
+            self._wake.set()
+
+
+def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) -> None:
+    """Runs one claimed job to its end (or until its lease is lost); failures are recorded on the job."""
+    from labelhive_api.exports.jobs import run_export
+    from labelhive_api.imports.service import ImportRun, ImportStopped
+
+    lease = Lease(db, claim)
+    try:
+        if claim.model is ImportJob:
+            ImportRun(
+                db, storage, claim.job_id, options.get("import_settings"), should_continue=lease.alive
+            ).run()
+        else:
+            run_export(
+                db,
+                storage,
+                claim.job_id,
+                should_continue=lease.alive,
+                fetch_workers=options.get("fetch_workers", 16),
+            )
+    except ImportStopped:
+        log.info("import job %s stopped (cancelled or taken over)", claim.job_id)
+    except Exception as exc:
+        from labelhive_api.exports.service import ExportStopped
+
+        if isinstance(exc, ExportStopped):
+            log.info("export job %s stopped (cancelled or taken over)", claim.job_id)
+            return
+        log.exception("%s %s failed", claim.model.__tablename__, claim.job_id)
+        mark_failed(db, claim, f"{type(exc).__name__}: {exc}")
+
+
+def run_until_idle(db: Database, storage: Storage, **options: Any) -> int:
+    """Runs every claimable job in this thread (tests, `labelhive-api` one-shot use); returns how many."""
+    count = 0
+    while True:
+        claim = claim_next(db, ImportJob) or claim_next(db, ExportJob)
+        if claim is None:
+            return count
+        run_claimed(db, storage, claim, **options)
+        count += 1
+
+
+RunnerFactory = Callable[[Database, Storage], DataJobRunner]
