@@ -1,0 +1,207 @@
+"""API benchmark at 1,000,000 tasks: next task, filtered list page, count by state, annotation save, stats.
+
+Seeds with INSERT ... SELECT generate_series on the harness PostgreSQL, then times full HTTP calls through
+the ASGI app (in process, bearer tokens) and prints p50/p95 and throughput, with a `SELECT 1` round trip
+measured in the same run as the machine's baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from sqlalchemy import text
+
+os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def report(name: str, samples: list[float], target_ms: float) -> None:
+    total = sum(samples)
+    print(
+        f"{name:<34} n={len(samples):<4} p50={percentile(samples, 50) * 1000:7.2f} ms  "
+        f"p95={percentile(samples, 95) * 1000:7.2f} ms  mean={statistics.mean(samples) * 1000:7.2f} ms  "
+        f"throughput={len(samples) / total:8.1f}/s  (target p95 <= {target_ms:.0f} ms)",
+        flush=True,
+    )
+
+
+def timed(fn: Callable[[int], object], n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+
+    from fastapi.testclient import TestClient
+    from labelhive_harness.postgres import start_postgres
+
+    from labelhive_api.accounts import service as accounts
+    from labelhive_api.app import create_app
+    from labelhive_api.db import migrate
+    from labelhive_api.db.engine import Database, make_engine
+    from labelhive_api.projects import service as projects
+    from labelhive_api.projects.label_schema import Label, validate_labels
+    from labelhive_api.projects.models import Membership
+    from labelhive_api.settings import Settings
+    from labelhive_api.stats.counters import recount_task_states
+
+    pg = start_postgres()
+    try:
+        settings = Settings(
+            environment="test",
+            secret_key="bench-secret-key-0123456789",
+            database_url=pg.url,
+            database_schema="bench",
+            webhook_worker=False,
+            log_level="WARNING",
+        )
+        engine = make_engine(settings)
+        migrate.upgrade(engine, "bench")
+        db = Database.from_settings(settings)
+        labels = validate_labels(
+            [Label.model_validate({"value": v, "names": {"en": v}, "tools": ["bbox"]}) for v in ("crack", "porosity", "undercut")]
+        )
+        with db.session() as s:
+            admin = accounts.create_user(s, email="bench@x.io", password="password123", display_name="b", is_admin=True)
+            project = projects.create_project(s, admin, name="bench", labels=labels)
+            annotators = []
+            for i in range(args.samples):
+                u = accounts.create_user(s, email=f"a{i}@x.io", password="password123", display_name=f"a{i}")
+                s.add(Membership(project_id=project.id, user_id=u.id, role="annotator"))
+                annotators.append(u)
+            s.flush()
+            tokens = [accounts.create_api_token(s, u, "bench")[1] for u in annotators]
+            admin_token = accounts.create_api_token(s, admin, "bench")[1]
+            pid = project.id
+            ann_ids = [u.id for u in annotators]
+
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(text("SET search_path TO bench"))
+            conn.execute(
+                text(
+                    """
+                INSERT INTO task (project_id, state, image, filename, width, height, meta, slots_taken,
+                                  has_prediction, created_at, updated_at, assignee_id)
+                SELECT :pid,
+                       CASE WHEN g % 10 < 7 THEN 'new' WHEN g % 10 = 7 THEN 'submitted'
+                            WHEN g % 10 = 8 THEN 'accepted' ELSE 'rejected' END,
+                       'assets/sha256/' || md5(g::text), 'img_' || g || '.jpg', 1920, 1080, '{}'::jsonb,
+                       CASE WHEN g % 10 < 7 THEN 0 ELSE 1 END, g % 3 = 0,
+                       now() - make_interval(secs => :n - g), now() - make_interval(secs => :n - g),
+                       CASE WHEN g % 50 = 0 THEN :assignee ELSE NULL END
+                FROM generate_series(1, :n) AS g
+                """
+                ),
+                {"pid": pid, "n": args.tasks, "assignee": ann_ids[0]},
+            )
+            conn.execute(
+                text(
+                    """INSERT INTO task_label (task_id, label, project_id)
+                       SELECT id, (ARRAY['crack','porosity','undercut'])[1 + id % 3], project_id
+                       FROM task WHERE project_id = :pid AND id % 10 >= 7"""
+                ),
+                {"pid": pid},
+            )
+            conn.execute(text("ANALYZE"))
+        with db.session() as s:
+            recount_task_states(s, pid)
+        seed_s = time.perf_counter() - t0
+        print(f"seeded {args.tasks:,} tasks (+ label index) in {seed_s:.1f} s", flush=True)
+
+        with engine.connect() as conn:
+            baseline = timed(lambda _i: conn.execute(text("SELECT 1")).scalar(), 200)
+        report("baseline: SELECT 1 round trip", baseline, 1)
+
+        app = create_app(settings, db)
+        with TestClient(app) as c:
+            base = f"/api/v1/projects/{pid}"
+            admin_h = {"Authorization": f"Bearer {admin_token}"}
+            c.get(f"{base}/tasks/counts", headers=admin_h)
+            heads = [{"Authorization": f"Bearer {t}"} for t in tokens]
+            leased: list[int] = []
+
+            def next_task(i: int) -> None:
+                r = c.post(f"{base}/tasks/next", headers=heads[i])
+                assert r.status_code == 200, r.text
+                leased.append(r.json()["task"]["id"])
+
+            report("next task (lease, SKIP LOCKED)", timed(next_task, len(heads)), 30)
+            assert len(set(leased)) == len(leased)
+
+            cursors: list[str | None] = [None]
+
+            def list_page(i: int) -> None:
+                params = {"state": "submitted", "label": "crack", "limit": 50, "sort": "-id"}
+                if cursors[-1] and i % 5:
+                    params["cursor"] = cursors[-1]
+                r = c.get(f"{base}/tasks", params=params, headers=admin_h)
+                assert r.status_code == 200 and len(r.json()["items"]) == 50
+                cursors.append(r.json()["next_cursor"])
+
+            report("list page (state+label filter, 50)", timed(list_page, args.samples), 30)
+
+            def list_assignee(_i: int) -> None:
+                r = c.get(f"{base}/tasks", params={"assignee": str(ann_ids[0]), "state": "new", "limit": 50}, headers=admin_h)
+                assert r.status_code == 200
+
+            report("list page (assignee+state filter)", timed(list_assignee, args.samples), 30)
+
+            def counts(_i: int) -> None:
+                r = c.get(f"{base}/tasks/counts", headers=admin_h)
+                assert r.json()["total"] == args.tasks
+
+            report("count by state", timed(counts, args.samples), 30)
+
+            box = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
+            created: list[tuple[int, int]] = []
+
+            def submit(i: int) -> None:
+                r = c.post(f"{base}/tasks/{leased[i]}/annotations", json={"result": [box], "lead_time_ms": 1000 + i}, headers=heads[i])
+                assert r.status_code == 201, r.text
+                created.append((i, r.json()["id"]))
+
+            report("annotation submit (first save)", timed(submit, len(heads)), 30)
+
+            def save(i: int) -> None:
+                who, ann_id = created[i]
+                r = c.put(
+                    f"{base}/annotations/{ann_id}",
+                    json={"version": 1, "result": [{**box, "x": 11}], "lead_time_ms": 10},
+                    headers=heads[who],
+                )
+                assert r.status_code == 200, r.text
+
+            report("annotation save (versioned update)", timed(save, len(created)), 30)
+
+            def stats(_i: int) -> None:
+                r = c.get(f"{base}/stats", headers=admin_h)
+                assert r.json()["tasks"]["total"] == args.tasks
+
+            report("project statistics", timed(stats, args.samples), 100)
+        db.dispose()
+        engine.dispose()
+    finally:
+        pg.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
