@@ -46,6 +46,8 @@ DEFAULT_NODES = (
 
 @dataclass
 class KubeCluster:
+    """A running cluster: `kubeconfig` (admin, certificates inline) and `server` (https URL) are what tests use."""
+
     kubeconfig: Path
     server: str
     run_dir: Path | None = None  # None when an existing cluster (KUBECONFIG) is reused
@@ -75,6 +77,7 @@ def binaries() -> dict[str, Path]:
 
 
 def start_cluster(nodes: tuple[FakeNode, ...] = DEFAULT_NODES) -> KubeCluster:
+    """Start a private cluster with `nodes` Ready (or reuse $KUBECONFIG's); raises HarnessError naming a log."""
     existing = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
     if existing and Path(existing).is_file():
         return KubeCluster(kubeconfig=Path(existing), server=_server_of(Path(existing)))
