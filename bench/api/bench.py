@@ -21,7 +21,7 @@ os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def report(name: str, samples: list[float], target_ms: float) -> None:
@@ -50,8 +50,6 @@ def main() -> int:
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
-    from labelhive_harness.postgres import start_postgres
-
     from labelhive_api.accounts import service as accounts
     from labelhive_api.app import create_app
     from labelhive_api.db import migrate
@@ -61,6 +59,7 @@ def main() -> int:
     from labelhive_api.projects.models import Membership
     from labelhive_api.settings import Settings
     from labelhive_api.stats.counters import recount_task_states
+    from labelhive_harness.postgres import start_postgres
 
     pg = start_postgres()
     try:
@@ -76,10 +75,15 @@ def main() -> int:
         migrate.upgrade(engine, "bench")
         db = Database.from_settings(settings)
         labels = validate_labels(
-            [Label.model_validate({"value": v, "names": {"en": v}, "tools": ["bbox"]}) for v in ("crack", "porosity", "undercut")]
+            [
+                Label.model_validate({"value": v, "names": {"en": v}, "tools": ["bbox"]})
+                for v in ("crack", "porosity", "undercut")
+            ]
         )
         with db.session() as s:
-            admin = accounts.create_user(s, email="bench@x.io", password="password123", display_name="b", is_admin=True)
+            admin = accounts.create_user(
+                s, email="bench@x.io", password="password123", display_name="b", is_admin=True
+            )
             project = projects.create_project(s, admin, name="bench", labels=labels)
             annotators = []
             for i in range(args.samples):
@@ -159,7 +163,11 @@ def main() -> int:
             report("list page (state+label filter, 50)", timed(list_page, args.samples), 30)
 
             def list_assignee(_i: int) -> None:
-                r = c.get(f"{base}/tasks", params={"assignee": str(ann_ids[0]), "state": "new", "limit": 50}, headers=admin_h)
+                r = c.get(
+                    f"{base}/tasks",
+                    params={"assignee": str(ann_ids[0]), "state": "new", "limit": 50},
+                    headers=admin_h,
+                )
                 assert r.status_code == 200
 
             report("list page (assignee+state filter)", timed(list_assignee, args.samples), 30)
@@ -174,7 +182,11 @@ def main() -> int:
             created: list[tuple[int, int]] = []
 
             def submit(i: int) -> None:
-                r = c.post(f"{base}/tasks/{leased[i]}/annotations", json={"result": [box], "lead_time_ms": 1000 + i}, headers=heads[i])
+                r = c.post(
+                    f"{base}/tasks/{leased[i]}/annotations",
+                    json={"result": [box], "lead_time_ms": 1000 + i},
+                    headers=heads[i],
+                )
                 assert r.status_code == 201, r.text
                 created.append((i, r.json()["id"]))
 

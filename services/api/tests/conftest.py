@@ -8,13 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import labelhive_api.security.passwords as passwords
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
-
-import labelhive_api.security.passwords as passwords
 from labelhive_api.accounts import service as accounts
 from labelhive_api.accounts.models import User
 from labelhive_api.app import create_app
@@ -23,10 +20,18 @@ from labelhive_api.db.engine import Database, make_engine
 from labelhive_api.projects import service as projects
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.settings import Settings
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 SCHEMA = "api_test"
 LABELS = [
-    {"value": "crack", "names": {"zh-CN": "裂纹", "en": "Crack"}, "color": "#ff0000", "hotkey": "1", "tools": ["bbox", "polygon"]},
+    {
+        "value": "crack",
+        "names": {"zh-CN": "裂纹", "en": "Crack"},
+        "color": "#ff0000",
+        "hotkey": "1",
+        "tools": ["bbox", "polygon"],
+    },
     {"value": "porosity", "names": {"zh-CN": "气孔"}, "color": "#00ff00", "hotkey": "2", "tools": ["bbox"]},
     {"value": "ok", "names": {"en": "OK"}, "color": "#0000ff", "tools": ["tag"]},
     {
@@ -100,7 +105,11 @@ class Env:
     def user(self, role: str | None = None, project: Project | None = None, *, admin: bool = False) -> User:
         with self.db.session() as s:
             user = accounts.create_user(
-                s, email=f"u{uuid.uuid4().hex[:10]}@example.com", password="password123", display_name="User", is_admin=admin
+                s,
+                email=f"u{uuid.uuid4().hex[:10]}@example.com",
+                password="password123",
+                display_name="User",
+                is_admin=admin,
             )
             if role and project:
                 s.add(Membership(project_id=project.id, user_id=user.id, role=role))
@@ -112,13 +121,19 @@ class Env:
             _row, token = accounts.create_api_token(s, s.merge(user), "test")
         return {"Authorization": f"Bearer {token}"}
 
-    def project(self, owner: User | None = None, *, overlap: int = 1, labels: list[dict[str, Any]] | None = None) -> Project:
+    def project(
+        self, owner: User | None = None, *, overlap: int = 1, labels: list[dict[str, Any]] | None = None
+    ) -> Project:
         owner = owner or self.user(admin=True)
         with self.db.session() as s:
             from labelhive_api.projects.label_schema import Label, validate_labels
 
-            validated = validate_labels([Label.model_validate(x) for x in (labels if labels is not None else LABELS)])
-            project = projects.create_project(s, s.merge(owner), name="焊缝 project", overlap=overlap, labels=validated)
+            validated = validate_labels(
+                [Label.model_validate(x) for x in (labels if labels is not None else LABELS)]
+            )
+            project = projects.create_project(
+                s, s.merge(owner), name="焊缝 project", overlap=overlap, labels=validated
+            )
             s.expunge(project)
         return project
 
@@ -126,7 +141,11 @@ class Env:
         from labelhive_api.tasks.service import add_tasks
 
         with self.db.session() as s:
-            return add_tasks(s, project.id, [{"image": f"assets/{i}.jpg", "width": 640, "height": 480, **fields} for i in range(n)])
+            return add_tasks(
+                s,
+                project.id,
+                [{"image": f"assets/{i}.jpg", "width": 640, "height": 480, **fields} for i in range(n)],
+            )
 
 
 def _env(bind: Engine, settings: Settings, backend: str) -> Iterator[Env]:

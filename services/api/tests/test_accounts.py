@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
-
 from labelhive_api.accounts import service as accounts
 from labelhive_api.accounts.models import Invite, User
 from labelhive_api.db.base import utcnow
+from sqlalchemy import update
 
 
-def _login(c, email, password="password123", **headers):
+def _login(c, email, password="password123", **headers):  # noqa: S107 - test account
     return c.post("/api/v1/auth/login", json={"email": email, "password": password}, headers=headers)
 
 
@@ -84,12 +83,17 @@ def test_csrf_double_submit_and_origin_checks(env):
     body = {"name": "p"}
     assert c.post("/api/v1/projects", json=body).json()["code"] == "csrf_token_invalid"
     assert c.post("/api/v1/projects", json=body, headers={"X-CSRF-Token": "forged"}).status_code == 403
-    evil = c.post("/api/v1/projects", json=body, headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"})
+    evil = c.post(
+        "/api/v1/projects", json=body, headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"}
+    )
     assert evil.status_code == 403 and evil.json()["code"] == "csrf_origin_mismatch"
     # Same origin as the Host the browser used: intranet IP:port and internet domain both work, no config.
     for origin, extra in [
         ("http://testserver", {}),
-        ("https://weld.factory-a.example.com", {"X-Forwarded-Host": "weld.factory-a.example.com", "X-Forwarded-Proto": "https"}),
+        (
+            "https://weld.factory-a.example.com",
+            {"X-Forwarded-Host": "weld.factory-a.example.com", "X-Forwarded-Proto": "https"},
+        ),
         ("http://10.0.0.5:8080", {"Host": "10.0.0.5:8080"}),
     ]:
         ok = c.post("/api/v1/projects", json=body, headers={"X-CSRF-Token": csrf, "Origin": origin, **extra})
@@ -115,7 +119,9 @@ def test_login_refuses_cross_site_origin(env):
 
 
 def _invite(env, manager_headers, project_id, **body):
-    return env.client.post(f"/api/v1/projects/{project_id}/invites", json={"role": "annotator", **body}, headers=manager_headers)
+    return env.client.post(
+        f"/api/v1/projects/{project_id}/invites", json={"role": "annotator", **body}, headers=manager_headers
+    )
 
 
 def test_invite_link_creates_account_with_role(env):
@@ -130,11 +136,18 @@ def test_invite_link_creates_account_with_role(env):
     assert preview["project_name"] == "焊缝 project" and preview["role"] == "annotator"
     accepted = c.post(
         f"/api/v1/invites/{invite['token']}/accept",
-        json={"email": "new@example.com", "password": "longpassword", "display_name": "小王", "locale": "zh-CN"},
+        json={
+            "email": "new@example.com",
+            "password": "longpassword",
+            "display_name": "小王",
+            "locale": "zh-CN",
+        },
     )
     assert accepted.status_code == 201, accepted.text
     me = c.get("/api/v1/auth/me").json()
-    assert me["memberships"] == [{"project_id": project.id, "project_name": "焊缝 project", "role": "annotator"}]
+    assert me["memberships"] == [
+        {"project_id": project.id, "project_name": "焊缝 project", "role": "annotator"}
+    ]
     reused = c.post(
         f"/api/v1/invites/{invite['token']}/accept",
         json={"email": "other@example.com", "password": "longpassword", "display_name": "x"},
@@ -174,7 +187,9 @@ def test_bootstrap_admin_is_idempotent(env):
     with env.db.session() as s:
         user, created = accounts.ensure_bootstrap_admin(s, "Lead@Factory-A.example.com", "password123")
         assert created and user.is_admin
-        again, created_again = accounts.ensure_bootstrap_admin(s, "lead@factory-a.example.com", "other-password")
+        again, created_again = accounts.ensure_bootstrap_admin(
+            s, "lead@factory-a.example.com", "other-password"
+        )
         assert not created_again and again.id == user.id
         assert s.get(User, user.id).email == "lead@factory-a.example.com"
     assert _login(env.client, "lead@factory-a.example.com").status_code == 200

@@ -31,7 +31,11 @@ def test_submit_update_history_and_409(any_env):
     env = any_env
     project, task_id, h = _setup(env)
     c = env.client
-    created = c.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX], "lead_time_ms": 4200}, headers=h)
+    created = c.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations",
+        json={"result": [BOX], "lead_time_ms": 4200},
+        headers=h,
+    )
     assert created.status_code == 201, created.text
     ann = created.json()
     assert ann["version"] == 1 and ann["lead_time_ms"] == 4200
@@ -46,7 +50,9 @@ def test_submit_update_history_and_409(any_env):
     history = c.get(f"{url}/history", headers=h).json()
     assert [v["version"] for v in history] == [1, 2]
     assert history[0]["result"][0]["x"] == 10
-    again = c.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h)
+    again = c.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h
+    )
     assert again.status_code == 409 and again.json()["code"] == "annotation_exists"
 
 
@@ -57,8 +63,14 @@ def test_shapes_are_validated_with_the_offending_shape_named(env):
         ({**BOX, "x": 630}, "outside"),
         ({"id": "p", "type": "polygon", "label": "crack", "points": [[1, 1], [2, 2]]}, "points"),
         ({**BOX, "label": "rust"}, "not in the project's label schema"),
-        ({"id": "t", "type": "polygon", "label": "porosity", "points": [[1, 1], [2, 2], [3, 1]]}, "does not allow"),
-        ({"id": "k", "type": "keypoints", "label": "weld", "skeleton": "seam", "points": [[1, 1, 2]]}, "2 points"),
+        (
+            {"id": "t", "type": "polygon", "label": "porosity", "points": [[1, 1], [2, 2], [3, 1]]},
+            "does not allow",
+        ),
+        (
+            {"id": "k", "type": "keypoints", "label": "weld", "skeleton": "seam", "points": [[1, 1, 2]]},
+            "2 points",
+        ),
         ({**BOX, "colour": "red"}, "colour"),
         ({**BOX, "w": "wide"}, "w"),
         ({"id": "x", "type": "circle", "label": "crack"}, "type"),
@@ -74,7 +86,13 @@ def test_shapes_are_validated_with_the_offending_shape_named(env):
         BOX,
         {"id": "p", "type": "polygon", "label": "crack", "points": [[1, 1], [20, 2], [3, 30]]},
         {"id": "t", "type": "tag", "label": "ok"},
-        {"id": "k", "type": "keypoints", "label": "weld", "skeleton": "seam", "points": [[1, 1, 2], [0, 0, 0]]},
+        {
+            "id": "k",
+            "type": "keypoints",
+            "label": "weld",
+            "skeleton": "seam",
+            "points": [[1, 1, 2], [0, 0, 0]],
+        },
     ]
     assert env.client.post(url, json={"result": good}, headers=h).status_code == 201
 
@@ -97,10 +115,14 @@ def test_drafts_autosave_apart_from_submissions(any_env):
 def test_annotators_cannot_touch_others_work(env):
     project, task_id, h = _setup(env)
     c = env.client
-    ann = c.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h).json()
+    ann = c.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h
+    ).json()
     other = env.token(env.user("annotator", project))
     url = f"/api/v1/projects/{project.id}/annotations/{ann['id']}"
-    assert c.put(url, json={"version": 1, "result": []}, headers=other).json()["code"] == "not_your_annotation"
+    assert (
+        c.put(url, json={"version": 1, "result": []}, headers=other).json()["code"] == "not_your_annotation"
+    )
     assert c.get(url, headers=other).status_code == 403
     reviewer = env.token(env.user("reviewer", project))
     assert c.put(url, json={"version": 1, "result": []}, headers=reviewer).status_code == 200
@@ -109,7 +131,9 @@ def test_annotators_cannot_touch_others_work(env):
 def test_many_concurrent_saves_exactly_one_wins_per_version(committed_db, sample_labels):
     """Real PostgreSQL, 12 threads saving on the same base version, 5 rounds: one winner per round."""
     with committed_db.session() as s:
-        owner = accounts.create_user(s, email=f"o{uuid.uuid4().hex}@x.io", password="password123", display_name="o", is_admin=True)
+        owner = accounts.create_user(
+            s, email=f"o{uuid.uuid4().hex}@x.io", password="password123", display_name="o", is_admin=True
+        )
         labels = validate_labels([Label.model_validate(x) for x in sample_labels])
         project = projects.create_project(s, owner, name="race", labels=labels)
         (task_id,) = add_tasks(s, project.id, [{"image": "a.jpg", "width": 640, "height": 480}])
@@ -122,7 +146,9 @@ def test_many_concurrent_saves_exactly_one_wins_per_version(committed_db, sample
         outcomes: list[str] = []
         barrier = threading.Barrier(12)
 
-        def save(i: int, base: int = base) -> None:
+        def save(
+            i: int, base: int = base, barrier: threading.Barrier = barrier, outcomes: list[str] = outcomes
+        ) -> None:
             barrier.wait()
             try:
                 with committed_db.session() as s:

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-
 from labelhive_api.api.deps import route_permission
 from labelhive_api.security.permissions import Permission
 
@@ -15,9 +14,20 @@ EXPECTED = {
     "annotator": {"project.view", "tasks.annotate"},
     "reviewer": {"project.view", "tasks.annotate", "tasks.view", "annotations.view", "review", "stats.view"},
     "manager": {
-        "project.view", "tasks.annotate", "tasks.view", "annotations.view", "review", "stats.view",
-        "project.edit", "members.manage", "invites.manage", "schema.edit", "tasks.manage",
-        "predictions.manage", "prelabel.run", "webhooks.manage",
+        "project.view",
+        "tasks.annotate",
+        "tasks.view",
+        "annotations.view",
+        "review",
+        "stats.view",
+        "project.edit",
+        "members.manage",
+        "invites.manage",
+        "schema.edit",
+        "tasks.manage",
+        "predictions.manage",
+        "prelabel.run",
+        "webhooks.manage",
     },
 }
 EXPECTED["admin"] = EXPECTED["manager"] | {"project.delete"}
@@ -32,7 +42,9 @@ def _api_routes(app):
 
 
 def test_every_route_declares_a_permission(env):
-    undeclared = [f"{m} {p}" for m, p, r in _api_routes(env.client.app) if route_permission(r.dependant) is None]
+    undeclared = [
+        f"{m} {p}" for m, p, r in _api_routes(env.client.app) if route_permission(r.dependant) is None
+    ]
     assert undeclared == []
     project_scoped = [(m, p) for m, p, r in _api_routes(env.client.app) if "{project_id}" in p]
     for method, path, route in _api_routes(env.client.app):
@@ -42,7 +54,9 @@ def test_every_route_declares_a_permission(env):
 
 
 def _fill(path: str, project_id: int) -> str:
-    return re.sub(r"\{[a-z_]+\}", lambda m: str(project_id) if m.group(0) == "{project_id}" else "999999", path)
+    return re.sub(
+        r"\{[a-z_]+\}", lambda m: str(project_id) if m.group(0) == "{project_id}" else "999999", path
+    )
 
 
 @pytest.mark.parametrize("role", ["annotator", "reviewer", "manager", "admin"])
@@ -60,7 +74,11 @@ def test_role_route_matrix(env, role):
         response = c.request(method, url, json={}, headers=h)
         allowed = perm.value in EXPECTED[role]
         if allowed:
-            assert response.status_code != 403 or response.json()["code"] != "permission_denied", (role, method, path)
+            assert response.status_code != 403 or response.json()["code"] != "permission_denied", (
+                role,
+                method,
+                path,
+            )
         else:
             assert response.status_code == 403, (role, method, path, response.status_code, response.text)
             assert response.json()["code"] == "permission_denied"
@@ -72,7 +90,10 @@ def test_non_members_and_anonymous(env):
     project = env.project()
     outsider = env.user()
     c = env.client
-    assert c.get(f"/api/v1/projects/{project.id}/tasks", headers=env.token(outsider)).json()["code"] == "project_not_found"
+    assert (
+        c.get(f"/api/v1/projects/{project.id}/tasks", headers=env.token(outsider)).json()["code"]
+        == "project_not_found"
+    )
     assert c.get(f"/api/v1/projects/{project.id}/tasks").status_code == 401
     assert c.post("/api/v1/projects", json={"name": "x"}, headers=env.token(outsider)).status_code == 403
     assert c.get("/api/v1/users", headers=env.token(outsider)).status_code == 403

@@ -17,9 +17,13 @@ def test_prediction_is_idempotent_and_accepted_in_one_call(env):
     a = env.token(env.user("annotator", project))
     c = env.client
     base = f"/api/v1/projects/{project.id}"
-    first = c.post(f"{base}/tasks/{task_id}/predictions", json={"model_version": "import@1", "result": [BOX]}, headers=m)
+    first = c.post(
+        f"{base}/tasks/{task_id}/predictions", json={"model_version": "import@1", "result": [BOX]}, headers=m
+    )
     assert first.status_code == 201
-    second = c.post(f"{base}/tasks/{task_id}/predictions", json={"model_version": "import@1", "result": []}, headers=m)
+    second = c.post(
+        f"{base}/tasks/{task_id}/predictions", json={"model_version": "import@1", "result": []}, headers=m
+    )
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
     c.post(f"{base}/tasks/next", headers=a)
     preds = c.get(f"{base}/tasks/{task_id}/predictions", headers=a).json()
@@ -42,7 +46,11 @@ def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabb
     m = env.token(env.user("manager", project))
     c = env.client
     base = f"/api/v1/projects/{project.id}"
-    job = c.post(f"{base}/prelabel-jobs", json={"task_ids": ids, "mode": "auto", "label_mapping": {"*": "crack"}}, headers=m)
+    job = c.post(
+        f"{base}/prelabel-jobs",
+        json={"task_ids": ids, "mode": "auto", "label_mapping": {"*": "crack"}},
+        headers=m,
+    )
     assert job.status_code == 202, job.text
     job = job.json()
     assert job["total"] == 3 and job["state"] == "running"
@@ -53,7 +61,10 @@ def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabb
             exchange=Exchange(""),
             routing_key=queue,
             durable=True,
-            queue_arguments={"x-dead-letter-exchange": "labelhive.prelabel.dlx", "x-dead-letter-routing-key": f"{queue}.dead"},
+            queue_arguments={
+                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
+                "x-dead-letter-routing-key": f"{queue}.dead",
+            },
         )
         q = conn.SimpleQueue(declared)
         for _ in range(3):
@@ -72,27 +83,56 @@ def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabb
 
     def result(task_id, status="done", **extra):
         return {
-            "version": 1, "job_id": str(job["id"]), "project_id": str(project.id), "task_id": str(task_id),
-            "model": "mobile-sam", "model_version": "mobile-sam@6dbb90523a35", "status": status,
-            "shapes": [BOX] if status == "done" else [], "unmapped": [], **extra,
+            "version": 1,
+            "job_id": str(job["id"]),
+            "project_id": str(project.id),
+            "task_id": str(task_id),
+            "model": "mobile-sam",
+            "model_version": "mobile-sam@6dbb90523a35",
+            "status": status,
+            "shapes": [BOX] if status == "done" else [],
+            "unmapped": [],
+            **extra,
         }
 
     key = {"Idempotency-Key": f"{ids[0]}:mobile-sam@6dbb90523a35"}
     r1 = c.post("/api/v1/prelabel/results", json=result(ids[0]), headers={**w, **key})
     assert r1.status_code == 200 and r1.json()["created"] is True
     r2 = c.post("/api/v1/prelabel/results", json=result(ids[0]), headers={**w, **key})  # redelivered
-    assert r2.status_code == 200 and r2.json() == {"prediction_id": r1.json()["prediction_id"], "created": False}
-    c.post("/api/v1/prelabel/results", json=result(ids[1], "failed", reason={"code": "image_unreachable", "message": "404"}), headers=w)
+    assert r2.status_code == 200 and r2.json() == {
+        "prediction_id": r1.json()["prediction_id"],
+        "created": False,
+    }
+    c.post(
+        "/api/v1/prelabel/results",
+        json=result(ids[1], "failed", reason={"code": "image_unreachable", "message": "404"}),
+        headers=w,
+    )
     progress = c.get(f"{base}/prelabel-jobs/{job['id']}", headers=m).json()
-    assert (progress["done"], progress["failed"], progress["total"], progress["state"]) == (1, 1, 3, "running")
+    assert (progress["done"], progress["failed"], progress["total"], progress["state"]) == (
+        1,
+        1,
+        3,
+        "running",
+    )
     c.post("/api/v1/prelabel/results", json=result(ids[2]), headers=w)
     progress = c.get(f"{base}/prelabel-jobs/{job['id']}", headers=m).json()
     assert (progress["done"], progress["failed"], progress["state"]) == (2, 1, "finished")
     assert len(c.get(f"{base}/tasks/{ids[0]}/predictions", headers=m).json()) == 1
-    assert c.get(f"{base}/tasks", params={"has_prediction": "true"}, headers=m).json()["items"][0]["id"] == ids[0]
+    assert (
+        c.get(f"{base}/tasks", params={"has_prediction": "true"}, headers=m).json()["items"][0]["id"]
+        == ids[0]
+    )
     # Bad input from the worker side.
-    assert c.post("/api/v1/prelabel/results", json=result(ids[0]), headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert c.post("/api/v1/prelabel/results", json={**result(ids[0]), "extra": 1}, headers=w).status_code == 422
+    assert (
+        c.post(
+            "/api/v1/prelabel/results", json=result(ids[0]), headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
+    assert (
+        c.post("/api/v1/prelabel/results", json={**result(ids[0]), "extra": 1}, headers=w).status_code == 422
+    )
     other = c.post("/api/v1/prelabel/results", json={**result(ids[0]), "project_id": "999999"}, headers=w)
     assert other.status_code == 404
 

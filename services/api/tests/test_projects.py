@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 SAMPLE = Path("/work/shared/samples/label-studio/config-rectangles.xml")
-LS_XML = SAMPLE.read_text(encoding="utf-8") if SAMPLE.exists() else """<View>
+LS_XML = (
+    SAMPLE.read_text(encoding="utf-8")
+    if SAMPLE.exists()
+    else """<View>
   <Image name="image" value="$image"/>
   <RectangleLabels name="label" toName="image">
     <Label alias="crack" showAlias="true" value="裂纹" background="green"/>
@@ -13,6 +16,7 @@ LS_XML = SAMPLE.read_text(encoding="utf-8") if SAMPLE.exists() else """<View>
     <Label alias="undercut" showAlias="true" value="咬边" background="blue"/>
   </RectangleLabels>
 </View>"""
+)
 
 
 def _label(value, **kw):
@@ -42,7 +46,9 @@ def test_schema_versions_and_rename_never_rewrites_annotations(env):
     c = env.client
     (task_id,) = env.tasks(project, 1)
     shape = {"id": "s1", "type": "bbox", "label": "crack", "x": 1, "y": 1, "w": 5, "h": 5}
-    ann = c.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [shape]}, headers=h).json()
+    ann = c.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [shape]}, headers=h
+    ).json()
     labels = c.get(f"/api/v1/projects/{project.id}/label-schema", headers=h).json()["labels"]
     labels[0]["names"]["zh-CN"] = "裂缝"
     r = c.put(f"/api/v1/projects/{project.id}/label-schema", json={"labels": labels}, headers=h)
@@ -59,7 +65,9 @@ def test_label_studio_config_import(env):
     project = env.project(labels=[])
     h = env.token(env.user("manager", project))
     r = env.client.post(
-        f"/api/v1/projects/{project.id}/label-schema/import-label-studio", json={"config": LS_XML, "locale": "zh-CN"}, headers=h
+        f"/api/v1/projects/{project.id}/label-schema/import-label-studio",
+        json={"config": LS_XML, "locale": "zh-CN"},
+        headers=h,
     )
     assert r.status_code == 200, r.text
     labels = r.json()["labels"]
@@ -78,7 +86,7 @@ def test_label_studio_import_variants_and_bad_xml(env):
         <Choices name="c" toName="i"><Choice value="ok"/></Choices></View>""",
         "zh-CN",
     )
-    assert [x["value"] for x in labels][0] == "Crack"
+    assert next(x["value"] for x in labels) == "Crack"
     assert labels[1]["value"] and labels[1]["names"]["zh-CN"] == "焊瘤"
     assert labels[2]["tools"] == ["tag"]
     project = env.project(labels=[])
@@ -96,11 +104,20 @@ def test_members_are_managed_within_grants(env):
     h = env.token(manager)
     c = env.client
     url = f"/api/v1/projects/{project.id}/members"
-    assert c.post(url, json={"email": other.email, "role": "admin"}, headers=h).json()["code"] == "role_not_grantable"
+    assert (
+        c.post(url, json={"email": other.email, "role": "admin"}, headers=h).json()["code"]
+        == "role_not_grantable"
+    )
     assert c.post(url, json={"email": other.email, "role": "reviewer"}, headers=h).status_code == 201
-    assert c.post(url, json={"email": other.email, "role": "reviewer"}, headers=h).json()["code"] == "already_member"
+    assert (
+        c.post(url, json={"email": other.email, "role": "reviewer"}, headers=h).json()["code"]
+        == "already_member"
+    )
     assert c.patch(f"{url}/{other.id}", json={"role": "annotator"}, headers=h).status_code == 204
     roles = {m["user_id"]: m["role"] for m in c.get(url, headers=h).json()}
     assert roles[other.id] == "annotator"
     assert c.delete(f"{url}/{other.id}", headers=h).status_code == 204
-    assert c.post(url, json={"email": "ghost@example.com", "role": "reviewer"}, headers=h).json()["code"] == "user_not_found"
+    assert (
+        c.post(url, json={"email": "ghost@example.com", "role": "reviewer"}, headers=h).json()["code"]
+        == "user_not_found"
+    )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from labelhive_api.stats.counters import recount_task_states
 from labelhive_api.stats.models import StateCount
+from sqlalchemy import select
 
 BOX = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
 POLY = {"id": "s2", "type": "bbox", "label": "porosity", "x": 1, "y": 1, "w": 3, "h": 3}
@@ -22,10 +21,17 @@ def test_submit_reject_rework_resubmit_accept(any_env):
     c = env.client
     base = f"/api/v1/projects/{project.id}"
     c.post(f"{base}/tasks/next", headers=a)
-    ann = c.post(f"{base}/tasks/{task_id}/annotations", json={"result": [BOX], "lead_time_ms": 30000}, headers=a).json()
+    ann = c.post(
+        f"{base}/tasks/{task_id}/annotations", json={"result": [BOX], "lead_time_ms": 30000}, headers=a
+    ).json()
     queue = c.get(f"{base}/reviews/queue", headers=r).json()["items"]
     assert [x["id"] for x in queue] == [ann["id"]]
-    assert c.post(f"{base}/annotations/{ann['id']}/review", json={"decision": "reject", "version": 1}, headers=r).json()["code"] == "comment_required"
+    assert (
+        c.post(
+            f"{base}/annotations/{ann['id']}/review", json={"decision": "reject", "version": 1}, headers=r
+        ).json()["code"]
+        == "comment_required"
+    )
     bad_shape = c.post(
         f"{base}/annotations/{ann['id']}/review",
         json={"decision": "reject", "version": 1, "shape_comments": [{"shape_id": "nope", "comment": "x"}]},
@@ -34,7 +40,12 @@ def test_submit_reject_rework_resubmit_accept(any_env):
     assert bad_shape.json()["code"] == "unknown_shape"
     rejected = c.post(
         f"{base}/annotations/{ann['id']}/review",
-        json={"decision": "reject", "version": 1, "comment": "框太大", "shape_comments": [{"shape_id": "s1", "comment": "收紧"}]},
+        json={
+            "decision": "reject",
+            "version": 1,
+            "comment": "框太大",
+            "shape_comments": [{"shape_id": "s1", "comment": "收紧"}],
+        },
         headers=r,
     )
     assert rejected.status_code == 201, rejected.text
@@ -47,18 +58,33 @@ def test_submit_reject_rework_resubmit_accept(any_env):
     assert reviews[0]["shape_comments"] == [{"shape_id": "s1", "comment": "收紧"}]
     stale = c.put(f"{base}/annotations/{ann['id']}", json={"version": 1, "result": [BOX]}, headers=a)
     assert stale.status_code == 409 and stale.json()["current_version"] == 2
-    resubmitted = c.put(f"{base}/annotations/{ann['id']}", json={"version": 2, "result": [BOX, POLY], "lead_time_ms": 5000}, headers=a).json()
+    resubmitted = c.put(
+        f"{base}/annotations/{ann['id']}",
+        json={"version": 2, "result": [BOX, POLY], "lead_time_ms": 5000},
+        headers=a,
+    ).json()
     assert resubmitted["status"] == "submitted" and resubmitted["version"] == 3
     assert c.get(f"{base}/tasks/{task_id}", headers=a).json()["state"] == "submitted"
-    twice = c.post(f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 2}, headers=r)
+    twice = c.post(
+        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 2}, headers=r
+    )
     assert twice.status_code == 409
-    ok = c.post(f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 3}, headers=r)
+    ok = c.post(
+        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 3}, headers=r
+    )
     assert ok.status_code == 201
     assert c.get(f"{base}/tasks/{task_id}", headers=a).json()["state"] == "accepted"
-    again = c.post(f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 4}, headers=r)
+    again = c.post(
+        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 4}, headers=r
+    )
     assert again.json()["code"] == "not_reviewable"
     history = c.get(f"{base}/annotations/{ann['id']}/history", headers=a).json()
-    assert [(v["version"], v["reason"]) for v in history] == [(1, "submit"), (2, "rejected"), (3, "resubmit"), (4, "accepted")]
+    assert [(v["version"], v["reason"]) for v in history] == [
+        (1, "submit"),
+        (2, "rejected"),
+        (3, "resubmit"),
+        (4, "accepted"),
+    ]
 
     stats = c.get(f"{base}/stats", headers=r).json()
     assert stats["tasks"]["by_state"]["accepted"] == 1 and stats["tasks"]["by_state"]["new"] == 1
@@ -82,8 +108,12 @@ def test_state_counters_match_a_full_recount(env):
     c.post(f"{base}/tasks/{ids[1]}/annotations", json={"result": [BOX]}, headers=m)
     c.delete(f"{base}/tasks/{ids[4]}", headers=m)
     with env.db.session() as s:
-        maintained = dict(s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all())
+        maintained = dict(
+            s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all()
+        )
         recount_task_states(s, project.id)
-        recounted = dict(s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all())
+        recounted = dict(
+            s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all()
+        )
     assert {k: v for k, v in maintained.items() if v} == recounted
     assert recounted == {"in_progress": 1, "submitted": 1, "new": 2}

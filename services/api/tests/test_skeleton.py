@@ -6,11 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from pydantic import ValidationError
-from sqlalchemy import create_engine, inspect, text
-
 from labelhive_api.db import migrate
 from labelhive_api.settings import Settings
+from pydantic import ValidationError
+from sqlalchemy import create_engine, inspect, text
 
 
 def test_probes_metrics_and_openapi(any_env):
@@ -26,7 +25,6 @@ def test_probes_metrics_and_openapi(any_env):
 
 def test_readyz_reports_unmigrated_database(tmp_path):
     from fastapi.testclient import TestClient
-
     from labelhive_api.app import create_app
 
     settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db", webhook_worker=False)
@@ -40,7 +38,9 @@ def test_bad_input_is_problem_json(env):
     admin = env.user(admin=True)
     h = env.token(admin)
     c = env.client
-    malformed = c.post("/api/v1/projects", content=b'{"name": ', headers={**h, "content-type": "application/json"})
+    malformed = c.post(
+        "/api/v1/projects", content=b'{"name": ', headers={**h, "content-type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert malformed.headers["content-type"] == "application/problem+json"
     assert malformed.json()["code"] == "malformed_json"
@@ -69,7 +69,11 @@ def test_settings_refuse_placeholder_secret_outside_development(monkeypatch):
 def test_cli_reports_bad_setting_in_one_line():
     env = {"LABELHIVE_ENVIRONMENT": "production", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-m", "labelhive_api.cli", "migrate"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "labelhive_api.cli", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
@@ -87,8 +91,31 @@ def test_migrations_upgrade_and_downgrade_on_sqlite(tmp_path):
 
 def test_migrations_live_in_the_project_schema(pg_engine):
     with pg_engine.connect() as conn:
-        where = conn.execute(
-            text("SELECT table_schema FROM information_schema.tables WHERE table_name = 'alembic_version'")
-        ).scalars().all()
+        where = (
+            conn.execute(
+                text(
+                    "SELECT table_schema FROM information_schema.tables WHERE table_name = 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert "api_test" in where
         assert migrate.current_revision(conn, "api_test") == migrate.head_revision()
+
+
+def test_embedded_ui_is_served_at_root_with_spa_fallback(tmp_path):
+    from fastapi.testclient import TestClient
+    from labelhive_api.app import create_app
+
+    ui = tmp_path / "dist"
+    (ui / "assets").mkdir(parents=True)
+    (ui / "index.html").write_text("<html>LabelHive UI</html>")
+    (ui / "assets" / "app.js").write_text("console.log(1)")
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/ui.db", webhook_worker=False, ui_dir=ui)
+    with TestClient(create_app(settings)) as c:
+        assert "LabelHive UI" in c.get("/").text
+        assert "LabelHive UI" in c.get("/projects/3/tasks").text
+        assert c.get("/assets/app.js").text == "console.log(1)"
+        assert c.get("/api/v1/nope").status_code == 404
+        assert c.get("/healthz").json() == {"status": "ok"}

@@ -6,8 +6,6 @@ import threading
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import update
-
 from labelhive_api.accounts import service as accounts
 from labelhive_api.db.base import utcnow
 from labelhive_api.projects import service as projects
@@ -15,6 +13,7 @@ from labelhive_api.projects.models import Membership
 from labelhive_api.tasks import leases
 from labelhive_api.tasks.models import Task, TaskLease
 from labelhive_api.tasks.service import add_tasks
+from sqlalchemy import update
 
 BOX = {"id": "s1", "type": "bbox", "label": "crack", "x": 1, "y": 1, "w": 5, "h": 5}
 
@@ -32,7 +31,9 @@ def test_next_task_gives_distinct_tasks_and_is_sticky(any_env):
     tb = _next(env, b, project).json()["task"]["id"]
     assert ta != tb
     assert _next(env, a, project).json()["task"]["id"] == ta  # same lease until submitted
-    counts = env.client.get(f"/api/v1/projects/{project.id}/tasks/counts", headers=env.token(env.user("manager", project))).json()
+    counts = env.client.get(
+        f"/api/v1/projects/{project.id}/tasks/counts", headers=env.token(env.user("manager", project))
+    ).json()
     assert counts["counts"]["in_progress"] == 2 and counts["counts"]["new"] == 1 and counts["total"] == 3
 
 
@@ -48,7 +49,9 @@ def test_expired_lease_returns_the_task(any_env):
         s.execute(update(TaskLease).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert _next(env, b, project).json()["task"]["id"] == task_id
     # The first annotator's lease is gone: their submission still counts, no slot is double-taken.
-    stale = env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=a)
+    stale = env.client.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=a
+    )
     assert stale.status_code in (404, 409)
 
 
@@ -57,8 +60,14 @@ def test_release_gives_the_task_back(env):
     env.tasks(project, 1)
     a = env.token(env.user("annotator", project))
     task_id = _next(env, a, project).json()["task"]["id"]
-    assert env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/release", headers=a).status_code == 204
-    assert env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/release", headers=a).json()["code"] == "task_not_leased"
+    assert (
+        env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/release", headers=a).status_code
+        == 204
+    )
+    assert (
+        env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/release", headers=a).json()["code"]
+        == "task_not_leased"
+    )
     b = env.token(env.user("annotator", project))
     assert _next(env, b, project).json()["task"]["id"] == task_id
 
@@ -70,15 +79,25 @@ def test_assigned_tasks_come_first_and_others_never_get_them(env):
     alice = env.user("annotator", project)
     bob = env.token(env.user("annotator", project))
     c = env.client
-    batch = c.post(f"/api/v1/projects/{project.id}/batches", json={"name": "b1", "task_ids": ids[2:]}, headers=manager).json()
-    assigned = c.post(f"/api/v1/projects/{project.id}/batches/{batch['id']}/assign", json={"assignee_id": alice.id}, headers=manager)
+    batch = c.post(
+        f"/api/v1/projects/{project.id}/batches", json={"name": "b1", "task_ids": ids[2:]}, headers=manager
+    ).json()
+    assigned = c.post(
+        f"/api/v1/projects/{project.id}/batches/{batch['id']}/assign",
+        json={"assignee_id": alice.id},
+        headers=manager,
+    )
     assert assigned.json() == {"updated": 2}
     got = _next(env, env.token(alice), project).json()["task"]
     assert got["id"] == ids[2] and got["assignee_id"] == alice.id
     seen = {_next(env, bob, project).json()["task"]["id"]}
     assert seen.isdisjoint(ids[2:])
     stranger = env.user()
-    bad = c.post(f"/api/v1/projects/{project.id}/tasks/assign", json={"task_ids": ids[:1], "assignee_id": stranger.id}, headers=manager)
+    bad = c.post(
+        f"/api/v1/projects/{project.id}/tasks/assign",
+        json={"task_ids": ids[:1], "assignee_id": stranger.id},
+        headers=manager,
+    )
     assert bad.json()["code"] == "assignee_not_member"
 
 
@@ -91,9 +110,13 @@ def test_overlap_two_hands_each_task_to_two_annotators(env):
     assert _next(env, users[1], project).json()["task"]["id"] == task_id
     assert _next(env, users[2], project).status_code == 404
     for h in users[:2]:
-        r = c.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h)
+        r = c.post(
+            f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h
+        )
         assert r.status_code == 201, r.text
-    task = c.get(f"/api/v1/projects/{project.id}/tasks/{task_id}", headers=env.token(env.user("manager", project))).json()
+    task = c.get(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}", headers=env.token(env.user("manager", project))
+    ).json()
     assert task["state"] == "submitted"
     assert _next(env, users[0], project).status_code == 404
 
@@ -120,13 +143,19 @@ def test_filters_and_keyset_pagination(env):
     assert [t["id"] for t in desc["items"]] == ids[:-3:-1]
     nxt = c.get(base, params={"sort": "-id", "limit": 2, "cursor": desc["next_cursor"]}, headers=h).json()
     assert [t["id"] for t in nxt["items"]] == [ids[4], ids[3]]
-    assert [t["id"] for t in c.get(base, params={"state": "submitted"}, headers=h).json()["items"]] == [ids[0]]
+    assert [t["id"] for t in c.get(base, params={"state": "submitted"}, headers=h).json()["items"]] == [
+        ids[0]
+    ]
     assert len(c.get(base, params={"assignee": str(manager.id)}, headers=h).json()["items"]) == 3
     assert len(c.get(base, params={"assignee": "none"}, headers=h).json()["items"]) == 4
     assert [t["id"] for t in c.get(base, params={"label": "crack"}, headers=h).json()["items"]] == [ids[0]]
-    assert [t["id"] for t in c.get(base, params={"has_prediction": "true"}, headers=h).json()["items"]] == [ids[1]]
+    assert [t["id"] for t in c.get(base, params={"has_prediction": "true"}, headers=h).json()["items"]] == [
+        ids[1]
+    ]
     upd = c.get(base, params={"sort": "-updated", "limit": 1}, headers=h).json()
-    more = c.get(base, params={"sort": "-updated", "limit": 10, "cursor": upd["next_cursor"]}, headers=h).json()
+    more = c.get(
+        base, params={"sort": "-updated", "limit": 10, "cursor": upd["next_cursor"]}, headers=h
+    ).json()
     assert len(more["items"]) == 6 and upd["items"][0]["id"] not in {t["id"] for t in more["items"]}
     assert c.get(base, params={"cursor": "garbage"}, headers=h).json()["code"] == "invalid_cursor"
     assert c.get(base, params={"state": "nonsense"}, headers=h).status_code == 422
@@ -146,11 +175,15 @@ def test_ids_from_another_project_are_not_found(env):
 def test_concurrent_next_task_never_hands_a_task_twice(committed_db):
     """Real PostgreSQL, real threads: FOR UPDATE SKIP LOCKED + conditional slot claim."""
     with committed_db.session() as s:
-        owner = accounts.create_user(s, email=f"o{uuid.uuid4().hex}@x.io", password="password123", display_name="o", is_admin=True)
+        owner = accounts.create_user(
+            s, email=f"o{uuid.uuid4().hex}@x.io", password="password123", display_name="o", is_admin=True
+        )
         project = projects.create_project(s, owner, name="race")
         users = []
         for i in range(8):
-            u = accounts.create_user(s, email=f"a{i}{uuid.uuid4().hex}@x.io", password="password123", display_name="a")
+            u = accounts.create_user(
+                s, email=f"a{i}{uuid.uuid4().hex}@x.io", password="password123", display_name="a"
+            )
             s.add(Membership(project_id=project.id, user_id=u.id, role="annotator"))
             users.append(u.id)
         add_tasks(s, project.id, [{"image": f"{i}.jpg"} for i in range(20)])
@@ -167,7 +200,11 @@ def test_concurrent_next_task_never_hands_a_task_twice(committed_db):
                 task = leases.next_task(s, proj, uid, 600)
                 if task is not None:
                     mine.append(task.id)
-                    s.execute(update(TaskLease).where(TaskLease.user_id == uid).values(expires_at=utcnow() + timedelta(days=1)))
+                    s.execute(
+                        update(TaskLease)
+                        .where(TaskLease.user_id == uid)
+                        .values(expires_at=utcnow() + timedelta(days=1))
+                    )
                     s.execute(update(Task).where(Task.id == task.id).values(assignee_id=uid))
             # Give the lease up so the next call draws a fresh task.
             with committed_db.session() as s:

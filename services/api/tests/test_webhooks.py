@@ -6,12 +6,11 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from sqlalchemy import update
-
 from labelhive_api.db.base import utcnow
 from labelhive_api.webhooks.dispatcher import WebhookDispatcher
 from labelhive_api.webhooks.models import WebhookDelivery
 from labelhive_api.webhooks.signing import verify
+from sqlalchemy import update
 
 BOX = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
 
@@ -52,7 +51,11 @@ def _setup(env, receiver, events=("task.submitted", "task.accepted", "task.rejec
     project = env.project()
     (task_id,) = env.tasks(project, 1)
     m = env.token(env.user("manager", project))
-    hook = env.client.post(f"/api/v1/projects/{project.id}/webhooks", json={"url": receiver.url, "events": list(events)}, headers=m)
+    hook = env.client.post(
+        f"/api/v1/projects/{project.id}/webhooks",
+        json={"url": receiver.url, "events": list(events)},
+        headers=m,
+    )
     assert hook.status_code == 201, hook.text
     return project, task_id, m, hook.json()
 
@@ -62,10 +65,14 @@ def test_signed_delivery_happens_outside_the_request(env):
     receiver.release.clear()  # a receiver that hangs
     try:
         project, task_id, m, hook = _setup(env, receiver)
-        r = env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=m)
+        r = env.client.post(
+            f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=m
+        )
         assert r.status_code == 201
         assert receiver.received == []  # the request finished without touching the receiver
-        log = env.client.get(f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/deliveries", headers=m).json()
+        log = env.client.get(
+            f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/deliveries", headers=m
+        ).json()
         assert [(d["event"], d["status"]) for d in log] == [("task.submitted", "pending")]
         receiver.release.set()
         WebhookDispatcher(env.db, env.settings).run_once()
@@ -75,7 +82,9 @@ def test_signed_delivery_happens_outside_the_request(env):
         assert not verify("wrong-secret-wrong-secret", body, headers["x-labelhive-signature"])
         payload = json.loads(body)
         assert payload["data"]["task_id"] == task_id and payload["project_id"] == project.id
-        log = env.client.get(f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/deliveries", headers=m).json()
+        log = env.client.get(
+            f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/deliveries", headers=m
+        ).json()
         assert log[0]["status"] == "delivered" and log[0]["attempts"] == 1
     finally:
         receiver.close()
@@ -84,7 +93,7 @@ def test_signed_delivery_happens_outside_the_request(env):
 def test_failed_deliveries_retry_with_backoff_then_give_up(env):
     receiver = Receiver(fail=2)
     try:
-        project, task_id, m, hook = _setup(env, receiver)
+        project, _task_id, m, hook = _setup(env, receiver)
         env.client.post(f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/ping", headers=m)
         dispatcher = WebhookDispatcher(env.db, env.settings)
         assert dispatcher.run_once() == 1
@@ -124,11 +133,26 @@ def test_only_subscribed_events_are_queued_and_bad_hooks_refused(env):
     receiver = Receiver()
     try:
         project, task_id, m, hook = _setup(env, receiver, events=("task.accepted",))
-        env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=m)
-        assert env.client.get(f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/deliveries", headers=m).json() == []
-        bad = env.client.post(f"/api/v1/projects/{project.id}/webhooks", json={"url": "ftp://x", "events": ["task.accepted"]}, headers=m)
+        env.client.post(
+            f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=m
+        )
+        assert (
+            env.client.get(
+                f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/deliveries", headers=m
+            ).json()
+            == []
+        )
+        bad = env.client.post(
+            f"/api/v1/projects/{project.id}/webhooks",
+            json={"url": "ftp://x", "events": ["task.accepted"]},
+            headers=m,
+        )
         assert bad.status_code == 422
-        bad = env.client.post(f"/api/v1/projects/{project.id}/webhooks", json={"url": receiver.url, "events": ["nope"]}, headers=m)
+        bad = env.client.post(
+            f"/api/v1/projects/{project.id}/webhooks",
+            json={"url": receiver.url, "events": ["nope"]},
+            headers=m,
+        )
         assert bad.status_code == 422
     finally:
         receiver.close()
@@ -146,7 +170,9 @@ def test_background_dispatcher_thread_delivers(committed_db, pg_settings):
     receiver = Receiver()
     try:
         with committed_db.session() as s:
-            owner = accounts.create_user(s, email=f"w{uuid.uuid4().hex}@x.io", password="password123", display_name="w")
+            owner = accounts.create_user(
+                s, email=f"w{uuid.uuid4().hex}@x.io", password="password123", display_name="w"
+            )
             project = projects.create_project(s, owner, name="hooks")
             s.add(Webhook(project_id=project.id, url=receiver.url, secret="s" * 20, events=["*"]))
             s.flush()
