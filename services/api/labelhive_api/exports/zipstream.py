@@ -73,3 +73,4 @@ class ZipStream:
 
     def abort(self) -> None:
         self._writer.abort()
+        self._zip.fp = None  # closing would write a central directory into the aborted upload
