@@ -193,3 +193,38 @@ def test_bootstrap_admin_is_idempotent(env):
         assert not created_again and again.id == user.id
         assert s.get(User, user.id).email == "lead@factory-a.example.com"
     assert _login(env.client, "lead@factory-a.example.com").status_code == 200
+
+
+def test_existing_account_joins_another_project_with_its_password(env):
+    p1, p2 = env.project(), env.project()
+    member = env.user("annotator", p1)
+    manager = env.token(env.user("manager", p2))
+    token = _invite(env, manager, p2.id, role="reviewer").json()["token"]
+    body = {"email": member.email, "password": "wrong-password", "display_name": "x"}
+    c = env.client
+    assert c.post(f"/api/v1/invites/{token}/accept", json=body).json()["code"] == "email_taken"
+    ok = c.post(f"/api/v1/invites/{token}/accept", json={**body, "password": "password123"})
+    assert ok.status_code == 201, ok.text
+    roles = {m["project_id"]: m["role"] for m in c.get("/api/v1/auth/me").json()["memberships"]}
+    assert roles == {p1.id: "annotator", p2.id: "reviewer"}
+
+
+def test_platform_admin_deactivates_an_account(env):
+    admin = env.user(admin=True)
+    user = env.user()
+    c = env.client
+    _login(c, user.email)
+    assert c.get("/api/v1/auth/me").status_code == 200
+    h = env.token(admin)
+    r = c.patch(f"/api/v1/users/{user.id}", json={"is_active": False}, headers=h)
+    assert r.status_code == 200 and r.json()["is_active"] is False
+    assert c.get("/api/v1/auth/me").status_code == 401  # the open session ended
+    assert _login(c, user.email).json()["code"] == "invalid_credentials"
+    assert c.patch(f"/api/v1/users/{admin.id}", json={"is_admin": False}, headers=h).json()["code"] == "cannot_demote_self"
+
+
+def test_metrics_label_requests_by_route_template(env):
+    admin = env.user(admin=True)
+    env.client.get("/api/v1/projects/12345", headers=env.token(admin))
+    text = env.client.get("/metrics").text
+    assert 'route="/api/v1/projects/{project_id}"' in text

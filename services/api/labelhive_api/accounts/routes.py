@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from labelhive_api.accounts import service
 from labelhive_api.accounts.cookies import clear_login_cookies, public_base, set_login_cookies
-from labelhive_api.accounts.models import ApiToken, User
+from labelhive_api.accounts.models import ApiToken, AuthSession, User
 from labelhive_api.accounts.schemas import (
     InviteAccept,
     InviteCreated,
@@ -24,6 +24,7 @@ from labelhive_api.accounts.schemas import (
     TokenCreated,
     TokenIn,
     TokenOut,
+    UserAdminUpdate,
     UserOut,
 )
 from labelhive_api.api.deps import (
@@ -136,6 +137,23 @@ def revoke_token(token_id: int, user: SignedIn, session: SessionDep) -> Response
 @router.get("/users")
 def list_users(admin: PlatformAdmin, session: SessionDep) -> list[UserOut]:
     return [UserOut.model_validate(u) for u in session.scalars(select(User).order_by(User.id))]
+
+
+@router.patch("/users/{user_id}")
+def update_user(user_id: int, body: UserAdminUpdate, admin: PlatformAdmin, session: SessionDep) -> UserOut:
+    """Deactivate (or reactivate) an account, grant or revoke platform admin."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found", code="user_not_found")
+    if user.id == admin.id and (body.is_active is False or body.is_admin is False):
+        raise Unprocessable("you cannot lock yourself out", code="cannot_demote_self")
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(user, field, value)
+    if body.is_active is False:
+        session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    session.commit()
+    return UserOut.model_validate(user)
 
 
 def _invite_created(request: Request, invite: object, token: str) -> InviteCreated:

@@ -103,3 +103,9 @@ class InviteAccept(RequestBody):
     password: str = Password
     display_name: str = Field(min_length=1, max_length=200)
     locale: str = Locale
+
+
+class UserAdminUpdate(RequestBody):
+    is_active: bool | None = None
+    is_admin: bool | None = None
+    display_name: str | None = Field(None, min_length=1, max_length=200)

@@ -103,6 +103,7 @@ def login(session: Session, settings: Settings, *, email: str, password: str, ad
         session.commit()
         raise InvalidCredentials()
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at <= now))
     token, csrf = new_token(), new_token()
     expires = now + timedelta(hours=settings.session_hours)
     session.add(
@@ -203,10 +204,21 @@ def accept_invite(
     invite = _usable_invite(session, token)
     if invite.email and invite.email != normalize_email(email):
         raise Forbidden("this invite is for another email address", code="invite_email_mismatch")
-    user = create_user(session, email=email, password=password, display_name=display_name, locale=locale)
+    existing = user_by_email(session, email)
+    if existing is not None:
+        # Someone who already has an account joins another project: they prove it with their password.
+        if invite.project_id is None or not verify_password(existing.password_hash, password):
+            raise EmailTaken()
+        user = existing
+    else:
+        user = create_user(session, email=email, password=password, display_name=display_name, locale=locale)
     invite.uses += 1
     if invite.project_id is not None:
-        session.add(Membership(project_id=invite.project_id, user_id=user.id, role=invite.role))
+        membership = session.get(Membership, (invite.project_id, user.id))
+        if membership is None:
+            session.add(Membership(project_id=invite.project_id, user_id=user.id, role=invite.role))
+        else:
+            membership.role = invite.role
     elif invite.role == Role.ADMIN.value:
         user.is_admin = True
     session.flush()

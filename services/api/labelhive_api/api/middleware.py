@@ -140,6 +140,13 @@ class RequestObserver:
             elapsed = time.perf_counter() - start
             route: Any = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
+            # Routes included under /api/v1 report their path without the prefix.
+            if (
+                template != "unmatched"
+                and scope["path"].startswith("/api/v1/")
+                and not template.startswith("/api/")
+            ):
+                template = "/api/v1" + template
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.latency.labels(scope["method"], template).observe(elapsed)
             if template not in ("/healthz", "/readyz", "/metrics"):
