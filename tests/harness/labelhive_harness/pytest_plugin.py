@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from labelhive_harness.common import HarnessError
+from labelhive_harness.fixtures_kube import kube
+
+__all__ = ["chromium", "kube", "postgres", "rabbitmq", "s3"]
 
 
 def _serve(start: Any) -> Iterator[Any]:
