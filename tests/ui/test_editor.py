@@ -54,6 +54,8 @@ def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots
 
     page.get_by_role("link", name="A厂焊缝缺陷").click()
     expect(page.get_by_test_id("progress")).to_contain_text("未开始")
+    expect(page.get_by_test_id("task-list").locator("tbody tr")).not_to_have_count(0)
+    page.screenshot(path=str(shots / "project-zh.png"), full_page=True)
     page.get_by_test_id("next-task").click()
     expect(page.get_by_test_id("editor")).to_be_visible()
     wait_for_image(page)
@@ -74,20 +76,31 @@ def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots
     page.keyboard.press("Control+Shift+z")
     expect(shapes.first).to_contain_text("气孔")
 
+    # a polygon: P, click the corners, click the first one again to close
+    page.keyboard.press("p")
+    corners = [(360, 60), (470, 70), (480, 150), (380, 160)]
+    for x, y in [*corners, corners[0]]:
+        page.mouse.click(*to_screen(page, x, y))
+    expect(shapes).to_have_count(2)
+    expect(shapes.nth(1)).to_contain_text("多边形")
+
     page.get_by_test_id("save").click()
     expect(status).to_have_text("已全部保存")
     page.screenshot(path=str(shots / "editor-zh.png"))
 
     draft = server.admin.call("GET", f"/projects/{server.project_id}/tasks/{task_id}/draft")
-    [shape] = draft["result"]
-    assert shape["type"] == "bbox"
-    assert shape["label"] == "porosity"
+    box, polygon = draft["result"]
+    assert (box["type"], box["label"]) == ("bbox", "porosity")
     for key, want in {"x": 100, "y": 80, "w": 200, "h": 160}.items():
-        assert abs(shape[key] - want) <= 1.5, (key, shape)
+        assert abs(box[key] - want) <= 1.5, (key, box)
+    assert (polygon["type"], polygon["label"]) == ("polygon", "porosity")
+    assert len(polygon["points"]) == 4
+    for (px, py), (x, y) in zip(polygon["points"], corners, strict=True):
+        assert abs(px - x) <= 1.5 and abs(py - y) <= 1.5, polygon
 
     page.reload()
     wait_for_image(page)
-    expect(shapes).to_have_count(1)
+    expect(shapes).to_have_count(2)
     expect(shapes.first).to_contain_text("气孔")
     expect(status).to_have_text("没有修改")
     expect(page.get_by_role("heading", level=3).first).to_have_text("标签")
@@ -96,7 +109,7 @@ def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots
     expect(page).not_to_have_url(re.compile(rf"/tasks/{task_id}$"))
     [annotation] = server.admin.call("GET", f"/projects/{server.project_id}/tasks/{task_id}/annotations")
     assert annotation["status"] == "submitted"
-    assert [s["label"] for s in annotation["result"]] == ["porosity"]
+    assert [s["type"] for s in annotation["result"]] == ["bbox", "polygon"]
 
 
 def test_stale_save_gets_a_translated_409_and_reloads_the_latest(

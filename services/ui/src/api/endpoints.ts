@@ -114,7 +114,7 @@ export const predictions = {
 
 export const reviews = {
   queue: (projectId: number, cursor: string | null) => http.get<Page<Annotation>>(`projects/${projectId}/reviews/queue`, { cursor }),
-  decide: (projectId: number, annotationId: number, decision: 'accepted' | 'rejected', comment: string, version: number) =>
+  decide: (projectId: number, annotationId: number, decision: 'accept' | 'reject', comment: string, version: number) =>
     http.post<Review>(`projects/${projectId}/annotations/${annotationId}/review`, { decision, comment, version }),
 }
 

@@ -87,7 +87,7 @@ export interface Review {
   id: number
   annotation_id: number
   annotation_version: number
-  decision: 'accepted' | 'rejected'
+  decision: 'accept' | 'reject'
   comment: string
   created_at: string
 }

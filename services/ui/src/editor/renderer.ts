@@ -30,15 +30,22 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
     ctx.imageSmoothingEnabled = vp.scale < 2
     ctx.drawImage(scene.image, vp.offsetX, vp.offsetY, scene.imageSize.width * vp.scale, scene.imageSize.height * vp.scale)
   }
-  for (const p of scene.predictions) drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true })
+  for (const p of scene.predictions) {
+    const score = p.score === undefined ? '' : ` ${Math.round(p.score * 100)}%`
+    drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true, caption: nameOf(scene, p) + score })
+  }
   for (const s of scene.shapes) {
     const shown = scene.preview && scene.preview.id === s.id ? scene.preview : s
-    drawShape(ctx, vp, shown, colorOf(scene, s), { selected: s.id === scene.selectedId })
+    drawShape(ctx, vp, shown, colorOf(scene, s), { selected: s.id === scene.selectedId, caption: nameOf(scene, s) })
   }
   if (scene.preview && !scene.shapes.some((s) => s.id === scene.preview!.id)) {
     drawShape(ctx, vp, scene.preview, scene.activeColor, { open: scene.preview.type === 'polygon', cursor: scene.cursor })
   }
   ctx.restore()
+}
+
+function nameOf(scene: Scene, s: Shape): string {
+  return scene.labels.get(s.label)?.name ?? s.label
 }
 
 function colorOf(scene: Scene, s: Shape): string {
@@ -50,6 +57,8 @@ interface Style {
   dashed?: boolean
   open?: boolean
   cursor?: Point | null
+  /** label name (and score) drawn at the shape's top-left corner */
+  caption?: string
 }
 
 function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, style: Style): void {
@@ -107,16 +116,28 @@ function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color:
     case 'tag':
       break
   }
-  if (style.dashed && s.score !== undefined) {
-    const b = shapeBounds(s)
-    if (b) {
-      const p = toScreen(vp, { x: b.x, y: b.y })
-      ctx.setLineDash([])
-      ctx.font = '12px system-ui, sans-serif'
-      ctx.fillText(`${Math.round(s.score * 100)}%`, p.x + 2, p.y - 4)
-    }
-  }
   ctx.setLineDash([])
+  if (style.caption) drawCaption(ctx, vp, s, color, style.caption)
+}
+
+const CAPTION_FONT = '12px system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Zen Hei", sans-serif'
+
+function drawCaption(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, text: string): void {
+  const b = shapeBounds(s)
+  if (!b) return
+  const p = toScreen(vp, { x: b.x, y: b.y })
+  ctx.save()
+  ctx.font = CAPTION_FONT
+  const w = ctx.measureText(text).width + 8
+  const y = p.y >= 18 ? p.y - 18 : p.y
+  ctx.globalAlpha = 0.9
+  ctx.fillStyle = color
+  ctx.fillRect(p.x, y, w, 18)
+  ctx.globalAlpha = 1
+  ctx.fillStyle = '#ffffff'
+  ctx.textBaseline = 'middle'
+  ctx.fillText(text, p.x + 4, y + 9)
+  ctx.restore()
 }
 
 function drawHandle(ctx: CanvasRenderingContext2D, p: Point): void {

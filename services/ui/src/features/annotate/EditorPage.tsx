@@ -53,6 +53,8 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   const [notice, setNotice] = useState<Notice | null>(null)
   const [restorable, setRestorable] = useState<Shape[] | null>(null)
   const [imageError, setImageError] = useState(false)
+  /** predictions already copied into the annotation: no longer drawn as suggestions */
+  const [accepted, setAccepted] = useState<ReadonlySet<number>>(new Set())
   const [saved, setSaved] = useState<Saved | null>(null)
   const savedRef = useRef<Saved | null>(null)
   const openedAt = useRef(0)
@@ -64,7 +66,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     let rejection: Review | null = null
     if (annotation?.status === 'rejected') {
       const list = await annotationsApi.reviews(projectId, annotation.id).catch(() => [] as Review[])
-      rejection = list.filter((r) => r.decision === 'rejected').at(-1) ?? null
+      rejection = list.filter((r) => r.decision === 'reject').at(-1) ?? null
     }
     return { annotation, draft, rejection }
   }, [projectId, taskId, reviewing, reviewAnnotationId, user.id])
@@ -116,7 +118,6 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     const offNotice = canvas.on('notice', setNotice)
     canvas.setReadOnly(reviewing)
     if (savedRef.current) applySaved(canvas, savedRef.current)
-    canvas.setPredictions(loaded.predictions.flatMap((p) => p.result))
     openedAt.current = performance.now()
     canvas
       .loadImage(taskImageUrl(loaded.task))
@@ -129,6 +130,19 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       offNotice()
     }
   }, [canvas, loaded, applySaved, projectId, taskId, reviewing])
+
+  useEffect(() => {
+    canvas?.setPredictions((loaded?.predictions ?? []).filter((p) => !accepted.has(p.id)).flatMap((p) => p.result))
+  }, [canvas, loaded, accepted])
+
+  const acceptPrediction = useCallback(
+    (prediction: Prediction) => {
+      canvas?.acceptShapes(prediction.result)
+      setAccepted((prev) => new Set(prev).add(prediction.id))
+      canvas?.focus()
+    },
+    [canvas],
+  )
 
   useEffect(() => {
     if (!notice) return
@@ -312,6 +326,8 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
             labels={labels}
             shapes={shapes}
             predictions={loaded?.predictions ?? []}
+            accepted={accepted}
+            onAccept={acceptPrediction}
             readOnly={reviewing}
           />
         </aside>

@@ -9,10 +9,12 @@ interface Props {
   labels: EditorLabel[]
   shapes: Shape[]
   predictions: Prediction[]
+  accepted: ReadonlySet<number>
+  onAccept: (prediction: Prediction) => void
   readOnly: boolean
 }
 
-export function EditorSidebar({ canvas, state, labels, shapes, predictions, readOnly }: Props) {
+export function EditorSidebar({ canvas, state, labels, shapes, predictions, accepted, onAccept, readOnly }: Props) {
   const { t } = useTranslation('editor')
   const byValue = new Map(labels.map((l) => [l.value, l]))
   const withShapes = predictions.filter((p) => p.result.length > 0)
@@ -52,8 +54,14 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, read
                 {p.model_version} · {t('predictions.count', { count: p.result.length })}
                 {p.score != null && ` · ${Math.round(p.score * 100)}%`}
               </span>
-              <button type="button" className="btn btn-small btn-primary" data-testid="accept-prediction" onClick={() => canvas?.acceptShapes(p.result)}>
-                {t('predictions.accept')}
+              <button
+                type="button"
+                className="btn btn-small btn-primary"
+                data-testid="accept-prediction"
+                disabled={accepted.has(p.id)}
+                onClick={() => onAccept(p)}
+              >
+                {accepted.has(p.id) ? t('predictions.accepted') : t('predictions.accept')}
               </button>
             </div>
           ))}

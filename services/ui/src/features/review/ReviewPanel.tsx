@@ -15,9 +15,9 @@ export function ReviewPanel({ projectId, annotation }: { projectId: number; anno
 
   if (!annotation) return <p className="muted">{t('noAnnotation')}</p>
 
-  async function decide(decision: 'accepted' | 'rejected') {
+  async function decide(decision: 'accept' | 'reject') {
     if (!annotation) return
-    if (decision === 'rejected' && !comment.trim()) {
+    if (decision === 'reject' && !comment.trim()) {
       setNeedComment(true)
       return
     }
@@ -52,10 +52,10 @@ export function ReviewPanel({ projectId, annotation }: { projectId: number; anno
       {needComment && <p className="field-error">{t('panel.commentRequired')}</p>}
       <ErrorMessage error={error} />
       <div className="actions">
-        <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void decide('accepted')} data-testid="accept">
+        <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void decide('accept')} data-testid="accept">
           {t('panel.accept')}
         </button>
-        <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void decide('rejected')} data-testid="reject">
+        <button type="button" className="btn btn-danger" disabled={busy} onClick={() => void decide('reject')} data-testid="reject">
           {t('panel.reject')}
         </button>
       </div>
