@@ -1,8 +1,8 @@
 """API benchmark at 1,000,000 tasks: next task, filtered list page, count by state, annotation save, stats.
 
-Seeds with INSERT ... SELECT generate_series on the harness PostgreSQL, then times full HTTP calls through
-the ASGI app (in process, bearer tokens) and prints p50/p95 and throughput, with a `SELECT 1` round trip
-measured in the same run as the machine's baseline.
+Seeds with INSERT ... SELECT generate_series on the harness PostgreSQL, starts `labelhive-api serve`
+(uvicorn, one process) on loopback, times real HTTP calls (keep-alive, bearer tokens) and prints p50/p95 and
+throughput, with a `SELECT 1` round trip and `GET /healthz` measured in the same run as baselines.
 """
 
 from __future__ import annotations
@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 from sqlalchemy import text
 
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
@@ -49,9 +52,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
 
-    from fastapi.testclient import TestClient
     from labelhive_api.accounts import service as accounts
-    from labelhive_api.app import create_app
     from labelhive_api.db import migrate
     from labelhive_api.db.engine import Database, make_engine
     from labelhive_api.projects import service as projects
@@ -59,6 +60,7 @@ def main() -> int:
     from labelhive_api.projects.models import Membership
     from labelhive_api.settings import Settings
     from labelhive_api.stats.counters import recount_task_states
+    from labelhive_harness.common import free_port
     from labelhive_harness.postgres import start_postgres
 
     pg = start_postgres()
@@ -134,85 +136,118 @@ def main() -> int:
             baseline = timed(lambda _i: conn.execute(text("SELECT 1")).scalar(), 200)
         report("baseline: SELECT 1 round trip", baseline, 1)
 
-        app = create_app(settings, db)
-        with TestClient(app) as c:
-            base = f"/api/v1/projects/{pid}"
-            admin_h = {"Authorization": f"Bearer {admin_token}"}
-            c.get(f"{base}/tasks/counts", headers=admin_h)
-            heads = [{"Authorization": f"Bearer {t}"} for t in tokens]
-            leased: list[int] = []
-
-            def next_task(i: int) -> None:
-                r = c.post(f"{base}/tasks/next", headers=heads[i])
-                assert r.status_code == 200, r.text
-                leased.append(r.json()["task"]["id"])
-
-            report("next task (lease, SKIP LOCKED)", timed(next_task, len(heads)), 30)
-            assert len(set(leased)) == len(leased)
-
-            cursors: list[str | None] = [None]
-
-            def list_page(i: int) -> None:
-                params = {"state": "submitted", "label": "crack", "limit": 50, "sort": "-id"}
-                if cursors[-1] and i % 5:
-                    params["cursor"] = cursors[-1]
-                r = c.get(f"{base}/tasks", params=params, headers=admin_h)
-                assert r.status_code == 200 and len(r.json()["items"]) == 50
-                cursors.append(r.json()["next_cursor"])
-
-            report("list page (state+label filter, 50)", timed(list_page, args.samples), 30)
-
-            def list_assignee(_i: int) -> None:
-                r = c.get(
-                    f"{base}/tasks",
-                    params={"assignee": str(ann_ids[0]), "state": "new", "limit": 50},
-                    headers=admin_h,
-                )
-                assert r.status_code == 200
-
-            report("list page (assignee+state filter)", timed(list_assignee, args.samples), 30)
-
-            def counts(_i: int) -> None:
-                r = c.get(f"{base}/tasks/counts", headers=admin_h)
-                assert r.json()["total"] == args.tasks
-
-            report("count by state", timed(counts, args.samples), 30)
-
-            box = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
-            created: list[tuple[int, int]] = []
-
-            def submit(i: int) -> None:
-                r = c.post(
-                    f"{base}/tasks/{leased[i]}/annotations",
-                    json={"result": [box], "lead_time_ms": 1000 + i},
-                    headers=heads[i],
-                )
-                assert r.status_code == 201, r.text
-                created.append((i, r.json()["id"]))
-
-            report("annotation submit (first save)", timed(submit, len(heads)), 30)
-
-            def save(i: int) -> None:
-                who, ann_id = created[i]
-                r = c.put(
-                    f"{base}/annotations/{ann_id}",
-                    json={"version": 1, "result": [{**box, "x": 11}], "lead_time_ms": 10},
-                    headers=heads[who],
-                )
-                assert r.status_code == 200, r.text
-
-            report("annotation save (versioned update)", timed(save, len(created)), 30)
-
-            def stats(_i: int) -> None:
-                r = c.get(f"{base}/stats", headers=admin_h)
-                assert r.json()["tasks"]["total"] == args.tasks
-
-            report("project statistics", timed(stats, args.samples), 100)
+        port = free_port()
+        env = dict(
+            os.environ,
+            LABELHIVE_ENVIRONMENT="test",
+            LABELHIVE_SECRET_KEY=settings.secret_key,
+            LABELHIVE_DATABASE_URL=pg.url,
+            LABELHIVE_DATABASE_SCHEMA="bench",
+            LABELHIVE_WEBHOOK_WORKER="false",
+            LABELHIVE_LOG_LEVEL="WARNING",
+            LABELHIVE_PORT=str(port),
+        )
+        server = subprocess.Popen([str(Path(sys.executable).parent / "labelhive-api"), "serve"], env=env)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+                for _ in range(300):
+                    try:
+                        if c.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                report("baseline: GET /healthz (HTTP)", timed(lambda _i: c.get("/healthz"), 200), 1)
+                run_calls(c, pid, admin_token, tokens, ann_ids, args)
+        finally:
+            server.terminate()
+            server.wait(15)
         db.dispose()
         engine.dispose()
     finally:
         pg.stop()
     return 0
+
+
+def run_calls(
+    c: httpx.Client,
+    pid: int,
+    admin_token: str,
+    tokens: list[str],
+    ann_ids: list[int],
+    args: argparse.Namespace,
+) -> None:
+    base = f"/api/v1/projects/{pid}"
+    admin_h = {"Authorization": f"Bearer {admin_token}"}
+    c.get(f"{base}/tasks/counts", headers=admin_h)
+    heads = [{"Authorization": f"Bearer {t}"} for t in tokens]
+    leased: list[int] = []
+
+    def next_task(i: int) -> None:
+        r = c.post(f"{base}/tasks/next", headers=heads[i])
+        assert r.status_code == 200, r.text
+        leased.append(r.json()["task"]["id"])
+
+    report("next task (lease, SKIP LOCKED)", timed(next_task, len(heads)), 30)
+    assert len(set(leased)) == len(leased)
+
+    cursors: list[str | None] = [None]
+
+    def list_page(i: int) -> None:
+        params = {"state": "submitted", "label": "crack", "limit": 50, "sort": "-id"}
+        if cursors[-1] and i % 5:
+            params["cursor"] = cursors[-1]
+        r = c.get(f"{base}/tasks", params=params, headers=admin_h)
+        assert r.status_code == 200 and len(r.json()["items"]) == 50
+        cursors.append(r.json()["next_cursor"])
+
+    report("list page (state+label filter, 50)", timed(list_page, args.samples), 30)
+
+    def list_assignee(_i: int) -> None:
+        r = c.get(
+            f"{base}/tasks",
+            params={"assignee": str(ann_ids[0]), "state": "new", "limit": 50},
+            headers=admin_h,
+        )
+        assert r.status_code == 200
+
+    report("list page (assignee+state filter)", timed(list_assignee, args.samples), 30)
+
+    def counts(_i: int) -> None:
+        r = c.get(f"{base}/tasks/counts", headers=admin_h)
+        assert r.json()["total"] == args.tasks
+
+    report("count by state", timed(counts, args.samples), 30)
+
+    box = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
+    created: list[tuple[int, int]] = []
+
+    def submit(i: int) -> None:
+        r = c.post(
+            f"{base}/tasks/{leased[i]}/annotations",
+            json={"result": [box], "lead_time_ms": 1000 + i},
+            headers=heads[i],
+        )
+        assert r.status_code == 201, r.text
+        created.append((i, r.json()["id"]))
+
+    report("annotation submit (first save)", timed(submit, len(heads)), 30)
+
+    def save(i: int) -> None:
+        who, ann_id = created[i]
+        r = c.put(
+            f"{base}/annotations/{ann_id}",
+            json={"version": 1, "result": [{**box, "x": 11}], "lead_time_ms": 10},
+            headers=heads[who],
+        )
+        assert r.status_code == 200, r.text
+
+    report("annotation save (versioned update)", timed(save, len(created)), 30)
+
+    def stats(_i: int) -> None:
+        r = c.get(f"{base}/stats", headers=admin_h)
+        assert r.json()["tasks"]["total"] == args.tasks
+
+    report("project statistics", timed(stats, args.samples), 100)
 
 
 if __name__ == "__main__":

@@ -105,6 +105,7 @@ def serve() -> None:
         host=settings.host,
         port=settings.port,
         log_level="info",
+        access_log=False,  # the app logs one structured line per request itself
         proxy_headers=True,
         forwarded_allow_ips="*",
     )

@@ -36,11 +36,11 @@ def test_prediction_is_idempotent_and_accepted_in_one_call(env):
     assert again.status_code == 201 and again.json()["version"] == 2
 
 
-def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabbitmq):
+def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabbitmq, monkeypatch):
     queue = "prelabel.api-test"
-    env.settings.amqp_url = rabbitmq.url
-    env.settings.prelabel_queue = queue
-    env.settings.worker_token = "worker-secret-token"
+    monkeypatch.setattr(env.settings, "amqp_url", rabbitmq.url)
+    monkeypatch.setattr(env.settings, "prelabel_queue", queue)
+    monkeypatch.setattr(env.settings, "worker_token", "worker-secret-token")
     project = env.project()
     ids = env.tasks(project, 3, asset_sha256=SHA)
     m = env.token(env.user("manager", project))

@@ -90,7 +90,7 @@ def test_signed_delivery_happens_outside_the_request(env):
         receiver.close()
 
 
-def test_failed_deliveries_retry_with_backoff_then_give_up(env):
+def test_failed_deliveries_retry_with_backoff_then_give_up(env, monkeypatch):
     receiver = Receiver(fail=2)
     try:
         project, _task_id, m, hook = _setup(env, receiver)
@@ -117,7 +117,7 @@ def test_failed_deliveries_retry_with_backoff_then_give_up(env):
         assert [a["status_code"] for a in attempts] == [500, 500, 204]
         # A dead receiver: after webhook_max_attempts the delivery is marked failed.
         receiver.fail = 10_000
-        env.settings.webhook_max_attempts = 2
+        monkeypatch.setattr(env.settings, "webhook_max_attempts", 2)
         env.client.post(f"/api/v1/projects/{project.id}/webhooks/{hook['id']}/ping", headers=m)
         for _ in range(2):
             dispatcher.run_once()

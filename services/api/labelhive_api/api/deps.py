@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts import service as accounts
@@ -37,7 +37,7 @@ def get_database(request: Request) -> Database:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; routes commit explicitly, anything uncommitted is rolled back."""
-    with get_database(request).sessions() as session:
+    with request.app.state.db.sessions() as session:
         try:
             yield session
         finally:
@@ -119,16 +119,19 @@ def require(permission: Permission) -> Callable[..., Access]:
     """Project-scoped permission for routes under /projects/{project_id}."""
 
     def dependency(project_id: int, principal: PrincipalDep, session: SessionDep) -> Access:
-        project = session.get(Project, project_id)
-        if project is None:
+        # One round trip: the project and the caller's role in it.
+        row = session.execute(
+            select(Project, Membership.role)
+            .outerjoin(
+                Membership, and_(Membership.project_id == Project.id, Membership.user_id == principal.user.id)
+            )
+            .where(Project.id == project_id)
+        ).first()
+        if row is None:
             raise NotFound("project not found", code="project_not_found")
+        project, role = row
         if principal.user.is_admin:
             return Access(principal.user, project, Role.ADMIN)
-        role = session.scalar(
-            select(Membership.role).where(
-                Membership.project_id == project_id, Membership.user_id == principal.user.id
-            )
-        )
         if role is None:
             raise NotFound("project not found", code="project_not_found")
         if not role_allows(role, permission):
