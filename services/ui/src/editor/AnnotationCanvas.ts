@@ -5,7 +5,7 @@ import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
 import { render } from './renderer'
 import { createTool, type Notice, type Tool, type ToolContext } from './tools'
-import type { EditorLabel, ImageSize, Point, Shape, ToolName } from './types'
+import { isTagOnly, type EditorLabel, type ImageSize, type Point, type Shape, type ToolName } from './types'
 import { fitImage, panBy, toImage, zoomAt, type Viewport } from './viewport'
 
 export interface EditorState {
@@ -157,7 +157,8 @@ export class AnnotationCanvas {
   setLabels(labels: EditorLabel[]): void {
     this.labels = labels
     this.labelMap = new Map(labels.map((l) => [l.value, l]))
-    if (this.activeLabel === null || !this.labelMap.has(this.activeLabel)) this.activeLabel = labels[0]?.value ?? null
+    if (this.activeLabel === null || !this.labelMap.has(this.activeLabel))
+      this.activeLabel = labels.find((l) => !isTagOnly(l))?.value ?? null
     this.requestRender()
   }
 
@@ -186,12 +187,24 @@ export class AnnotationCanvas {
     this.canvas.style.cursor = name === 'select' ? 'default' : name === 'pan' ? 'grab' : 'crosshair'
   }
 
-  /** Choose the label for new shapes; a selected shape takes it too (undoable). */
+  /** Add or remove a whole-image tag (one undoable step). */
+  toggleTag(value: string): void {
+    const existing = this.doc.shapes.find((s) => s.type === 'tag' && s.label === value)
+    if (existing) this.execute(new RemoveShape(existing))
+    else this.execute(new AddShapes([{ id: newShapeId(), type: 'tag', label: value }]))
+  }
+
+  /** Choose the label for new shapes; a selected shape takes it too (undoable). A tag-only label toggles its tag. */
   setActiveLabel(value: string): void {
-    if (this.readOnly || !this.labelMap.has(value)) return
+    const label = this.labelMap.get(value)
+    if (this.readOnly || !label) return
+    if (isTagOnly(label)) {
+      this.toggleTag(value)
+      return
+    }
     this.activeLabel = value
     const selected = this.selectedShape()
-    if (selected && selected.label !== value) this.execute(new UpdateShape(selected, { ...selected, label: value }, 'relabel'))
+    if (selected && selected.type !== 'tag' && selected.label !== value) this.execute(new UpdateShape(selected, { ...selected, label: value }, 'relabel'))
     this.emitState()
   }
 

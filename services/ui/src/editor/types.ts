@@ -47,7 +47,7 @@ export interface EditorLabel {
   name: string
   color: string
   hotkey?: string
-  /** shape types this label allows; empty means every drawing tool */
+  /** shape types this label allows (`tag`: whole-image classification); empty means every drawing tool */
   tools: ShapeType[]
   /** named keypoint skeleton: the keypoints tool finishes after this many points */
   skeleton?: { name: string; points: string[] }
@@ -56,4 +56,9 @@ export interface EditorLabel {
 export interface ImageSize {
   width: number
   height: number
+}
+
+/** A label used only as a whole-image tag (no drawing tool). */
+export function isTagOnly(label: EditorLabel): boolean {
+  return label.tools.length > 0 && label.tools.every((t) => t === 'tag')
 }

@@ -34,6 +34,8 @@ interface Saved {
 type SaveStatus = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; at: Date } | { kind: 'conflict'; version: number | null } | { kind: 'error'; error: unknown }
 
 const NOTICE_MS = 3000
+/** Unsubmitted work is saved as a server draft after this long without changes. */
+const AUTOSAVE_MS = 20_000
 
 /** The server version local (browser) drafts are based on: annotation version, else draft version. */
 function localBase(saved: Saved): number {
@@ -209,6 +211,13 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       setSave({ kind: 'error', error: e })
     }
   }, [canvas, projectId, taskId, applySaved, fetchSaved])
+
+  // autosave drafts (never new annotation versions: those are the user's explicit saves)
+  useEffect(() => {
+    if (reviewing || !dirty || saved?.annotation || save.kind === 'saving' || save.kind === 'conflict') return
+    const timer = window.setTimeout(() => void doSave(false), AUTOSAVE_MS)
+    return () => window.clearTimeout(timer)
+  }, [shapes, dirty, saved, reviewing, doSave, save.kind])
 
   const submitAndNext = useCallback(async () => {
     if (await doSave(true)) navigate({ name: 'next', projectId })

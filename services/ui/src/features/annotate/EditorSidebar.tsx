@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next'
 import type { Prediction } from '../../api/types'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
-import type { EditorLabel, Shape } from '../../editor/types'
+import { isTagOnly, type EditorLabel, type Shape } from '../../editor/types'
 
 interface Props {
   canvas: AnnotationCanvas | null
@@ -18,13 +18,17 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
   const { t } = useTranslation('editor')
   const byValue = new Map(labels.map((l) => [l.value, l]))
   const withShapes = predictions.filter((p) => p.result.length > 0)
+  const drawLabels = labels.filter((l) => !isTagOnly(l))
+  const tagLabels = labels.filter((l) => l.tools.includes('tag'))
+  const tagged = new Set(shapes.filter((s) => s.type === 'tag').map((s) => s.label))
+  const drawn = shapes.filter((s) => s.type !== 'tag')
   return (
     <>
       <section className="panel">
         <h3>{t('labels.title')}</h3>
         {labels.length === 0 && <p className="muted small">{t('labels.none')}</p>}
         <ul className="label-list" data-testid="label-list">
-          {labels.map((l) => (
+          {drawLabels.map((l) => (
             <li key={l.value}>
               <button
                 type="button"
@@ -44,6 +48,20 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
         </ul>
         {!readOnly && <p className="muted small">{t('labels.hint')}</p>}
       </section>
+
+      {tagLabels.length > 0 && (
+        <section className="panel" data-testid="tags">
+          <h3>{t('tags.title')}</h3>
+          {tagLabels.map((l) => (
+            <label key={l.value} className="tag-option">
+              <input type="checkbox" disabled={readOnly} checked={tagged.has(l.value)} onChange={() => canvas?.toggleTag(l.value)} />
+              <span className="swatch" style={{ background: l.color }} />
+              <span className="label-name">{l.name}</span>
+              {l.hotkey && isTagOnly(l) && <kbd>{l.hotkey}</kbd>}
+            </label>
+          ))}
+        </section>
+      )}
 
       {!readOnly && withShapes.length > 0 && (
         <section className="panel" data-testid="predictions">
@@ -70,10 +88,10 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
       )}
 
       <section className="panel">
-        <h3>{t('shapes.title', { count: shapes.length })}</h3>
-        {shapes.length === 0 && <p className="muted small">{t('shapes.none')}</p>}
+        <h3>{t('shapes.title', { count: drawn.length })}</h3>
+        {drawn.length === 0 && <p className="muted small">{t('shapes.none')}</p>}
         <ul className="shape-list" data-testid="shape-list">
-          {shapes.map((s, i) => {
+          {drawn.map((s, i) => {
             const label = byValue.get(s.label)
             return (
               <li key={s.id} className={state?.selectedId === s.id ? 'selected' : ''}>

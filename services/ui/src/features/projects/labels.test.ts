@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { isTagOnly } from '../../editor/types'
 import { labelName, toEditorLabels } from './labels'
 
 describe('label names', () => {
@@ -9,6 +10,12 @@ describe('label names', () => {
     expect(labelName(label, 'en')).toBe('Crack')
     expect(labelName({ ...label, names: { en: 'Crack' } }, 'zh-CN')).toBe('Crack')
     expect(labelName({ ...label, names: {} }, 'zh-CN')).toBe('crack')
+  })
+
+  it('keeps the tag tool, so a tag-only label never draws shapes', () => {
+    const [tag] = toEditorLabels([{ ...label, value: 'ok', tools: ['tag'] }], 'en')
+    expect(isTagOnly(tag)).toBe(true)
+    expect(isTagOnly(toEditorLabels([label], 'en')[0])).toBe(false)
   })
 
   it('gives every label a colour', () => {

@@ -15,7 +15,7 @@ export function toEditorLabels(labels: Label[], locale: string): EditorLabel[] {
     name: labelName(l, locale),
     color: l.color || FALLBACK_COLORS[i % FALLBACK_COLORS.length],
     hotkey: l.hotkey ?? undefined,
-    tools: (l.tools ?? []).filter((t) => t !== 'tag'),
+    tools: l.tools ?? [],
     skeleton: l.skeleton ?? undefined,
   }))
 }
