@@ -55,3 +55,19 @@ e2e-kind: ## Run the end-to-end suite on a kind cluster (needs Docker and kind; 
 	@command -v kind >/dev/null && command -v docker >/dev/null || { echo "e2e-kind needs docker and kind on PATH"; exit 2; }
 	kind get clusters | grep -qx labelhive || kind create cluster --name labelhive
 	KUBECONFIG=$$(mktemp) && kind get kubeconfig --name labelhive > $$KUBECONFIG && KUBECONFIG=$$KUBECONFIG $(VENV)/bin/pytest tests/e2e
+
+##@ Images
+
+IMAGE_REGISTRY ?= ghcr.io/labelhive
+IMAGE_TAG ?= 0.1.0
+CONTAINER_TOOL ?= docker
+IMAGES := api ui worker operator
+
+.PHONY: images
+images: ## Build the api, ui, worker (CUDA) and operator images (IMAGE_REGISTRY, IMAGE_TAG, CONTAINER_TOOL=docker|podman)
+	@command -v $(CONTAINER_TOOL) >/dev/null || { echo "make images needs $(CONTAINER_TOOL) on PATH (or CONTAINER_TOOL=podman)"; exit 2; }
+	@for image in $(IMAGES); do \
+	  echo "== $(IMAGE_REGISTRY)/$$image:$(IMAGE_TAG)"; \
+	  $(CONTAINER_TOOL) build --build-arg UV_VERSION=$(UV_VERSION) -f images/$$image.Dockerfile \
+	    -t $(IMAGE_REGISTRY)/$$image:$(IMAGE_TAG) . || exit 1; \
+	done

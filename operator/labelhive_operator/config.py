@@ -34,6 +34,7 @@ class Config(BaseModel):
     threads: int = Field(16, ge=1, le=256)
     # Prefer KEDA ScaledObjects when the keda.sh API is served ("auto"), or never ("off").
     keda: str = Field("auto", pattern="^(auto|off)$")
+    keda_check_seconds: float = Field(60.0, gt=0)
     cluster_domain: str = Field("cluster.local", min_length=1)
     # kopf's liveness endpoint; its JSON also carries the API call and write counters. Empty disables it.
     health_endpoint: str = "http://0.0.0.0:8080/healthz"

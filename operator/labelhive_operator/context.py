@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from labelhive_operator.config import Config
-from labelhive_operator.drift import up_to_date, with_config_hash
+from labelhive_operator.drift import first_difference, up_to_date, with_config_hash
 from labelhive_operator.kube import Kube
 from labelhive_operator.state import ChildCache, HostIndex, ProjectRuntime
 
-KEDA_CHECK_SECONDS = 60.0
+log = logging.getLogger(__name__)
 
 
 class MissingSecret(LookupError):
@@ -33,7 +34,7 @@ class Context:
     cache: ChildCache = field(default_factory=ChildCache)
     hosts: HostIndex = field(default_factory=HostIndex)
     runtimes: dict[str, ProjectRuntime] = field(default_factory=dict)
-    _keda: tuple[float, bool] = (0.0, False)
+    _keda: tuple[float, bool] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def runtime(self, uid: str) -> ProjectRuntime:
@@ -47,8 +48,8 @@ class Context:
     def keda_available(self) -> bool:
         if self.config.keda == "off":
             return False
-        checked, available = self._keda
-        if time.monotonic() - checked > KEDA_CHECK_SECONDS:
+        checked, available = self._keda or (float("-inf"), False)
+        if time.monotonic() - checked > self.config.keda_check_seconds:
             available = self.kube.served("keda.sh/v1alpha1")
             self._keda = (time.monotonic(), available)
         return available
@@ -70,6 +71,8 @@ class Context:
         live = self.live(wanted["apiVersion"], wanted["kind"], meta["namespace"], meta["name"])
         if live is not None and up_to_date(wanted, live):
             return live
+        where = "missing" if live is None else first_difference(wanted, live)
+        log.info("apply %s %s/%s (%s)", wanted["kind"], meta["namespace"], meta["name"], where)
         result = self.kube.apply(wanted)
         self.cache.put(wanted["kind"], result)
         return result

@@ -46,3 +46,28 @@ def up_to_date(wanted: dict[str, Any], live: dict[str, Any] | None) -> bool:
     if not live:
         return False
     return is_subset({k: v for k, v in wanted.items() if k != "status"}, live)
+
+
+def first_difference(wanted: Any, live: Any, path: str = "") -> str | None:
+    """Where `wanted` is not a subset of `live` (for the log line that explains a write), or None."""
+    if isinstance(wanted, dict):
+        if not isinstance(live, dict):
+            return path or "."
+        for key, value in wanted.items():
+            if key == "status":
+                continue
+            if key not in live:
+                return f"{path}.{key}"
+            found = first_difference(value, live[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(wanted, list):
+        if not isinstance(live, list) or len(wanted) != len(live):
+            return f"{path} (length)"
+        for i, (w, v) in enumerate(zip(wanted, live, strict=True)):
+            found = first_difference(w, v, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return None if is_subset(wanted, live) else path

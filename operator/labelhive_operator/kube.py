@@ -45,6 +45,7 @@ class KubeError(RuntimeError):
 class Counters:
     calls: int = 0
     writes: int = 0
+    reconciles: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -56,9 +57,18 @@ class Counters:
                 key = f"{method} {kind}"
                 self.by_kind[key] = self.by_kind.get(key, 0) + 1
 
+    def reconciled(self) -> None:
+        with self.lock:
+            self.reconciles += 1
+
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
-            return {"calls": self.calls, "writes": self.writes, "writes_by_kind": dict(self.by_kind)}
+            return {
+                "calls": self.calls,
+                "writes": self.writes,
+                "reconciles": self.reconciles,
+                "writes_by_kind": dict(self.by_kind),
+            }
 
 
 def load_configuration() -> Configuration:
@@ -89,10 +99,9 @@ class Kube:
 
     # --- plumbing ---------------------------------------------------------------------------------------
     def _headers(self, content_type: str | None) -> dict[str, str]:
-        if self.cfg.refresh_api_key_hook is not None:
-            self.cfg.refresh_api_key_hook(self.cfg)
         headers = {"Accept": "application/json", "User-Agent": FIELD_MANAGER}
-        token = self.cfg.get_api_key_with_prefix("authorization")
+        # Refreshes expiring tokens (in-cluster projected tokens, exec plugins) through the client's hook.
+        token = self.cfg.get_api_key_with_prefix("BearerToken", alias="authorization")
         if token:
             headers["Authorization"] = token
         if content_type:

@@ -80,6 +80,7 @@ class ProjectRuntime:
     amqp_url: str | None = None
     management_url: str | None = None
     queue_error: str | None = None
+    storage_message: str | None = None
     last_status: dict[str, Any] | None = None
     last_status_rv: int = 0
     loop: asyncio.AbstractEventLoop | None = None

@@ -23,6 +23,12 @@ from labelhive_operator.provision import database, storage
 from labelhive_operator.render import app_env, network, scaling, workloads
 from labelhive_operator.state import ProjectRuntime
 
+SCOPED_IDENTITY = "buckets ready; the project has its own S3 identity limited to its buckets"
+NO_IAM = (
+    "buckets ready; the S3 backend has no usable IAM API, so the project uses the credentialsSecret identity"
+)
+SHARED_IDENTITY = "buckets ready; the project uses the credentialsSecret identity"
+
 
 class StepFailed(Exception):
     def __init__(self, condition: c.Condition) -> None:
@@ -151,7 +157,7 @@ def _run_steps(
         and existing_app is not None
     )
     identity = admin
-    storage_message = "buckets ready; project uses the credentialsSecret identity"
+    storage_message = runtime.storage_message or SHARED_IDENTITY
     known = None
     if existing_app and existing_app.get(app_env.S3_ACCESS_KEY) not in (None, admin.access_key):
         known = storage.S3Identity(
@@ -160,7 +166,7 @@ def _run_steps(
     buckets = [project.source_bucket, project.target_bucket]
     if fresh and known is not None:
         identity = known
-        storage_message = "buckets ready; project has its own S3 identity limited to its buckets"
+        storage_message = SCOPED_IDENTITY
     elif not fresh:
         try:
             storage.ensure_buckets(
@@ -177,7 +183,7 @@ def _run_steps(
                 )
                 if scoped is not None:
                     identity = scoped
-                    storage_message = "buckets ready; project has its own S3 identity limited to its buckets"
+                    storage_message = SCOPED_IDENTITY
                 elif spec.storage.scoped_credentials == "Required":
                     raise _fail(
                         c.STORAGE_READY,
@@ -185,9 +191,10 @@ def _run_steps(
                         "scopedCredentials is Required but the S3 backend has no usable IAM API",
                     )
                 else:
-                    storage_message = "buckets ready; the S3 backend has no usable IAM API, so the project uses the credentialsSecret identity"
+                    storage_message = NO_IAM
         except storage.StorageError as exc:
             raise _fail(c.STORAGE_READY, exc.reason, str(exc)) from None
+        runtime.storage_message = storage_message
     out.steps.append(c.Condition(c.STORAGE_READY, True, "BucketsReady", storage_message))
 
     # 2. Database --------------------------------------------------------------------------------------

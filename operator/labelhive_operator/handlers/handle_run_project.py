@@ -33,6 +33,26 @@ def effective_status(body: dict[str, Any], runtime: ProjectRuntime) -> dict[str,
     return copy.deepcopy(dict(body.get("status") or {}))
 
 
+def describe_changes(current: dict[str, Any], patch: dict[str, Any]) -> str:
+    """Which status fields change (condition types by name); values stay out of the log."""
+    parts = []
+    for key in patch:
+        if key == "conditions":
+            old = {
+                (c.get("type"), c.get("status"), c.get("reason"), c.get("message"))
+                for c in current.get(key) or []
+            }
+            changed = sorted(
+                str(c["type"])
+                for c in patch[key]
+                if (c["type"], c["status"], c["reason"], c["message"]) not in old
+            )
+            parts.append(f"conditions[{','.join(changed) or 'order'}]")
+        else:
+            parts.append(key)
+    return ", ".join(parts)
+
+
 def reconcile_and_publish(
     ctx: Context, body: dict[str, Any], runtime: ProjectRuntime, logger: logging.Logger
 ) -> float:
@@ -41,6 +61,7 @@ def reconcile_and_publish(
     with runtime.lock:
         if body.get("metadata", {}).get("deletionTimestamp"):
             return cfg.resync_seconds
+        ctx.kube.counters.reconciled()
         current = effective_status(body, runtime)
         body = {**body, "status": current}
         try:
@@ -58,6 +79,7 @@ def reconcile_and_publish(
         wanted = build_status(current, outcome.steps, outcome.status, generation)
         patch = status_changes(current, wanted)
         if patch:
+            logger.info("status: %s", describe_changes(current, patch))
             for type_, reason, message in transitions(current, wanted):
                 ctx.kube.event(body, type_, reason, message)
             meta = body["metadata"]
