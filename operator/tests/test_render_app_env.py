@@ -34,6 +34,8 @@ def test_api_env_is_the_contract():
     assert values["LABELHIVE_S3_PUBLIC_ENDPOINTS"] == "https://s3.factory-a.example.com,http://10.0.0.5:8333"
     assert values["LABELHIVE_BOOTSTRAP_ADMIN_EMAIL"] == "lead@factory-a.example.com"
     assert values["LABELHIVE_PRELABEL_QUEUE"] == "labelhive.factory-a.weld-defects.prelabel"
+    worker_token = next(e for e in env if e["name"] == "LABELHIVE_WORKER_TOKEN")
+    assert worker_token["valueFrom"]["secretKeyRef"]["key"] == "LABELHIVE_API_TOKEN", "the worker's token"
 
 
 @pytest.mark.parametrize(
@@ -47,9 +49,13 @@ def test_api_env_is_the_contract():
 def test_secrets_reach_pods_only_by_reference(build):
     env = build(sample_project())
     for entry in env:
-        if entry["name"] in app_env.SECRET_KEYS:
+        if entry["name"] in app_env.SECRET_KEYS or entry["name"] == app_env.WORKER_TOKEN:
             assert "value" not in entry
-            assert entry["valueFrom"]["secretKeyRef"] == {"name": "weld-defects-app", "key": entry["name"]}
+            ref = entry["valueFrom"]["secretKeyRef"]
+            assert ref["name"] == "weld-defects-app"
+            assert ref["key"] == (
+                app_env.API_TOKEN if entry["name"] == app_env.WORKER_TOKEN else entry["name"]
+            )
 
 
 def test_worker_env_is_the_contract():

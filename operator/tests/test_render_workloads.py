@@ -131,5 +131,10 @@ def test_a_new_api_image_is_a_new_migration_job():
     assert c["args"] == ["migrate"] and c["image"] == API
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     assert job["spec"]["backoffLimit"] >= 1
-    names = {e["name"] for e in c["env"]}
-    assert {"LABELHIVE_DATABASE_URL", "LABELHIVE_DATABASE_SCHEMA"} <= names
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert {
+        "LABELHIVE_DATABASE_URL",
+        "LABELHIVE_DATABASE_SCHEMA",
+        "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD",
+    } <= set(env)
+    assert (env["LABELHIVE_DATABASE_POOL_SIZE"], env["LABELHIVE_DATABASE_MAX_OVERFLOW"]) == ("1", "0")

@@ -25,16 +25,9 @@ S3_SECRET_KEY = "LABELHIVE_S3_SECRET_KEY"
 AMQP_URL = "LABELHIVE_AMQP_URL"
 API_TOKEN = "LABELHIVE_API_TOKEN"
 SECRET_KEYS = (DATABASE_URL, SECRET_KEY, ADMIN_PASSWORD, S3_ACCESS_KEY, S3_SECRET_KEY, AMQP_URL, API_TOKEN)
-API_SECRET_KEYS = (
-    DATABASE_URL,
-    SECRET_KEY,
-    ADMIN_PASSWORD,
-    S3_ACCESS_KEY,
-    S3_SECRET_KEY,
-    AMQP_URL,
-    API_TOKEN,
-)
-MIGRATION_SECRET_KEYS = (DATABASE_URL, SECRET_KEY)
+API_SECRET_KEYS = (DATABASE_URL, SECRET_KEY, ADMIN_PASSWORD, S3_ACCESS_KEY, S3_SECRET_KEY, AMQP_URL)
+# The API accepts the workers' results with the token the workers send (one value, two names).
+WORKER_TOKEN = "LABELHIVE_WORKER_TOKEN"
 WORKER_SECRET_KEYS = (S3_ACCESS_KEY, S3_SECRET_KEY, AMQP_URL, API_TOKEN)
 
 
@@ -71,8 +64,8 @@ def _plain(name: str, value: object) -> dict[str, Any]:
     return {"name": name, "value": str(value)}
 
 
-def _secret(project: Project, key: str) -> dict[str, Any]:
-    return {"name": key, "valueFrom": {"secretKeyRef": {"name": project.app_secret, "key": key}}}
+def _secret(project: Project, key: str, name: str | None = None) -> dict[str, Any]:
+    return {"name": name or key, "valueFrom": {"secretKeyRef": {"name": project.app_secret, "key": key}}}
 
 
 def api_url(project: Project, cluster_domain: str) -> str:
@@ -113,17 +106,13 @@ def build_api_env(project: Project, pool: PoolPlan) -> list[dict[str, Any]]:
     if spec.auth.admins:
         env.append(_plain("LABELHIVE_BOOTSTRAP_ADMIN_EMAIL", spec.auth.admins[0]))
     env += [_secret(project, key) for key in API_SECRET_KEYS]
+    env.append(_secret(project, API_TOKEN, WORKER_TOKEN))
     return env
 
 
 def build_migration_env(project: Project) -> list[dict[str, Any]]:
-    return [
-        _plain("LABELHIVE_ENVIRONMENT", "production"),
-        _plain("LABELHIVE_DATABASE_SCHEMA", project.schema),
-        _plain("LABELHIVE_DATABASE_POOL_SIZE", 1),
-        _plain("LABELHIVE_DATABASE_MAX_OVERFLOW", 0),
-        *[_secret(project, key) for key in MIGRATION_SECRET_KEYS],
-    ]
+    """The API's own environment (migrate also ensures the bootstrap admin), with one connection."""
+    return build_api_env(project, PoolPlan(pool_size=1, max_overflow=0))
 
 
 def build_worker_env(project: Project, cluster_domain: str) -> list[dict[str, Any]]:
