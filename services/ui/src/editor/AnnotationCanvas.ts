@@ -177,9 +177,19 @@ export class AnnotationCanvas {
     if (name === this.tool.name) return
     this.tool.cancel()
     this.tool = createTool(name)
+    this.pickLabelFor(name)
     this.updateCursor()
     this.emitState()
     this.requestRender()
+  }
+
+  /** A drawing tool the active label may not use switches to the first label that may. */
+  private pickLabelFor(tool: ToolName): void {
+    if (tool !== 'bbox' && tool !== 'polygon' && tool !== 'keypoints') return
+    const allows = (l: EditorLabel | undefined) => !!l && (l.tools.length === 0 || l.tools.includes(tool))
+    if (allows(this.activeLabel ? this.labelMap.get(this.activeLabel) : undefined)) return
+    const other = this.labels.find(allows)
+    if (other) this.activeLabel = other.value
   }
 
   private updateCursor(): void {
