@@ -65,6 +65,10 @@ def test_submit_reject_rework_resubmit_accept(any_env):
     ).json()
     assert resubmitted["status"] == "submitted" and resubmitted["version"] == 3
     assert c.get(f"{base}/tasks/{task_id}", headers=a).json()["state"] == "submitted"
+    # The rework lease ended with the resubmission: next-task moves on to fresh work.
+    fresh = c.post(f"{base}/tasks/next", headers=a).json()["task"]
+    assert fresh["id"] != task_id and fresh["state"] == "in_progress"
+    c.post(f"{base}/tasks/{fresh['id']}/release", headers=a)
     twice = c.post(
         f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 2}, headers=r
     )

@@ -197,7 +197,8 @@ def test_concurrent_next_task_never_hands_a_task_twice(committed_db):
         for _ in range(3):
             with committed_db.session() as s:
                 proj = s.get(type(project), project_id)
-                task = leases.next_task(s, proj, uid, 600)
+                found = leases.next_task(s, proj, uid, 600)
+                task = found[0] if found else None
                 if task is not None:
                     mine.append(task.id)
                     s.execute(

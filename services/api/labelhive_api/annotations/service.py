@@ -70,9 +70,12 @@ def _history(session: Session, ann: Annotation, author_id: int, reason: str) -> 
     )
 
 
-def refresh_task_state(session: Session, project: Project, task: Task) -> str:
+def refresh_task_state(
+    session: Session, project: Project, task: Task, statuses: list[str] | None = None
+) -> str:
     """Derive the task's state from its annotations (rejected > submitted > accepted when complete)."""
-    statuses = list(session.scalars(select(Annotation.status).where(Annotation.task_id == task.id)))
+    if statuses is None:
+        statuses = list(session.scalars(select(Annotation.status).where(Annotation.task_id == task.id)))
     if AnnotationStatus.REJECTED.value in statuses:
         new = TaskState.REJECTED.value
     elif len(statuses) >= project.overlap and all(s == AnnotationStatus.ACCEPTED.value for s in statuses):
@@ -90,8 +93,12 @@ def refresh_task_state(session: Session, project: Project, task: Task) -> str:
     return new
 
 
-def _all_results(session: Session, task_id: int) -> list[list[dict[str, Any]]]:
-    return list(session.scalars(select(Annotation.result).where(Annotation.task_id == task_id)))
+def _task_annotations(session: Session, task_id: int) -> tuple[list[str], list[list[dict[str, Any]]]]:
+    """Statuses and results of all annotations of a task, in one query."""
+    rows = session.execute(
+        select(Annotation.status, Annotation.result).where(Annotation.task_id == task_id)
+    ).all()
+    return [r[0] for r in rows], [r[1] for r in rows]
 
 
 def create(
@@ -140,9 +147,10 @@ def create(
     counters.lead_time(session, project.id, writer.user.id, lead_time_ms)
     counters.labels(session, project.id, counters.label_delta([], shapes))
     counters.daily(session, project.id, submitted=1)
-    set_task_labels(session, task, _all_results(session, task.id))
+    statuses, results = _task_annotations(session, task.id)
+    set_task_labels(session, task, results)
     task.updated_at = now
-    state = refresh_task_state(session, project, task)
+    state = refresh_task_state(session, project, task, statuses)
     emit(
         session,
         project.id,
@@ -202,10 +210,15 @@ def update_result(
     _history(session, ann, writer.user.id, "resubmit" if resubmit else "save")
     if ann.user_id == writer.user.id:
         session.execute(delete(Draft).where(Draft.task_id == task.id, Draft.user_id == writer.user.id))
+        # Rework handed out by next-task ends with this save.
+        session.execute(
+            delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == writer.user.id)
+        )
     counters.labels(session, project.id, counters.label_delta(old_shapes, shapes))
-    set_task_labels(session, task, _all_results(session, task.id))
+    statuses, results = _task_annotations(session, task.id)
+    set_task_labels(session, task, results)
     task.updated_at = now
-    state = refresh_task_state(session, project, task)
+    state = refresh_task_state(session, project, task, statuses)
     if resubmit:
         counters.daily(session, project.id, submitted=1)
         emit(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from labelhive_api.annotations.models import Annotation, AnnotationStatus
 from labelhive_api.db.base import utcnow
@@ -71,16 +72,28 @@ def _candidate(session: Session, project: Project, user_id: int, assigned: bool)
 
 
 def _claim_slot(session: Session, task: Task, overlap: int) -> bool:
+    """Take one of the task's `overlap` slots and mark it in progress, in one conditional UPDATE."""
+    now = utcnow()
     result = session.execute(
         update(Task)
         .where(Task.id == task.id, Task.slots_taken < overlap)
-        .values(slots_taken=Task.slots_taken + 1, updated_at=utcnow())
+        .values(slots_taken=Task.slots_taken + 1, state=TaskState.IN_PROGRESS.value, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    if task.state != TaskState.IN_PROGRESS.value:
+        counters.move_task(session, task.project_id, task.state, TaskState.IN_PROGRESS.value)
+    set_committed_value(task, "slots_taken", task.slots_taken + 1)
+    set_committed_value(task, "state", TaskState.IN_PROGRESS.value)
+    set_committed_value(task, "updated_at", now)
+    return True
 
 
-def next_task(session: Session, project: Project, user_id: int, lease_seconds: int) -> Task | None:
+def next_task(
+    session: Session, project: Project, user_id: int, lease_seconds: int
+) -> tuple[Task, datetime] | None:
+    """The caller's current task (lease extended), else rework, else the next assigned, else unassigned."""
     now = utcnow()
     until = now + timedelta(seconds=lease_seconds)
     held = session.execute(
@@ -92,7 +105,7 @@ def next_task(session: Session, project: Project, user_id: int, lease_seconds: i
     ).first()
     if held is not None:
         held[0].expires_at = until
-        return held[1]
+        return held[1], until
     reclaim_expired(session, project.id, now)
     rework = session.scalar(
         select(Task)
@@ -106,8 +119,12 @@ def next_task(session: Session, project: Project, user_id: int, lease_seconds: i
         .limit(1)
     )
     if rework is not None:
-        _lease(session, rework, user_id, until)
-        return rework
+        stale = session.get(TaskLease, (rework.id, user_id))
+        if stale is not None:
+            stale.expires_at = until
+        else:
+            _lease(session, rework, user_id, until)
+        return rework, until
     for assigned in (True, False):
         for _attempt in range(5):
             task = _candidate(session, project, user_id, assigned)
@@ -116,13 +133,9 @@ def next_task(session: Session, project: Project, user_id: int, lease_seconds: i
             if not _claim_slot(session, task, project.overlap):
                 session.expire(task)
                 continue
-            session.refresh(task)
-            if task.state == TaskState.NEW.value:
-                counters.move_task(session, project.id, task.state, TaskState.IN_PROGRESS.value)
-                task.state = TaskState.IN_PROGRESS.value
             _lease(session, task, user_id, until)
             session.flush()
-            return task
+            return task, until
     return None
 
 

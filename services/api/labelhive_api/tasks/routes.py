@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -11,11 +10,10 @@ from sqlalchemy import exists, select
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import Page
-from labelhive_api.db.base import utcnow
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import leases, service
 from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask, TaskNotFound
-from labelhive_api.tasks.models import Batch, Task, TaskLease
+from labelhive_api.tasks.models import Batch, Task
 from labelhive_api.tasks.schemas import (
     AssignedOut,
     AssignIn,
@@ -96,12 +94,11 @@ def count_tasks(access: Viewer, session: SessionDep) -> StateCounts:
 
 @router.post("/projects/{project_id}/tasks/next")
 def next_task(access: Annotator, session: SessionDep, settings: SettingsDep) -> NextTaskOut:
-    task = leases.next_task(session, access.project, access.user.id, settings.task_lease_seconds)
-    if task is None:
-        session.commit()
+    found = leases.next_task(session, access.project, access.user.id, settings.task_lease_seconds)
+    if found is None:
+        session.commit()  # expired leases given back stay given back
         raise NoTaskAvailable()
-    lease = session.get(TaskLease, (task.id, access.user.id))
-    expires = lease.expires_at if lease else utcnow() + timedelta(seconds=settings.task_lease_seconds)
+    task, expires = found
     out = NextTaskOut(task=TaskOut.model_validate(task), lease_expires_at=expires)
     session.commit()
     return out
