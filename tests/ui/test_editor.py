@@ -136,6 +136,11 @@ def test_stale_save_gets_a_translated_409_and_reloads_the_latest(
 
     drag_box(page, 300, 250, 380, 330)
     expect(shapes).to_have_count(2)
+    # switching language mid-task keeps unsaved work
+    page.get_by_test_id("language").select_option("en")
+    expect(page.get_by_test_id("save-status")).to_have_text("Unsaved changes")
+    page.get_by_test_id("language").select_option("zh-CN")
+    expect(shapes).to_have_count(2)
     page.get_by_test_id("save").click()
     conflict = page.get_by_test_id("conflict")
     expect(conflict).to_contain_text("其他人保存了它（当前为第 2 版）")

@@ -1,15 +1,19 @@
 // The editor core: framework-free, behind a small interface (load, shapes in/out, tools, undo/redo, events).
 // HTML canvas 2D rather than Konva: no dependency, a few hundred shapes redraw in well under a frame.
 import { AddShapes, RemoveShape, ReplaceAll, ShapeDocument, UpdateShape } from './document'
+import { moveShape } from './geometry'
 import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
 import { render } from './renderer'
 import { createTool, type Notice, type Tool, type ToolContext } from './tools'
+import { KeypointsTool } from './tools/keypointsTool'
 import { isTagOnly, type EditorLabel, type ImageSize, type Point, type Shape, type ToolName } from './types'
 import { fitImage, panBy, toImage, zoomAt, type Viewport } from './viewport'
 
 export interface EditorState {
   readOnly: boolean
+  /** name of the next keypoint to place (labels with a skeleton) */
+  nextPoint: string | null
   tool: ToolName
   activeLabel: string | null
   selectedId: string | null
@@ -231,6 +235,15 @@ export class AnnotationCanvas {
     this.execute(new RemoveShape(s))
   }
 
+  /** Move the selected shape by whole image pixels (arrow keys); false when nothing is selected. */
+  nudgeSelected(dx: number, dy: number): boolean {
+    const s = this.selectedShape()
+    if (!s || this.readOnly) return false
+    const moved = moveShape(s, dx, dy, this.imageSize)
+    if (JSON.stringify(moved) !== JSON.stringify(s)) this.execute(new UpdateShape(s, moved, 'nudge'))
+    return true
+  }
+
   undo(): void {
     if (this.readOnly) return
     this.tool.cancel()
@@ -270,6 +283,7 @@ export class AnnotationCanvas {
   getState(): EditorState {
     return {
       readOnly: this.readOnly,
+      nextPoint: this.tool instanceof KeypointsTool ? this.tool.nextPointName() : null,
       tool: this.tool.name,
       activeLabel: this.activeLabel,
       selectedId: this.selectedId,
@@ -278,6 +292,11 @@ export class AnnotationCanvas {
       dirty: this.history.marker !== this.savedMarker,
       zoom: this.viewport.scale,
     }
+  }
+
+  /** Accessible name of the drawing surface (translated by the host page). */
+  setAriaLabel(text: string): void {
+    this.canvas.setAttribute('aria-label', text)
   }
 
   /** Keyboard entry point, also used by the page for keys pressed outside the canvas. */
@@ -303,11 +322,14 @@ export class AnnotationCanvas {
       case 'fit':
         this.fit()
         return true
+      case 'nudge':
+        return this.nudgeSelected(action.dx, action.dy)
       case 'zoom':
         this.zoomBy(action.factor)
         return true
       case 'tool-key': {
         const used = this.tool.key(this.toolContext(), action.key)
+        if (used) this.emitState()
         if (!used && action.key === 'Backspace') this.deleteSelected()
         if (!used && action.key === 'Escape') this.select(null)
         this.requestRender()
@@ -398,6 +420,7 @@ export class AnnotationCanvas {
     }
     if (e.button !== 0) return
     this.tool.down(this.toolContext(), input)
+    if (this.tool instanceof KeypointsTool) this.emitState()
     this.requestRender()
   }
 

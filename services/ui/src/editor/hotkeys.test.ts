@@ -23,6 +23,11 @@ describe('editor hotkeys', () => {
     expect(k('1', { ctrl: true })).toBeNull()
   })
 
+  it('nudges with the arrows, ten pixels with Shift', () => {
+    expect(k('ArrowLeft')).toEqual({ kind: 'nudge', dx: -1, dy: 0 })
+    expect(k('ArrowDown', { shift: true })).toEqual({ kind: 'nudge', dx: 0, dy: 10 })
+  })
+
   it('passes Enter, Escape and Backspace to the tool, Delete deletes', () => {
     expect(k('Enter')).toEqual({ kind: 'tool-key', key: 'Enter' })
     expect(k('Backspace')).toEqual({ kind: 'tool-key', key: 'Backspace' })

@@ -10,6 +10,7 @@ export type KeyAction =
   | { kind: 'fit' }
   | { kind: 'zoom'; factor: number }
   | { kind: 'tool-key'; key: string }
+  | { kind: 'nudge'; dx: number; dy: number }
 
 export const TOOL_KEYS: Readonly<Record<string, ToolName>> = {
   v: 'select',
@@ -44,6 +45,9 @@ export function keyAction(input: KeyInput, labels: readonly EditorLabel[]): KeyA
   if (key === 'f') return { kind: 'fit' }
   if (key === '+' || key === '=') return { kind: 'zoom', factor: 1.25 }
   if (key === '-') return { kind: 'zoom', factor: 0.8 }
+  const step = input.shift ? 10 : 1
+  const arrows: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }
+  if (arrows[key]) return { kind: 'nudge', dx: arrows[key][0] * step, dy: arrows[key][1] * step }
   const tool = TOOL_KEYS[key]
   if (tool) return { kind: 'tool', tool }
   return null

@@ -134,6 +134,10 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   }, [canvas, loaded, applySaved, projectId, taskId, reviewing])
 
   useEffect(() => {
+    canvas?.setAriaLabel(t('canvasLabel'))
+  }, [canvas, t])
+
+  useEffect(() => {
     canvas?.setPredictions((loaded?.predictions ?? []).filter((p) => !accepted.has(p.id)).flatMap((p) => p.result))
   }, [canvas, loaded, accepted])
 
@@ -189,7 +193,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         setSave({ kind: 'saved', at: new Date() })
         return true
       } catch (e) {
-        if (e instanceof ApiError && e.status === 409) {
+        if (e instanceof ApiError && (e.code === 'version_conflict' || e.code === 'annotation_exists')) {
           const version = e.body.current_version
           setSave({ kind: 'conflict', version: typeof version === 'number' && version > 0 ? version : null })
         } else setSave({ kind: 'error', error: e })
@@ -321,6 +325,11 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         <div className="stage-wrap">
           <EditorCanvas labels={labels} onReady={setCanvas} />
           {imageError && <div className="stage-message">{t('imageError')}</div>}
+          {state?.nextPoint && (
+            <div className="hint-chip" role="status">
+              {t('nextPoint', { name: state.nextPoint })}
+            </div>
+          )}
           {notice && (
             <div className="toast" role="status" data-testid="notice">
               {t(`notice.${notice}`)}

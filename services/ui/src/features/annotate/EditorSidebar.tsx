@@ -126,6 +126,7 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
             <li>{t('help.draw')}</li>
             <li>{t('help.polygon')}</li>
             <li>{t('help.move')}</li>
+            <li>{t('help.nudge')}</li>
             <li>{t('help.pan')}</li>
             <li>{t('help.keys')}</li>
           </ul>
