@@ -28,6 +28,11 @@ void i18next.use(initReactI18next).init({
   interpolation: { escapeValue: false },
 })
 
+// the tab title follows the language too
+i18next.on('languageChanged', () => {
+  document.title = i18next.t('app.title')
+})
+
 export function setLocale(locale: Locale): void {
   localStorage.setItem(STORAGE_KEY, locale)
   document.documentElement.lang = locale
