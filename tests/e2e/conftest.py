@@ -44,13 +44,6 @@ OPERATOR_ENV = {
 }
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # The lead registers the kube fixture in the shared plugin; until then load it here.
-    name = "labelhive_harness.fixtures_kube"
-    if not config.pluginmanager.has_plugin(name):
-        config.pluginmanager.import_plugin(name)
-
-
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0, interval: float = 0.3) -> Any:
     deadline = time.monotonic() + timeout
     last: Any = None
