@@ -119,3 +119,56 @@ def test_embedded_ui_is_served_at_root_with_spa_fallback(tmp_path):
         assert c.get("/assets/app.js").text == "console.log(1)"
         assert c.get("/api/v1/nope").status_code == 404
         assert c.get("/healthz").json() == {"status": "ok"}
+
+
+def test_streamed_oversized_json_body_is_413(env):
+    admin = env.user(admin=True)
+
+    def chunks():
+        yield b'{"name": "'
+        for _ in range(300):
+            yield b"a" * 10_000
+        yield b'"}'
+
+    r = env.client.post(
+        "/api/v1/projects", content=chunks(), headers={**env.token(admin), "content-type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
+def test_least_privilege_project_role_migrates_and_serves_its_own_schema(postgres):
+    """What the operator provisions: a login role that owns one schema and may create nothing else."""
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from labelhive_api.app import create_app
+    from labelhive_api.db.engine import make_engine
+
+    with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS factory_a CASCADE")
+        conn.execute("DROP ROLE IF EXISTS factory_a_role")
+        conn.execute("CREATE ROLE factory_a_role LOGIN PASSWORD 'factory-a-pw'")
+        conn.execute("CREATE SCHEMA factory_a AUTHORIZATION factory_a_role")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    url = f"postgresql+psycopg://factory_a_role:factory-a-pw@{postgres.host}:{postgres.port}/{postgres.dbname}"
+    settings = Settings(
+        environment="production",
+        secret_key="a-real-secret-key-123456",
+        database_url=url,
+        database_schema="factory_a",
+        webhook_worker=False,
+        log_level="WARNING",
+    )
+    engine = make_engine(settings)
+    try:
+        migrate.upgrade(engine, "factory_a")
+        with engine.connect() as conn:
+            assert migrate.current_revision(conn, "factory_a") == migrate.head_revision()
+            tables = conn.execute(
+                text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'factory_a'")
+            ).scalar()
+            assert tables and tables > 20
+    finally:
+        engine.dispose()
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/readyz").json()["checks"] == {"database": "ok", "migrations": "ok"}

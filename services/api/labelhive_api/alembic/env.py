@@ -12,7 +12,10 @@ connection = config.attributes["connection"]
 schema: str | None = config.attributes.get("schema")
 
 if schema:
-    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    # A least-privilege project role owns its schema but may not create schemas: only create when missing.
+    exists = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
+    if exists is None:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     connection.execute(text(f'SET search_path TO "{schema}"'))
 
 context.configure(
