@@ -71,6 +71,43 @@ def _results(session: Any, project_id: int, ids: list[int], source: str) -> dict
     return {task_id: result for task_id, (_rank, result) in chosen.items()}
 
 
+def prefetch_pages(pages: Iterator[list[TaskRow]], depth: int = 2) -> Iterator[list[TaskRow]]:
+    """Reads the next pages in a background thread while the caller works on this one (no stalls)."""
+    import queue
+    import threading
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                if stop.is_set():
+                    return
+                box.put(("page", page))
+            box.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            box.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="export-pages", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+
+
 def iter_task_pages(
     db: Database, project_id: int, options: ExportOptions, page_size: int = 2000, after_id: int = 0
 ) -> Iterator[list[TaskRow]]:

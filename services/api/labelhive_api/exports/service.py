@@ -21,7 +21,7 @@ from typing import Any
 from labelhive_api.db.engine import Database
 from labelhive_api.exports.options import ExportOptions
 from labelhive_api.exports.pipeline import ordered_map
-from labelhive_api.exports.reader import TaskRow, iter_task_pages
+from labelhive_api.exports.reader import TaskRow, iter_task_pages, prefetch_pages
 from labelhive_api.exports.zipstream import ZipStream
 from labelhive_api.formats.coco import CocoWriter
 from labelhive_api.formats.csvsummary import csv_header, csv_row
@@ -162,7 +162,10 @@ class Exporter:
         return self.storage.source.get(row.image)
 
     def _rows(self, should_continue: Callable[[], bool]) -> Iterator[TaskRow]:
-        for page in iter_task_pages(self.db, self.project_id, self.options, page_size=self.page_size):
+        pages = prefetch_pages(
+            iter_task_pages(self.db, self.project_id, self.options, page_size=self.page_size)
+        )
+        for page in pages:
             if not should_continue():
                 raise ExportStopped()
             yield from page

@@ -52,8 +52,9 @@ class ZipStream:
         return info
 
     def add_bytes(self, name: str, data: bytes, *, compress: bool = False) -> None:
-        """Images are already compressed: stored as they are (fast, and what YOLO readers expect)."""
-        info = self._info(name, compress)
+        """Images are already compressed: stored as they are (fast, and what YOLO readers expect).
+        Small texts are stored too: deflating a 100-byte label file costs more than it saves."""
+        info = self._info(name, compress and len(data) > 2048)
         info.file_size = len(data)
         with self._zip.open(info, "w") as member:
             member.write(data)

@@ -131,8 +131,10 @@ def coco_annotation(shape: Shape, ann_id: int, image_id: int, category_id: int) 
 
 
 def _r(value: float) -> float | int:
-    rounded = round(float(value), 3)
-    return int(rounded) if rounded.is_integer() else rounded
+    if type(value) is int:
+        return value
+    rounded = round(value, 3)
+    return int(rounded) if rounded == int(rounded) else rounded
 
 
 class CocoWriter:
@@ -156,19 +158,20 @@ class CocoWriter:
         image_id = image_id if image_id is not None else self._image_count
         entry = {"id": image_id, "file_name": item.file_name, "width": item.width, "height": item.height}
         self._images.write((b",\n" if self._image_count > 1 else b"\n") + _dumps(entry))
-        chunks = []
+        anns: list[dict[str, Any]] = []
         for shape in item.shapes:
             category_id = self.category_ids.get(shape.label)
             if category_id is None:
                 self.skipped[shape.label] = self.skipped.get(shape.label, 0) + 1
                 continue
-            ann = coco_annotation(shape, self._ann_count + 1, image_id, category_id)
-            if ann is None:
-                continue
-            chunks.append((b",\n" if self._ann_count else b"\n") + _dumps(ann))
-            self._ann_count += 1
-        if chunks:
-            self._annotations.write(b"".join(chunks))
+            ann = coco_annotation(shape, self._ann_count + len(anns) + 1, image_id, category_id)
+            if ann is not None:
+                anns.append(ann)
+        if anns:
+            # One encode per image: "[{..},{..}]" minus the brackets, one annotation per line.
+            body = _encode(anns)[1:-1].replace(',{"id":', ',\n{"id":')
+            self._annotations.write(((",\n" if self._ann_count else "\n") + body).encode())
+            self._ann_count += len(anns)
         return image_id
 
     @property
@@ -197,8 +200,11 @@ class CocoWriter:
         self._annotations.close()
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return _encode(value).encode()
 
 
 def write_coco(dataset: Dataset, out: IO[bytes]) -> None:

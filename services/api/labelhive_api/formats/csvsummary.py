@@ -24,7 +24,17 @@ def csv_row(item: ImageItem, task_id: int | str = "", state: str = "") -> bytes:
     )
 
 
+_SPECIAL = frozenset(',"\n\r')
+
+
 def _row(values: Sequence[object]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(values)
-    return out.getvalue().encode()
+    """One CSV line; quoting only where a value needs it (fast: an export writes one per image)."""
+    cells = []
+    for value in values:
+        text = str(value)
+        if _SPECIAL.intersection(text):
+            out = io.StringIO()
+            csv.writer(out, lineterminator="").writerow([text])
+            text = out.getvalue()
+        cells.append(text)
+    return (",".join(cells) + "\n").encode()

@@ -58,6 +58,20 @@ class Shape:
     @classmethod
     def from_contract(cls, data: dict[str, Any]) -> Shape:
         kind = data.get("type")
+        if kind == "bbox":  # the common case, kept cheap: exports build millions of these
+            score = data.get("score")
+            return cls(
+                "bbox",
+                str(data.get("label", "")),
+                float(data["x"]),
+                float(data["y"]),
+                float(data["w"]),
+                float(data["h"]),
+                [],
+                None,
+                None if score is None else float(score),
+                None if data.get("id") is None else str(data["id"]),
+            )
         if kind not in SHAPE_TYPES:
             raise FormatError(f"unknown shape type {kind!r}")
         return cls(

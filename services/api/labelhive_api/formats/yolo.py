@@ -17,8 +17,13 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", "
 
 
 def _n(value: float) -> str:
-    text = f"{min(max(value, 0.0), 1.0):.6f}".rstrip("0").rstrip(".")
-    return text or "0"
+    """Normalised coordinate, clamped to 0..1, at most 6 decimals, no trailing zeros."""
+    if value <= 0.0:
+        return "0"
+    if value >= 1.0:
+        return "1"
+    text = "%.6f" % value  # noqa: UP031 - measurably faster than an f-string here
+    return text.rstrip("0").rstrip(".")
 
 
 def yolo_label_text(item: ImageItem, class_ids: dict[str, int], mode: str = "detect") -> str:

@@ -28,6 +28,7 @@ from labelhive_api.storage.base import (
     ObjectWriter,
     StorageError,
 )
+from labelhive_api.storage.s3fast import FastGetter
 
 SSE_MODES = ("none", "AES256", "aws:kms")
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -231,6 +232,18 @@ class S3Store(ObjectStore):
         self.client = make_client(options)
         self._public_clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._fast = (
+            FastGetter(
+                options.endpoint,
+                options.access_key,
+                options.secret_key,
+                options.region,
+                max_attempts=options.max_attempts,
+                pool_size=options.max_pool_connections,
+            )
+            if options.endpoint and options.access_key and options.secret_key
+            else None
+        )
         self._transfer = TransferConfig(
             multipart_threshold=options.part_size,
             multipart_chunksize=options.part_size,
@@ -303,6 +316,8 @@ class S3Store(ObjectStore):
         return _S3Reader(info, answer["Body"], start, start + length - 1)
 
     def get(self, key: str) -> bytes:
+        if self._fast is not None:
+            return self._fast.get(self.bucket, key)
         answer = self.call("get_object", Bucket=self.bucket, Key=key)
         try:
             return bytes(answer["Body"].read())

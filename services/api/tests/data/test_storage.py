@@ -172,6 +172,9 @@ def test_retries_with_backoff_on_throttling(s3):
         via_proxy.source.put("retried.bin", b"made it")
         assert handler.seen >= 4
         assert storage.source.get("retried.bin") == b"made it"
+        handler.seen = 0  # the fast whole-object GET path retries too
+        assert via_proxy.source.get("retried.bin") == b"made it"
+        assert handler.seen == 4
     finally:
         server.shutdown()
 
