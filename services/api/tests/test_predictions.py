@@ -144,3 +144,45 @@ def test_prelabel_without_queue_is_503_and_writes_nothing(env):
     r = env.client.post(f"/api/v1/projects/{project.id}/prelabel-jobs", json={"task_ids": ids}, headers=m)
     assert r.status_code == 503 and r.json()["code"] == "prelabel_unavailable"
     assert env.client.get(f"/api/v1/projects/{project.id}/prelabel-jobs", headers=m).json() == []
+
+
+def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early(env, rabbitmq, monkeypatch):
+    queue = "prelabel.api-test-box"
+    monkeypatch.setattr(env.settings, "amqp_url", rabbitmq.url)
+    monkeypatch.setattr(env.settings, "prelabel_queue", queue)
+    project = env.project()
+    (with_sha,) = env.tasks(project, 1, asset_sha256=SHA)
+    (without_sha,) = env.tasks(project, 1)
+    m = env.token(env.user("manager", project))
+    c = env.client
+    base = f"/api/v1/projects/{project.id}"
+    c.post(
+        f"{base}/tasks/{with_sha}/predictions",
+        json={"model_version": "import@coco", "result": [BOX]},
+        headers=m,
+    )
+    job = c.post(
+        f"{base}/prelabel-jobs", json={"task_ids": [with_sha, without_sha], "mode": "box"}, headers=m
+    ).json()
+    assert (job["total"], job["failed"]) == (2, 1)
+    with Connection(rabbitmq.url) as conn:
+        declared = Queue(
+            queue,
+            exchange=Exchange(""),
+            routing_key=queue,
+            durable=True,
+            queue_arguments={
+                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
+                "x-dead-letter-routing-key": f"{queue}.dead",
+            },
+        )
+        q = conn.SimpleQueue(declared)
+        msg = q.get(timeout=10)
+        msg.ack()
+        assert q.qsize() == 0
+        q.close()
+    body = json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body
+    task = body[0][0]
+    assert task["task_id"] == str(with_sha)
+    assert task["prompts"] == [{"id": "p1", "class": "crack", "box": {"x": 10, "y": 10, "w": 50, "h": 20}}]
+    assert task["label_mapping"]["crack"] == "crack"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
 from labelhive_api.errors import NotFound, ServiceUnavailable, Unprocessable
 from labelhive_api.predictions import service as predictions
-from labelhive_api.predictions.models import PrelabelItem, PrelabelJob
+from labelhive_api.predictions.models import Prediction, PrelabelItem, PrelabelJob
 from labelhive_api.settings import Settings
 from labelhive_api.tasks.models import Task
 from labelhive_api.webhooks.events import Event, emit
@@ -26,6 +27,7 @@ from labelhive_api.webhooks.events import Event, emit
 log = logging.getLogger("labelhive_api.prelabel")
 
 CELERY_TASK = "labelhive.prelabel"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DLX = "labelhive.prelabel.dlx"
 
 
@@ -60,7 +62,9 @@ def create_job(
     return job
 
 
-def build_message(job: PrelabelJob, task: Task, settings: Settings) -> dict[str, Any]:
+def build_message(
+    job: PrelabelJob, task: Task, settings: Settings, predicted_boxes: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """A prelabel-task.v1 object (contracts/prelabel-task.v1.schema.json)."""
     image: dict[str, Any] = {"sha256": task.asset_sha256 or ""}
     if task.image.startswith(("http://", "https://")):
@@ -84,9 +88,29 @@ def build_message(job: PrelabelJob, task: Task, settings: Settings) -> dict[str,
     for key in ("prompts", "auto", "output", "label_mapping", "label_parents"):
         if key in job.options:
             message[key] = job.options[key]
-    if "prompts" in (task.meta or {}) and "prompts" not in message:
+    if "prompts" not in message and "prompts" in (task.meta or {}):
         message["prompts"] = task.meta["prompts"]
+    if "prompts" not in message and job.mode == "box" and predicted_boxes:
+        # Refine imported / earlier boxes: each box prompt keeps its shape id and class.
+        message["prompts"] = [
+            {"id": b["id"], "class": b["label"], "box": {k: b[k] for k in ("x", "y", "w", "h")}}
+            for b in predicted_boxes[:500]
+        ]
     return message
+
+
+def _latest_boxes(session: Session, task_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The bbox shapes of each task's newest prediction (box-mode prompts)."""
+    boxes: dict[int, list[dict[str, Any]]] = {}
+    rows = session.execute(
+        select(Prediction.task_id, Prediction.result)
+        .where(Prediction.task_id.in_(task_ids))
+        .order_by(Prediction.task_id, Prediction.id.desc())
+    )
+    for task_id, result in rows:
+        if task_id not in boxes:
+            boxes[task_id] = [s for s in result if s.get("type") == "bbox" and s.get("w") and s.get("h")]
+    return boxes
 
 
 @dataclass
@@ -166,8 +190,18 @@ def publish_pending(db: Database, settings: Settings, job_id: int, limit: int = 
             .where(PrelabelItem.job_id == job_id, PrelabelItem.state == "queued")
             .limit(limit)
         ).all()
-        messages = [build_message(job, task, settings) for _item, task in rows]
-        task_ids = [task.id for _item, task in rows]
+        # Items the worker could never process fail here, with a reason, instead of on the queue.
+        ready = []
+        for item, task in rows:
+            if not SHA256.match(task.asset_sha256 or ""):
+                item.state, item.error = "failed", "malformed_message: the task's image has no sha256"
+                job.failed += 1
+            else:
+                ready.append(task)
+        boxes = _latest_boxes(session, [t.id for t in ready]) if job.mode == "box" else {}
+        messages = [build_message(job, task, settings, boxes.get(task.id)) for task in ready]
+        task_ids = [task.id for task in ready]
+        _finish_if_done(session, job)
     if not messages:
         return 0
     Publisher(settings.amqp_url, settings.prelabel_queue).publish(messages)
@@ -227,6 +261,12 @@ def receive_result(session: Session, result: dict[str, Any]) -> tuple[int | None
         item.state = "failed"
         item.error = f"{reason.get('code', 'unknown')}: {reason.get('message', '')}"[:2000]
         job.failed += 1
+    _finish_if_done(session, job)
+    session.flush()
+    return prediction_id, created
+
+
+def _finish_if_done(session: Session, job: PrelabelJob) -> None:
     if job.done + job.failed >= job.total and job.state != "finished":
         job.state = "finished"
         job.finished_at = utcnow()
@@ -242,5 +282,3 @@ def receive_result(session: Session, result: dict[str, Any]) -> tuple[int | None
                 "model": job.model,
             },
         )
-    session.flush()
-    return prediction_id, created

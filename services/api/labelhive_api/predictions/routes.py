@@ -19,6 +19,7 @@ from labelhive_api.db.engine import Database
 from labelhive_api.errors import ServiceUnavailable, Unprocessable
 from labelhive_api.predictions import prelabel, service
 from labelhive_api.predictions.models import Prediction, PrelabelJob
+from labelhive_api.projects.service import labels_by_value
 from labelhive_api.security.permissions import Permission
 from labelhive_api.settings import Settings
 from labelhive_api.tasks import service as tasks
@@ -153,6 +154,9 @@ def start_prelabel(
     if not task_ids:
         raise Unprocessable("no tasks selected", code="no_tasks")
     options = body.model_dump(include={"auto", "output", "label_mapping", "label_parents"}, exclude_none=True)
+    if "label_mapping" not in options:
+        # Classes that already are project label values (imported boxes) map to themselves.
+        options["label_mapping"] = {value: value for value in labels_by_value(session, access.project)}
     job = prelabel.create_job(
         session,
         access.project_id,
