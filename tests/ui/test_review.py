@@ -17,7 +17,6 @@ def test_invite_prediction_submit_reject_with_comment(
 ) -> None:
     admin, pid = server.admin, server.project_id
     admin.call("PATCH", "/auth/me", json={"locale": "zh-CN", "new_password": None})
-    invite = admin.call("POST", f"/projects/{pid}/invites", json={"role": "annotator"})
     task = {
         "image": IMAGE_URL,
         "filename": "weld-review.png",
@@ -41,11 +40,19 @@ def test_invite_prediction_submit_reject_with_comment(
         json={"model_version": "mobile-sam-1", "result": [suggestion], "score": 0.91},
     )
 
+    # the manager makes an invite link on the project page
+    sign_in(page, server)
+    page.goto(f"{server.base}/#/projects/{pid}")
+    page.get_by_text("邀请成员").click()
+    page.get_by_role("button", name="生成邀请链接").click()
+    invite_url = page.get_by_test_id("invite-url").input_value()
+    assert "/invite/" in invite_url
+
     inspector = chromium.new_context(viewport={"width": 1400, "height": 860}, locale="en-US")
     try:
         ip = inspector.new_page()
         ip.set_default_timeout(15_000)
-        ip.goto(invite["url"])
+        ip.goto(invite_url)
         form = ip.get_by_test_id("invite-form")
         expect(form).to_contain_text("annotator")
         ip.get_by_test_id("language").select_option("zh-CN")
@@ -72,7 +79,6 @@ def test_invite_prediction_submit_reject_with_comment(
         expect(ip).not_to_have_url(re.compile(rf"/tasks/{task_id}$"))  # on to the next task (or "none left")
 
         # the reviewer: queue -> open -> a rejection needs a comment
-        sign_in(page, server)
         page.goto(f"{server.base}/#/projects/{pid}/review")
         queue = page.get_by_test_id("review-queue")
         row = queue.locator("tr", has_text=f"#{task_id}")

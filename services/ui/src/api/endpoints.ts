@@ -1,7 +1,7 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
 import { ApiError, apiUrl, http } from './http'
-import type { Annotation, Batch, Draft, InvitePreview, Label, Page, Prediction, Project, ProjectSummary, Review, Statistics, Task, TaskFilters, TaskState, User } from './types'
+import type { Annotation, Batch, Draft, InvitePreview, Label, Page, Prediction, Project, ProjectSummary, Review, Role, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
@@ -119,6 +119,8 @@ export const reviews = {
 }
 
 export const invites = {
+  create: (projectId: number, body: { role: Role; max_uses: number; expires_in_hours: number }) =>
+    http.post<{ url: string; token: string }>(`projects/${projectId}/invites`, body),
   preview: (token: string) => http.get<InvitePreview>(`invites/${encodeURIComponent(token)}`),
   accept: (token: string, body: { email: string; password: string; display_name: string; locale: string }) =>
     http.post<{ user: User }>(`invites/${encodeURIComponent(token)}/accept`, body),

@@ -5,6 +5,7 @@ import type { Project, Role, Statistics, User } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
+import { InvitePanel } from './InvitePanel'
 import { ProgressPanel } from './ProgressPanel'
 import { TaskList } from './TaskList'
 
@@ -38,7 +39,8 @@ export function ProjectPage({ projectId }: { projectId: number }) {
     }
   }, [projectId])
 
-  const reviewer = canReview(projectRole(user, projectId))
+  const role = projectRole(user, projectId)
+  const reviewer = canReview(role)
 
   useEffect(() => {
     if (!reviewer) return
@@ -88,6 +90,7 @@ export function ProjectPage({ projectId }: { projectId: number }) {
       )}
       {reviewer && <ProgressPanel stats={stats} labels={project.labels} />}
       {reviewer && <TaskList project={project} userId={user.id} />}
+      {(role === 'admin' || role === 'manager') && <InvitePanel projectId={projectId} myRole={role} />}
     </section>
   )
 }
