@@ -221,3 +221,24 @@ def test_concurrent_next_task_never_hands_a_task_twice(committed_db):
     handed = [t for ids in got.values() for t in ids]
     assert len(handed) == 20
     assert len(set(handed)) == len(handed)
+
+
+def test_annotators_list_their_own_tasks(env):
+    project = env.project()
+    ids = env.tasks(project, 6)
+    manager = env.token(env.user("manager", project))
+    alice = env.user("annotator", project)
+    a = env.token(alice)
+    c = env.client
+    base = f"/api/v1/projects/{project.id}/tasks"
+    c.post(f"{base}/assign", json={"task_ids": [ids[4], ids[5]], "assignee_id": alice.id}, headers=manager)
+    leased = c.post(f"{base}/next", headers=a).json()["task"]["id"]  # an assigned one first
+    c.post(f"{base}/{leased}/annotations", json={"result": [BOX]}, headers=a)
+    other = c.post(f"{base}/next", headers=a).json()["task"]["id"]
+    assert c.get(base, headers=a).status_code == 403  # the full listing is for reviewers and managers
+    page = c.get(f"{base}/mine", params={"limit": 1}, headers=a).json()
+    seen = [t["id"] for t in page["items"]]
+    while page["next_cursor"]:
+        page = c.get(f"{base}/mine", params={"limit": 1, "cursor": page["next_cursor"]}, headers=a).json()
+        seen += [t["id"] for t in page["items"]]
+    assert seen == sorted({ids[4], ids[5], leased, other})

@@ -92,6 +92,23 @@ def count_tasks(access: Viewer, session: SessionDep) -> StateCounts:
     return StateCounts(counts=counts, total=sum(counts.values()))
 
 
+@router.get("/projects/{project_id}/tasks/mine")
+def my_tasks(
+    access: Annotator,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page[TaskOut]:
+    """An annotator's own work: assigned to them, leased by them, or annotated by them."""
+    after = int(service.decode_cursor(cursor)[1]) if cursor else 0
+    ids = service.my_task_ids(session, access.project_id, access.user.id, after, limit)
+    more = len(ids) > limit
+    ids = ids[:limit]
+    rows = list(session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id))) if ids else []
+    next_cursor = service.encode_cursor([None, ids[-1]]) if more and ids else None
+    return Page[TaskOut](items=[TaskOut.model_validate(t) for t in rows], next_cursor=next_cursor)
+
+
 @router.post("/projects/{project_id}/tasks/next")
 def next_task(access: Annotator, session: SessionDep, settings: SettingsDep) -> NextTaskOut:
     found = leases.next_task(session, access.project, access.user.id, settings.task_lease_seconds)

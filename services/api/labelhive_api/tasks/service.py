@@ -236,3 +236,23 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
 
 def state_summary(states: Iterable[str]) -> dict[str, int]:
     return dict(Counter(states))
+
+
+def my_task_ids(session: Session, project_id: int, user_id: int, after: int, limit: int) -> list[int]:
+    """Tasks assigned to, leased by or annotated by the user: three indexed lookups merged by id."""
+    from labelhive_api.annotations.models import Annotation
+    from labelhive_api.tasks.models import TaskLease
+
+    queries = [
+        select(Task.id).where(Task.project_id == project_id, Task.assignee_id == user_id, Task.id > after),
+        select(TaskLease.task_id).where(
+            TaskLease.project_id == project_id, TaskLease.user_id == user_id, TaskLease.task_id > after
+        ),
+        select(Annotation.task_id).where(
+            Annotation.project_id == project_id, Annotation.user_id == user_id, Annotation.task_id > after
+        ),
+    ]
+    ids: set[int] = set()
+    for query in queries:
+        ids.update(session.scalars(query.order_by(query.selected_columns[0]).limit(limit + 1)))
+    return sorted(ids)[: limit + 1]
