@@ -45,6 +45,7 @@ class WorkerSettings:
     api_token: str
     s3: S3Settings
     max_retries: int = 3
+    max_redeliveries: int = 3
     retry_backoff_s: float = 2.0
     image_timeout_s: float = 30.0
     metrics_port: int = 9808
@@ -151,6 +152,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
         api_token=api_token,
         s3=s3,
         max_retries=_int(env, "LABELHIVE_MAX_RETRIES", 3),
+        max_redeliveries=_int(env, "LABELHIVE_MAX_REDELIVERIES", 3),
         retry_backoff_s=_float(env, "LABELHIVE_RETRY_BACKOFF_S", 2.0),
         image_timeout_s=_float(env, "LABELHIVE_IMAGE_TIMEOUT_S", 30.0),
         metrics_port=_int(env, "LABELHIVE_METRICS_PORT", 9808),

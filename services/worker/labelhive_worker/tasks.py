@@ -15,7 +15,7 @@ from typing import Any
 
 from celery import Celery, signals
 
-from labelhive_worker import metrics
+from labelhive_worker import metrics, redeliveries
 from labelhive_worker.contract import ids_of, parse_task
 from labelhive_worker.errors import JobError
 from labelhive_worker.pipeline import Runtime, failed_result, run
@@ -160,6 +160,8 @@ def _fail(task: Any, message: Any, error: JobError, attempt: int) -> None:
         except JobError as exc:
             log.warning("failed result of %s not delivered: %s", failed["task_id"], exc)
     publish_dead_letter(message, error, attempt, delivered, task.request.hostname or "")
+    if task.request.delivery_info.get("redelivered") and _runtime is not None:
+        redeliveries.forget(_runtime.s3, s.s3.target_bucket, task.request.id)
     metrics.JOBS.labels(status="failed").inc()
     metrics.FAILURES.labels(reason=error.code).inc()
     log.error("prelabel failed for good after %d attempt(s), dead-lettered: %s", attempt, error)
@@ -170,15 +172,20 @@ def prelabel(self: Any, message: Any) -> None:
     attempt = self.request.retries + 1
     started = time.perf_counter()
     _, _, task_id = ids_of(message)
-    log.info(
-        "prelabel start task=%s attempt=%d redelivered=%s",
-        task_id,
-        attempt,
-        self.request.delivery_info.get("redelivered"),
-    )
+    redelivered = bool(self.request.delivery_info.get("redelivered"))
+    log.info("prelabel start task=%s attempt=%d redelivered=%s", task_id, attempt, redelivered)
     try:
-        task = parse_task(message)
         rt = runtime()
+        ledger = rt.settings.s3.target_bucket
+        if redelivered:
+            times = redeliveries.count(rt.s3, ledger, self.request.id)
+            if times > rt.settings.max_redeliveries:
+                redeliveries.forget(rt.s3, ledger, self.request.id)
+                raise JobError(
+                    "worker_lost",
+                    f"delivered {times + 1} times without finishing: each worker died on it (out of memory? a crash?)",
+                )
+        task = parse_task(message)
         result, source = run(task, rt, attempt=attempt)
         url = callback_url(
             task.callback.url if task.callback else None, rt.settings.api_url, rt.settings.results_url
@@ -193,6 +200,8 @@ def prelabel(self: Any, message: Any) -> None:
             self, message, JobError("internal_error", f"{type(exc).__name__}: {exc}", retryable=True), attempt
         )
         return
+    if redelivered:
+        redeliveries.forget(rt.s3, ledger, self.request.id)
     metrics.EMBEDDINGS.labels(source=source).inc()
     for stage in ("download", "decode"):
         metrics.STAGE.labels(stage=stage).observe(result["timings"][stage])

@@ -209,6 +209,7 @@ def worker_env(rabbitmq: Any, s3: Any, receiver: Receiver, queue: str, **overrid
         LABELHIVE_API_URL=receiver.url,
         LABELHIVE_API_TOKEN=TOKEN,
         LABELHIVE_MAX_RETRIES="2",
+        LABELHIVE_MAX_REDELIVERIES="1",
         LABELHIVE_RETRY_BACKOFF_S="0.2",
         LABELHIVE_MAX_IMAGE_PIXELS="1000000",
         LABELHIVE_METRICS_PORT=str(free_port()),

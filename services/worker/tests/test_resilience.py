@@ -44,6 +44,28 @@ def test_sigkill_mid_task_is_redelivered_and_completes_once(
     assert broker.ready_count(queue) == 0
 
 
+def test_a_message_that_keeps_killing_workers_is_dead_lettered(
+    live_worker: WorkerProcess, broker: Broker, receiver: Receiver, buckets: Any
+) -> None:
+    queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]  # LABELHIVE_MAX_REDELIVERIES=1 in the tests
+    msg = message(upload(buckets, 24), "box", [{"box": {"x": 74, "y": 54, "w": 132, "h": 92}}])
+    mark = len(live_worker.text())
+    broker.send(queue, msg)
+    for n in range(2):  # the first delivery and one redelivery die
+        if n:
+            mark = len(live_worker.text())
+            live_worker.start()
+        live_worker.wait_log(f"prelabel start task={msg['task_id']}", after=mark)
+        live_worker.signal(signal.SIGKILL)
+        assert live_worker.process is not None and live_worker.process.wait(10) == -signal.SIGKILL
+    live_worker.start()
+    body, _ = broker.dead_letter_for(queue, msg["task_id"])
+    assert body["reason"]["code"] == "worker_lost" and "delivered 3 times" in body["reason"]["message"]
+    assert receiver.wait_for(msg["task_id"], status="failed")["reason"]["code"] == "worker_lost"
+    assert broker.ready_count(queue) == 0
+    assert not buckets.list_objects_v2(Bucket="lh-test-target", Prefix="worker-state/").get("Contents")
+
+
 def test_sigterm_finishes_the_job_in_hand_then_exits(
     live_worker: WorkerProcess, broker: Broker, receiver: Receiver, buckets: Any
 ) -> None:
