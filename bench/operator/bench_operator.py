@@ -256,7 +256,7 @@ def main(count: int) -> int:
             not_ready = [
                 e
                 for e in core.list_event_for_all_namespaces(field_selector="involvedObject.kind=Node").items
-                if e.reason in ("NodeNotReady", "NodeHasNoDiskPressure") and e.reason == "NodeNotReady"
+                if e.reason == "NodeNotReady"
             ]
             if not_ready:
                 print(
