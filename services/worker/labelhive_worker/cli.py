@@ -53,13 +53,14 @@ def _run() -> int:
         settings.amqp_url, [settings.queue, settings.dead_letter_queue], tasks.runtime().model.device
     )
     logging.getLogger(__name__).info("metrics and health on :%d", server.server_port)
-    # One model per process, one job at a time: the threads pool keeps the broker heartbeat going while
-    # the model thread works; scale out with more pods (one GPU each), not more processes per pod.
+    # One model per process; the threads pool keeps the broker heartbeat going while the model works.
+    # LABELHIVE_BATCH_SIZE job threads (1 by default) share the model, their images batched per forward
+    # pass; scale out with more pods (one GPU each), not more processes per pod.
     tasks.app.worker_main(
         [
             "worker",
             "--pool=threads",
-            "--concurrency=1",
+            f"--concurrency={settings.batch_size}",
             f"--queues={settings.queue}",
             f"--hostname=labelhive-worker@{socket.gethostname()}",
             "--without-gossip",

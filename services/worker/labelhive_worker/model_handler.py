@@ -74,7 +74,11 @@ def pick_device(setting: str) -> str:
 def _build(model: str) -> Any:
     """The network with random weights; MobileSAM = TinyViT encoder + SAM's prompt encoder and mask decoder."""
     if model == "mobile-sam":
-        from mobile_sam.modeling import TinyViT
+        import warnings
+
+        with warnings.catch_warnings():  # mobile_sam re-registers timm's TinyViT names on import: harmless
+            warnings.simplefilter("ignore", UserWarning)
+            from mobile_sam.modeling import TinyViT
         from segment_anything.modeling import MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
 
         encoder = TinyViT(

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from labelhive_worker.batching import EmbeddingBatcher
 from labelhive_worker.contract import PrelabelTask
 from labelhive_worker.embedding_cache import EmbeddingCache
 from labelhive_worker.errors import JobError
@@ -28,6 +29,7 @@ class Runtime:
     model: SamModel
     s3: Any
     cache: EmbeddingCache
+    batcher: EmbeddingBatcher
 
     @classmethod
     def create(cls, settings: WorkerSettings) -> Runtime:
@@ -38,7 +40,8 @@ class Runtime:
             settings.s3.endpoint, settings.s3.access_key, settings.s3.secret_key, settings.s3.region
         )
         bucket = settings.s3.target_bucket if settings.embedding_cache else None
-        return cls(settings, model, s3, EmbeddingCache(s3, bucket, settings.model, model.model_version))
+        cache = EmbeddingCache(s3, bucket, settings.model, model.model_version)
+        return cls(settings, model, s3, cache, EmbeddingBatcher(model, settings.batch_size))
 
     def load_image(self, task_image: Any) -> DecodedImage:
         data = fetch_bytes(
@@ -53,7 +56,7 @@ class Runtime:
         cached, where = self.cache.get(image.sha256)
         if cached is not None and cached.original_size == (image.height, image.width):
             return cached, where
-        embedding = self.model.embed(image.rgb)
+        embedding = self.batcher.embed(image.rgb)
         self.cache.put(image.sha256, embedding)
         return embedding, "computed"
 

@@ -46,6 +46,7 @@ class WorkerSettings:
     s3: S3Settings
     max_retries: int = 3
     max_redeliveries: int = 3
+    batch_size: int = 1
     retry_backoff_s: float = 2.0
     image_timeout_s: float = 30.0
     metrics_port: int = 9808
@@ -153,6 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
         s3=s3,
         max_retries=_int(env, "LABELHIVE_MAX_RETRIES", 3),
         max_redeliveries=_int(env, "LABELHIVE_MAX_REDELIVERIES", 3),
+        batch_size=_int(env, "LABELHIVE_BATCH_SIZE", 1, minimum=1),
         retry_backoff_s=_float(env, "LABELHIVE_RETRY_BACKOFF_S", 2.0),
         image_timeout_s=_float(env, "LABELHIVE_IMAGE_TIMEOUT_S", 30.0),
         metrics_port=_int(env, "LABELHIVE_METRICS_PORT", 9808),
