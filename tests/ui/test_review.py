@@ -82,10 +82,17 @@ def test_invite_prediction_submit_reject_with_comment(
         page.goto(f"{server.base}/#/projects/{pid}/review")
         queue = page.get_by_test_id("review-queue")
         row = queue.locator("tr", has_text=f"#{task_id}")
+        expect(row).to_contain_text("王质检")
         row.get_by_role("link", name="审核").click()
         panel = page.get_by_test_id("review-panel")
         wait_for_image(page)
-        expect(page.get_by_test_id("shape-list").locator("li")).to_have_count(1)
+        reviewed = page.get_by_test_id("shape-list").locator("li")
+        expect(reviewed).to_have_count(1)
+        # the reviewer fixes the box a little (select it, arrow keys), then rejects
+        reviewed.first.get_by_role("button").first.click()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        expect(page.get_by_test_id("review-fixes")).to_be_visible()
         page.get_by_test_id("reject").click()
         expect(panel).to_contain_text("驳回前请写明需要修改的地方")
         panel.locator("textarea").fill("裂纹框太小，请框住整条裂纹")
@@ -97,7 +104,7 @@ def test_invite_prediction_submit_reject_with_comment(
         [annotation] = admin.call("GET", f"/projects/{pid}/tasks/{task_id}/annotations")
         assert annotation["status"] == "rejected"
         assert [(s["type"], s["label"], s["x"], s["w"]) for s in annotation["result"]] == [
-            ("bbox", "crack", 180, 70)
+            ("bbox", "crack", 185, 70)
         ]
 
         # back on the task, the inspector reads what to fix

@@ -1,7 +1,7 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
 import { ApiError, apiUrl, http } from './http'
-import type { Annotation, Batch, Draft, InvitePreview, Label, Page, Prediction, Project, ProjectSummary, Review, Role, Statistics, Task, TaskFilters, TaskState, User } from './types'
+import type { Annotation, Batch, Draft, InvitePreview, Label, Member, Page, Prediction, Project, ProjectSummary, Review, Role, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
@@ -28,6 +28,7 @@ export const projects = {
     ])
     return { ...project, labels }
   },
+  members: (id: number) => http.get<Member[]>(`projects/${id}/members`),
   /** Progress, per annotator, per label and per day; falls back to task counts by state. */
   statistics: async (id: number): Promise<Statistics> => {
     try {

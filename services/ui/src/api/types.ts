@@ -133,3 +133,10 @@ export interface InvitePreview {
   email: string | null
   expires_at: string
 }
+
+export interface Member {
+  user_id: number
+  email: string
+  display_name: string
+  role: Role
+}

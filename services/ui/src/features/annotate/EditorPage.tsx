@@ -118,7 +118,8 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       if (!reviewing && canvas.getState().dirty && savedRef.current) saveLocalDraft(projectId, taskId, localBase(savedRef.current), s)
     })
     const offNotice = canvas.on('notice', setNotice)
-    canvas.setReadOnly(reviewing)
+    // reviewers may fix shapes: the fixes are saved as a new version with their decision
+    canvas.setReadOnly(false)
     if (savedRef.current) applySaved(canvas, savedRef.current)
     openedAt.current = performance.now()
     canvas
@@ -256,25 +257,29 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
           {task?.filename && <span className="muted ellipsis"> {task.filename}</span>}
           {task && <span className={`pill pill-${task.state}`}>{t(`projects:state.${task.state}`)}</span>}
         </div>
-        {!reviewing && (
-          <div className="editor-actions">
+        <div className="editor-actions">
+          {!reviewing && (
             <span className="save-status" data-testid="save-status">
               {save.kind === 'saving' ? t('save.saving') : dirty ? t('save.unsaved') : save.kind === 'saved' ? t('save.saved') : t('save.clean')}
             </span>
-            <button type="button" className="btn" disabled={!state?.canUndo} onClick={() => canvas?.undo()} title={t('hint.undo')}>
-              {t('toolbar.undo')}
-            </button>
-            <button type="button" className="btn" disabled={!state?.canRedo} onClick={() => canvas?.redo()} title={t('hint.redo')}>
-              {t('toolbar.redo')}
-            </button>
-            <button type="button" className="btn" data-testid="save" disabled={save.kind === 'saving'} onClick={() => void doSave(false)} title={t('hint.save')}>
-              {t('toolbar.save')}
-            </button>
-            <button type="button" className="btn btn-primary" data-testid="submit" disabled={save.kind === 'saving'} onClick={() => void submitAndNext()}>
-              {t('toolbar.submitNext')}
-            </button>
-          </div>
-        )}
+          )}
+          <button type="button" className="btn" disabled={!state?.canUndo} onClick={() => canvas?.undo()} title={t('hint.undo')}>
+            {t('toolbar.undo')}
+          </button>
+          <button type="button" className="btn" disabled={!state?.canRedo} onClick={() => canvas?.redo()} title={t('hint.redo')}>
+            {t('toolbar.redo')}
+          </button>
+          {!reviewing && (
+            <>
+              <button type="button" className="btn" data-testid="save" disabled={save.kind === 'saving'} onClick={() => void doSave(false)} title={t('hint.save')}>
+                {t('toolbar.save')}
+              </button>
+              <button type="button" className="btn btn-primary" data-testid="submit" disabled={save.kind === 'saving'} onClick={() => void submitAndNext()}>
+                {t('toolbar.submitNext')}
+              </button>
+            </>
+          )}
+        </div>
       </div>
       {save.kind === 'conflict' && (
         <div className="alert alert-warn" role="alert" data-testid="conflict">
@@ -321,7 +326,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         </div>
       )}
       <div className="editor-body">
-        {!reviewing && <Toolbox canvas={canvas} state={state} />}
+        <Toolbox canvas={canvas} state={state} />
         <div className="stage-wrap">
           <EditorCanvas labels={labels} onReady={setCanvas} />
           {imageError && <div className="stage-message">{t('imageError')}</div>}
@@ -337,7 +342,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
           )}
         </div>
         <aside className="sidebar">
-          {reviewing && loaded && <ReviewPanel projectId={projectId} annotation={saved?.annotation ?? null} />}
+          {reviewing && loaded && <ReviewPanel projectId={projectId} annotation={saved?.annotation ?? null} canvas={canvas} dirty={dirty} />}
           <EditorSidebar
             canvas={canvas}
             state={state}
@@ -346,7 +351,8 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
             predictions={loaded?.predictions ?? []}
             accepted={accepted}
             onAccept={acceptPrediction}
-            readOnly={reviewing}
+            readOnly={false}
+            reviewing={reviewing}
           />
         </aside>
       </div>

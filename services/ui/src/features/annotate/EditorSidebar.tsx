@@ -12,9 +12,11 @@ interface Props {
   accepted: ReadonlySet<number>
   onAccept: (prediction: Prediction) => void
   readOnly: boolean
+  /** a reviewer's view: no pre-labels, no how-to */
+  reviewing?: boolean
 }
 
-export function EditorSidebar({ canvas, state, labels, shapes, predictions, accepted, onAccept, readOnly }: Props) {
+export function EditorSidebar({ canvas, state, labels, shapes, predictions, accepted, onAccept, readOnly, reviewing = false }: Props) {
   const { t } = useTranslation('editor')
   const byValue = new Map(labels.map((l) => [l.value, l]))
   const withShapes = predictions.filter((p) => p.result.length > 0)
@@ -119,7 +121,7 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
         </ul>
       </section>
 
-      {!readOnly && (
+      {!readOnly && !reviewing && (
         <section className="panel help">
           <h3>{t('help.title')}</h3>
           <ul className="small muted">

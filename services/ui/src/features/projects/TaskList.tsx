@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { tasks as tasksApi } from '../../api/endpoints'
-import type { Batch, Project, Task, TaskFilters } from '../../api/types'
+import { projects as projectsApi, tasks as tasksApi } from '../../api/endpoints'
+import type { Batch, Member, Project, Task, TaskFilters } from '../../api/types'
 import { TASK_STATES } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { ErrorMessage } from '../../components/ErrorMessage'
@@ -13,13 +13,24 @@ export function TaskList({ project, userId }: { project: Project; userId: number
   const { t, i18n } = useTranslation(['projects', 'common'])
   const [filters, setFilters] = useState<TaskFilters>({ state: '', label: '', has_prediction: '', assignee: '', batch_id: '' })
   const [batches, setBatches] = useState<Batch[]>([])
+  const [members, setMembers] = useState<Member[]>([])
 
   useEffect(() => {
     tasksApi
       .batches(project.id)
       .then(setBatches)
       .catch(() => undefined)
+    projectsApi
+      .members(project.id)
+      .then(setMembers)
+      .catch(() => undefined)
   }, [project.id])
+
+  const nameOf = (userId: number | null) => {
+    if (userId === null) return ''
+    const m = members.find((x) => x.user_id === userId)
+    return m ? m.display_name || m.email : `#${userId}`
+  }
   const [items, setItems] = useState<Task[]>([])
   const [cursor, setCursor] = useState<string | null>(null)
   const [loading, setLoading] = useState(false)
@@ -82,6 +93,13 @@ export function TaskList({ project, userId }: { project: Project; userId: number
             <option value="">{t('tasks.any')}</option>
             <option value={String(userId)}>{t('tasks.assignedToMe')}</option>
             <option value="none">{t('tasks.unassigned')}</option>
+            {members
+              .filter((m) => m.user_id !== userId)
+              .map((m) => (
+                <option key={m.user_id} value={String(m.user_id)}>
+                  {m.display_name || m.email}
+                </option>
+              ))}
           </select>
         </label>
         {batches.length > 0 && (
@@ -113,6 +131,7 @@ export function TaskList({ project, userId }: { project: Project; userId: number
             <th>#</th>
             <th>{t('tasks.file')}</th>
             <th>{t('tasks.state')}</th>
+            <th>{t('tasks.assignee')}</th>
             <th>{t('tasks.prediction')}</th>
             <th>{t('tasks.updated')}</th>
           </tr>
@@ -127,7 +146,8 @@ export function TaskList({ project, userId }: { project: Project; userId: number
               <td>
                 <span className={`pill pill-${task.state}`}>{t(`state.${task.state}`)}</span>
               </td>
-              <td>{task.has_prediction ? '✓' : ''}</td>
+              <td>{nameOf(task.assignee_id)}</td>
+              <td>{task.has_prediction ? t('tasks.yes') : ''}</td>
               <td className="muted">{task.updated_at ? new Date(task.updated_at).toLocaleString(i18n.language) : ''}</td>
             </tr>
           ))}

@@ -1,12 +1,21 @@
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { reviews } from '../../api/endpoints'
+import { annotations as annotationsApi, reviews } from '../../api/endpoints'
 import type { Annotation } from '../../api/types'
+import type { AnnotationCanvas } from '../../editor/AnnotationCanvas'
 import { navigate } from '../../app/router'
 import { ErrorMessage } from '../../components/ErrorMessage'
 
 /** Accept or reject one annotation; a rejection needs a comment so the annotator knows what to fix. */
-export function ReviewPanel({ projectId, annotation }: { projectId: number; annotation: Annotation | null }) {
+interface Props {
+  projectId: number
+  annotation: Annotation | null
+  canvas: AnnotationCanvas | null
+  /** the reviewer changed shapes: they are saved as a new version before the decision */
+  dirty: boolean
+}
+
+export function ReviewPanel({ projectId, annotation, canvas, dirty }: Props) {
   const { t } = useTranslation('review')
   const [comment, setComment] = useState('')
   const [busy, setBusy] = useState(false)
@@ -24,7 +33,9 @@ export function ReviewPanel({ projectId, annotation }: { projectId: number; anno
     setBusy(true)
     setError(null)
     try {
-      await reviews.decide(projectId, annotation.id, decision, comment.trim(), annotation.version)
+      let version = annotation.version
+      if (dirty && canvas) version = (await annotationsApi.update(projectId, annotation.id, version, canvas.getShapes(), 0)).version
+      await reviews.decide(projectId, annotation.id, decision, comment.trim(), version)
       navigate({ name: 'review', projectId })
     } catch (e) {
       setError(e)
@@ -50,6 +61,11 @@ export function ReviewPanel({ projectId, annotation }: { projectId: number; anno
         />
       </label>
       {needComment && <p className="field-error">{t('panel.commentRequired')}</p>}
+      {dirty && (
+        <p className="muted small" data-testid="review-fixes">
+          {t('panel.fixesNote')}
+        </p>
+      )}
       <ErrorMessage error={error} />
       <div className="actions">
         <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void decide('accept')} data-testid="accept">

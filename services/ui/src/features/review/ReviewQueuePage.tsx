@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { reviews } from '../../api/endpoints'
-import type { Annotation } from '../../api/types'
+import { projects as projectsApi, reviews } from '../../api/endpoints'
+import type { Annotation, Member } from '../../api/types'
 import { routeHref } from '../../app/router'
 import { ErrorMessage } from '../../components/ErrorMessage'
 
@@ -11,6 +11,19 @@ export function ReviewQueuePage({ projectId }: { projectId: number }) {
   const [cursor, setCursor] = useState<string | null>(null)
   const [loading, setLoading] = useState(true)
   const [error, setError] = useState<unknown>(null)
+  const [members, setMembers] = useState<Member[]>([])
+
+  useEffect(() => {
+    projectsApi
+      .members(projectId)
+      .then(setMembers)
+      .catch(() => undefined)
+  }, [projectId])
+
+  const nameOf = (userId: number) => {
+    const m = members.find((x) => x.user_id === userId)
+    return m ? m.display_name || m.email : `#${userId}`
+  }
 
   const load = useCallback(
     async (after: string | null) => {
@@ -56,7 +69,7 @@ export function ReviewQueuePage({ projectId }: { projectId: number }) {
             {items.map((annotation) => (
               <tr key={annotation.id}>
                 <td>#{annotation.task_id}</td>
-                <td className="muted">#{annotation.user_id}</td>
+                <td>{nameOf(annotation.user_id)}</td>
                 <td>{annotation.version}</td>
                 <td className="muted">{annotation.updated_at ? new Date(annotation.updated_at).toLocaleString(i18n.language) : ''}</td>
                 <td>
