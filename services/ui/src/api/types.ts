@@ -22,7 +22,7 @@ export interface Label {
   color: string
   hotkey?: string | null
   tools: ShapeType[]
-  skeleton?: { name: string; points: string[] } | null
+  skeleton?: { name: string; points: string[]; edges?: [number, number][] } | null
 }
 
 export type Role = 'admin' | 'manager' | 'reviewer' | 'annotator'

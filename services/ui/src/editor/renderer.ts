@@ -36,7 +36,11 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
   }
   for (const s of scene.shapes) {
     const shown = scene.preview && scene.preview.id === s.id ? scene.preview : s
-    drawShape(ctx, vp, shown, colorOf(scene, s), { selected: s.id === scene.selectedId, caption: nameOf(scene, s) })
+    drawShape(ctx, vp, shown, colorOf(scene, s), {
+      selected: s.id === scene.selectedId,
+      caption: nameOf(scene, s),
+      edges: scene.labels.get(s.label)?.skeleton?.edges,
+    })
   }
   if (scene.preview && !scene.shapes.some((s) => s.id === scene.preview!.id)) {
     drawShape(ctx, vp, scene.preview, scene.activeColor, { open: scene.preview.type === 'polygon', cursor: scene.cursor })
@@ -59,6 +63,8 @@ interface Style {
   cursor?: Point | null
   /** label name (and score) drawn at the shape's top-left corner */
   caption?: string
+  /** skeleton edges between keypoints (indexes) */
+  edges?: [number, number][]
 }
 
 function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, style: Style): void {
@@ -99,6 +105,19 @@ function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color:
       break
     }
     case 'keypoints': {
+      if (style.edges) {
+        ctx.beginPath()
+        for (const [a, b] of style.edges) {
+          const pa = s.points[a]
+          const pb = s.points[b]
+          if (!pa || !pb || pa[2] === 0 || pb[2] === 0) continue
+          const sa = toScreen(vp, { x: pa[0], y: pa[1] })
+          const sb = toScreen(vp, { x: pb[0], y: pb[1] })
+          ctx.moveTo(sa.x, sa.y)
+          ctx.lineTo(sb.x, sb.y)
+        }
+        ctx.stroke()
+      }
       for (const [x, y, v] of s.points) {
         if (v === 0) continue
         const p = toScreen(vp, { x, y })

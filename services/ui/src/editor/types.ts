@@ -50,7 +50,7 @@ export interface EditorLabel {
   /** shape types this label allows (`tag`: whole-image classification); empty means every drawing tool */
   tools: ShapeType[]
   /** named keypoint skeleton: the keypoints tool finishes after this many points */
-  skeleton?: { name: string; points: string[] }
+  skeleton?: { name: string; points: string[]; edges?: [number, number][] }
 }
 
 export interface ImageSize {

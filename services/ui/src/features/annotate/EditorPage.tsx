@@ -190,6 +190,7 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         savedRef.current = next
         setSaved(next)
         canvas.markSaved()
+        openedAt.current = performance.now() // lead time is per save
         clearLocalDraft(projectId, taskId)
         setSave({ kind: 'saved', at: new Date() })
         return true
