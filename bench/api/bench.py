@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -27,14 +28,36 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def report(name: str, samples: list[float], target_ms: float) -> None:
+SERVER_PID: list[int] = []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc), to show the server's own cost apart from contention."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def report(name: str, samples: list[float], target_ms: float | None, cpu_s: float | None = None) -> None:
     total = sum(samples)
+    cpu = f"  server CPU={cpu_s / len(samples) * 1000:6.2f} ms/call" if cpu_s is not None else ""
+    target = f"  (target p95 <= {target_ms:.0f} ms)" if target_ms else ""
     print(
         f"{name:<34} n={len(samples):<4} p50={percentile(samples, 50) * 1000:7.2f} ms  "
         f"p95={percentile(samples, 95) * 1000:7.2f} ms  mean={statistics.mean(samples) * 1000:7.2f} ms  "
-        f"throughput={len(samples) / total:8.1f}/s  (target p95 <= {target_ms:.0f} ms)",
+        f"throughput={len(samples) / total:8.1f}/s{cpu}{target}",
         flush=True,
     )
+
+
+def measure(name: str, fn: Callable[[int], object], n: int, target_ms: float | None) -> None:
+    pid = SERVER_PID[0] if SERVER_PID else None
+    before = _cpu_seconds(pid) if pid else None
+    samples = timed(fn, n)
+    cpu = _cpu_seconds(pid) - before if pid and before is not None else None
+    report(name, samples, target_ms, cpu)
 
 
 def timed(fn: Callable[[int], object], n: int) -> list[float]:
@@ -134,7 +157,7 @@ def main() -> int:
 
         with engine.connect() as conn:
             baseline = timed(lambda _i: conn.execute(text("SELECT 1")).scalar(), 200)
-        report("baseline: SELECT 1 round trip", baseline, 1)
+        report("baseline: SELECT 1 round trip", baseline, None)
 
         port = free_port()
         env = dict(
@@ -148,6 +171,7 @@ def main() -> int:
             LABELHIVE_PORT=str(port),
         )
         server = subprocess.Popen([str(Path(sys.executable).parent / "labelhive-api"), "serve"], env=env)
+        SERVER_PID[:] = [server.pid]
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
                 for _ in range(300):
@@ -156,16 +180,42 @@ def main() -> int:
                             break
                     except httpx.TransportError:
                         time.sleep(0.1)
-                report("baseline: GET /healthz (HTTP)", timed(lambda _i: c.get("/healthz"), 200), 1)
+                measure("baseline: GET /healthz (HTTP)", lambda _i: c.get("/healthz"), 200, None)
                 run_calls(c, pid, admin_token, tokens, ann_ids, args)
         finally:
             server.terminate()
             server.wait(15)
+        explain(engine, pid, ann_ids[0])
         db.dispose()
         engine.dispose()
     finally:
         pg.stop()
     return 0
+
+
+def explain(engine: Any, pid: int, user_id: int) -> None:
+    """The plans behind the figures: each must be an index walk, not a scan of the million tasks."""
+    queries = {
+        "next task (unassigned candidate)": "SELECT id FROM task WHERE project_id = :pid AND assignee_id IS NULL "
+        "AND state IN ('new', 'in_progress') AND slots_taken < 1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        "list (state + label, newest first)": "SELECT * FROM task WHERE project_id = :pid AND state IN ('submitted') "
+        "AND EXISTS (SELECT 1 FROM task_label WHERE task_label.task_id = task.id AND task_label.label = 'crack' "
+        "AND task_label.project_id = :pid) ORDER BY id DESC LIMIT 51",
+        "list (assignee + state)": "SELECT * FROM task WHERE project_id = :pid AND state IN ('new') "
+        "AND assignee_id = :uid ORDER BY id LIMIT 51",
+    }
+    with engine.connect() as conn:
+        conn.execute(text("SET search_path TO bench"))
+        for name, sql in queries.items():
+            plan = (
+                conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + sql), {"pid": pid, "uid": user_id})
+                .scalars()
+                .all()
+            )
+            conn.rollback()
+            print(f"plan: {name}")
+            for line in plan:
+                print(f"    {line}")
 
 
 def run_calls(
@@ -187,7 +237,7 @@ def run_calls(
         assert r.status_code == 200, r.text
         leased.append(r.json()["task"]["id"])
 
-    report("next task (lease, SKIP LOCKED)", timed(next_task, len(heads)), 30)
+    measure("next task (lease, SKIP LOCKED)", next_task, len(heads), 30)
     assert len(set(leased)) == len(leased)
 
     cursors: list[str | None] = [None]
@@ -200,7 +250,7 @@ def run_calls(
         assert r.status_code == 200 and len(r.json()["items"]) == 50
         cursors.append(r.json()["next_cursor"])
 
-    report("list page (state+label filter, 50)", timed(list_page, args.samples), 30)
+    measure("list page (state+label filter, 50)", list_page, args.samples, 30)
 
     def list_assignee(_i: int) -> None:
         r = c.get(
@@ -210,13 +260,13 @@ def run_calls(
         )
         assert r.status_code == 200
 
-    report("list page (assignee+state filter)", timed(list_assignee, args.samples), 30)
+    measure("list page (assignee+state filter)", list_assignee, args.samples, 30)
 
     def counts(_i: int) -> None:
         r = c.get(f"{base}/tasks/counts", headers=admin_h)
         assert r.json()["total"] == args.tasks
 
-    report("count by state", timed(counts, args.samples), 30)
+    measure("count by state", counts, args.samples, 30)
 
     box = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
     created: list[tuple[int, int]] = []
@@ -230,7 +280,7 @@ def run_calls(
         assert r.status_code == 201, r.text
         created.append((i, r.json()["id"]))
 
-    report("annotation submit (first save)", timed(submit, len(heads)), 30)
+    measure("annotation submit (first save)", submit, len(heads), 30)
 
     def save(i: int) -> None:
         who, ann_id = created[i]
@@ -241,13 +291,13 @@ def run_calls(
         )
         assert r.status_code == 200, r.text
 
-    report("annotation save (versioned update)", timed(save, len(created)), 30)
+    measure("annotation save (versioned update)", save, len(created), 30)
 
     def stats(_i: int) -> None:
         r = c.get(f"{base}/stats", headers=admin_h)
         assert r.json()["tasks"]["total"] == args.tasks
 
-    report("project statistics", timed(stats, args.samples), 100)
+    measure("project statistics", stats, args.samples, 100)
 
 
 if __name__ == "__main__":

@@ -121,3 +121,5 @@ def test_state_counters_match_a_full_recount(env):
         )
     assert {k: v for k, v in maintained.items() if v} == recounted
     assert recounted == {"in_progress": 1, "submitted": 1, "new": 2}
+    c.delete(f"{base}/tasks/{ids[1]}", headers=m)
+    assert c.get(f"{base}/stats", headers=m).json()["labels"] == []

@@ -52,8 +52,10 @@ def list_task_annotations(task_id: int, access: Annotator, session: SessionDep) 
 def submit_annotation(
     task_id: int, body: AnnotationCreate, access: Annotator, session: SessionDep
 ) -> AnnotationOut:
-    task = visible_task(session, access, task_id)
-    ann = service.create(session, access.project, task, writer(access), body.result, body.lead_time_ms)
+    task = visible_task(session, access, task_id, lock=True)
+    ann = service.create(
+        session, access.project, task, writer(access), body.result, body.lead_time_ms, task_locked=True
+    )
     session.commit()
     return AnnotationOut.model_validate(ann)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, exists, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from labelhive_api.accounts.models import User
 from labelhive_api.annotations.exceptions import (
@@ -28,7 +29,7 @@ from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task, TaskLease, TaskState
-from labelhive_api.tasks.service import set_task_labels
+from labelhive_api.tasks.service import add_task_labels, set_task_labels
 from labelhive_api.webhooks.events import Event, emit
 
 
@@ -109,17 +110,26 @@ def create(
     result: list[Any],
     lead_time_ms: int,
     prediction_id: int | None = None,
+    *,
+    task_locked: bool = False,
 ) -> Annotation:
+    """The writer's first submission on the task (a second one is a 409 naming the current version)."""
     shapes = validated(session, project, task, result)
-    session.refresh(task, with_for_update=True)  # serialises slot and state changes of this task
-    existing = session.scalar(
-        select(Annotation).where(Annotation.task_id == task.id, Annotation.user_id == writer.user.id)
-    )
-    if existing is not None:
-        raise AnnotationExists(annotation_id=existing.id, current_version=existing.version)
-    lease = session.get(TaskLease, (task.id, writer.user.id))
-    if lease is not None:
-        session.delete(lease)
+    if not task_locked:
+        session.refresh(task, with_for_update=True)  # serialises slot and state changes of this task
+    uid = writer.user.id
+    mine = and_(Annotation.task_id == task.id, Annotation.user_id == uid)
+    existing_id, existing_version, leased = session.execute(
+        select(
+            select(Annotation.id).where(mine).scalar_subquery(),
+            select(Annotation.version).where(mine).scalar_subquery(),
+            exists().where(TaskLease.task_id == task.id, TaskLease.user_id == uid),
+        )
+    ).one()
+    if existing_id is not None:
+        raise AnnotationExists(annotation_id=existing_id, current_version=existing_version)
+    if leased:
+        session.execute(delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == uid))
     elif task.slots_taken >= project.overlap:
         raise TaskFull()
     else:
@@ -128,40 +138,34 @@ def create(
     ann = Annotation(
         project_id=project.id,
         task_id=task.id,
-        user_id=writer.user.id,
+        user_id=uid,
         status=AnnotationStatus.SUBMITTED.value,
         version=1,
         result=shapes,
         lead_time_ms=lead_time_ms,
         schema_version=project.label_schema_version,
         prediction_id=prediction_id,
-        updated_by=writer.user.id,
+        updated_by=uid,
         created_at=now,
         updated_at=now,
     )
     session.add(ann)
     session.flush()
-    _history(session, ann, writer.user.id, "submit")
-    session.execute(delete(Draft).where(Draft.task_id == task.id, Draft.user_id == writer.user.id))
-    counters.annotator(session, project.id, writer.user.id, submitted=1)
-    counters.lead_time(session, project.id, writer.user.id, lead_time_ms)
+    _history(session, ann, uid, "submit")
+    session.execute(delete(Draft).where(Draft.task_id == task.id, Draft.user_id == uid))
+    counters.annotator(session, project.id, uid, submitted=1)
+    counters.lead_time(session, project.id, uid, lead_time_ms)
     counters.labels(session, project.id, counters.label_delta([], shapes))
     counters.daily(session, project.id, submitted=1)
-    statuses, results = _task_annotations(session, task.id)
-    set_task_labels(session, task, results)
-    task.updated_at = now
+    add_task_labels(session, task, {str(shape["label"]) for shape in shapes})
+    statuses = list(session.scalars(select(Annotation.status).where(Annotation.task_id == task.id)))
     state = refresh_task_state(session, project, task, statuses)
+    task.updated_at = now
     emit(
         session,
         project.id,
         Event.TASK_SUBMITTED,
-        {
-            "task_id": task.id,
-            "annotation_id": ann.id,
-            "version": 1,
-            "user_id": writer.user.id,
-            "task_state": state,
-        },
+        {"task_id": task.id, "annotation_id": ann.id, "version": 1, "user_id": uid, "task_state": state},
     )
     session.flush()
     return ann
@@ -206,19 +210,30 @@ def update_result(
     if not changed.rowcount:  # type: ignore[attr-defined]
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation_id))
         raise VersionConflict(current_version=current, annotation_id=annotation_id)
-    session.refresh(ann)
+    # The UPDATE succeeded on the version we read under lock: the new row is known without re-reading it.
+    for field, value in {
+        "version": base_version + 1,
+        "result": shapes,
+        "status": new_status,
+        "lead_time_ms": ann.lead_time_ms + lead_time_ms,
+        "updated_by": writer.user.id,
+        "updated_at": now,
+        "prediction_id": prediction_id if prediction_id is not None else ann.prediction_id,
+    }.items():
+        set_committed_value(ann, field, value)
     _history(session, ann, writer.user.id, "resubmit" if resubmit else "save")
     if ann.user_id == writer.user.id:
         session.execute(delete(Draft).where(Draft.task_id == task.id, Draft.user_id == writer.user.id))
-        # Rework handed out by next-task ends with this save.
-        session.execute(
-            delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == writer.user.id)
-        )
+        if resubmit:
+            # Rework handed out by next-task ends with this save.
+            session.execute(
+                delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == writer.user.id)
+            )
     counters.labels(session, project.id, counters.label_delta(old_shapes, shapes))
-    statuses, results = _task_annotations(session, task.id)
-    set_task_labels(session, task, results)
+    if {str(x.get("label")) for x in old_shapes} != {str(x.get("label")) for x in shapes}:
+        set_task_labels(session, task, _task_annotations(session, task.id)[1])
+    state = refresh_task_state(session, project, task) if resubmit else task.state
     task.updated_at = now
-    state = refresh_task_state(session, project, task, statuses)
     if resubmit:
         counters.daily(session, project.id, submitted=1)
         emit(

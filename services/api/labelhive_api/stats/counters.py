@@ -19,27 +19,41 @@ from labelhive_api.stats.models import AnnotatorCount, DailyCount, LabelCount, L
 BUCKET_BASE = 1.1
 
 
-def _upsert(
-    session: Session, model: type[Base], keys: Mapping[str, Any], increments: Mapping[str, int]
+def _upsert_rows(
+    session: Session, model: type[Base], key_names: list[str], rows: list[dict[str, Any]]
 ) -> None:
-    increments = {k: v for k, v in increments.items() if v}
-    if not increments:
+    """Add each row's increments to its counter row, creating it if missing: one statement for all rows."""
+    rows = [r for r in rows if any(v for k, v in r.items() if k not in key_names)]
+    if not rows:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    stmt = insert(table).values(**keys, **increments)
+    columns = [k for k in rows[0] if k not in key_names]
+    stmt = insert(table).values(rows)
     stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={k: table.c[k] + stmt.excluded[k] for k in increments},
+        index_elements=key_names,
+        set_={k: table.c[k] + stmt.excluded[k] for k in columns},
     )
     session.execute(stmt)
 
 
+def _upsert(
+    session: Session, model: type[Base], keys: Mapping[str, Any], increments: Mapping[str, int]
+) -> None:
+    increments = {k: v for k, v in increments.items() if v}
+    if increments:
+        _upsert_rows(session, model, list(keys), [{**keys, **increments}])
+
+
 def task_states(session: Session, project_id: int, changes: Mapping[str, int]) -> None:
     """changes: {state: delta}, e.g. {"new": -1, "in_progress": +1}."""
-    for state, delta in changes.items():
-        _upsert(session, StateCount, {"project_id": project_id, "state": state}, {"n": delta})
+    rows = [
+        {"project_id": project_id, "state": state, "n": delta}
+        for state, delta in sorted(changes.items())
+        if delta
+    ]
+    _upsert_rows(session, StateCount, ["project_id", "state"], rows)
 
 
 def move_task(session: Session, project_id: int, old: str, new: str) -> None:
@@ -63,8 +77,10 @@ def bucket_midpoint(bucket: int) -> float:
 
 
 def labels(session: Session, project_id: int, deltas: Mapping[str, int]) -> None:
-    for label, delta in deltas.items():
-        _upsert(session, LabelCount, {"project_id": project_id, "label": label}, {"shapes": delta})
+    rows = [
+        {"project_id": project_id, "label": label, "shapes": d} for label, d in sorted(deltas.items()) if d
+    ]
+    _upsert_rows(session, LabelCount, ["project_id", "label"], rows)
 
 
 def label_delta(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -34,9 +34,9 @@ Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
 Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 
 
-def visible_task(session: SessionDep, access: Access, task_id: int) -> Task:
+def visible_task(session: SessionDep, access: Access, task_id: int, *, lock: bool = False) -> Task:
     """Managers and reviewers see every task; annotators the ones assigned to, leased by or done by them."""
-    task = service.get_task(session, access.project_id, task_id)
+    task = service.get_task(session, access.project_id, task_id, lock=lock)
     if access.can(Permission.TASKS_VIEW):
         return task
     uid = access.user.id

@@ -58,7 +58,12 @@ def get_task(session: Session, project_id: int, task_id: int, *, lock: bool = Fa
 
 
 def delete_task(session: Session, task: Task) -> None:
+    """Delete a task with its annotations; the state and per-label counters follow."""
+    from labelhive_api.annotations.models import Annotation
+
     counters.task_states(session, task.project_id, {task.state: -1})
+    for result in session.scalars(select(Annotation.result).where(Annotation.task_id == task.id)):
+        counters.labels(session, task.project_id, counters.label_delta(result, []))
     session.delete(task)
 
 
@@ -226,6 +231,17 @@ def set_task_labels(session: Session, task: Task, results: Iterable[Iterable[Map
             insert(TaskLabel),
             [{"task_id": task.id, "label": lb, "project_id": task.project_id} for lb in labels],
         )
+
+
+def add_task_labels(session: Session, task: Task, labels: set[str]) -> None:
+    """Index labels a new annotation uses (existing entries stay): one statement."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if not labels:
+        return
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = [{"task_id": task.id, "label": lb, "project_id": task.project_id} for lb in sorted(labels)]
+    session.execute(dialect_insert(TaskLabel).values(rows).on_conflict_do_nothing())
 
 
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
