@@ -48,7 +48,12 @@ export function InvitePage({ link }: { link: InviteLink }) {
       </div>
       <form className="card login-card" onSubmit={(e) => void submit(e)} data-testid="invite-form">
         <h1>{t('common:app.title')}</h1>
-        {loadError ? <ErrorMessage error={loadError} /> : null}
+        {loadError ? (
+          <>
+            <ErrorMessage error={loadError} />
+            <a href={`${link.prefix}#/login`}>{t('invite.toSignIn')}</a>
+          </>
+        ) : null}
         {!invite && !loadError && <p className="loading">{t('common:loading')}</p>}
         {invite && (
           <>
