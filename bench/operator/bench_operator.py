@@ -220,22 +220,28 @@ def main(count: int) -> int:
 
             prov_rec = max(1, delta(start_counters, at_ready, "reconciles"))
             st_rec = max(1, delta(steady_start, steady_end, "reconciles"))
-            print(f"operator bench: {count} LabelingProjects applied at once ({os.cpu_count()} CPU cores)")
-            print(
+            lines: list[str] = []
+
+            def emit(line: str) -> None:
+                print(line, flush=True)
+                lines.append(line)
+
+            emit(f"operator bench: {count} LabelingProjects applied at once ({os.cpu_count()} CPU cores)")
+            emit(
                 f"  baseline: sha256 of 64 MiB {cpu * 1000:.0f} ms; apiserver GET round trip {rtt * 1000:.1f} ms (median of 30)"
             )
-            print(f"  create calls for all manifests:  {applied:.1f} s")
-            print(
+            emit(f"  create calls for all manifests:  {applied:.1f} s")
+            emit(
                 f"  time to all Ready:               {all_ready:.1f} s  ({len(ready_at)}/{count} Ready; "
                 f"first {min(ready_at.values(), default=float('nan')):.1f} s, median {statistics.median(ready_at.values()) if ready_at else float('nan'):.1f} s)"
             )
-            print(
+            emit(
                 f"  provisioning: {delta(start_counters, at_ready, 'reconciles')} reconciles, "
                 f"{delta(start_counters, at_ready, 'calls')} API calls ({delta(start_counters, at_ready, 'calls') / prov_rec:.1f}/reconcile), "
                 f"{delta(start_counters, at_ready, 'writes')} writes ({delta(start_counters, at_ready, 'writes') / prov_rec:.2f}/reconcile, "
                 f"{delta(start_counters, at_ready, 'writes') / count:.1f}/project)"
             )
-            print(
+            emit(
                 f"  steady state ({STEADY_WINDOW:.0f} s): {delta(steady_start, steady_end, 'reconciles')} reconciles, "
                 f"{delta(steady_start, steady_end, 'calls')} API calls ({delta(steady_start, steady_end, 'calls') / st_rec:.1f}/reconcile), "
                 f"{delta(steady_start, steady_end, 'writes')} writes"
@@ -246,24 +252,25 @@ def main(count: int) -> int:
                 if v != steady_start["writes_by_kind"].get(k, 0)
             }
             if grew:
-                print(f"    steady-state writes by kind: {grew}")
-            print(
+                emit(f"    steady-state writes by kind: {grew}")
+            emit(
                 f"  operator RSS: {rss_idle / 1024:.0f} MiB idle, {rss_ready / 1024:.0f} MiB at all Ready, "
                 f"{rss_end / 1024:.0f} MiB after steady state, peak {rss_peak / 1024:.0f} MiB"
             )
-            print(f"  writes by kind (whole run): {steady_end['writes_by_kind']}")
-            print(f"  operator log: {logs / 'operator.log'}")
+            emit(f"  writes by kind (whole run): {steady_end['writes_by_kind']}")
+            emit(f"  operator log: {logs / 'operator.log'}")
             not_ready = [
                 e
                 for e in core.list_event_for_all_namespaces(field_selector="involvedObject.kind=Node").items
                 if e.reason == "NodeNotReady"
             ]
             if not_ready:
-                print(
+                emit(
                     f"  note: kwok nodes went NotReady {len(not_ready)} time(s) during the run (heartbeats starved on a "
                     "busy machine); the node lifecycle controller then marks their pods NotReady and kwok does not "
                     "flip them back, so those projects stay Degraded: figures from such a run are not the operator's"
                 )
+            (logs / "figures.txt").write_text("\n".join(lines) + "\n")
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -123,7 +123,7 @@ class Kube:
         data = json.dumps(body).encode() if body is not None else None
         if data is not None and content_type is None:
             content_type = "application/json"
-        self.counters.count(method, kind or path.rsplit("/", 2)[-2] if "/" in path else path)
+        self.counters.count(method, kind or path)
         resp = self.http.request(method, url, body=data, headers=self._headers(content_type))
         if resp.status == 404:
             return None

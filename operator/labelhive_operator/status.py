@@ -43,7 +43,8 @@ def transitions(current: dict[str, Any], wanted: dict[str, Any]) -> list[tuple[s
         if old.get("status") == cond["status"] and old.get("reason") == cond["reason"]:
             continue
         if cond["status"] == "True":
-            if old.get("status") != "True":
+            # A step that recovers is news; a step done for the first time is told by the phase Event.
+            if old.get("status") == "False" and cond["type"] != c.READY:
                 events.append(("Normal", cond["reason"], f"{cond['type']}: {cond['message']}"))
         elif cond["type"] != c.READY and cond["reason"] not in QUIET_REASONS:
             events.append(("Warning", cond["reason"], f"{cond['type']}: {cond['message']}"))

@@ -70,7 +70,22 @@ def test_events_on_transitions_and_failures_only():
     assert transitions(start, again) == [], "the same failure again is no new Event"
     fixed = build_status(start, ALL_TRUE, {}, 1)
     kinds = {(e[0], e[1]) for e in transitions(start, fixed)}
-    assert ("Normal", "Ok") in kinds and ("Normal", "PhaseReady") in kinds
+    assert ("Normal", "Ok") in kinds and ("Normal", "PhaseReady") in kinds, "the recovery is told"
+
+
+def test_first_provisioning_is_one_event_per_phase_not_per_step():
+    provisioning = build_status(
+        {},
+        [
+            c.Condition(c.STORAGE_READY, True, "Ok", "m"),
+            c.Condition(c.MIGRATED, False, "MigrationRunning", ""),
+        ],
+        {},
+        1,
+    )
+    assert transitions({}, provisioning) == [("Normal", "PhaseProvisioning", "phase - -> Provisioning")]
+    ready = build_status(provisioning, ALL_TRUE, {}, 1)
+    assert transitions(provisioning, ready) == [("Normal", "PhaseReady", "phase Provisioning -> Ready")]
 
 
 def test_quiet_reasons_send_no_warning():

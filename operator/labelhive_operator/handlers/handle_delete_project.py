@@ -31,5 +31,5 @@ def delete_project(ctx: Context, body: dict[str, Any], uid: str, retry: int, log
                 str(exc), delay=min(2 ** (retry + 1), ctx.config.backoff_max_seconds)
             ) from None
     ctx.kube.event(body, "Normal", "Deleted" if outcome.deleted else "Retained", outcome.message)
-    logger.info(outcome.message)
+    logger.info("%s/%s: %s", body["metadata"]["namespace"], body["metadata"]["name"], outcome.message)
     ctx.forget(uid)

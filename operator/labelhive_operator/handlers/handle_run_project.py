@@ -17,6 +17,14 @@ from labelhive_operator.state import ProjectRuntime
 from labelhive_operator.status import build_status, status_changes, transitions
 
 DEBOUNCE_SECONDS = 0.2
+Log = logging.Logger | logging.LoggerAdapter[Any]
+
+
+class ProjectLog(logging.LoggerAdapter[logging.Logger]):
+    """Our own log lines, prefixed with namespace/name (kopf's per-object INFO chatter is turned down)."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        return f"[{(self.extra or {}).get('project')}] {msg}", kwargs
 
 
 def _rv(body: dict[str, Any]) -> int:
@@ -53,9 +61,7 @@ def describe_changes(current: dict[str, Any], patch: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def reconcile_and_publish(
-    ctx: Context, body: dict[str, Any], runtime: ProjectRuntime, logger: logging.Logger
-) -> float:
+def reconcile_and_publish(ctx: Context, body: dict[str, Any], runtime: ProjectRuntime, logger: Log) -> float:
     """Reconcile once, write what changed; returns seconds until the next look."""
     cfg = ctx.config
     with runtime.lock:
@@ -97,7 +103,12 @@ def reconcile_and_publish(
         return cfg.resync_seconds if ready.status else cfg.poll_seconds
 
 
-async def run_project(ctx: Context, body: Any, uid: str, logger: logging.Logger, stopped: Any) -> None:
+async def run_project(ctx: Context, body: Any, uid: str, stopped: Any) -> None:
+    meta = body.get("metadata", {})
+    logger = ProjectLog(
+        logging.getLogger("labelhive_operator.project"),
+        {"project": f"{meta.get('namespace')}/{meta.get('name')}"},
+    )
     runtime = ctx.runtime(uid)
     loop = asyncio.get_running_loop()
     runtime.loop = loop

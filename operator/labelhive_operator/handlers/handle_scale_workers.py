@@ -14,7 +14,10 @@ from labelhive_operator.state import ProjectRuntime
 
 
 def scale_workers(
-    ctx: Context, body: dict[str, Any], runtime: ProjectRuntime, logger: logging.Logger
+    ctx: Context,
+    body: dict[str, Any],
+    runtime: ProjectRuntime,
+    logger: logging.Logger | logging.LoggerAdapter[Any],
 ) -> bool:
     """Measure the queue; True when the desired replicas or the depth changed (status and Deployment follow)."""
     if runtime.amqp_url is None or runtime.desired_workers is None or ctx.keda_available():
