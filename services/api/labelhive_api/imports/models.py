@@ -70,6 +70,7 @@ class ImportItem(Base):
             postgresql_where=text("state = 'imported'"),
             sqlite_where=text("state = 'imported'"),
         ),
+        Index("ix_import_item_asset_sha256", "asset_sha256"),
         Index("ix_import_item_job_state_id", "job_id", "state", "id"),
     )
 

@@ -36,7 +36,7 @@ from labelhive_api.imports.safezip import MemberRefused, Refusal, ZipLimits
 from labelhive_api.imports.sources import Entry, s3_prefix, staged_uploads, url_list
 from labelhive_api.storage.assets import AssetStore
 from labelhive_api.storage.config import Storage
-from labelhive_api.storage.keys import import_staging_prefix
+from labelhive_api.storage.keys import asset_key, import_staging_prefix
 from labelhive_api.storage.s3 import S3Store
 from labelhive_api.tasks.models import Task
 from labelhive_api.tasks.service import add_tasks
@@ -55,8 +55,10 @@ class ImportStopped(Exception):
 class ImportSettings:
     limits: ZipLimits = field(default_factory=ZipLimits)
     max_image_pixels: int = 100_000_000
-    workers: int = 8
-    chunk: int = 64
+    workers: int = 12
+    chunk: int = 128
+    # A chunk's files are in memory together: close it early when they add up to this many bytes.
+    chunk_bytes: int = 128 * 1024 * 1024
 
 
 @dataclass
@@ -67,6 +69,7 @@ class _Prepared:
     width: int
     height: int
     content_type: str
+    data: bytes | None = None  # until uploaded
 
 
 @dataclass
@@ -167,6 +170,7 @@ class ImportRun:
             entries = list(entries)
             self.total = max(self.seen, len(entries))
         chunk: list[Entry | Refusal] = []
+        chunk_bytes = 0
         with ThreadPoolExecutor(self.settings.workers, thread_name_prefix="import") as pool:
             for entry in entries:
                 if streaming:
@@ -176,9 +180,10 @@ class ImportRun:
                         self._remember(entry.path, self.placed_names[entry.name], None, None)
                     continue
                 chunk.append(entry)
-                if len(chunk) >= self.settings.chunk:
+                chunk_bytes += (entry.size or 1024 * 1024) if isinstance(entry, Entry) else 0
+                if len(chunk) >= self.settings.chunk or chunk_bytes >= self.settings.chunk_bytes:
                     self._process_chunk(chunk, pool)
-                    chunk = []
+                    chunk, chunk_bytes = [], 0
             if chunk:
                 self._process_chunk(chunk, pool)
         if streaming:
@@ -206,8 +211,24 @@ class ImportRun:
             return _Outcome(
                 entry.name, "refused", "unreadable", f"{type(exc).__name__}: {exc}"[:500], entry.source_ref
             )
-        stored = self.assets.store_bytes(data, info.content_type)
-        return _Prepared(entry, stored.sha256, stored.key, info.width, info.height, info.content_type)
+        sha = hashlib.sha256(data).hexdigest()
+        return _Prepared(entry, sha, asset_key(sha), info.width, info.height, info.content_type, data)
+
+    def _store(self, item: _Prepared) -> None:
+        assert item.data is not None
+        self.assets.store_bytes(item.data, item.content_type, sha256=item.sha256, known_absent=True)
+        item.data = None
+
+    def _stored_shas(self, shas: list[str]) -> set[str]:
+        """Bytes an earlier import (of any project) uploaded are in the source bucket: no upload, no check.
+        Only the import ledger is trusted for this: it is written after the upload succeeded."""
+        if not shas:
+            return set()
+        query = select(ImportItem.asset_sha256).where(
+            ImportItem.asset_sha256.in_(shas), ImportItem.state == "imported"
+        )
+        with self.db.sessions() as session:
+            return {sha for sha in session.scalars(query.distinct()) if sha}
 
     def _process_chunk(self, chunk: list[Entry | Refusal], pool: ThreadPoolExecutor) -> None:
         if not self.should_continue():
@@ -240,6 +261,18 @@ class ImportRun:
                 outcomes.append(result)
             else:
                 prepared.append(result)
+        # Upload only bytes that neither this project (same source) nor any task anywhere has already.
+        already = set(self._known_refs([self._ref(p) for p in prepared]))
+        stored = self._stored_shas(sorted({p.sha256 for p in prepared if self._ref(p) not in already}))
+        uploads: dict[str, _Prepared] = {}
+        for item in prepared:
+            if self._ref(item) in already or item.sha256 in stored:
+                item.data = None
+            else:
+                uploads.setdefault(item.sha256, item)
+        list(pool.map(self._store, uploads.values()))
+        for item in prepared:
+            item.data = None
         for attempt in range(3):
             try:
                 self._commit(prepared, outcomes)

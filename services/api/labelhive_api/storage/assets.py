@@ -26,11 +26,20 @@ class AssetStore:
     def __init__(self, source: ObjectStore) -> None:
         self.source = source
 
-    def store_bytes(self, data: bytes, content_type: str | None = None) -> StoredAsset:
-        sha = hashlib.sha256(data).hexdigest()
+    def store_bytes(
+        self,
+        data: bytes,
+        content_type: str | None = None,
+        *,
+        sha256: str | None = None,
+        known_absent: bool = False,
+    ) -> StoredAsset:
+        """`known_absent`: the caller knows no task references these bytes yet, so the existence check
+        (one request) is skipped; a PUT of bytes that are there after all rewrites the same content."""
+        sha = sha256 or hashlib.sha256(data).hexdigest()
         key = asset_key(sha)
         content_type = content_type or sniff_content_type(data[:16])
-        if self.source.head(key) is not None:
+        if not known_absent and self.source.head(key) is not None:
             return StoredAsset(sha, key, len(data), content_type, created=False)
         self.source.put(key, data, content_type)
         return StoredAsset(sha, key, len(data), content_type, created=True)

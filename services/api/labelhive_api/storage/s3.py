@@ -32,6 +32,10 @@ from labelhive_api.storage.s3fast import FastGetter
 
 SSE_MODES = ("none", "AES256", "aws:kms")
 MIN_PART_SIZE = 5 * 1024 * 1024
+_SSE_HEADERS = {
+    "ServerSideEncryption": "x-amz-server-side-encryption",
+    "SSEKMSKeyId": "x-amz-server-side-encryption-aws-kms-key-id",
+}
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 
 
@@ -273,6 +277,12 @@ class S3Store(ObjectStore):
                     raise StorageError(f"S3 create bucket {self.bucket}: {_code(created)}") from created
 
     def put(self, key: str, data: bytes, content_type: str | None = None) -> ObjectInfo:
+        if self._fast is not None and len(data) <= self.options.part_size:
+            headers = {_SSE_HEADERS[name]: value for name, value in sse_args(self.options).items()}
+            if content_type:
+                headers["Content-Type"] = content_type
+            etag = self._fast.put(self.bucket, key, data, headers)
+            return ObjectInfo(key=key, size=len(data), etag=etag, content_type=content_type)
         extra: dict[str, Any] = dict(sse_args(self.options))
         if content_type:
             extra["ContentType"] = content_type

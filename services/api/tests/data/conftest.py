@@ -144,10 +144,16 @@ def _world(db: Database, settings: Settings, background: bool) -> Iterator[World
         yield World(db, app, client, app.state.storage, settings)
 
 
+@pytest.fixture(scope="session")
+def source_bucket() -> str:
+    """One source bucket for the session, as one deployment has: it pairs with the shared schema."""
+    return f"src-session-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
-def world(data_pg_engine: Engine, postgres: Any, s3: Any) -> Iterator[World]:
+def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
     """PostgreSQL + SeaweedFS; jobs run when the test calls world.run_jobs()."""
-    cfg = s3_config(s3)
+    cfg = s3_config(s3, s3_source_bucket=source_bucket)
     settings = data_settings(
         postgres.url,
         DATA_SCHEMA,
@@ -164,9 +170,9 @@ def world(data_pg_engine: Engine, postgres: Any, s3: Any) -> Iterator[World]:
 
 
 @pytest.fixture
-def background_world(data_pg_engine: Engine, postgres: Any, s3: Any) -> Iterator[World]:
+def background_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
     """Like `world`, with the app's own background job runner."""
-    cfg = s3_config(s3)
+    cfg = s3_config(s3, s3_source_bucket=source_bucket)
     settings = data_settings(
         postgres.url,
         DATA_SCHEMA,

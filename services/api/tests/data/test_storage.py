@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import threading
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from datahelpers import png, s3_config
 from labelhive_api.storage import ObjectNotFound, asset_key
 from labelhive_api.storage.assets import AssetStore
 from labelhive_api.storage.config import build_storage
-from labelhive_api.storage.s3 import S3Options, S3Store
+from labelhive_api.storage.s3 import S3Options
 
 
 def test_put_get_head_range_list_delete(storage):
@@ -47,7 +49,7 @@ def test_same_bytes_stored_once_under_their_sha256(storage):
     assert (first.created, second.created) == (True, False)
     assert [o.key for o in storage.source.list("assets/")] == [first.key]
     assert storage.source.get(first.key) == data
-    third = assets.store_file(__import__("io").BytesIO(data))
+    third = assets.store_file(io.BytesIO(data))
     assert third.key == first.key and not third.created
 
 
@@ -75,37 +77,71 @@ def test_s3_multipart_really_uses_parts(s3_storage):
     assert etag.strip('"').endswith("-3")
 
 
-def _sent_headers(store: S3Store) -> list[dict[str, str]]:
-    seen: list[dict[str, str]] = []
-    store.client.meta.events.register(
-        "before-send.s3.PutObject", lambda request, **_: seen.append(dict(request.headers))
+@contextlib.contextmanager
+def _recording(s3, **overrides):
+    """A storage whose requests pass through a proxy that records them (and forwards to SeaweedFS)."""
+    handler = type(
+        "Recorder", (_FlakyProxy,), {"upstream": s3.endpoint, "failures": 0, "seen": 0, "requests": []}
     )
-    return seen
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        direct = build_storage(s3_config(s3, **overrides))
+        direct.ensure_buckets()
+        proxied = build_storage(
+            s3_config(
+                s3,
+                **overrides,
+                s3_endpoint=f"http://127.0.0.1:{server.server_address[1]}",
+                s3_source_bucket=direct.source.bucket,
+                s3_target_bucket=direct.target.bucket,
+            )
+        )
+        yield proxied, handler.requests
+    finally:
+        server.shutdown()
+
+
+def _writes(requests):
+    return [h for method, h in requests if method in ("PUT", "POST")]
 
 
 def test_sse_none_sends_no_encryption_header_and_works_without_kms(s3):
-    storage = build_storage(s3_config(s3, s3_sse="none"))
-    storage.ensure_buckets()
-    seen = _sent_headers(storage.source)  # type: ignore[arg-type]
-    stored = AssetStore(storage.source).store_bytes(png())
-    assert storage.source.get(stored.key) == png()
-    assert seen and all("x-amz-server-side-encryption" not in {k.lower() for k in h} for h in seen)
-    with storage.target.open_writer("exports/x.zip") as writer:  # multipart path too
-        writer.write(b"y" * (6 * 1024 * 1024))
-    assert storage.target.head("exports/x.zip") is not None
+    with _recording(s3, s3_sse="none") as (storage, requests):
+        stored = AssetStore(storage.source).store_bytes(png())  # the fast single PUT
+        assert storage.source.get(stored.key) == png()
+        with storage.target.open_writer(
+            "exports/x.zip"
+        ) as writer:  # multipart (boto3): create, 2 parts, complete
+            writer.write(b"y" * (9 * 1024 * 1024))
+        assert storage.target.head("exports/x.zip") is not None
+        storage.target.put_file("exports/y.bin", io.BytesIO(b"z" * 100))  # boto3 upload_fileobj
+    writes = _writes(requests)
+    assert len(writes) >= 6
+    assert all("x-amz-server-side-encryption" not in h for h in writes)
 
 
-def test_sse_aes256_and_kms_are_sent_only_when_asked(s3):
-    storage = build_storage(s3_config(s3, s3_sse="AES256"))
-    storage.ensure_buckets()
-    seen = _sent_headers(storage.source)  # type: ignore[arg-type]
-    with contextlib.suppress(Exception):  # a server without SSE may refuse; the header is what we check
-        storage.source.put("k", b"v")
-    assert seen[0].get("x-amz-server-side-encryption") in (b"AES256", "AES256")
+def test_sse_aes256_is_sent_on_every_write_when_asked(s3):
+    with _recording(s3, s3_sse="AES256") as (storage, requests):
+        with contextlib.suppress(Exception):  # a server without SSE may refuse; the header is what we check
+            storage.source.put("k", b"v")
+        with contextlib.suppress(Exception), storage.target.open_writer("exports/x.zip") as writer:
+            writer.write(b"y" * 10)
+    writes = _writes(requests)
+    assert writes and all(h.get("x-amz-server-side-encryption") == "AES256" for h in writes)
+
+
+def test_sse_settings_are_validated():
     with pytest.raises(ValueError, match="SSE_KMS_KEY_ID"):
-        S3Options(endpoint=s3.endpoint, access_key="a", secret_key="b", sse="aws:kms")
+        S3Options(endpoint="http://s3", access_key="a", secret_key="b", sse="aws:kms")
     with pytest.raises(ValueError, match="LABELHIVE_S3_SSE"):
-        S3Options(endpoint=s3.endpoint, access_key="a", secret_key="b", sse="on")
+        S3Options(endpoint="http://s3", access_key="a", secret_key="b", sse="on")
+    kms = S3Options(
+        endpoint="http://s3", access_key="a", secret_key="b", sse="aws:kms", sse_kms_key_id="key-1"
+    )
+    from labelhive_api.storage.s3 import sse_args
+
+    assert sse_args(kms) == {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "key-1"}
 
 
 class _FlakyProxy(BaseHTTPRequestHandler):
@@ -116,7 +152,10 @@ class _FlakyProxy(BaseHTTPRequestHandler):
     seen = 0
     lock = threading.Lock()
 
+    requests: ClassVar[list[tuple[str, dict[str, str]]]] = []
+
     def _handle(self) -> None:
+        type(self).requests.append((self.command, {k.lower(): v for k, v in self.headers.items()}))
         with self.lock:
             type(self).seen += 1
             fail = type(self).seen <= type(self).failures

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("state = 'imported'"),
     )
     op.create_index("ix_import_item_job_state_id", "import_item", ["job_id", "state", "id"])
+    op.create_index("ix_import_item_asset_sha256", "import_item", ["asset_sha256"])
 
     op.create_table(
         "export_job",
