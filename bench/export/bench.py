@@ -113,7 +113,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=100_000)
     parser.add_argument("--boxes", type=int, default=10, help="boxes per image")
-    parser.add_argument("--workers", type=int, default=24, help="parallel S3 reads (raw baseline and export)")
+    parser.add_argument("--workers", type=int, default=12, help="parallel S3 reads (raw baseline and export)")
     parser.add_argument("--child", choices=["raw", "export"])
     parser.add_argument("--job", type=int, default=0)
     args = parser.parse_args()

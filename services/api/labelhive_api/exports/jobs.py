@@ -25,7 +25,7 @@ def run_export(
     job_id: int,
     *,
     should_continue: Callable[[], bool] = lambda: True,
-    fetch_workers: int = 16,
+    fetch_workers: int = 12,
     page_size: int = 2000,
 ) -> None:
     with db.sessions() as session:

@@ -108,7 +108,7 @@ class Exporter:
         options: ExportOptions,
         labels: list[dict[str, Any]],
         *,
-        fetch_workers: int = 16,
+        fetch_workers: int = 12,
         page_size: int = 2000,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:

@@ -192,7 +192,7 @@ def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) ->
                 storage,
                 claim.job_id,
                 should_continue=lease.alive,
-                fetch_workers=options.get("fetch_workers", 16),
+                fetch_workers=options.get("fetch_workers", 12),
             )
     except ImportStopped:
         log.info("import job %s stopped (cancelled or taken over)", claim.job_id)
