@@ -44,7 +44,8 @@ def transitions(current: dict[str, Any], wanted: dict[str, Any]) -> list[tuple[s
             continue
         if cond["status"] == "True":
             # A step that recovers is news; a step done for the first time is told by the phase Event.
-            if old.get("status") == "False" and cond["type"] != c.READY:
+            recovered = old.get("status") == "False" and old.get("reason") not in QUIET_REASONS
+            if recovered and cond["type"] != c.READY:
                 events.append(("Normal", cond["reason"], f"{cond['type']}: {cond['message']}"))
         elif cond["type"] != c.READY and cond["reason"] not in QUIET_REASONS:
             events.append(("Warning", cond["reason"], f"{cond['type']}: {cond['message']}"))
