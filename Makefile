@@ -30,7 +30,7 @@ lint: ## ruff + mypy for Python, tsc + eslint for the UI
 	@bash scripts/bootstrap.sh lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy services/api/labelhive_api services/worker/labelhive_worker operator/labelhive_operator tests/harness/labelhive_harness
+	$(VENV)/bin/mypy services/api/labelhive_api services/worker/labelhive_worker services/cli/labelhive_cli operator/labelhive_operator tests/harness/labelhive_harness
 	cd $(UI) && npm run --silent lint
 
 .PHONY: fmt
