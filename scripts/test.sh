@@ -11,7 +11,7 @@ section "UI: type check, lint, unit tests, build"
 
 # One pytest process per suite: each folder's conftest stays its own, and a suite that collects nothing
 # fails (pytest exits 5), which `set -e` turns into a failed run.
-for dir in tests/smoke services/api/tests operator/tests tests/ui tests/e2e; do
+for dir in tests/smoke services/api/tests services/cli/tests operator/tests tests/ui tests/e2e; do
   section "Python: $dir"
   .venv/bin/pytest "$dir"
 done
