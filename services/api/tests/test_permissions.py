@@ -66,7 +66,10 @@ def test_role_route_matrix(env, role):
     h = env.token(user)
     c = env.client
     checked = 0
-    for method, path, route in _api_routes(c.app):
+    routes = sorted(
+        _api_routes(c.app), key=lambda r: (r[0], r[1]) == ("DELETE", "/api/v1/projects/{project_id}")
+    )
+    for method, path, route in routes:  # deleting the project comes last
         perm = route_permission(route.dependant)
         if "{project_id}" not in path:
             continue
@@ -74,7 +77,9 @@ def test_role_route_matrix(env, role):
         response = c.request(method, url, json={}, headers=h)
         allowed = perm.value in EXPECTED[role]
         if allowed:
-            assert response.status_code != 403 or response.json()["code"] != "permission_denied", (
+            body = response.json() if "json" in response.headers.get("content-type", "") else None
+            code = body.get("code") if isinstance(body, dict) else None
+            assert code not in ("permission_denied", "project_not_found", "not_authenticated"), (
                 role,
                 method,
                 path,
