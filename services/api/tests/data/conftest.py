@@ -188,6 +188,25 @@ def background_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_buck
 
 
 @pytest.fixture
+def proxy_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
+    """PostgreSQL + SeaweedFS with LABELHIVE_IMAGE_DELIVERY=proxy: browsers never talk to S3."""
+    cfg = s3_config(s3, s3_source_bucket=source_bucket)
+    settings = data_settings(
+        postgres.url,
+        DATA_SCHEMA,
+        storage_backend="s3",
+        image_delivery="proxy",
+        s3_endpoint=s3.endpoint,
+        s3_access_key=s3.access_key,
+        s3_secret_key=s3.secret_key,
+        s3_source_bucket=cfg.s3_source_bucket,
+        s3_target_bucket=cfg.s3_target_bucket,
+    )
+    db = Database(data_pg_engine, sessionmaker(data_pg_engine, expire_on_commit=False))
+    yield from _world(db, settings, background=False)
+
+
+@pytest.fixture
 def local_world(tmp_path: Any) -> Iterator[World]:
     """The embedded default: SQLite and the local folder backend (proxy URLs through the API)."""
     settings = data_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")

@@ -327,3 +327,80 @@ def test_bad_export_options_get_a_422(world):
         response = world.client.post(f"/api/v1/projects/{project.id}/exports", headers=headers, json=body)
         assert response.status_code == 422, body
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_keypoints_yolo_segmentation_voc_and_batch_filter(world):
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    labels = [
+        *COCO_LABELS,
+        {
+            "value": "weld",
+            "names": {"en": "Weld"},
+            "color": "#123456",
+            "tools": ["keypoints"],
+            "skeleton": {"name": "seam", "points": ["start", "end"], "edges": [[0, 1]]},
+        },
+    ]
+    project = world.project(admin, labels=labels)
+    doc, images = coco_dataset()
+    doc["categories"].append({"id": 20, "name": "weld", "keypoints": ["start", "end"], "skeleton": [[1, 2]]})
+    doc["annotations"].append(
+        {
+            "id": 20,
+            "image_id": 3,
+            "category_id": 20,
+            "keypoints": [5, 5, 2, 40, 45, 1],
+            "num_keypoints": 2,
+            "bbox": [5, 5, 35, 40],
+        }
+    )
+    upload(
+        world,
+        project,
+        headers,
+        [("d.zip", make_zip({"c.json": json.dumps(doc).encode(), **images}))],
+        format="coco",
+        annotations_as="annotations",
+    )
+    world.run_jobs()
+    coco = read_coco(
+        fetch_zip(export(world, project, headers, format="coco")).read("annotations/instances_train.json")
+    )
+    weld = next(c for c in coco.categories if c.name == "weld")
+    assert weld.keypoints == ["start", "end"] and weld.skeleton == [[1, 2]]
+    kps = [s for i in coco.images for s in i.shapes if s.type == "keypoints"]
+    assert [k.points for k in kps] == [[[5, 5, 2], [40, 45, 1]]]
+
+    seg = fetch_zip(export(world, project, headers, format="yolo-seg"))
+    assert yaml.safe_load(seg.read("data.yaml"))["task"] == "segment"
+    a_lines = sorted(seg.read("labels/train/a.txt").decode().splitlines())
+    assert a_lines[0] == "0 0.1 0.25 0.4 0.25 0.4 0.75 0.1 0.75"  # a box as its four corners
+    assert a_lines[1].startswith("1 0.01 0.0125 0.5 0.0125 0.5 0.75")  # the polygon itself
+
+    voc = fetch_zip(export(world, project, headers, format="voc", with_images=True))
+    names = voc.namelist()
+    assert {
+        "Annotations/a.xml",
+        "Annotations/b.xml",
+        "Annotations/c.xml",
+        "JPEGImages/a.png",
+        "ImageSets/Main/train.txt",
+        "labels.txt",
+    } <= set(names)
+    assert b"<name>crack</name>" in voc.read("Annotations/a.xml")
+
+    with world.db.sessions() as s:
+        ids = dict(s.execute(select(Task.filename, Task.id).where(Task.project_id == project.id)).all())
+    batch = world.client.post(
+        f"/api/v1/projects/{project.id}/batches",
+        headers=headers,
+        json={"name": "first", "task_ids": [ids["b.jpg"]]},
+    )
+    assert batch.status_code in (200, 201), batch.text
+    only_b = read_coco(
+        fetch_zip(export(world, project, headers, format="coco", batch_ids=[batch.json()["id"]])).read(
+            "annotations/instances_train.json"
+        )
+    )
+    assert [i.file_name for i in only_b.images] == ["b.jpg"]

@@ -118,3 +118,30 @@ def test_embedded_default_sqlite_and_local_folder_import_and_export_with_images(
     ]
     assert z.read("labels/train/a.txt").decode().strip() == "0 0.225 0.225 0.25 0.25"
     assert z.read("labels/train/dir/b.txt") == b""
+
+
+def test_proxy_mode_on_s3_streams_through_the_api(proxy_world):
+    world = proxy_world
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    image = png(70, 50, (4, 5, 6))
+    task = imported_task(world, headers, project, image)
+    for host in ("127.0.0.1:8080", "10.0.0.5:8080"):
+        location = world.client.get(
+            f"/api/v1/projects/{project.id}/tasks/{task.id}/image",
+            headers={**headers, "host": host},
+            follow_redirects=False,
+        ).headers["location"]
+        assert location.startswith("/api/v1/media/source/")  # the same relative link on every network
+    full = world.client.get(location)
+    assert full.status_code == 200 and full.content == image and full.headers["content-type"] == "image/png"
+    part = world.client.get(location, headers={"range": "bytes=0-7"})
+    assert part.status_code == 206 and part.content == image[:8]
+    assert world.client.get(location, headers={"if-none-match": full.headers["etag"]}).status_code == 304
+    thumb = world.client.get(
+        f"/api/v1/projects/{project.id}/tasks/{task.id}/image?thumb=128", headers=headers
+    )
+    assert (
+        thumb.status_code == 200 and thumb.content[:3] == b"\xff\xd8\xff"
+    )  # followed to the proxied thumbnail
