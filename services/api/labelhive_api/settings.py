@@ -45,8 +45,12 @@ class Settings(BaseSettings):
 
     amqp_url: str | None = None
     prelabel_queue: str = "labelhive.prelabel"
-    # Bearer token the pre-label worker presents when it posts results (the worker's LABELHIVE_API_TOKEN).
+    # Bearer token the pre-label worker presents when it posts results (the worker's LABELHIVE_API_TOKEN);
+    # the API presents the same token to the worker's interactive endpoint.
     worker_token: str | None = None
+    # Base URL of `labelhive-worker serve` (click-to-segment), e.g. http://labelhive-worker:8090.
+    interactive_url: str | None = None
+    interactive_timeout_seconds: float = Field(30.0, gt=0)
 
     ui_dir: Path | None = None
     host: str = "127.0.0.1"

@@ -186,3 +186,76 @@ def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early
     assert task["task_id"] == str(with_sha)
     assert task["prompts"] == [{"id": "p1", "class": "crack", "box": {"x": 10, "y": 10, "w": 50, "h": 20}}]
     assert task["label_mapping"]["crack"] == "crack"
+
+
+def test_click_to_segment_relays_the_contract_to_the_interactive_worker(env, monkeypatch):
+    """A stand-in for `labelhive-worker serve` on loopback checks the prelabel-click.v1 request it gets."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, dict]] = []
+
+    class Worker(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.headers["Authorization"], body))
+            status, answer = (
+                200,
+                {
+                    "version": 1,
+                    "model_version": "mobile-sam@6dbb90523a35",
+                    "shapes": [
+                        {
+                            "id": "c1",
+                            "type": "polygon",
+                            "label": body["label"],
+                            "points": [[1, 1], [9, 1], [5, 8]],
+                        }
+                    ],
+                    "score": 0.93,
+                    "embedding_cached": True,
+                },
+            )
+            if body["points"][0][0] > 600:
+                status, answer = 422, {"code": "invalid_prompt", "message": "point outside the image"}
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Worker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        project = env.project()
+        (task_id,) = env.tasks(project, 1, asset_sha256=SHA)
+        a = env.token(env.user("annotator", project))
+        c = env.client
+        base = f"/api/v1/projects/{project.id}"
+        c.post(f"{base}/tasks/next", headers=a)
+        url = f"{base}/tasks/{task_id}/segment"
+        off = c.post(url, json={"points": [[5, 5, 1]], "label": "crack"}, headers=a)
+        assert off.status_code == 503 and off.json()["code"] == "segment_unavailable"
+        monkeypatch.setattr(env.settings, "interactive_url", f"http://127.0.0.1:{server.server_port}")
+        monkeypatch.setattr(env.settings, "worker_token", "worker-secret-token")
+        r = c.post(url, json={"points": [[5, 5, 1], [8, 8, 0]], "label": "crack"}, headers=a)
+        assert r.status_code == 200, r.text
+        assert r.json()["shapes"][0]["label"] == "crack" and r.json()["embedding_cached"] is True
+        auth, request = seen[0]
+        assert auth == "Bearer worker-secret-token"
+        assert request["version"] == 1 and request["model"] == "mobile-sam"
+        assert request["image"] == {"sha256": SHA, "key": "assets/0.jpg", "width": 640, "height": 480}
+        assert request["points"] == [[5, 5, 1], [8, 8, 0]]
+        bad = c.post(url, json={"points": [[700, 5, 1]], "label": "crack"}, headers=a)
+        assert bad.status_code == 422 and bad.json()["reason"] == "invalid_prompt"
+        assert c.post(url, json={"label": "crack"}, headers=a).status_code == 422
+        assert (
+            c.post(url, json={"points": [[5, 5, 1]], "label": "rust"}, headers=a).json()["code"]
+            == "invalid_shape"
+        )
+    finally:
+        server.shutdown()

@@ -17,7 +17,7 @@ from labelhive_api.api.deps import Access, DatabaseDep, SessionDep, SettingsDep,
 from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.db.engine import Database
 from labelhive_api.errors import ServiceUnavailable, Unprocessable
-from labelhive_api.predictions import prelabel, service
+from labelhive_api.predictions import interactive, prelabel, service
 from labelhive_api.predictions.models import Prediction, PrelabelJob
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.security.permissions import Permission
@@ -74,6 +74,31 @@ class PrelabelJobIn(RequestBody):
         if (self.task_ids is None) == (self.batch_id is None):
             raise ValueError("give exactly one of task_ids or batch_id")
         return self
+
+
+class SegmentIn(RequestBody):
+    """A click (points) and/or a box on the task's image; shapes come back with `label`."""
+
+    points: list[tuple[float, float, Literal[0, 1]]] | None = Field(None, min_length=1, max_length=64)
+    box: dict[str, float] | None = None
+    label: str = Field(min_length=1, max_length=128)
+    model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
+    simplify_tolerance: float = Field(1.0, ge=0, le=50)
+
+    @model_validator(mode="after")
+    def _prompt(self) -> SegmentIn:
+        if self.points is None and self.box is None:
+            raise ValueError("give points, a box, or both")
+        if self.box is not None and set(self.box) != {"x", "y", "w", "h"}:
+            raise ValueError("box needs exactly x, y, w, h")
+        return self
+
+
+class SegmentOut(ResponseBody):
+    model_version: str
+    shapes: list[dict[str, Any]]
+    score: float | None = None
+    embedding_cached: bool
 
 
 class PrelabelJobOut(ResponseBody):
@@ -136,6 +161,24 @@ def accept_prediction(
     ann = service.accept(session, access.project, prediction, writer(access), body.version, body.lead_time_ms)
     session.commit()
     return AnnotationOut.model_validate(ann)
+
+
+@router.post("/projects/{project_id}/tasks/{task_id}/segment")
+def segment_task(
+    task_id: int, body: SegmentIn, access: Annotator, session: SessionDep, settings: SettingsDep
+) -> SegmentOut:
+    """Click-to-segment on the task's image through the worker's interactive endpoint (nothing is stored)."""
+    task = visible_task(session, access, task_id)
+    if body.label not in labels_by_value(session, access.project):
+        raise Unprocessable(
+            f"label {body.label!r} is not in the project's label schema", code="invalid_shape"
+        )
+    prompt = body.model_dump(include={"points", "box", "label", "simplify_tolerance"}, exclude_none=True)
+    if "points" in prompt:
+        prompt["points"] = [list(p) for p in prompt["points"]]
+    session.commit()  # no transaction stays open while the model works
+    answer = interactive.segment(settings, task, body.model, prompt)
+    return SegmentOut.model_validate(answer)
 
 
 @router.post("/projects/{project_id}/prelabel-jobs", status_code=202)
