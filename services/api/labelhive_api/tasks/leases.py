@@ -27,9 +27,14 @@ def _lease(session: Session, task: Task, user_id: int, until: datetime) -> None:
 
 
 def reclaim_expired(session: Session, project_id: int, now: datetime) -> int:
-    """Expired leases give their slot back (unless that annotator already submitted)."""
+    """Expired leases give their slot back (unless that annotator already submitted).
+
+    Lease and task rows are locked together with SKIP LOCKED: a task someone is saving right now is left for
+    a later call instead of waited on (no lock-order deadlock with a submission on the same task).
+    """
     expired = session.execute(
         select(TaskLease.task_id, TaskLease.user_id)
+        .join(Task, Task.id == TaskLease.task_id)
         .where(TaskLease.project_id == project_id, TaskLease.expires_at <= now)
         .limit(RECLAIM_BATCH)
         .with_for_update(skip_locked=True)
