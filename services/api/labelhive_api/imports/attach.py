@@ -43,7 +43,8 @@ class Attacher:
             return task_for_filename(session, self.project_id, file_name)
 
     def attach(self, batch: list[tuple[int, ImageItem]]) -> int:
-        """Returns how many shapes were attached; per-task problems are collected in `errors`."""
+        """Returns how many shapes the tasks now carry from this import (attached now or by an earlier run
+        of it); per-task problems are collected in `errors`."""
         attached = 0
         with self.db.session() as session:
             project = session.get(Project, self.project_id)
@@ -71,7 +72,8 @@ class Attacher:
                     nested.commit()
                     attached += len(shapes)
                 except AnnotationExists:
-                    nested.rollback()
+                    nested.rollback()  # attached by an earlier run of this import: still counted
+                    attached += len(shapes)
                 except AppError as exc:
                     nested.rollback()
                     self.errors.append(f"{item.file_name}: {exc.detail}")

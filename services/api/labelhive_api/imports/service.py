@@ -543,12 +543,9 @@ class ImportRun:
             job.finished_at = utcnow()
             job.lease_until = None
             job.refused = int(refused or 0)
-            job.total = max(
-                job.total, self.seen + (self.duplicates - job.duplicates if self.kind == "s3" else 0)
-            )
             job.duplicates = self.duplicates
             job.done = job.imported + job.duplicates + job.refused
-            job.total = max(job.total, job.done)
+            job.total = max(job.total, job.done, self.total)
             job.shapes = self.shapes
             job.report = {
                 "unknown_labels": dict(self.unknown_labels.most_common(200)),
