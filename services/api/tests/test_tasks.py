@@ -242,3 +242,64 @@ def test_annotators_list_their_own_tasks(env):
         page = c.get(f"{base}/mine", params={"limit": 1, "cursor": page["next_cursor"]}, headers=a).json()
         seen += [t["id"] for t in page["items"]]
     assert seen == sorted({ids[4], ids[5], leased, other})
+
+
+def test_annotators_racing_through_a_queue_finish_every_task_once(committed_db, sample_labels):
+    """8 threads loop next-task -> submit on real PostgreSQL; leases expire mid-way. No errors, no double work."""
+    from labelhive_api.annotations import service as annotations
+    from labelhive_api.annotations.models import Annotation
+    from labelhive_api.projects.label_schema import Label, validate_labels
+    from labelhive_api.projects.models import Project
+
+    with committed_db.session() as s:
+        owner = accounts.create_user(
+            s, email=f"o{uuid.uuid4().hex}@x.io", password="password123", display_name="o"
+        )
+        labels = validate_labels([Label.model_validate(x) for x in sample_labels])
+        project = projects.create_project(s, owner, name="queue", labels=labels)
+        users = []
+        for i in range(8):
+            u = accounts.create_user(
+                s, email=f"q{i}{uuid.uuid4().hex}@x.io", password="password123", display_name="q"
+            )
+            s.add(Membership(project_id=project.id, user_id=u.id, role="annotator"))
+            users.append(u)
+        ids = add_tasks(
+            s, project.id, [{"image": f"{i}.jpg", "width": 640, "height": 480} for i in range(40)]
+        )
+        project_id = project.id
+    errors: list[BaseException] = []
+
+    def annotate(user) -> None:
+        try:
+            for n in range(40):
+                with committed_db.session() as s:
+                    proj = s.get(Project, project_id)
+                    # Every third lease is born expired: the task must come back to someone.
+                    found = leases.next_task(s, proj, user.id, -1 if n % 3 == 0 else 600)
+                if found is None:
+                    return
+                if n % 3 == 0:
+                    continue
+                with committed_db.session() as s:
+                    proj = s.get(Project, project_id)
+                    task = s.get(Task, found[0].id)
+                    try:
+                        annotations.create(s, proj, task, annotations.Writer(s.merge(user), False), [BOX], 10)
+                    except Exception as exc:  # noqa: BLE001 - conflicts are expected outcomes, errors are not
+                        if getattr(exc, "code", None) not in ("task_full", "annotation_exists"):
+                            raise
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=annotate, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with committed_db.session() as s:
+        done = s.query(Annotation.task_id).filter(Annotation.project_id == project_id).all()
+        states = {t.state for t in s.query(Task).filter(Task.project_id == project_id)}
+    assert sorted(t for (t,) in done) == ids  # each task exactly once
+    assert states == {"submitted"}
