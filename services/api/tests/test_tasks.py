@@ -286,7 +286,7 @@ def test_annotators_racing_through_a_queue_finish_every_task_once(committed_db, 
                     task = s.get(Task, found[0].id)
                     try:
                         annotations.create(s, proj, task, annotations.Writer(s.merge(user), False), [BOX], 10)
-                    except Exception as exc:  # noqa: BLE001 - conflicts are expected outcomes, errors are not
+                    except Exception as exc:  # conflicts are expected outcomes, errors are not
                         if getattr(exc, "code", None) not in ("task_full", "annotation_exists"):
                             raise
         except BaseException as exc:  # noqa: BLE001
