@@ -95,6 +95,7 @@ def test_invite_prediction_submit_reject_with_comment(
         expect(page.get_by_test_id("review-fixes")).to_be_visible()
         page.get_by_test_id("reject").click()
         expect(panel).to_contain_text("驳回前请写明需要修改的地方")
+        page.get_by_test_id("shape-comment").fill("框没有包住裂纹末端")
         panel.locator("textarea").fill("裂纹框太小，请框住整条裂纹")
         page.screenshot(path=str(shots / "review-zh.png"))
         page.get_by_test_id("reject").click()
@@ -103,6 +104,9 @@ def test_invite_prediction_submit_reject_with_comment(
 
         [annotation] = admin.call("GET", f"/projects/{pid}/tasks/{task_id}/annotations")
         assert annotation["status"] == "rejected"
+        [review] = admin.call("GET", f"/projects/{pid}/annotations/{annotation['id']}/reviews")
+        assert review["comment"] == "裂纹框太小，请框住整条裂纹"
+        assert [c["comment"] for c in review["shape_comments"]] == ["框没有包住裂纹末端"]
         assert [(s["type"], s["label"], s["x"], s["w"]) for s in annotation["result"]] == [
             ("bbox", "crack", 185, 70)
         ]
@@ -110,5 +114,6 @@ def test_invite_prediction_submit_reject_with_comment(
         # back on the task, the inspector reads what to fix
         ip.goto(f"{server.base}/#/projects/{pid}/tasks/{task_id}")
         expect(ip.get_by_test_id("rejection")).to_contain_text("裂纹框太小，请框住整条裂纹")
+        expect(ip.get_by_test_id("rejection")).to_contain_text("1. 裂纹: 框没有包住裂纹末端")
     finally:
         inspector.close()

@@ -1,7 +1,7 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
 import { ApiError, apiUrl, http } from './http'
-import type { Annotation, Batch, Draft, InvitePreview, Label, Member, Page, Prediction, Project, ProjectSummary, Review, Role, Statistics, Task, TaskFilters, TaskState, User } from './types'
+import type { Annotation, Batch, Draft, InvitePreview, Label, Member, Page, Prediction, Project, ProjectSummary, Review, Role, ShapeComment, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
@@ -115,8 +115,8 @@ export const predictions = {
 
 export const reviews = {
   queue: (projectId: number, cursor: string | null) => http.get<Page<Annotation>>(`projects/${projectId}/reviews/queue`, { cursor }),
-  decide: (projectId: number, annotationId: number, decision: 'accept' | 'reject', comment: string, version: number) =>
-    http.post<Review>(`projects/${projectId}/annotations/${annotationId}/review`, { decision, comment, version }),
+  decide: (projectId: number, annotationId: number, decision: 'accept' | 'reject', comment: string, version: number, shapeComments: ShapeComment[] = []) =>
+    http.post<Review>(`projects/${projectId}/annotations/${annotationId}/review`, { decision, comment, version, shape_comments: shapeComments }),
 }
 
 export const invites = {

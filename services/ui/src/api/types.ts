@@ -89,6 +89,7 @@ export interface Review {
   annotation_version: number
   decision: 'accept' | 'reject'
   comment: string
+  shape_comments?: ShapeComment[]
   created_at: string
 }
 
@@ -139,4 +140,10 @@ export interface Member {
   email: string
   display_name: string
   role: Role
+}
+
+/** A reviewer's note on one shape of the annotation. */
+export interface ShapeComment {
+  shape_id: string
+  comment: string
 }

@@ -159,6 +159,17 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
 
   const dirty = state?.dirty ?? false
 
+  /** How the shape list names a shape: "2. Crack" (null when it is gone). */
+  const shapeName = useCallback(
+    (id: string): string | null => {
+      const drawn = shapes.filter((x) => x.type !== 'tag')
+      const i = drawn.findIndex((x) => x.id === id)
+      if (i < 0) return null
+      return `${i + 1}. ${labels.find((l) => l.value === drawn[i].label)?.name ?? drawn[i].label}`
+    },
+    [shapes, labels],
+  )
+
   // warn before leaving with unsaved work
   useEffect(() => {
     if (!dirty) return
@@ -298,7 +309,14 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       {saved?.rejection && !reviewing && (
         <div className="alert alert-warn" role="status" data-testid="rejection">
           <strong>{t('rejected.title')}</strong>
-          <span>{saved.rejection.comment || t('rejected.noComment')}</span>
+          <span>
+            {saved.rejection.comment || (saved.rejection.shape_comments?.length ? '' : t('rejected.noComment'))}
+            {saved.rejection.shape_comments?.map((c) => (
+              <button type="button" key={c.shape_id} className="link-btn" onClick={() => canvas?.select(c.shape_id)}>
+                {shapeName(c.shape_id) ?? t('rejected.removedShape')}: {c.comment}
+              </button>
+            ))}
+          </span>
         </div>
       )}
       {restorable && (
@@ -343,7 +361,16 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
           )}
         </div>
         <aside className="sidebar">
-          {reviewing && loaded && <ReviewPanel projectId={projectId} annotation={saved?.annotation ?? null} canvas={canvas} dirty={dirty} />}
+          {reviewing && loaded && (
+            <ReviewPanel
+              projectId={projectId}
+              annotation={saved?.annotation ?? null}
+              canvas={canvas}
+              dirty={dirty}
+              selected={state?.selectedId ? { id: state.selectedId, name: shapeName(state.selectedId) ?? '' } : null}
+              shapeName={shapeName}
+            />
+          )}
           <EditorSidebar
             canvas={canvas}
             state={state}
