@@ -40,6 +40,7 @@ def read_coco(data: bytes | str | dict[str, Any]) -> Dataset:
             width=_int_or_none(img.get("width")),
             height=_int_or_none(img.get("height")),
             ref=str(img.get("id")),
+            meta={"url": img["coco_url"]} if img.get("coco_url") else {},
         )
         images[img.get("id")] = item
         dataset.images.append(item)

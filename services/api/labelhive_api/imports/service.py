@@ -473,11 +473,19 @@ class ImportRun:
             )
         index = ImageIndex([e.path for e in images if isinstance(e, Entry)])
         targets: list[tuple[ImageItem, str | None]] = []
+        remote: list[str] = []
         for item in dataset.images:
             path = index.find(item.file_name)
+            url = str(item.meta.get("url") or "")
+            if path is None and self.kind == "upload" and url.startswith(("http://", "https://", "s3://")):
+                # The file points at its images (Label Studio data.image, COCO coco_url): fetch them.
+                path = url
+                remote.append(url)
             if path is not None:
                 self.filenames[path] = item.file_name
             targets.append((item, path))
+        if remote:
+            images.extend(self._remote_entries(remote))
         self._import_images(images, streaming=False)
         self.total = max(self.total, self.seen)
         if self.format == "yolo":
@@ -493,6 +501,21 @@ class ImportRun:
                 targets.append((ImageItem(path, placed.width, placed.height, shapes), path))
         self.warnings.extend(dataset.warnings[:100])
         self._attach(targets)
+
+    def _remote_entries(self, urls: list[str]) -> list[Entry | Refusal]:
+        """http(s) images are fetched like a URL import; s3://bucket/key from this deployment's S3."""
+        out: list[Entry | Refusal] = []
+        web = [u for u in urls if not u.startswith("s3://")]
+        out.extend(url_list(web, self.settings.limits.max_file_bytes))
+        for url in (u for u in urls if u.startswith("s3://")):
+            bucket, _, key = url[5:].partition("/")
+            source = self.storage.source
+            if not isinstance(source, S3Store) or not key:
+                out.append(Refusal(url, "unsupported_url", "s3:// images need the s3 storage backend"))
+                continue
+            store = source if bucket == source.bucket else S3Store(source.options, bucket)
+            out.append(Entry(name=url, read=lambda s=store, k=key: s.get(k), source_ref=f"s3:{bucket}/{key}"))
+        return out
 
     def _attach(self, targets: list[tuple[ImageItem, str | None]]) -> None:
         from labelhive_api.imports.attach import Attacher

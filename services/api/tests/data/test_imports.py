@@ -228,3 +228,41 @@ def test_only_managers_import(world):
         f"/api/v1/projects/{project.id}/imports", headers=stranger, files=[("files", ("a.png", png()))]
     )
     assert response.status_code == 404  # not a member: the project does not exist for them
+
+
+def test_label_studio_json_that_points_at_its_images_fetches_them(world, s3, tmp_path):
+    from labelhive_api.formats.labelstudio import ls_task
+    from labelhive_api.formats.model import ImageItem, Shape
+
+    (tmp_path / "web.png").write_bytes(png(40, 30, (1, 1, 1)))
+    s3.client().put_object(
+        Bucket=world.storage.source.bucket, Key="raw/cam/s3.png", Body=png(40, 30, (2, 2, 2))
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        web = f"http://127.0.0.1:{server.server_address[1]}/web.png"
+        box = [Shape("bbox", "crack", x=1, y=1, w=10, h=10)]
+        tasks = [
+            ls_task(ImageItem("web.png", 40, 30, box), web),
+            ls_task(ImageItem("s3.png", 40, 30, box), f"s3://{world.storage.source.bucket}/raw/cam/s3.png"),
+            ls_task(ImageItem("gone.png", 40, 30, box), web.replace("web.png", "gone.png")),
+        ]
+        admin = world.user(admin=True)
+        headers = world.token(admin)
+        project = world.project(admin)
+        import json
+
+        created = upload(
+            world, project, headers, [("export.json", json.dumps(tasks).encode())], format="labelstudio"
+        )
+        world.run_jobs()
+        done = job(world, project, headers, created["id"])
+        assert (done["imported"], done["shapes"]) == (2, 2)
+        refused = {r["name"]: r["reason"] for r in items(world, project, headers, created["id"], "refused")}
+        assert refused[web.replace("web.png", "gone.png")] == "unreadable"
+        with world.db.sessions() as s:
+            names = sorted(s.scalars(select(Task.filename).where(Task.project_id == project.id)))
+        assert names == ["raw/cam/s3.png", "web.png"]  # the names the Label Studio file gives them
+    finally:
+        server.shutdown()
