@@ -24,6 +24,8 @@ from labelhive_api.api.deps import Access, SessionDep, require, require_global
 from labelhive_api.api.schemas import RequestBody
 from labelhive_api.errors import Forbidden, NotFound
 from labelhive_api.imports.runner import DataJobRunner
+from labelhive_api.imports.safezip import ZipLimits
+from labelhive_api.imports.service import ImportSettings
 from labelhive_api.security.permissions import Permission
 from labelhive_api.storage.base import ObjectNotFound
 from labelhive_api.storage.config import Storage, StorageConfig, build_storage
@@ -46,7 +48,9 @@ async def data_lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.warning("storage: could not ensure buckets: %s", exc)
     app.state.storage = storage
     app.state.delivery = ImageDelivery(storage, settings.secret_key)
-    runner = DataJobRunner(app.state.db, storage)
+    limits = ZipLimits(max_file_bytes=storage.config.max_upload_bytes)
+    import_settings = ImportSettings(limits=limits, max_image_pixels=storage.config.max_image_pixels)
+    runner = DataJobRunner(app.state.db, storage, import_settings=import_settings)
     app.state.data_jobs = runner
     # Not on a test's single shared connection; tests may also drive jobs themselves.
     if isinstance(app.state.db.bind, Engine) and getattr(app.state, "start_data_jobs", True):
