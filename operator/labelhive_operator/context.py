@@ -64,6 +64,14 @@ class Context:
             self.cache.put(kind, obj)
         return obj
 
+    def fresh(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """Read past the watch cache: "not ready yet" is confirmed with the API server, so a late or lost
+        watch event can never keep a project from Ready. Costs a GET only while something is not ready."""
+        obj = self.kube.get(api_version, kind, namespace, name)
+        if obj is not None:
+            self.cache.put(kind, obj)
+        return obj
+
     def ensure(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Apply when the live object differs from `obj`; returns the live object. No change, no write."""
         wanted = with_config_hash(obj)

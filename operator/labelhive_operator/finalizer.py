@@ -38,6 +38,9 @@ def release(ctx: Context, project: Project) -> Released:
         return Released(False, f"{kept} are kept: the admin Secrets needed to delete them are gone")
     admin = storage.S3Identity(s3["accessKey"], s3["secretKey"])
     try:
+        # Both services must answer before anything is deleted: no half-deleted project.
+        storage.ping(spec.storage.endpoint, spec.storage.region, admin)
+        database.ping(pg["url"])
         storage.delete_buckets(
             spec.storage.endpoint, spec.storage.region, admin, [project.source_bucket, project.target_bucket]
         )

@@ -60,6 +60,19 @@ def test_project_reaches_ready_with_every_condition_true(team, weld, kubectl_bin
         check=True,
     ).stdout
     header, row = out.splitlines()[:2]
+    explain = subprocess.run(
+        [
+            str(kubectl_bin),
+            "--kubeconfig",
+            str(kube.kubeconfig),
+            "explain",
+            "labelingproject.spec.prelabel.minReplicas",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "0 means no GPU is held while the queue is empty" in " ".join(explain.split())
     assert header.split() == ["NAME", "PHASE", "URL", "WORKERS", "QUEUE", "AGE"]
     assert row.split()[:5] == ["weld-defects", "Ready", status["url"], "0", "0"]
 

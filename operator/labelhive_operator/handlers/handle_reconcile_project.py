@@ -266,6 +266,8 @@ def _run_steps(
                 workloads.build_migration_job_spec(project, api_image, cfg.image_pull_policy, checksum)
             )
         state, message = _job_state(job)
+        if state == "running":
+            state, message = _job_state(ctx.fresh("batch/v1", "Job", project.namespace, job_name))
         if state == "succeeded":
             migrated = api_image
             out.steps.append(c.Condition(c.MIGRATED, True, "Migrated", f"database migrated for {api_image}"))
@@ -284,6 +286,10 @@ def _run_steps(
             workloads.build_api_deployment_spec(project, migrated, pool, cfg.image_pull_policy, checksum)
         )
         ok, message = _deployment_ready(api, spec.api.replicas)
+        if not ok:
+            ok, message = _deployment_ready(
+                ctx.fresh("apps/v1", "Deployment", project.namespace, project.child("api")), spec.api.replicas
+            )
         if migrated != api_image:
             message += f"; running {migrated} until the migration for {api_image} completes"
         out.steps.append(c.Condition(c.API_READY, ok, "Available" if ok else "Progressing", message))
@@ -297,6 +303,10 @@ def _run_steps(
     )
     ctx.ensure(network.build_service_spec(project, "ui"))
     ok, message = _deployment_ready(ui, spec.ui.replicas)
+    if not ok:
+        ok, message = _deployment_ready(
+            ctx.fresh("apps/v1", "Deployment", project.namespace, project.child("ui")), spec.ui.replicas
+        )
     out.steps.append(c.Condition(c.UI_READY, ok, "Available" if ok else "Progressing", message))
 
     # 6. Ingress ---------------------------------------------------------------------------------------

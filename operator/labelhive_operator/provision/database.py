@@ -121,3 +121,9 @@ def drop_role_and_schema(admin_url: str, role: str, schema: str) -> None:
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
     except psycopg.Error as exc:
         raise DatabaseError("DatabaseError", f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def ping(admin_url: str) -> None:
+    """Raises DatabaseError unless the server answers with these credentials."""
+    with _connect(admin_url) as conn:
+        conn.execute("SELECT 1")

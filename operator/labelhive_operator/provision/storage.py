@@ -124,6 +124,21 @@ def bucket_policy(buckets: list[str]) -> dict[str, Any]:
     }
 
 
+def normalized_policy(doc: Any) -> Any:
+    """Backends echo a one-element Action or Resource list as a string; compare as sorted lists."""
+    if not isinstance(doc, dict):
+        return doc
+
+    def as_list(value: Any) -> list[Any]:
+        return sorted(value) if isinstance(value, list) else [value]
+
+    statements = [
+        {**st, "Action": as_list(st.get("Action")), "Resource": as_list(st.get("Resource"))}
+        for st in doc.get("Statement") or []
+    ]
+    return {**doc, "Statement": statements}
+
+
 def ensure_scoped_identity(
     endpoint: str,
     region: str,
@@ -151,7 +166,7 @@ def ensure_scoped_identity(
                 current = json.loads(current)
         except ClientError:
             current = None
-        if current != json.loads(policy):
+        if normalized_policy(current) != normalized_policy(json.loads(policy)):
             iam.put_user_policy(UserName=user, PolicyName="labelhive-project", PolicyDocument=policy)
         keys = {k["AccessKeyId"] for k in iam.list_access_keys(UserName=user).get("AccessKeyMetadata", [])}
         if known is not None and known.access_key in keys:
@@ -206,3 +221,11 @@ def bucket_exists(endpoint: str, region: str, admin: S3Identity, bucket: str) ->
         return True
     except ClientError:
         return False
+
+
+def ping(endpoint: str, region: str, admin: S3Identity) -> None:
+    """Raises StorageError unless the S3 endpoint answers with these credentials."""
+    try:
+        _boto("s3", endpoint, region, admin).list_buckets()
+    except (ClientError, BotoCoreError) as exc:
+        raise _wrap("S3 endpoint", exc) from None
