@@ -303,3 +303,48 @@ def test_annotators_racing_through_a_queue_finish_every_task_once(committed_db, 
         states = {t.state for t in s.query(Task).filter(Task.project_id == project_id)}
     assert sorted(t for (t,) in done) == ids  # each task exactly once
     assert states == {"submitted"}
+
+
+def test_embedded_sqlite_serves_concurrent_annotators(tmp_path):
+    """SQLite has no row locks: concurrent next-task calls queue on BEGIN IMMEDIATE, none fails or collides."""
+    from labelhive_api.db import migrate
+    from labelhive_api.db.engine import Database
+    from labelhive_api.projects.models import Project
+    from labelhive_api.settings import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/embedded.db", webhook_worker=False)
+    db = Database.from_settings(settings)
+    migrate.upgrade(db.bind)
+    with db.session() as s:
+        owner = accounts.create_user(s, email="o@x.io", password="password123", display_name="o")
+        project = projects.create_project(s, owner, name="embedded")
+        users = []
+        for i in range(6):
+            u = accounts.create_user(s, email=f"e{i}@x.io", password="password123", display_name="e")
+            s.add(Membership(project_id=project.id, user_id=u.id, role="annotator"))
+            users.append(u.id)
+        add_tasks(s, project.id, [{"image": f"{i}.jpg"} for i in range(12)])
+        project_id = project.id
+    got: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(users))
+
+    def worker(uid: int) -> None:
+        barrier.wait()
+        try:
+            for _ in range(2):
+                with db.session() as s:
+                    found = leases.next_task(s, s.get(Project, project_id), uid, 600)
+                    got.append(found[0].id)
+                    s.query(TaskLease).filter(TaskLease.user_id == uid).delete()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.dispose()
+    assert errors == []
+    assert len(got) == 12 and len(set(got)) == 12

@@ -25,6 +25,13 @@ def make_engine(settings: Settings) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            # SQLite has no row locks: take the write lock up front so concurrent requests queue instead of
+            # failing to upgrade a stale read snapshot ("database is locked") or racing read-then-write.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     connect_args = (
