@@ -47,6 +47,16 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def port_bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a listener could bind the port now (nothing holds it, not even a closing socket)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def wait_for(
     ready: Callable[[], bool],
     *,

@@ -12,6 +12,7 @@ from labelhive_harness.common import (
     HarnessError,
     ensure_debian_packages,
     free_port,
+    port_bindable,
     port_open,
     run_dir,
     stop_process,
@@ -60,7 +61,8 @@ class RabbitMQ:
     def stop(self) -> None:
         if self._process is not None:
             stop_process(self._process, timeout=30)
-            wait_for(lambda: not port_open(self.port), what="RabbitMQ shutdown", timeout=30, log=self.log)
+            # A restart reuses the port: wait until the old listener has really let go of it.
+            wait_for(lambda: port_bindable(self.port), what="RabbitMQ shutdown", timeout=60, log=self.log)
 
     def close(self) -> None:
         """Stop the broker for good, with the epmd daemon Erlang started beside it."""
