@@ -10,13 +10,18 @@ section "UI: type check, lint, unit tests, build"
 (cd services/ui && npm run --silent lint && npm run --silent test && npm run --silent build)
 
 # One pytest process per suite: each folder's conftest stays its own, and a suite that collects nothing
-# fails (pytest exits 5), which `set -e` turns into a failed run.
+# fails (pytest exits 5). Every suite runs even after one fails, so a run reports all failures.
+failed=()
 for dir in tests/smoke services/api/tests services/cli/tests operator/tests tests/ui tests/e2e; do
   section "Python: $dir"
-  .venv/bin/pytest "$dir"
+  .venv/bin/pytest "$dir" || failed+=("$dir")
 done
 
 section "Worker: services/worker/tests (its own environment, with torch)"
-.venv-worker/bin/pytest services/worker/tests
+.venv-worker/bin/pytest services/worker/tests || failed+=("services/worker/tests")
 
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nmake test: FAILED suites: %s\n' "${failed[*]}"
+  exit 1
+fi
 printf '\nmake test: all suites passed in %ss\n' "$(( $(date +%s) - start ))"
