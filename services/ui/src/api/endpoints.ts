@@ -111,6 +111,12 @@ export const drafts = {
 
 export const predictions = {
   forTask: (projectId: number, taskId: number) => http.get<Prediction[]>(`projects/${projectId}/tasks/${taskId}/predictions`),
+  /** Click-to-segment: a positive point on the task's image; shapes come back with `label`. */
+  segment: (projectId: number, taskId: number, point: { x: number; y: number }, label: string) =>
+    http.post<{ model_version: string; shapes: Shape[]; score: number | null }>(`projects/${projectId}/tasks/${taskId}/segment`, {
+      points: [[point.x, point.y, 1]],
+      label,
+    }),
 }
 
 export const reviews = {

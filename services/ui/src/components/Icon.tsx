@@ -5,6 +5,7 @@ const PATHS = {
   bbox: 'M4 5h16v14H4z',
   polygon: 'M12 3l8 6-3 10H7L4 9z',
   keypoints: 'M6 7a1.5 1.5 0 1 0 0.01 0M17 6a1.5 1.5 0 1 0 0.01 0M12 17a1.5 1.5 0 1 0 0.01 0M6 7l6 10 5-11',
+  segment: 'M4 20l10-10M14 4v3M14 13v3M10 8h-3M21 8h-3M17 5l-1.5 1.5M17 11l-1.5-1.5M11 5l1.5 1.5',
   zoomIn: 'M10 4a6 6 0 1 0 0.01 0M10 7v6M7 10h6M15 15l5 5',
   zoomOut: 'M10 4a6 6 0 1 0 0.01 0M7 10h6M15 15l5 5',
   fit: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',

@@ -12,6 +12,8 @@ import { fitImage, panBy, toImage, zoomAt, type Viewport } from './viewport'
 
 export interface EditorState {
   readOnly: boolean
+  /** the model is segmenting a click */
+  busy: boolean
   /** name of the next keypoint to place (labels with a skeleton) */
   nextPoint: string | null
   tool: ToolName
@@ -35,6 +37,9 @@ export interface EditorOptions {
   labels: EditorLabel[]
   historyCap?: number
 }
+
+/** Click-to-segment provided by the host page (the API call); shapes in image pixels. */
+export type Segmenter = (point: Point, label: string) => Promise<Shape[]>
 
 const WHEEL_ZOOM = 1.0015
 
@@ -63,6 +68,7 @@ export class AnnotationCanvas {
   private panning: Point | null = null
   private spaceDown = false
   private readOnly = false
+  private segmenter: Segmenter | null = null
   private frame = 0
   private readonly listeners: { [K in keyof EditorEvents]: Set<EditorEvents[K]> } = {
     change: new Set(),
@@ -166,6 +172,10 @@ export class AnnotationCanvas {
     this.requestRender()
   }
 
+  setSegmenter(segmenter: Segmenter | null): void {
+    this.segmenter = segmenter
+  }
+
   /** Review mode: look, select and zoom; nothing changes. */
   setReadOnly(readOnly: boolean): void {
     this.readOnly = readOnly
@@ -189,8 +199,9 @@ export class AnnotationCanvas {
 
   /** A drawing tool the active label may not use switches to the first label that may. */
   private pickLabelFor(tool: ToolName): void {
-    if (tool !== 'bbox' && tool !== 'polygon' && tool !== 'keypoints') return
-    const allows = (l: EditorLabel | undefined) => !!l && (l.tools.length === 0 || l.tools.includes(tool))
+    if (tool !== 'bbox' && tool !== 'polygon' && tool !== 'keypoints' && tool !== 'segment') return
+    const shapeTypes = tool === 'segment' ? (['polygon', 'bbox'] as const) : ([tool] as const)
+    const allows = (l: EditorLabel | undefined) => !!l && (l.tools.length === 0 || shapeTypes.some((t) => l.tools.includes(t)))
     if (allows(this.activeLabel ? this.labelMap.get(this.activeLabel) : undefined)) return
     const other = this.labels.find(allows)
     if (other) this.activeLabel = other.value
@@ -282,6 +293,7 @@ export class AnnotationCanvas {
 
   getState(): EditorState {
     return {
+      busy: this.tool.state === 'waiting',
       readOnly: this.readOnly,
       nextPoint: this.tool instanceof KeypointsTool ? this.tool.nextPointName() : null,
       tool: this.tool.name,
@@ -400,6 +412,11 @@ export class AnnotationCanvas {
       notify: (notice) => {
         for (const fn of this.listeners.notice) fn(notice)
       },
+      redraw: () => {
+        this.emitState()
+        this.requestRender()
+      },
+      segment: this.segmenter ?? undefined,
     }
   }
 
@@ -443,6 +460,7 @@ export class AnnotationCanvas {
       return
     }
     this.tool.up(this.toolContext(), this.pointer(e))
+    if (this.tool.name === 'segment') this.emitState()
     this.requestRender()
   }
 

@@ -19,6 +19,7 @@ export const TOOL_KEYS: Readonly<Record<string, ToolName>> = {
   r: 'bbox',
   p: 'polygon',
   k: 'keypoints',
+  s: 'segment',
 }
 
 export interface KeyInput {

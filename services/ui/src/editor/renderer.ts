@@ -44,6 +44,18 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
   }
   if (scene.preview && !scene.shapes.some((s) => s.id === scene.preview!.id)) {
     drawShape(ctx, vp, scene.preview, scene.activeColor, { open: scene.preview.type === 'polygon', cursor: scene.cursor })
+  } else if (scene.cursor) {
+    // a point the model is working on (click-to-segment)
+    const p = toScreen(vp, scene.cursor)
+    ctx.strokeStyle = scene.activeColor
+    ctx.lineWidth = 2
+    ctx.beginPath()
+    ctx.arc(p.x, p.y, 9, 0, Math.PI * 2)
+    ctx.moveTo(p.x - 14, p.y)
+    ctx.lineTo(p.x + 14, p.y)
+    ctx.moveTo(p.x, p.y - 14)
+    ctx.lineTo(p.x, p.y + 14)
+    ctx.stroke()
   }
   ctx.restore()
 }

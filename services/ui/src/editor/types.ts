@@ -38,8 +38,8 @@ export interface TagShape extends ShapeBase {
 export type Shape = BBoxShape | PolygonShape | KeypointsShape | TagShape
 export type ShapeType = Shape['type']
 
-/** Drawing tools; `select` moves/resizes, `pan` only drags the view. */
-export type ToolName = 'select' | 'pan' | 'bbox' | 'polygon' | 'keypoints'
+/** Drawing tools; `select` moves/resizes, `pan` only drags the view, `segment` asks the model (click-to-segment). */
+export type ToolName = 'select' | 'pan' | 'bbox' | 'polygon' | 'keypoints' | 'segment'
 
 export interface EditorLabel {
   value: string

@@ -2,6 +2,7 @@ import { BoxTool } from './boxTool'
 import { KeypointsTool } from './keypointsTool'
 import { PanTool } from './panTool'
 import { PolygonTool } from './polygonTool'
+import { SegmentTool } from './segmentTool'
 import { SelectTool } from './selectTool'
 import type { Tool } from './tool'
 import type { ToolName } from '../types'
@@ -18,6 +19,8 @@ export function createTool(name: ToolName): Tool {
       return new PolygonTool()
     case 'keypoints':
       return new KeypointsTool()
+    case 'segment':
+      return new SegmentTool()
   }
 }
 

@@ -4,7 +4,7 @@ import type { ShapeDocument } from '../document'
 import type { EditorLabel, ImageSize, Point, Shape, ShapeType, ToolName } from '../types'
 
 /** Why a tool refused to act; the UI translates these (editor.notice.<code>). */
-export type Notice = 'noLabel' | 'labelNotAllowed' | 'tooSmall' | 'needMorePoints'
+export type Notice = 'noLabel' | 'labelNotAllowed' | 'tooSmall' | 'needMorePoints' | 'segmentEmpty'
 
 export interface ToolContext {
   readonly image: ImageSize
@@ -19,6 +19,10 @@ export interface ToolContext {
   /** pan the view by a screen-pixel delta */
   pan(dx: number, dy: number): void
   notify(notice: Notice): void
+  /** redraw after an asynchronous change of the tool's own state */
+  redraw(): void
+  /** click-to-segment with the model, when the host offers it: shapes in image pixels */
+  segment?: (point: Point, label: string) => Promise<Shape[]>
 }
 
 export interface PointerInput {

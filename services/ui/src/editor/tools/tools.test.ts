@@ -5,6 +5,7 @@ import type { BBoxShape, EditorLabel, KeypointsShape, PolygonShape, Shape } from
 import { BoxTool } from './boxTool'
 import { KeypointsTool } from './keypointsTool'
 import { PolygonTool } from './polygonTool'
+import { SegmentTool } from './segmentTool'
 import { SelectTool } from './selectTool'
 import type { Notice, ToolContext } from './tool'
 
@@ -34,6 +35,7 @@ function harness(shapes: Shape[] = [], label: EditorLabel | null = crack, scale 
     },
     pan: (dx, dy) => panned.push([dx, dy]),
     notify: (x) => notices.push(x),
+    redraw: () => undefined,
   }
   return { ctx, doc, history, notices, panned, selected: () => selected }
 }
@@ -212,5 +214,64 @@ describe('select tool', () => {
     tool.up(h.ctx, at(160, 85))
     expect(h.selected()).toBeNull()
     expect(h.panned).toEqual([[10, 5], [0, 0]])
+  })
+})
+
+describe('segment tool', () => {
+  const flush = () => new Promise((r) => setTimeout(r, 0))
+
+  it('idle -> pointing -> waiting -> the model\'s shape, with the active label', async () => {
+    const h = harness()
+    const asked: [number, number, string][] = []
+    h.ctx.segment = async (p, label) => {
+      asked.push([p.x, p.y, label])
+      return [{ id: 'm', type: 'polygon', label: 'crack', points: [[1, 1], [9, 1], [9, 9]], score: 0.9 }]
+    }
+    const tool = new SegmentTool()
+    tool.down(h.ctx, at(5, 5))
+    expect(tool.state).toBe('pointing')
+    tool.up(h.ctx, at(5, 5))
+    expect(tool.state).toBe('waiting')
+    expect(tool.cursor()).toEqual({ x: 5, y: 5 })
+    await flush()
+    expect(asked).toEqual([[5, 5, 'crack']])
+    expect(tool.state).toBe('idle')
+    expect(h.doc.shapes).toEqual([{ id: 's1', type: 'polygon', label: 'crack', points: [[1, 1], [9, 1], [9, 9]] }])
+    expect(h.selected()).toBe('s1')
+  })
+
+  it('a drag pans and asks nothing; Escape drops a late answer', async () => {
+    const h = harness()
+    let calls = 0
+    h.ctx.segment = async () => {
+      calls++
+      return [{ id: 'm', type: 'bbox', label: 'crack', x: 1, y: 1, w: 5, h: 5 }]
+    }
+    const tool = new SegmentTool()
+    tool.down(h.ctx, at(5, 5))
+    tool.move(h.ctx, at(25, 5))
+    tool.up(h.ctx, at(25, 5))
+    expect(calls).toBe(0)
+    expect(h.panned.length).toBeGreaterThan(0)
+    tool.down(h.ctx, at(5, 5))
+    tool.up(h.ctx, at(5, 5))
+    tool.key(h.ctx, 'Escape')
+    await flush()
+    expect(h.doc.shapes).toEqual([])
+  })
+
+  it('says so when the model finds nothing, and survives a failure', async () => {
+    const h = harness()
+    h.ctx.segment = async () => []
+    const tool = new SegmentTool()
+    tool.down(h.ctx, at(5, 5))
+    tool.up(h.ctx, at(5, 5))
+    await flush()
+    expect(h.notices).toEqual(['segmentEmpty'])
+    h.ctx.segment = () => Promise.reject(new Error('503'))
+    tool.down(h.ctx, at(5, 5))
+    tool.up(h.ctx, at(5, 5))
+    await flush()
+    expect(tool.state).toBe('idle')
   })
 })

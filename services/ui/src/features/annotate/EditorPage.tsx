@@ -120,6 +120,18 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     const offNotice = canvas.on('notice', setNotice)
     // reviewers may fix shapes: the fixes are saved as a new version with their decision
     canvas.setReadOnly(false)
+    canvas.setSegmenter((point, label) =>
+      predictionsApi.segment(projectId, taskId, point, label).then(
+        (r) => {
+          setSave((prev) => (prev.kind === 'error' ? { kind: 'idle' } : prev))
+          return r.shapes
+        },
+        (e: unknown) => {
+          setSave({ kind: 'error', error: e })
+          throw e
+        },
+      ),
+    )
     if (savedRef.current) applySaved(canvas, savedRef.current)
     openedAt.current = performance.now()
     canvas
@@ -349,6 +361,11 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         <div className="stage-wrap">
           <EditorCanvas labels={labels} onReady={setCanvas} />
           {imageError && <div className="stage-message">{t('imageError')}</div>}
+          {state?.busy && (
+            <div className="hint-chip" role="status" data-testid="segmenting">
+              {t('segmenting')}
+            </div>
+          )}
           {state?.nextPoint && (
             <div className="hint-chip" role="status">
               {t('nextPoint', { name: state.nextPoint })}

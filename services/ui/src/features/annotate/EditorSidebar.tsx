@@ -127,6 +127,7 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
           <ul className="small muted">
             <li>{t('help.draw')}</li>
             <li>{t('help.polygon')}</li>
+            <li>{t('help.segment')}</li>
             <li>{t('help.move')}</li>
             <li>{t('help.nudge')}</li>
             <li>{t('help.pan')}</li>

@@ -9,6 +9,7 @@ const TOOLS: { name: ToolName; key: string }[] = [
   { name: 'bbox', key: 'B' },
   { name: 'polygon', key: 'P' },
   { name: 'keypoints', key: 'K' },
+  { name: 'segment', key: 'S' },
 ]
 
 export function Toolbox({ canvas, state }: { canvas: AnnotationCanvas | null; state: EditorState | null }) {
