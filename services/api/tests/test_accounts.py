@@ -220,7 +220,10 @@ def test_platform_admin_deactivates_an_account(env):
     assert r.status_code == 200 and r.json()["is_active"] is False
     assert c.get("/api/v1/auth/me").status_code == 401  # the open session ended
     assert _login(c, user.email).json()["code"] == "invalid_credentials"
-    assert c.patch(f"/api/v1/users/{admin.id}", json={"is_admin": False}, headers=h).json()["code"] == "cannot_demote_self"
+    assert (
+        c.patch(f"/api/v1/users/{admin.id}", json={"is_admin": False}, headers=h).json()["code"]
+        == "cannot_demote_self"
+    )
 
 
 def test_metrics_label_requests_by_route_template(env):

@@ -178,15 +178,33 @@ def test_ids_from_another_project_never_resolve(env):
     c = env.client
     (t2,) = env.tasks(p2, 1)
     ann = c.post(f"/api/v1/projects/{p2.id}/tasks/{t2}/annotations", json={"result": [BOX]}, headers=h).json()
-    pred = c.post(f"/api/v1/projects/{p2.id}/tasks/{t2}/predictions", json={"model_version": "m@1", "result": [BOX]}, headers=h).json()
-    assert c.get(f"/api/v1/projects/{p1.id}/annotations/{ann['id']}", headers=h).json()["code"] == "annotation_not_found"
-    put = c.put(f"/api/v1/projects/{p1.id}/annotations/{ann['id']}", json={"version": 1, "result": []}, headers=h)
+    pred = c.post(
+        f"/api/v1/projects/{p2.id}/tasks/{t2}/predictions",
+        json={"model_version": "m@1", "result": [BOX]},
+        headers=h,
+    ).json()
+    assert (
+        c.get(f"/api/v1/projects/{p1.id}/annotations/{ann['id']}", headers=h).json()["code"]
+        == "annotation_not_found"
+    )
+    put = c.put(
+        f"/api/v1/projects/{p1.id}/annotations/{ann['id']}", json={"version": 1, "result": []}, headers=h
+    )
     assert put.status_code == 404
-    review = c.post(f"/api/v1/projects/{p1.id}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 1}, headers=h)
+    review = c.post(
+        f"/api/v1/projects/{p1.id}/annotations/{ann['id']}/review",
+        json={"decision": "accept", "version": 1},
+        headers=h,
+    )
     assert review.status_code == 404
     accept = c.post(f"/api/v1/projects/{p1.id}/predictions/{pred['id']}/accept", json={}, headers=h)
     assert accept.json()["code"] == "prediction_not_found"
-    assert c.post(f"/api/v1/projects/{p1.id}/tasks/{t2}/annotations", json={"result": [BOX]}, headers=h).status_code == 404
+    assert (
+        c.post(
+            f"/api/v1/projects/{p1.id}/tasks/{t2}/annotations", json={"result": [BOX]}, headers=h
+        ).status_code
+        == 404
+    )
     assert c.get(f"/api/v1/projects/{p2.id}/annotations/{ann['id']}", headers=h).json()["version"] == 1
 
 
@@ -194,12 +212,16 @@ def test_annotation_without_schema_or_on_a_full_task(env):
     project = env.project(labels=[])
     (task_id,) = env.tasks(project, 1)
     h = env.token(env.user("manager", project))
-    r = env.client.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h)
+    r = env.client.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h
+    )
     assert r.status_code == 422 and r.json()["code"] == "schema_not_found"
     full = env.project()
     (tid,) = env.tasks(full, 1)
     a = env.token(env.user("annotator", full))
     m = env.token(env.user("manager", full))
     env.client.post(f"/api/v1/projects/{full.id}/tasks/next", headers=a)
-    late = env.client.post(f"/api/v1/projects/{full.id}/tasks/{tid}/annotations", json={"result": [BOX]}, headers=m)
+    late = env.client.post(
+        f"/api/v1/projects/{full.id}/tasks/{tid}/annotations", json={"result": [BOX]}, headers=m
+    )
     assert late.status_code == 409 and late.json()["code"] == "task_full"

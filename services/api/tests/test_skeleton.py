@@ -140,7 +140,6 @@ def test_least_privilege_project_role_migrates_and_serves_its_own_schema(postgre
     """What the operator provisions: a login role that owns one schema and may create nothing else."""
     import psycopg
     from fastapi.testclient import TestClient
-
     from labelhive_api.app import create_app
     from labelhive_api.db.engine import make_engine
 
@@ -150,7 +149,9 @@ def test_least_privilege_project_role_migrates_and_serves_its_own_schema(postgre
         conn.execute("CREATE ROLE factory_a_role LOGIN PASSWORD 'factory-a-pw'")
         conn.execute("CREATE SCHEMA factory_a AUTHORIZATION factory_a_role")
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-    url = f"postgresql+psycopg://factory_a_role:factory-a-pw@{postgres.host}:{postgres.port}/{postgres.dbname}"
+    url = (
+        f"postgresql+psycopg://factory_a_role:factory-a-pw@{postgres.host}:{postgres.port}/{postgres.dbname}"
+    )
     settings = Settings(
         environment="production",
         secret_key="a-real-secret-key-123456",
