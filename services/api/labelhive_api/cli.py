@@ -47,6 +47,8 @@ def _bootstrap_admin(settings: Settings) -> str | None:
     from labelhive_api.accounts.service import ensure_bootstrap_admin
     from labelhive_api.db.engine import Database
 
+    from sqlalchemy.exc import IntegrityError
+
     db = Database.from_settings(settings)
     try:
         with db.session() as session:
@@ -54,6 +56,9 @@ def _bootstrap_admin(settings: Settings) -> str | None:
                 session, settings.bootstrap_admin_email, settings.bootstrap_admin_password
             )
             return f"{user.email} ({'created' if created else 'exists'})"
+    except IntegrityError:
+        # Another replica created it at the same moment.
+        return f"{settings.bootstrap_admin_email} (exists)"
     finally:
         db.dispose()
 
