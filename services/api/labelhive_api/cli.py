@@ -44,10 +44,10 @@ def _migrate(settings: Settings) -> None:
 def _bootstrap_admin(settings: Settings) -> str | None:
     if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
         return None
+    from sqlalchemy.exc import IntegrityError
+
     from labelhive_api.accounts.service import ensure_bootstrap_admin
     from labelhive_api.db.engine import Database
-
-    from sqlalchemy.exc import IntegrityError
 
     db = Database.from_settings(settings)
     try:
