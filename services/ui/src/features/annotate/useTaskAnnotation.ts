@@ -1,0 +1,158 @@
+// The task being edited and what the server holds for it; saving with optimistic concurrency.
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { annotations as annotationsApi, drafts as draftsApi, predictions as predictionsApi, projects as projectsApi, tasks as tasksApi } from '../../api/endpoints'
+import { ApiError } from '../../api/http'
+import type { Annotation, Draft, Prediction, Project, Review, Task } from '../../api/types'
+import type { AnnotationCanvas } from '../../editor/AnnotationCanvas'
+import type { Shape } from '../../editor/types'
+import { clearLocalDraft, loadLocalDraft } from './draftStore'
+
+export interface Loaded {
+  project: Project
+  task: Task
+  predictions: Prediction[]
+}
+
+/** What is saved on the server for me: a submitted annotation, a draft, or neither. */
+export interface Saved {
+  annotation: Annotation | null
+  draft: Draft | null
+  /** the reviewer's last word when my annotation was rejected */
+  rejection: Review | null
+}
+
+export type SaveStatus =
+  | { kind: 'idle' }
+  | { kind: 'saving' }
+  | { kind: 'saved'; at: Date }
+  | { kind: 'conflict'; version: number | null }
+  | { kind: 'error'; error: unknown }
+
+/** The server version local (browser) drafts are based on: annotation version, else draft version. */
+export function localBase(saved: Saved): number {
+  return saved.annotation ? saved.annotation.version : -(saved.draft?.version ?? 0)
+}
+
+interface Options {
+  projectId: number
+  taskId: number
+  userId: number
+  /** reviewing someone's annotation instead of editing mine */
+  reviewAnnotationId?: number
+}
+
+export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationId }: Options) {
+  const reviewing = reviewAnnotationId !== undefined
+  const [loaded, setLoaded] = useState<Loaded | null>(null)
+  const [loadError, setLoadError] = useState<unknown>(null)
+  const [saved, setSaved] = useState<Saved | null>(null)
+  const savedRef = useRef<Saved | null>(null)
+  const [save, setSave] = useState<SaveStatus>({ kind: 'idle' })
+  /** unsaved work found in this browser for the loaded version */
+  const [restorable, setRestorable] = useState<Shape[] | null>(null)
+  const openedAt = useRef(0)
+
+  /** What the server holds for this task: mine (annotation + draft), or the one under review. */
+  const fetchSaved = useCallback(async (): Promise<Saved> => {
+    if (reviewing) return { annotation: await annotationsApi.get(projectId, reviewAnnotationId), draft: null, rejection: null }
+    const [annotation, draft] = await Promise.all([annotationsApi.mine(projectId, taskId, userId), draftsApi.get(projectId, taskId)])
+    let rejection: Review | null = null
+    if (annotation?.status === 'rejected') {
+      const list = await annotationsApi.reviews(projectId, annotation.id).catch(() => [] as Review[])
+      rejection = list.filter((r) => r.decision === 'reject').at(-1) ?? null
+    }
+    return { annotation, draft, rejection }
+  }, [projectId, taskId, reviewing, reviewAnnotationId, userId])
+
+  const load = useCallback(async () => {
+    setLoadError(null)
+    try {
+      const [project, task, current, predictions] = await Promise.all([
+        projectsApi.get(projectId),
+        tasksApi.get(projectId, taskId),
+        fetchSaved(),
+        reviewing ? Promise.resolve([]) : predictionsApi.forTask(projectId, taskId).catch(() => [] as Prediction[]),
+      ])
+      savedRef.current = current
+      setSaved(current)
+      setLoaded({ project, task, predictions })
+    } catch (e) {
+      setLoadError(e)
+    }
+  }, [projectId, taskId, reviewing, fetchSaved])
+
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    void load()
+  }, [load])
+
+  /** Put the server's copy into the canvas: clean, undo history empty. A draft is newer than the annotation (the server drops it on submit). */
+  const applySaved = useCallback(
+    (canvas: AnnotationCanvas, current: Saved) => {
+      savedRef.current = current
+      setSaved(current)
+      const result = current.draft?.result ?? current.annotation?.result ?? []
+      canvas.setShapes(result)
+      openedAt.current = performance.now()
+      if (!reviewing) setRestorable(loadLocalDraft(projectId, taskId, localBase(current), result))
+    },
+    [projectId, taskId, reviewing],
+  )
+
+  /**
+   * Save the canvas: a new version of my annotation when I have one (based on the version I loaded),
+   * else a draft, or on submit the first annotation. A stale base gets 409: status `conflict`.
+   */
+  const doSave = useCallback(
+    async (canvas: AnnotationCanvas, submit: boolean): Promise<boolean> => {
+      setSave({ kind: 'saving' })
+      const result = canvas.getShapes()
+      const leadTime = performance.now() - openedAt.current
+      const current = savedRef.current ?? { annotation: null, draft: null, rejection: null }
+      try {
+        let next: Saved
+        if (current.annotation) {
+          const annotation = await annotationsApi.update(projectId, current.annotation.id, current.annotation.version, result, leadTime)
+          next = { annotation, draft: null, rejection: annotation.status === 'rejected' ? current.rejection : null }
+        } else if (submit) {
+          next = { annotation: await annotationsApi.create(projectId, taskId, result, leadTime), draft: null, rejection: null }
+        } else {
+          const draft = await draftsApi.save(projectId, taskId, current.draft?.version ?? 0, result, leadTime)
+          next = { annotation: null, draft, rejection: null }
+        }
+        savedRef.current = next
+        setSaved(next)
+        canvas.markSaved()
+        openedAt.current = performance.now() // lead time is per save
+        clearLocalDraft(projectId, taskId)
+        setSave({ kind: 'saved', at: new Date() })
+        return true
+      } catch (e) {
+        if (e instanceof ApiError && (e.code === 'version_conflict' || e.code === 'annotation_exists')) {
+          const version = e.body.current_version
+          setSave({ kind: 'conflict', version: typeof version === 'number' && version > 0 ? version : null })
+        } else setSave({ kind: 'error', error: e })
+        return false
+      }
+    },
+    [projectId, taskId],
+  )
+
+  /** After a conflict: take the server's latest version (my unsaved changes are dropped). */
+  const reloadLatest = useCallback(
+    async (canvas: AnnotationCanvas) => {
+      try {
+        const current = await fetchSaved()
+        clearLocalDraft(projectId, taskId)
+        applySaved(canvas, current)
+        setRestorable(null)
+        setSave({ kind: 'idle' })
+      } catch (e) {
+        setSave({ kind: 'error', error: e })
+      }
+    },
+    [projectId, taskId, applySaved, fetchSaved],
+  )
+
+  return { reviewing, loaded, loadError, load, saved, savedRef, save, setSave, restorable, setRestorable, applySaved, doSave, reloadLatest }
+}
