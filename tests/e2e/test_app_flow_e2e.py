@@ -81,7 +81,7 @@ def flow_project(flow_team, s3) -> dict[str, Any]:
     body["spec"]["storage"]["publicEndpoints"] = [s3.endpoint]  # the network this test's "browser" is on
     body["spec"]["auth"] = {"admins": ["lead@flow.example.com"]}
     flow_team.apply(body)
-    return flow_team.wait_ready("flow", timeout=120)
+    return flow_team.wait_ready("flow")
 
 
 def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

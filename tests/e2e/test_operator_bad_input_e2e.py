@@ -45,7 +45,7 @@ def test_wrong_database_credentials_then_fixed(team_factory, s3, postgres, opera
     assert any(e.reason == "DatabaseAuthFailed" and e.type == "Warning" for e in team.events("creds"))
     assert operator_process.process.poll() is None, "no crash"
     _set_secret(team, "pg-admin", {"url": postgres.url})
-    team.wait_ready("creds", timeout=60)
+    team.wait_ready("creds")
 
 
 def test_unreachable_s3_is_a_condition_and_retried(team_factory, s3, operator_process):
@@ -62,13 +62,13 @@ def test_unreachable_s3_is_a_condition_and_retried(team_factory, s3, operator_pr
     assert team.get("nos3")["status"]["phase"] == "Failed"
     assert team.condition("nos3", "DatabaseReady")["reason"] == "Blocked"
     team.patch("nos3", {"storage": {"endpoint": s3.endpoint}})
-    team.wait_ready("nos3", timeout=60)
+    team.wait_ready("nos3")
 
 
 def test_delete_policy_waits_for_an_unreachable_database_and_keeps_the_data(team_factory, s3, postgres):
     team = team_factory("delwait")
     team.apply(sample_manifest(s3, name="precious", deletionPolicy="Delete"))
-    project: dict[str, Any] = team.wait_ready("precious", timeout=90)
+    project: dict[str, Any] = team.wait_ready("precious")
     db = project["status"]["database"]
     _set_secret(team, "pg-admin", {"url": "postgresql://admin:pw@127.0.0.1:9/none"})
     team.delete("precious")

@@ -27,7 +27,7 @@ def team(team_factory) -> Team:
 @pytest.fixture(scope="module")
 def weld(team, s3) -> dict[str, Any]:
     team.apply(sample_manifest(s3))
-    return team.wait_ready("weld-defects", timeout=120)
+    return team.wait_ready("weld-defects")
 
 
 def test_project_reaches_ready_with_every_condition_true(team, weld, kubectl_bin, kube):
@@ -277,7 +277,7 @@ def test_drift_is_repaired(team, weld, admin_api):
         "hand-edited UI replicas reverted",
         timeout=30,
     )
-    team.wait_ready("weld-defects", timeout=60)
+    team.wait_ready("weld-defects")
 
 
 @pytest.mark.parametrize(
@@ -355,7 +355,7 @@ def test_missing_secret_bad_database_and_taken_host_are_conditions_then_recover(
     )
 
     other.patch("late", {"ingress": {"host": f"late.{other.namespace}.example.com"}})
-    ready = other.wait_ready("late", timeout=60)
+    ready = other.wait_ready("late")
     assert {c["type"]: c["status"] for c in ready["status"]["conditions"]}["IngressReady"] == "True"
 
 
@@ -364,7 +364,7 @@ def team_of(project: dict[str, Any]) -> str:
 
 
 def test_steady_state_makes_no_writes(team, weld, operator_process):
-    team.wait_ready("weld-defects", timeout=60)
+    team.wait_ready("weld-defects")
     time.sleep(6)  # let any last transitions settle; resync interval is 4 s here
     before = operator_process.counters()
     rv_before = team.get("weld-defects")["metadata"]["resourceVersion"]
@@ -406,7 +406,7 @@ def test_operator_holds_only_the_chart_rbac(operator_kubeconfig):
 
 def _project_with_data(team: Team, s3, name: str, policy: str) -> dict[str, Any]:
     team.apply(sample_manifest(s3, name=name, deletionPolicy=policy))
-    project = team.wait_ready(name, timeout=90)
+    project = team.wait_ready(name)
     s3.client().put_object(
         Bucket=project["status"]["buckets"]["source"], Key="assets/sha256/ab/x", Body=b"img"
     )
@@ -508,7 +508,7 @@ def test_keda_scaled_object_replaces_the_builtin_scaler_when_keda_is_installed(t
             "KEDA CRD established",
         )
         team.apply(sample_manifest(s3, name="kedaproj"))
-        project = team.wait_ready("kedaproj", timeout=90)
+        project = team.wait_ready("kedaproj")
         assert project["status"]["workers"]["scaler"] == "keda"
         so = client.CustomObjectsApi(admin_api).get_namespaced_custom_object(
             "keda.sh", "v1alpha1", team.namespace, "scaledobjects", "kedaproj-worker"
