@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import Session
 
-from labelhive_api.accounts import service as accounts
-from labelhive_api.accounts.models import User
+from labelhive_api.accounts.models import ApiToken, AuthSession, User
+from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
 from labelhive_api.errors import Forbidden, NotFound, Unauthorized
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.security import csrf
 from labelhive_api.security.permissions import Permission, Role, role_allows
+from labelhive_api.security.tokens import token_hash
 from labelhive_api.settings import Settings
 
 SESSION_COOKIE = "labelhive_session"
@@ -68,27 +69,56 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+def _authenticate(
+    request: Request, session: Session, settings: Settings, project_id: int | None = None
+) -> tuple[Principal, Project | None, str | None]:
+    """Who is calling (bearer token or session cookie + CSRF) and, in the same round trip, the project and
+    their role in it."""
     token = _bearer(request)
-    if token is not None:
-        user = accounts.user_for_api_token(session, token)
-        if user is None:
-            raise Unauthorized("invalid or revoked API token", code="invalid_token")
-        return Principal(user, "token")
-    cookie = request.cookies.get(SESSION_COOKIE)
-    found = accounts.user_for_session(session, cookie) if cookie else None
-    if found is None:
+    cookie = request.cookies.get(SESSION_COOKIE) if token is None else None
+    if token is None and not cookie:
         raise Unauthorized()
-    user, auth_session = found
-    if request.method not in csrf.SAFE_METHODS:
+    now = utcnow()
+    if token is not None:
+        query = (
+            select(User, literal(None), ApiToken.id)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False))
+        )
+    else:
+        query = (
+            select(User, AuthSession.csrf_token, AuthSession.id)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.token_hash == token_hash(cookie or ""), AuthSession.expires_at > now)
+        )
+    if project_id is not None:
+        query = (
+            query.add_columns(Project, Membership.role)
+            .outerjoin(Project, Project.id == project_id)
+            .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id))
+        )
+    row = session.execute(query).first()
+    if row is None or not row[0].is_active:
+        if token is not None:
+            raise Unauthorized("invalid or revoked API token", code="invalid_token")
+        raise Unauthorized()
+    user, session_csrf = row[0], row[1]
+    if token is None and request.method not in csrf.SAFE_METHODS:
         if not csrf.origin_allowed(request.headers, settings.public_urls):
             raise Forbidden("request origin is not this server", code="csrf_origin_mismatch")
         header = request.headers.get(csrf.CSRF_HEADER)
         if not csrf.token_matches(request.cookies.get(csrf.CSRF_COOKIE), header) or not csrf.token_matches(
-            auth_session.csrf_token, header
+            session_csrf, header
         ):
             raise Forbidden("missing or wrong CSRF token", code="csrf_token_invalid")
-    return Principal(user, "session")
+    principal = Principal(user, "token" if token is not None else "session")
+    if project_id is None:
+        return principal, None, None
+    return principal, row[3], row[4]
+
+
+def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
+    return _authenticate(request, session, settings)[0]
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -118,18 +148,11 @@ def _mark(dep: Callable[..., Any], permission: Permission) -> Callable[..., Any]
 def require(permission: Permission) -> Callable[..., Access]:
     """Project-scoped permission for routes under /projects/{project_id}."""
 
-    def dependency(project_id: int, principal: PrincipalDep, session: SessionDep) -> Access:
-        # One round trip: the project and the caller's role in it.
-        row = session.execute(
-            select(Project, Membership.role)
-            .outerjoin(
-                Membership, and_(Membership.project_id == Project.id, Membership.user_id == principal.user.id)
-            )
-            .where(Project.id == project_id)
-        ).first()
-        if row is None:
+    def dependency(project_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Access:
+        # One round trip: the caller, the project and the caller's role in it.
+        principal, project, role = _authenticate(request, session, settings, project_id)
+        if project is None:
             raise NotFound("project not found", code="project_not_found")
-        project, role = row
         if principal.user.is_admin:
             return Access(principal.user, project, Role.ADMIN)
         if role is None:
