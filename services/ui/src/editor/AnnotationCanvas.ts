@@ -4,6 +4,7 @@ import { AddShapes, RemoveShape, ReplaceAll, ShapeDocument, UpdateShape } from '
 import { moveShape } from './geometry'
 import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
+import { attachKeyboard, attachPointer, attachWheel, type HeldKeys, type InteractionHost } from './interactions'
 import { render } from './renderer'
 import { createTool, type Notice, type Tool, type ToolContext } from './tools'
 import { KeypointsTool } from './tools/keypointsTool'
@@ -41,8 +42,6 @@ export interface EditorOptions {
 /** Click-to-segment provided by the host page (the API call); shapes in image pixels. */
 export type Segmenter = (point: Point, label: string) => Promise<Shape[]>
 
-const WHEEL_ZOOM = 1.0015
-
 let idCounter = 0
 function newShapeId(): string {
   idCounter += 1
@@ -65,8 +64,6 @@ export class AnnotationCanvas {
   private predictions: Shape[] = []
   /** history marker of the last saved (or loaded) state */
   private savedMarker = 0
-  private panning: Point | null = null
-  private spaceDown = false
   private readOnly = false
   private segmenter: Segmenter | null = null
   private frame = 0
@@ -92,15 +89,9 @@ export class AnnotationCanvas {
     this.canvas.setAttribute('data-testid', 'editor-canvas')
     container.appendChild(this.canvas)
     this.ctx2d = this.canvas.getContext('2d')!
-    this.listen(this.canvas, 'pointerdown', this.onPointerDown)
-    this.listen(this.canvas, 'pointermove', this.onPointerMove)
-    this.listen(this.canvas, 'pointerup', this.onPointerUp)
-    this.listen(this.canvas, 'pointercancel', this.onPointerCancel)
-    this.listen(this.canvas, 'dblclick', this.onDoubleClick)
-    this.listen(this.canvas, 'wheel', this.onWheel, { passive: false })
-    this.listen(this.canvas, 'contextmenu', (e: Event) => e.preventDefault())
-    this.listen(this.canvas, 'keydown', this.onKeyDown)
-    this.listen(this.canvas, 'keyup', this.onKeyUp)
+    const host = this.interactionHost()
+    const held: HeldKeys = { space: false }
+    this.cleanup.push(attachPointer(host, held), attachWheel(host), attachKeyboard(host, held))
     this.updateCursor()
     this.resizeObserver = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => this.resize()) : null
     this.resizeObserver?.observe(container)
@@ -363,10 +354,28 @@ export class AnnotationCanvas {
 
   // ---- internals --------------------------------------------------------------------------------
 
-  private listen(target: EventTarget, type: string, fn: (e: never) => void, opts?: AddEventListenerOptions): void {
-    const handler = fn as EventListener
-    target.addEventListener(type, handler, opts)
-    this.cleanup.push(() => target.removeEventListener(type, handler, opts))
+  private interactionHost(): InteractionHost {
+    return {
+      element: this.canvas,
+      pointer: (e) => {
+        const rect = this.canvas.getBoundingClientRect()
+        const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
+        return { screen, image: toImage(this.viewport, screen) }
+      },
+      tool: () => this.tool,
+      toolContext: () => this.toolContext(),
+      pan: (dx, dy) => {
+        this.viewport = panBy(this.viewport, dx, dy)
+        this.requestRender()
+      },
+      zoomBy: (factor, anchor) => this.zoomBy(factor, anchor),
+      handleKey: (input) => this.handleKey(input),
+      toolChanged: () => {
+        this.emitState()
+        this.requestRender()
+      },
+      redraw: () => this.requestRender(),
+    }
   }
 
   private selectedShape(): Shape | undefined {
@@ -418,89 +427,6 @@ export class AnnotationCanvas {
       },
       segment: this.segmenter ?? undefined,
     }
-  }
-
-  private pointer(e: PointerEvent | MouseEvent): { screen: Point; image: Point } {
-    const rect = this.canvas.getBoundingClientRect()
-    const screen = { x: e.clientX - rect.left, y: e.clientY - rect.top }
-    return { screen, image: toImage(this.viewport, screen) }
-  }
-
-  private onPointerDown = (e: PointerEvent): void => {
-    this.canvas.focus()
-    this.canvas.setPointerCapture?.(e.pointerId)
-    const input = this.pointer(e)
-    // middle or right button, or Space held: pan with any tool
-    if (e.button === 1 || e.button === 2 || this.spaceDown) {
-      this.panning = input.screen
-      return
-    }
-    if (e.button !== 0) return
-    this.tool.down(this.toolContext(), input)
-    if (this.tool instanceof KeypointsTool) this.emitState()
-    this.requestRender()
-  }
-
-  private onPointerMove = (e: PointerEvent): void => {
-    const input = this.pointer(e)
-    if (this.panning) {
-      this.viewport = panBy(this.viewport, input.screen.x - this.panning.x, input.screen.y - this.panning.y)
-      this.panning = input.screen
-      this.requestRender()
-      return
-    }
-    this.tool.move(this.toolContext(), input)
-    if (this.tool.state !== 'idle') this.requestRender()
-  }
-
-  private onPointerUp = (e: PointerEvent): void => {
-    this.canvas.releasePointerCapture?.(e.pointerId)
-    if (this.panning) {
-      this.panning = null
-      return
-    }
-    this.tool.up(this.toolContext(), this.pointer(e))
-    if (this.tool.name === 'segment') this.emitState()
-    this.requestRender()
-  }
-
-  private onPointerCancel = (): void => {
-    this.panning = null
-    this.tool.cancel()
-    this.requestRender()
-  }
-
-  private onDoubleClick = (): void => {
-    if (this.tool.name === 'polygon' || this.tool.name === 'keypoints') {
-      this.tool.key(this.toolContext(), 'Enter')
-      this.requestRender()
-    }
-  }
-
-  private onWheel = (e: WheelEvent): void => {
-    e.preventDefault()
-    const { screen } = this.pointer(e)
-    if (e.ctrlKey || !e.shiftKey) this.zoomBy(Math.pow(WHEEL_ZOOM, -e.deltaY), screen)
-    else {
-      this.viewport = panBy(this.viewport, -e.deltaX, -e.deltaY)
-      this.requestRender()
-    }
-  }
-
-  private onKeyDown = (e: KeyboardEvent): void => {
-    if (e.key === ' ') {
-      this.spaceDown = true
-      e.preventDefault()
-      return
-    }
-    if (this.handleKey({ key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey })) {
-      e.preventDefault()
-      e.stopPropagation()
-    }
-  }
-
-  private onKeyUp = (e: KeyboardEvent): void => {
-    if (e.key === ' ') this.spaceDown = false
   }
 
   private viewSize(): ImageSize {
