@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, IMAGE_SIZE, Server
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, IMAGE_SIZE, IMAGE_URL, Server
 from playwright.sync_api import expect
 
 
@@ -43,6 +43,10 @@ def wait_for_image(page: Any) -> None:
 
 
 def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots: Path) -> None:
+    more = [
+        {"image": IMAGE_URL, "filename": f"line-{i:03d}.png", "width": 640, "height": 400} for i in range(60)
+    ]
+    server.admin.call("POST", f"/projects/{server.project_id}/tasks", json={"tasks": more})
     sign_in(page, server)
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text("Projects")
@@ -54,7 +58,14 @@ def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots
 
     page.get_by_role("link", name="A厂焊缝缺陷").click()
     expect(page.get_by_test_id("progress")).to_contain_text("未开始")
-    expect(page.get_by_test_id("task-list").locator("tbody tr")).not_to_have_count(0)
+    # keyset pages of 50: "load more" fetches the rest
+    rows = page.get_by_test_id("task-list").locator("tbody tr")
+    expect(rows).to_have_count(50)
+    page.get_by_test_id("load-more").click()
+    total = server.admin.call("GET", f"/projects/{server.project_id}/tasks/counts")["total"]
+    assert total > 50
+    expect(rows).to_have_count(total)
+    expect(page.get_by_test_id("load-more")).to_be_hidden()
     page.screenshot(path=str(shots / "project-zh.png"), full_page=True)
     page.get_by_test_id("next-task").click()
     expect(page.get_by_test_id("editor")).to_be_visible()
