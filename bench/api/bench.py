@@ -130,10 +130,11 @@ def main() -> int:
                 INSERT INTO task (project_id, state, image, filename, width, height, meta, slots_taken,
                                   has_prediction, created_at, updated_at, assignee_id)
                 SELECT :pid,
-                       CASE WHEN g % 10 < 7 THEN 'new' WHEN g % 10 = 7 THEN 'submitted'
-                            WHEN g % 10 = 8 THEN 'accepted' ELSE 'rejected' END,
+                       -- work goes in id order: the first 30 % is finished, the rest waits
+                       CASE WHEN g > :n * 3 / 10 THEN 'new' WHEN g % 3 = 0 THEN 'submitted'
+                            WHEN g % 3 = 1 THEN 'accepted' ELSE 'rejected' END,
                        'assets/sha256/' || md5(g::text), 'img_' || g || '.jpg', 1920, 1080, '{}'::jsonb,
-                       CASE WHEN g % 10 < 7 THEN 0 ELSE 1 END, g % 3 = 0,
+                       CASE WHEN g > :n * 3 / 10 THEN 0 ELSE 1 END, g % 3 = 0,
                        now() - make_interval(secs => :n - g), now() - make_interval(secs => :n - g),
                        CASE WHEN g % 50 = 0 THEN :assignee ELSE NULL END
                 FROM generate_series(1, :n) AS g
@@ -145,7 +146,7 @@ def main() -> int:
                 text(
                     """INSERT INTO task_label (task_id, label, project_id)
                        SELECT id, (ARRAY['crack','porosity','undercut'])[1 + id % 3], project_id
-                       FROM task WHERE project_id = :pid AND id % 10 >= 7"""
+                       FROM task WHERE project_id = :pid AND state <> 'new'"""
                 ),
                 {"pid": pid},
             )
@@ -197,7 +198,7 @@ def explain(engine: Any, pid: int, user_id: int) -> None:
     """The plans behind the figures: each must be an index walk, not a scan of the million tasks."""
     queries = {
         "next task (unassigned candidate)": "SELECT id FROM task WHERE project_id = :pid AND assignee_id IS NULL "
-        "AND state IN ('new', 'in_progress') AND slots_taken < 1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        "AND state IN ('new') AND slots_taken < 1 ORDER BY assignee_id, id LIMIT 1 FOR UPDATE SKIP LOCKED",
         "list (state + label, newest first)": "SELECT * FROM task WHERE project_id = :pid AND state IN ('submitted') "
         "AND EXISTS (SELECT 1 FROM task_label WHERE task_label.task_id = task.id AND task_label.label = 'crack' "
         "AND task_label.project_id = :pid) ORDER BY id DESC LIMIT 51",

@@ -63,16 +63,27 @@ def _candidate(session: Session, project: Project, user_id: int, assigned: bool)
     mine = Task.assignee_id == user_id if assigned else Task.assignee_id.is_(None)
     not_done_by_me = ~exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id)
     not_leased_by_me = ~exists().where(TaskLease.task_id == Task.id, TaskLease.user_id == user_id)
+    # With one annotator per task every in-progress task is full, so only `new` ones qualify: an equality
+    # on state lets the (project_id, assignee_id, state, id) index hand out rows in id order, however many
+    # finished tasks precede them.
+    states = (TaskState.NEW.value,) if project.overlap == 1 else OPEN_STATES
     conditions = [
         Task.project_id == project.id,
         mine,
-        Task.state.in_(OPEN_STATES),
+        Task.state.in_(states),
         Task.slots_taken < project.overlap,
     ]
     if project.overlap > 1:
         conditions += [not_done_by_me, not_leased_by_me]
+    # Ordering by assignee_id (constant here) too makes the (project_id, assignee_id, state, id) index the
+    # only presorted path: PostgreSQL's LIMIT estimate would otherwise walk the primary key through every
+    # finished task before the first open one.
     return session.scalar(
-        select(Task).where(and_(*conditions)).order_by(Task.id).limit(1).with_for_update(skip_locked=True)
+        select(Task)
+        .where(and_(*conditions))
+        .order_by(Task.assignee_id, Task.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
 
 
