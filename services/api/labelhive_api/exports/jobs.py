@@ -61,7 +61,7 @@ def run_export(
         job_id,
         state=JobState.FINISHED,
         done=result.images,
-        total=max(total, result.images),
+        total=result.images,  # filters such as skip_empty can leave fewer than the first count
         shapes=result.shapes,
         object_key=result.key,
         size_bytes=result.size,
