@@ -129,12 +129,12 @@ def watch_queues(amqp_url: str, queues: list[str], device: str, interval: float 
             try:
                 with Connection(amqp_url, connect_timeout=5) as conn:
                     for name in queues:
-                        channel = conn.channel()
-                        try:
-                            _, count, _ = channel.queue_declare(queue=name, passive=True)
+                        try:  # a missing queue closes the channel: one channel per queue
+                            with conn.channel() as channel:
+                                _, count, _ = channel.queue_declare(queue=name, passive=True)
                             QUEUE_DEPTH.labels(queue=name).set(count)
-                        finally:
-                            channel.close()
+                        except conn.channel_errors as exc:
+                            log.debug("queue depth of %s: %s", name, exc)
             except Exception as exc:  # noqa: BLE001 - metrics must never take the worker down
                 log.debug("queue depth: %s", exc)
             if device == "cuda":

@@ -30,6 +30,9 @@ app.conf.update(
     task_serializer="json",
     accept_content=["json"],
     task_acks_late=True,
+    # A task that raises anyway (its dead-letter publish failed, wrong arguments) is rejected without
+    # requeue, so the queue's x-dead-letter-exchange keeps it, instead of being acknowledged away.
+    task_acks_on_failure_or_timeout=False,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     task_ignore_result=True,

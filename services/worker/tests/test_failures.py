@@ -148,6 +148,16 @@ def test_a_message_celery_cannot_read_is_dead_lettered_by_the_broker(
     assert live_worker.process is not None and live_worker.process.poll() is None
 
 
+def test_a_task_that_raises_anyway_is_rejected_into_the_dead_letter_queue(
+    live_worker: WorkerProcess, broker: Broker
+) -> None:
+    queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
+    broker.app.send_task("labelhive.prelabel", args=[], queue=broker.topology(queue))  # no message argument
+    body, headers = broker.raw_dead_letter(queue)
+    assert headers["x-death"][0]["reason"] == "rejected" and json.loads(body)[0] == []
+    assert live_worker.process is not None and live_worker.process.poll() is None
+
+
 def test_results_endpoint_down_is_retried(
     live_worker: WorkerProcess, broker: Broker, receiver: Receiver, buckets: Any
 ) -> None:
@@ -161,16 +171,28 @@ def test_results_endpoint_down_is_retried(
     assert [p["body"]["attempts"] for p in receiver.posts_for(msg["task_id"])] == [1, 2]
 
 
-def test_metrics_health_and_probe(live_worker: WorkerProcess) -> None:
+def test_metrics_health_and_probe(
+    live_worker: WorkerProcess, broker: Broker, receiver: Receiver, buckets: Any
+) -> None:
     import subprocess
 
     from .conftest import WORKER_BIN
 
+    image = scene(1)
+    buckets.put_object(Bucket=SOURCE, Key=image.key, Body=image.png)
+    msg = message(image, "box", [{"box": {"x": 70, "y": 50, "w": 140, "h": 100}}])
+    broker.send(live_worker.env["LABELHIVE_PRELABEL_QUEUE"], msg)
+    receiver.wait_for(msg["task_id"])
     base = f"http://127.0.0.1:{live_worker.port}"
     assert httpx.get(base + "/healthz").json()["model_loaded"] is True
     assert httpx.get(base + "/readyz").status_code == 200
-    time.sleep(0.1)
-    text = httpx.get(base + "/metrics").text
+    queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
+    deadline = time.monotonic() + 40  # queue depth is refreshed every 15 s
+    while f'labelhive_prelabel_queue_depth{{queue="{queue}"}}' not in (
+        text := httpx.get(base + "/metrics").text
+    ):
+        assert time.monotonic() < deadline, text
+        time.sleep(0.5)
     for name in (
         "labelhive_prelabel_jobs_total",
         "labelhive_prelabel_failures_total",
@@ -182,8 +204,7 @@ def test_metrics_health_and_probe(live_worker: WorkerProcess) -> None:
     ):
         assert name in text, name
     assert 'labelhive_prelabel_jobs_total{status="done"}' in text
-    queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
-    assert f'labelhive_prelabel_queue_depth{{queue="{queue}"}}' in text
+    assert f'labelhive_prelabel_queue_depth{{queue="{queue}.dead"}}' in text
     probe = subprocess.run(
         [str(WORKER_BIN), "probe", "--port", str(live_worker.port)],
         capture_output=True,
