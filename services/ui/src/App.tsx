@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { auth } from './api/endpoints'
-import { ApiError } from './api/http'
+import { ApiError, setSignedOutHandler } from './api/http'
 import type { User } from './api/types'
 import { parseInviteLink } from './app/invite'
-import { navigate, useRoute } from './app/router'
+import { navigate, parseRoute, useRoute } from './app/router'
 import { SessionContext } from './app/session'
 import { ErrorMessage } from './components/ErrorMessage'
 import { Layout } from './components/Layout'
@@ -42,10 +42,17 @@ function SignedInApp() {
 
   useEffect(load, [load])
 
+  // a session that ends while the app is open (expiry, sign-out elsewhere) brings back the login page
+  useEffect(() => {
+    setSignedOutHandler(() => setSession({ status: 'anonymous' }))
+    return () => setSignedOutHandler(null)
+  }, [])
+
   const signedIn = useCallback((user: User) => {
     if (isLocale(user.locale) && !localStorage.getItem('labelhive.locale')) setLocale(user.locale)
     setSession({ status: 'signedIn', user })
-    navigate({ name: 'projects' }, true)
+    // a deep link opened before signing in (e.g. a task) is kept
+    if (parseRoute(window.location.hash).name === 'login') navigate({ name: 'projects' }, true)
   }, [])
 
   const signOut = useCallback(async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, apiUrl, http, NETWORK_ERROR } from './http'
+import { ApiError, apiUrl, http, NETWORK_ERROR, setSignedOutHandler } from './http'
 
 const calls: { url: string; init: RequestInit }[] = []
 
@@ -46,6 +46,16 @@ describe('API client', () => {
     await expect(http.get('projects')).rejects.toMatchObject({ status: 502, code: 'http_502' })
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
     await expect(http.get('projects')).rejects.toMatchObject({ status: 0, code: NETWORK_ERROR })
+  })
+
+  it('tells the app when the session is gone', async () => {
+    let signedOut = 0
+    setSignedOutHandler(() => signedOut++)
+    respond(401, { code: 'not_authenticated' })
+    await expect(http.get('projects')).rejects.toMatchObject({ status: 401 })
+    await expect(http.get('auth/me')).rejects.toMatchObject({ status: 401 }) // the startup check is not a sign-out
+    setSignedOutHandler(null)
+    expect(signedOut).toBe(1)
   })
 
   it('returns nothing for 204', async () => {

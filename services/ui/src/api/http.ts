@@ -18,6 +18,13 @@ export class ApiError extends Error {
   }
 }
 
+let onSignedOut: (() => void) | null = null
+
+/** Called when the session is gone (expired, signed out elsewhere): the app shows the login page. */
+export function setSignedOutHandler(handler: (() => void) | null): void {
+  onSignedOut = handler
+}
+
 /** Network failure (server unreachable): a code of its own so it is translated too. */
 export const NETWORK_ERROR = 'network_error'
 
@@ -66,6 +73,7 @@ export async function request<T>(method: string, path: string, options: { body?:
     const body = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>
     const code = typeof body.code === 'string' ? body.code : `http_${response.status}`
     const detail = typeof body.detail === 'string' ? body.detail : response.statusText
+    if (response.status === 401 && code === 'not_authenticated' && path !== 'auth/me') onSignedOut?.()
     throw new ApiError(response.status, code, detail, body)
   }
   return data as T
