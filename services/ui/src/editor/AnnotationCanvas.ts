@@ -66,6 +66,7 @@ export class AnnotationCanvas {
   private savedMarker = 0
   private readOnly = false
   private segmenter: Segmenter | null = null
+  private adjust = { brightness: 1, contrast: 1 }
   private frame = 0
   private readonly listeners: { [K in keyof EditorEvents]: Set<EditorEvents[K]> } = {
     change: new Set(),
@@ -160,6 +161,12 @@ export class AnnotationCanvas {
     this.labelMap = new Map(labels.map((l) => [l.value, l]))
     if (this.activeLabel === null || !this.labelMap.has(this.activeLabel))
       this.activeLabel = labels.find((l) => !isTagOnly(l))?.value ?? null
+    this.requestRender()
+  }
+
+  /** Brighten or add contrast to dark factory images, on screen only (1 = unchanged). */
+  setImageAdjust(adjust: { brightness: number; contrast: number }): void {
+    this.adjust = { brightness: Math.max(0.2, Math.min(4, adjust.brightness)), contrast: Math.max(0.2, Math.min(4, adjust.contrast)) }
     this.requestRender()
   }
 
@@ -467,6 +474,8 @@ export class AnnotationCanvas {
       cursor: this.tool.cursor(),
       labels: this.labelMap,
       activeColor: (this.activeLabel && this.labelMap.get(this.activeLabel)?.color) || '#f5b700',
+      brightness: this.adjust.brightness,
+      contrast: this.adjust.contrast,
     })
   }
 }

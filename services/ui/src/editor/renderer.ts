@@ -16,6 +16,9 @@ export interface Scene {
   cursor: Point | null
   labels: ReadonlyMap<string, EditorLabel>
   activeColor: string
+  /** display-only image adjustment (1 = unchanged); never alters the image or the shapes */
+  brightness: number
+  contrast: number
 }
 
 const UNKNOWN_COLOR = '#9aa5b1'
@@ -28,7 +31,9 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
   ctx.fillRect(0, 0, width, height)
   if (scene.image) {
     ctx.imageSmoothingEnabled = vp.scale < 2
+    if (scene.brightness !== 1 || scene.contrast !== 1) ctx.filter = `brightness(${scene.brightness}) contrast(${scene.contrast})`
     ctx.drawImage(scene.image, vp.offsetX, vp.offsetY, scene.imageSize.width * vp.scale, scene.imageSize.height * vp.scale)
+    ctx.filter = 'none'
   }
   for (const p of scene.predictions) {
     const score = p.score === undefined ? '' : ` ${Math.round(p.score * 100)}%`

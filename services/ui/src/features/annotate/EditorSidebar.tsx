@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next'
 import type { Prediction } from '../../api/types'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
 import { isTagOnly, type EditorLabel, type Shape } from '../../editor/types'
+import { ImageAdjust } from './ImageAdjust'
 
 interface Props {
   canvas: AnnotationCanvas | null
@@ -120,6 +121,8 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
           })}
         </ul>
       </section>
+
+      <ImageAdjust canvas={canvas} />
 
       {!readOnly && !reviewing && (
         <section className="panel help">
