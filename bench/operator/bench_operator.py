@@ -118,11 +118,16 @@ class NodeHeartbeat(threading.Thread):
         while not self.stop.wait(3):
             now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             for node in self.nodes:
+                spec = {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now}
                 try:
-                    self.leases.patch_namespaced_lease(node, "kube-node-lease", {"spec": {"renewTime": now}})
-                    self.renewals += 1
-                except client.ApiException:
-                    pass
+                    self.leases.patch_namespaced_lease(node, "kube-node-lease", {"spec": spec})
+                except client.ApiException as exc:
+                    if exc.status != 404:
+                        continue
+                    # kwok here heartbeats through node status only; a Lease is what the controller also reads.
+                    body = {"metadata": {"name": node, "namespace": "kube-node-lease"}, "spec": spec}
+                    self.leases.create_namespaced_lease("kube-node-lease", body)
+                self.renewals += 1
 
 
 def manifest(i: int, endpoint: str) -> dict[str, Any]:
