@@ -176,18 +176,17 @@ def prelabel(self: Any, message: Any) -> None:
     started = time.perf_counter()
     _, _, task_id = ids_of(message)
     redelivered = bool(self.request.delivery_info.get("redelivered"))
-    log.info("prelabel start task=%s attempt=%d redelivered=%s", task_id, attempt, redelivered)
     try:
         rt = runtime()
         ledger = rt.settings.s3.target_bucket
-        if redelivered:
-            times = redeliveries.count(rt.s3, ledger, self.request.id)
-            if times > rt.settings.max_redeliveries:
-                redeliveries.forget(rt.s3, ledger, self.request.id)
-                raise JobError(
-                    "worker_lost",
-                    f"delivered {times + 1} times without finishing: each worker died on it (out of memory? a crash?)",
-                )
+        times = redeliveries.count(rt.s3, ledger, self.request.id) if redelivered else 0
+        log.info("prelabel start task=%s attempt=%d redelivered=%s", task_id, attempt, redelivered)
+        if times > rt.settings.max_redeliveries:
+            redeliveries.forget(rt.s3, ledger, self.request.id)
+            raise JobError(
+                "worker_lost",
+                f"delivered {times + 1} times without finishing: each worker died on it (out of memory? a crash?)",
+            )
         task = parse_task(message)
         result, source = run(task, rt, attempt=attempt)
         url = callback_url(
