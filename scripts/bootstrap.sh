@@ -47,7 +47,7 @@ case "$target" in
   dev|lint) ;;
   test)
     apt_install /usr/lib/postgresql=postgresql /usr/lib/rabbitmq/bin/rabbitmq-server=rabbitmq-server \
-      /usr/bin/chromium=chromium
+      /usr/bin/chromium=chromium /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc=fonts-wqy-zenhei
     for hook in scripts/bootstrap.d/*.sh; do
       [ -e "$hook" ] || continue
       say "$(basename "$hook" .sh)"
