@@ -126,7 +126,10 @@ class NodeHeartbeat(threading.Thread):
                         continue
                     # kwok here heartbeats through node status only; a Lease is what the controller also reads.
                     body = {"metadata": {"name": node, "namespace": "kube-node-lease"}, "spec": spec}
-                    self.leases.create_namespaced_lease("kube-node-lease", body)
+                    try:
+                        self.leases.create_namespaced_lease("kube-node-lease", body)
+                    except client.ApiException:
+                        continue
                 self.renewals += 1
 
 
