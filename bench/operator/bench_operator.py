@@ -242,7 +242,7 @@ def main(count: int) -> int:
             rss_ready, _ = rss_kib(proc.pid)
 
             log(
-                f"all Ready; steady state for {STEADY_WINDOW:.0f}s ({STEADY_WINDOW / RESYNC:.0f} resyncs of every project)"
+                f"{len(ready_at)}/{count} Ready; steady state for {STEADY_WINDOW:.0f}s ({STEADY_WINDOW / RESYNC:.0f} resyncs of every project)"
             )
             time.sleep(RESYNC)  # let the last transitions land
             steady_start = counters(health)
