@@ -76,8 +76,9 @@ def _build(model: str) -> Any:
     if model == "mobile-sam":
         import warnings
 
-        with warnings.catch_warnings():  # mobile_sam re-registers timm's TinyViT names on import: harmless
-            warnings.simplefilter("ignore", UserWarning)
+        # mobile_sam re-registers timm's TinyViT names through deprecated paths on import: harmless noise.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             from mobile_sam.modeling import TinyViT
         from segment_anything.modeling import MaskDecoder, PromptEncoder, Sam, TwoWayTransformer
 
