@@ -14,6 +14,7 @@ from labelhive_operator.context import Context
 from labelhive_operator.handlers.handle_delete_project import delete_project
 from labelhive_operator.handlers.handle_event_child import on_child_event, on_project_event
 from labelhive_operator.handlers.handle_run_project import run_project
+from labelhive_operator.handlers.handle_scale_workers import scale_tick
 from labelhive_operator.kube import Kube, load_configuration
 from labelhive_operator.project import GROUP, MANAGED_BY, PLURAL, VERSION
 
@@ -74,6 +75,23 @@ def ingress_event(event: Any, body: Any, memo: kopf.Memo, **_: Any) -> None:
     on_child_event(_ctx(memo), "Ingress", event.get("type"), dict(body))
 
 
+def scale_timer(body: Any, uid: str, memo: kopf.Memo, **_: Any) -> None:
+    """The built-in scaler (registered in main(): its interval is configuration)."""
+    scale_tick(_ctx(memo), dict(body), uid)
+
+
+def register_scaler(config: Config) -> None:
+    kopf.timer(
+        GROUP,
+        VERSION,
+        PLURAL,
+        id="scale_workers",
+        interval=config.scale_interval_seconds,
+        initial_delay=config.scale_interval_seconds,
+        errors=kopf.ErrorsMode.IGNORED,  # a failed reading is retried at the next tick
+    )(scale_timer)
+
+
 @kopf.on.probe(id="kube_api")
 def kube_api_counters(memo: kopf.Memo, **_: Any) -> dict[str, Any]:
     """API calls and writes so far (GET /healthz shows them): the steady state should add no writes."""
@@ -100,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback, for a missing kubeconfig
         print(f"labelhive-operator: cannot reach Kubernetes: {exc}", file=sys.stderr)
         return 2
+    register_scaler(config)
     namespaces = config.namespace_list
     kopf.run(
         standalone=True,

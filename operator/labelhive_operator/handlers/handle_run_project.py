@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import logging
 import time
 from typing import Any
 
 from labelhive_operator import conditions as c
 from labelhive_operator.context import Context
 from labelhive_operator.handlers.handle_reconcile_project import reconcile
-from labelhive_operator.handlers.handle_scale_workers import scale_workers
+from labelhive_operator.logs import Log, project_log
 from labelhive_operator.state import ProjectRuntime
 from labelhive_operator.status import build_status, status_changes, transitions
 
 DEBOUNCE_SECONDS = 0.2
-Log = logging.Logger | logging.LoggerAdapter[Any]
-
-
-class ProjectLog(logging.LoggerAdapter[logging.Logger]):
-    """Our own log lines, prefixed with namespace/name (kopf's per-object INFO chatter is turned down)."""
-
-    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        return f"[{(self.extra or {}).get('project')}] {msg}", kwargs
 
 
 def _rv(body: dict[str, Any]) -> int:
@@ -104,41 +95,22 @@ def reconcile_and_publish(ctx: Context, body: dict[str, Any], runtime: ProjectRu
 
 
 async def run_project(ctx: Context, body: Any, uid: str, stopped: Any) -> None:
-    meta = body.get("metadata", {})
-    logger = ProjectLog(
-        logging.getLogger("labelhive_operator.project"),
-        {"project": f"{meta.get('namespace')}/{meta.get('name')}"},
-    )
+    """Reconcile when nudged (spec change, child event, the scaler) or due; the scaler is a kopf timer."""
+    logger = project_log(body)
     runtime = ctx.runtime(uid)
     loop = asyncio.get_running_loop()
     runtime.loop = loop
     runtime.nudge = asyncio.Event()
-    cfg = ctx.config
     next_reconcile = 0.0
-    next_scale = time.monotonic() + cfg.scale_interval_seconds
     while not stopped:
-        now = time.monotonic()
-        if runtime.nudge.is_set() or now >= next_reconcile:
+        if runtime.nudge.is_set() or time.monotonic() >= next_reconcile:
             runtime.nudge.clear()
             snapshot = copy.deepcopy(dict(body))
             delay = await loop.run_in_executor(
                 ctx.executor, reconcile_and_publish, ctx, snapshot, runtime, logger
             )
             next_reconcile = time.monotonic() + delay
-        if time.monotonic() >= next_scale:
-            snapshot = copy.deepcopy(dict(body))
-            try:
-                changed = await loop.run_in_executor(
-                    ctx.executor, scale_workers, ctx, snapshot, runtime, logger
-                )
-            except Exception:
-                logger.exception("scaling failed")
-                changed = False
-            next_scale = time.monotonic() + cfg.scale_interval_seconds
-            if changed:
-                runtime.nudge.set()
-                continue
-        timeout = max(0.05, min(next_reconcile, next_scale) - time.monotonic())
+        timeout = max(0.05, next_reconcile - time.monotonic())
         try:
             await asyncio.wait_for(runtime.nudge.wait(), timeout)
             await asyncio.sleep(DEBOUNCE_SECONDS)  # let a burst of events become one reconcile

@@ -7,10 +7,23 @@ import time
 from typing import Any
 
 from labelhive_operator.context import Context
+from labelhive_operator.logs import project_log
 from labelhive_operator.project import Project
 from labelhive_operator.provision.queue import QueueError, queue_depth
 from labelhive_operator.render.scaling import desired_replicas, wanted_replicas
 from labelhive_operator.state import ProjectRuntime
+
+
+def scale_tick(ctx: Context, body: dict[str, Any], uid: str) -> None:
+    """The kopf timer: measure the queue under the project's lock; a change wakes the reconcile loop,
+    which applies the worker replicas and the status (one writer per project)."""
+    runtime = ctx.runtimes.get(uid)
+    if runtime is None:
+        return
+    with runtime.lock:
+        changed = scale_workers(ctx, body, runtime, project_log(body))
+    if changed:
+        runtime.wake()
 
 
 def scale_workers(
