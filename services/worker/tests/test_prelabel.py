@@ -148,3 +148,44 @@ def test_a_message_delivered_twice_yields_one_prediction(
     keys = {p["headers"]["idempotency-key"] for p in posts}
     assert keys == {f"{msg['task_id']}:mobile-sam@6dbb90523a35"}
     assert all(p["body"]["shapes"] == posts[0]["body"]["shapes"] for p in posts)
+
+
+def test_a_hand_built_protocol_2_message_on_the_default_exchange_is_served(
+    live_worker: WorkerProcess, broker: Broker, receiver: Receiver, buckets: Any
+) -> None:
+    """A producer without Celery (the API publishes with kombu alone) declares the same queue arguments and
+    publishes through the default exchange: the worker takes it like any other."""
+    from kombu import Connection, Exchange, Queue
+
+    queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
+    msg = message(upload(buckets, 1), "box", [{"id": "r", "box": {"x": 74, "y": 54, "w": 132, "h": 92}}])
+    task_id = f"{msg['job_id']}:{msg['task_id']}"
+    with Connection(broker.url) as conn:
+        channel = conn.channel()
+        Queue(
+            queue,
+            exchange=Exchange(""),
+            routing_key=queue,
+            durable=True,
+            queue_arguments={
+                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
+                "x-dead-letter-routing-key": f"{queue}.dead",
+            },
+        ).bind(channel).declare()
+        conn.Producer(channel).publish(
+            json.dumps([[msg], {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}]),
+            exchange="",
+            routing_key=queue,
+            content_type="application/json",
+            content_encoding="utf-8",
+            delivery_mode=2,
+            headers={
+                "lang": "py",
+                "task": "labelhive.prelabel",
+                "id": task_id,
+                "root_id": task_id,
+                "retries": 0,
+            },
+        )
+    result = receiver.wait_for(msg["task_id"])
+    assert result["status"] == "done" and [s["id"] for s in result["shapes"]] == ["r"]
