@@ -231,3 +231,19 @@ def test_metrics_label_requests_by_route_template(env):
     env.client.get("/api/v1/projects/12345", headers=env.token(admin))
     text = env.client.get("/metrics").text
     assert 'route="/api/v1/projects/{project_id}"' in text
+
+
+def test_me_update_without_a_new_password(any_env):
+    env = any_env
+    user = env.user()
+    h = env.token(user)
+    r = env.client.patch("/api/v1/auth/me", json={"locale": "en", "display_name": "小李"}, headers=h)
+    assert r.status_code == 200, r.text
+    assert (r.json()["locale"], r.json()["display_name"]) == ("en", "小李")
+    assert (
+        env.client.patch("/api/v1/auth/me", json={"locale": "zh-CN"}, headers=h).json()["locale"] == "zh-CN"
+    )
+    short = env.client.patch(
+        "/api/v1/auth/me", json={"current_password": "password123", "new_password": "short"}, headers=h
+    )
+    assert short.status_code == 422

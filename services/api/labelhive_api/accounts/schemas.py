@@ -48,7 +48,7 @@ class MeUpdate(RequestBody):
     display_name: str | None = Field(None, min_length=1, max_length=200)
     locale: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     current_password: str | None = Field(None, max_length=256)
-    new_password: str | None = Password
+    new_password: str | None = Field(None, min_length=8, max_length=256)
 
 
 class TokenIn(RequestBody):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
@@ -17,6 +17,7 @@ from labelhive_api.imports.models import JobState
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import current_schema
 from labelhive_api.storage.config import Storage
+from labelhive_api.webhooks.events import Event, emit
 
 
 def run_export(
@@ -38,6 +39,7 @@ def run_export(
         labels = list(schema.labels) if schema else []
         options = ExportOptions.from_dict(dict(job.options))
         project_id = job.project_id
+        options_format = job.format
     total = count_tasks(db, project_id, options)
     _update(db, job_id, total=total, done=0, shapes=0)
 
@@ -56,20 +58,38 @@ def run_export(
         on_progress=progress,
     )
     result = exporter.run(should_continue)
-    _update(
-        db,
-        job_id,
-        state=JobState.FINISHED,
-        done=result.images,
-        total=result.images,  # filters such as skip_empty can leave fewer than the first count
-        shapes=result.shapes,
-        object_key=result.key,
-        size_bytes=result.size,
-        report=result.report,
-        lease_until=None,
-        finished_at=utcnow(),
-        error="",
-    )
+    with db.session() as session:
+        # Marked finished and announced in one transaction: subscribers hear of every finished export once.
+        was = session.scalar(select(ExportJob.state).where(ExportJob.id == job_id).with_for_update())
+        session.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id)
+            .values(
+                state=JobState.FINISHED,
+                done=result.images,
+                total=result.images,  # filters such as skip_empty can leave fewer than the first count
+                shapes=result.shapes,
+                object_key=result.key,
+                size_bytes=result.size,
+                report=result.report,
+                lease_until=None,
+                finished_at=utcnow(),
+                error="",
+            )
+        )
+        if was != JobState.FINISHED:
+            emit(
+                session,
+                project_id,
+                Event.EXPORT_FINISHED,
+                {
+                    "export_id": job_id,
+                    "format": options_format,
+                    "images": result.images,
+                    "shapes": result.shapes,
+                    "size_bytes": result.size,
+                },
+            )
 
 
 def _update(db: Database, job_id: int, **values: Any) -> None:

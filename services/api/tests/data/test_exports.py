@@ -404,3 +404,29 @@ def test_keypoints_yolo_segmentation_voc_and_batch_filter(world):
         )
     )
     assert [i.file_name for i in only_b.images] == ["b.jpg"]
+
+
+def test_a_finished_export_queues_export_finished_for_subscribed_webhooks(world):
+    from labelhive_api.webhooks.models import WebhookDelivery
+
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin, labels=COCO_LABELS)
+    hooks = {}
+    for name, events in [("exports", ["export.finished"]), ("tasks", ["task.submitted"])]:
+        created = world.client.post(
+            f"/api/v1/projects/{project.id}/webhooks",
+            json={"url": f"http://127.0.0.1:9/{name}", "events": events},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        hooks[name] = created.json()["id"]
+    upload(world, project, headers, [("a.png", png())])
+    world.run_jobs()
+    done = export(world, project, headers, format="csv", with_images=False)
+    assert done["state"] == "finished"
+    with world.db.sessions() as s:
+        rows = s.scalars(select(WebhookDelivery).where(WebhookDelivery.project_id == project.id)).all()
+    assert [(r.webhook_id, r.event) for r in rows] == [(hooks["exports"], "export.finished")]
+    data = rows[0].payload["data"]
+    assert data["export_id"] == done["id"] and data["format"] == "csv" and data["images"] == 1
