@@ -88,6 +88,17 @@ def start_rabbitmq() -> RabbitMQ:
             port=parts.port or 5672,
         )
     ensure_debian_packages({SERVER: "rabbitmq-server"})
+    # Free ports are picked before the broker binds them; another process may take one meanwhile.
+    for attempt in range(3):
+        try:
+            return _start_private_broker()
+        except HarnessError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_private_broker() -> RabbitMQ:
     data = run_dir("rabbitmq")
     user, password = "labelhive", secrets.token_hex(12)
     amqp, dist, epmd, mgmt = free_port(), free_port(), free_port(), free_port()
@@ -136,6 +147,10 @@ def start_rabbitmq() -> RabbitMQ:
         _env=env,
         _prefix=prefix,
     )
-    broker.start()
-    wait_for(lambda: port_open(mgmt), what="RabbitMQ management API", timeout=60, log=broker.log)
+    try:
+        broker.start()
+        wait_for(lambda: port_open(mgmt), what="RabbitMQ management API", timeout=60, log=broker.log)
+    except HarnessError:
+        broker.close()
+        raise
     return broker
