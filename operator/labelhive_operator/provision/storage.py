@@ -3,7 +3,9 @@ an identity allowed only those buckets. Idempotent; reads before it writes."""
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,21 +31,33 @@ class S3Identity:
     secret_key: str
 
 
+_clients_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_client(service: str, endpoint: str, region: str, access_key: str, secret_key: str) -> Any:
+    # Building a client costs ~0.1 s of CPU (service model loading), and boto3's default session is not
+    # thread-safe while building: build once per identity and endpoint, under a lock; clients are thread-safe.
+    with _clients_lock:
+        return boto3.session.Session().client(
+            service,
+            endpoint_url=endpoint,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            region_name=region,
+            config=BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                connect_timeout=5,
+                read_timeout=20,
+                retries={"max_attempts": 2, "mode": "standard"},
+                max_pool_connections=32,
+            ),
+        )
+
+
 def _boto(service: str, endpoint: str, region: str, identity: S3Identity) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        aws_access_key_id=identity.access_key,
-        aws_secret_access_key=identity.secret_key,
-        region_name=region,
-        config=BotoConfig(
-            signature_version="s3v4",
-            s3={"addressing_style": "path"},
-            connect_timeout=5,
-            read_timeout=20,
-            retries={"max_attempts": 2, "mode": "standard"},
-        ),
-    )
+    return _cached_client(service, endpoint, region, identity.access_key, identity.secret_key)
 
 
 def _code(exc: ClientError) -> str:
