@@ -6,12 +6,15 @@ SQLite alike; every version also lands in the append-only annotation_version tab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import Executable, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from labelhive_api.accounts.models import User
 from labelhive_api.annotations.exceptions import (
@@ -25,11 +28,12 @@ from labelhive_api.annotations.exceptions import (
 from labelhive_api.annotations.models import Annotation, AnnotationStatus, AnnotationVersion, Draft
 from labelhive_api.annotations.shapes import validate_result
 from labelhive_api.db.base import utcnow
+from labelhive_api.db.statements import execute_together, insert_for
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task, TaskLease, TaskState
-from labelhive_api.tasks.service import add_task_labels, set_task_labels
+from labelhive_api.tasks.service import task_labels_replace_statements, task_labels_statements
 from labelhive_api.webhooks.events import Event, emit
 
 
@@ -41,11 +45,13 @@ class Writer:
     may_edit_others: bool
 
 
-def validated(session: Session, project: Project, task: Task, result: list[Any]) -> list[dict[str, Any]]:
+def validated(
+    session: Session, project: Project, width: int | None, height: int | None, result: list[Any]
+) -> list[dict[str, Any]]:
     labels = labels_by_value(session, project)
     if not labels:
         raise NoLabelSchema()
-    return validate_result(result, labels, task.width, task.height)
+    return validate_result(result, labels, width, height)
 
 
 def get_annotation(
@@ -71,22 +77,40 @@ def _history(session: Session, ann: Annotation, author_id: int, reason: str) -> 
     )
 
 
+def _history_row(ann: Annotation, author_id: int, reason: str, now: datetime) -> Executable:
+    """The append-only history entry of the annotation's current version, as a statement."""
+    return insert(AnnotationVersion).values(
+        annotation_id=ann.id,
+        version=ann.version,
+        status=ann.status,
+        result=ann.result,
+        lead_time_ms=ann.lead_time_ms,
+        author_id=author_id,
+        reason=reason,
+        created_at=now,
+    )
+
+
+def derive_task_state(project: Project, slots_taken: int, statuses: list[str]) -> str:
+    """A task's state from its annotations' statuses (rejected > submitted > accepted when complete)."""
+    if AnnotationStatus.REJECTED.value in statuses:
+        return TaskState.REJECTED.value
+    if len(statuses) >= project.overlap and all(s == AnnotationStatus.ACCEPTED.value for s in statuses):
+        return TaskState.ACCEPTED.value
+    if len(statuses) >= project.overlap:
+        return TaskState.SUBMITTED.value
+    if statuses or slots_taken > 0:
+        return TaskState.IN_PROGRESS.value
+    return TaskState.NEW.value
+
+
 def refresh_task_state(
     session: Session, project: Project, task: Task, statuses: list[str] | None = None
 ) -> str:
-    """Derive the task's state from its annotations (rejected > submitted > accepted when complete)."""
+    """Derive the task's state from its annotations and store it (with the state counters) if it moved."""
     if statuses is None:
         statuses = list(session.scalars(select(Annotation.status).where(Annotation.task_id == task.id)))
-    if AnnotationStatus.REJECTED.value in statuses:
-        new = TaskState.REJECTED.value
-    elif len(statuses) >= project.overlap and all(s == AnnotationStatus.ACCEPTED.value for s in statuses):
-        new = TaskState.ACCEPTED.value
-    elif len(statuses) >= project.overlap:
-        new = TaskState.SUBMITTED.value
-    elif statuses or task.slots_taken > 0:
-        new = TaskState.IN_PROGRESS.value
-    else:
-        new = TaskState.NEW.value
+    new = derive_task_state(project, task.slots_taken, statuses)
     if new != task.state:
         counters.move_task(session, project.id, task.state, new)
         task.state = new
@@ -102,6 +126,17 @@ def _task_annotations(session: Session, task_id: int) -> tuple[list[str], list[l
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
+def _loaded(session: Session, values: Mapping[str, Any]) -> Annotation:
+    """The annotation as written by a Core statement: the session's instance brought up to date if it holds
+    one, else a detached instance carrying the values (the request's response is built from it)."""
+    held = session.identity_map.get(identity_key(Annotation, values["id"]))
+    if isinstance(held, Annotation):
+        for field, value in values.items():
+            set_committed_value(held, field, value)
+        return held
+    return Annotation(**values)
+
+
 def create(
     session: Session,
     project: Project,
@@ -114,60 +149,79 @@ def create(
     task_locked: bool = False,
 ) -> Annotation:
     """The writer's first submission on the task (a second one is a 409 naming the current version)."""
-    shapes = validated(session, project, task, result)
+    shapes = validated(session, project, task.width, task.height, result)
     if not task_locked:
         session.refresh(task, with_for_update=True)  # serialises slot and state changes of this task
+    # Under the task lock every statement below reads fresh rows (a new snapshot per statement).
     uid = writer.user.id
-    mine = and_(Annotation.task_id == task.id, Annotation.user_id == uid)
-    existing_id, existing_version, leased = session.execute(
-        select(
-            select(Annotation.id).where(mine).scalar_subquery(),
-            select(Annotation.version).where(mine).scalar_subquery(),
-            exists().where(TaskLease.task_id == task.id, TaskLease.user_id == uid),
-        )
-    ).one()
-    if existing_id is not None:
-        raise AnnotationExists(annotation_id=existing_id, current_version=existing_version)
-    if leased:
-        session.execute(delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == uid))
-    elif task.slots_taken >= project.overlap:
-        raise TaskFull()
-    else:
-        task.slots_taken += 1
     now = utcnow()
-    ann = Annotation(
-        project_id=project.id,
-        task_id=task.id,
-        user_id=uid,
-        status=AnnotationStatus.SUBMITTED.value,
-        version=1,
-        result=shapes,
-        lead_time_ms=lead_time_ms,
-        schema_version=project.label_schema_version,
-        prediction_id=prediction_id,
-        updated_by=uid,
-        created_at=now,
-        updated_at=now,
+    # The caller's lease ends with the submission; it held the slot the submission now takes.
+    lease_gone = session.execute(
+        delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == uid)
     )
-    session.add(ann)
-    session.flush()
-    _history(session, ann, uid, "submit")
-    session.execute(delete(Draft).where(Draft.task_id == task.id, Draft.user_id == uid))
-    counters.annotator(session, project.id, uid, submitted=1)
-    counters.lead_time(session, project.id, uid, lead_time_ms)
-    counters.labels(session, project.id, counters.label_delta([], shapes))
-    counters.daily(session, project.id, submitted=1)
-    add_task_labels(session, task, {str(shape["label"]) for shape in shapes})
+    leased = bool(lease_gone.rowcount)  # type: ignore[attr-defined]
+    values: dict[str, Any] = {
+        "project_id": project.id,
+        "task_id": task.id,
+        "user_id": uid,
+        "status": AnnotationStatus.SUBMITTED.value,
+        "version": 1,
+        "result": shapes,
+        "lead_time_ms": lead_time_ms,
+        "schema_version": project.label_schema_version,
+        "prediction_id": prediction_id,
+        "updated_by": uid,
+        "created_at": now,
+        "updated_at": now,
+    }
+    ann_id = session.scalar(
+        insert_for(session, Annotation)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
+        .returning(Annotation.id)
+    )
+    if ann_id is None:  # one annotation per annotator and task (the unique key decides, races included)
+        existing_id, existing_version = session.execute(
+            select(Annotation.id, Annotation.version).where(
+                Annotation.task_id == task.id, Annotation.user_id == uid
+            )
+        ).one()
+        raise AnnotationExists(annotation_id=existing_id, current_version=existing_version)
+    slots_taken = task.slots_taken
+    if not leased:
+        if slots_taken >= project.overlap:
+            raise TaskFull()
+        slots_taken += 1
+    ann = _loaded(session, {"id": ann_id, **values})
     statuses = list(session.scalars(select(Annotation.status).where(Annotation.task_id == task.id)))
-    state = refresh_task_state(session, project, task, statuses)
-    task.updated_at = now
+    state = derive_task_state(project, slots_taken, statuses)
+    changes = counters.Changes(project.id, now)
+    changes.move_task(task.state, state)
+    changes.annotator(uid, submitted=1)
+    changes.lead_time(uid, lead_time_ms)
+    changes.labels(counters.label_delta([], shapes))
+    changes.daily(submitted=1)
+    execute_together(
+        session,
+        [
+            _history_row(ann, uid, "submit", now),
+            delete(Draft).where(Draft.task_id == task.id, Draft.user_id == uid),
+            *task_labels_statements(session, task, {str(shape["label"]) for shape in shapes}),
+            update(Task)
+            .where(Task.id == task.id)
+            .values(state=state, slots_taken=slots_taken, updated_at=now)
+            .execution_options(synchronize_session=False),
+            *changes.statements(session),
+        ],
+    )
+    for field, value in {"state": state, "slots_taken": slots_taken, "updated_at": now}.items():
+        set_committed_value(task, field, value)
     emit(
         session,
         project.id,
         Event.TASK_SUBMITTED,
         {"task_id": task.id, "annotation_id": ann.id, "version": 1, "user_id": uid, "task_state": state},
     )
-    session.flush()
     return ann
 
 
@@ -181,67 +235,100 @@ def update_result(
     lead_time_ms: int,
     prediction_id: int | None = None,
 ) -> Annotation:
-    ann = get_annotation(session, project.id, annotation_id, lock=True)
-    if ann.user_id != writer.user.id and not writer.may_edit_others:
-        raise NotYourAnnotation()
-    if ann.version != base_version:
-        raise VersionConflict(current_version=ann.version, annotation_id=ann.id)
-    task = session.get(Task, ann.task_id, with_for_update=True)
-    assert task is not None
-    shapes = validated(session, project, task, result)
-    old_shapes, old_status = ann.result, ann.status
-    resubmit = old_status == AnnotationStatus.REJECTED.value and ann.user_id == writer.user.id
-    new_status = AnnotationStatus.SUBMITTED.value if resubmit else old_status
-    now = utcnow()
-    changed = session.execute(
-        update(Annotation)
-        .where(Annotation.id == ann.id, Annotation.version == base_version)
-        .values(
-            version=base_version + 1,
-            result=shapes,
-            status=new_status,
-            lead_time_ms=Annotation.lead_time_ms + lead_time_ms,
-            updated_by=writer.user.id,
-            updated_at=now,
-            prediction_id=prediction_id if prediction_id is not None else Annotation.prediction_id,
+    """A new version of the annotation, if `base_version` is still its current one (else 409).
+
+    The read below takes no lock: the conditional UPDATE decides (exactly one writer per version wins), and
+    since every write to an annotation bumps its version, what was read at `base_version` is what the UPDATE
+    replaces."""
+    uid = writer.user.id
+    read = session.execute(
+        select(
+            Annotation.user_id,
+            Annotation.task_id,
+            Annotation.version,
+            Annotation.status,
+            Annotation.result,
+            Task.width,
+            Task.height,
         )
-        .execution_options(synchronize_session=False)
+        .join(Task, Task.id == Annotation.task_id)
+        .where(Annotation.id == annotation_id, Annotation.project_id == project.id)
+    ).first()
+    if read is None:
+        raise AnnotationNotFound()
+    owner, task_id, version, old_status, old_shapes, width, height = read
+    if owner != uid and not writer.may_edit_others:
+        raise NotYourAnnotation()
+    if version != base_version:
+        raise VersionConflict(current_version=version, annotation_id=annotation_id)
+    shapes = validated(session, project, width, height, result)
+    resubmit = old_status == AnnotationStatus.REJECTED.value and owner == uid
+    now = utcnow()
+    written = (
+        session.execute(
+            update(Annotation)
+            .where(Annotation.id == annotation_id, Annotation.version == base_version)
+            .values(
+                version=base_version + 1,
+                result=shapes,
+                status=AnnotationStatus.SUBMITTED.value if resubmit else old_status,
+                lead_time_ms=Annotation.lead_time_ms + lead_time_ms,
+                updated_by=uid,
+                updated_at=now,
+                prediction_id=prediction_id if prediction_id is not None else Annotation.prediction_id,
+            )
+            .returning(*Annotation.__table__.c)
+            .execution_options(synchronize_session=False)
+        )
+        .mappings()
+        .first()
     )
-    if not changed.rowcount:  # type: ignore[attr-defined]
+    if written is None:  # another save of this version won
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation_id))
         raise VersionConflict(current_version=current, annotation_id=annotation_id)
-    # The UPDATE succeeded on the version we read under lock: the new row is known without re-reading it.
-    for field, value in {
-        "version": base_version + 1,
-        "result": shapes,
-        "status": new_status,
-        "lead_time_ms": ann.lead_time_ms + lead_time_ms,
-        "updated_by": writer.user.id,
-        "updated_at": now,
-        "prediction_id": prediction_id if prediction_id is not None else ann.prediction_id,
-    }.items():
-        set_committed_value(ann, field, value)
-    _history(session, ann, writer.user.id, "resubmit" if resubmit else "save")
-    if ann.user_id == writer.user.id:
-        session.execute(delete(Draft).where(Draft.task_id == task.id, Draft.user_id == writer.user.id))
+    ann = _loaded(session, dict(written))
+    writes: list[Executable | None] = [_history_row(ann, uid, "resubmit" if resubmit else "save", now)]
+    if owner == uid:
+        writes.append(delete(Draft).where(Draft.task_id == task_id, Draft.user_id == uid))
         if resubmit:
             # Rework handed out by next-task ends with this save.
-            session.execute(
-                delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == writer.user.id)
-            )
-    counters.labels(session, project.id, counters.label_delta(old_shapes, shapes))
-    if {str(x.get("label")) for x in old_shapes} != {str(x.get("label")) for x in shapes}:
-        set_task_labels(session, task, _task_annotations(session, task.id)[1])
-    state = refresh_task_state(session, project, task) if resubmit else task.state
-    task.updated_at = now
+            writes.append(delete(TaskLease).where(TaskLease.task_id == task_id, TaskLease.user_id == uid))
+    changes = counters.Changes(project.id, now)
+    changes.labels(counters.label_delta(old_shapes, shapes))
+    task_values: dict[str, Any] = {"updated_at": now}
+    labels_changed = {str(x.get("label")) for x in old_shapes} != {str(x.get("label")) for x in shapes}
+    state: str | None = None
+    if labels_changed or resubmit:
+        # What other annotations of the task say matters now: lock the task, then read them fresh.
+        task_state, slots_taken = session.execute(
+            select(Task.state, Task.slots_taken).where(Task.id == task_id).with_for_update()
+        ).one()
+        statuses, results = _task_annotations(session, task_id)
+        if labels_changed:
+            writes += task_labels_replace_statements(session, project.id, task_id, results)
+        state = task_state
+        if resubmit:
+            state = derive_task_state(project, slots_taken, statuses)
+            changes.move_task(task_state, state)
+            changes.daily(submitted=1)
+            task_values["state"] = state
+    writes.append(
+        update(Task)
+        .where(Task.id == task_id)
+        .values(**task_values)
+        .execution_options(synchronize_session=False)
+    )
+    execute_together(session, [*writes, *changes.statements(session)])
+    held_task = session.identity_map.get(identity_key(Task, task_id))
+    if isinstance(held_task, Task):
+        session.expire(held_task)
     if resubmit:
-        counters.daily(session, project.id, submitted=1)
         emit(
             session,
             project.id,
             Event.TASK_SUBMITTED,
             {
-                "task_id": task.id,
+                "task_id": task_id,
                 "annotation_id": ann.id,
                 "version": ann.version,
                 "user_id": ann.user_id,
@@ -249,7 +336,6 @@ def update_result(
                 "resubmitted": True,
             },
         )
-    session.flush()
     return ann
 
 

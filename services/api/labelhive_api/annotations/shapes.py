@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -63,7 +64,10 @@ def _fail(index: int, shape: Any, reason: str) -> InvalidShape:
 
 
 def validate_result(
-    result: list[Any], labels: dict[str, dict[str, Any]] | None, width: int | None, height: int | None
+    result: list[Any],
+    labels: Mapping[str, dict[str, Any]] | None,
+    width: int | None,
+    height: int | None,
 ) -> list[dict[str, Any]]:
     """Returns the normalised shapes; raises InvalidShape (422) naming the first offending one.
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -81,9 +84,28 @@ def schema_version(session: Session, project: Project, version: int) -> LabelSch
     return schema
 
 
-def labels_by_value(session: Session, project: Project) -> dict[str, dict[str, Any]]:
+# Parsed label schemas by (project id, project created_at, schema version): a schema version never changes
+# once written, and created_at tells a project apart from a later one that reuses its id (SQLite).
+_LABELS: dict[tuple[int, datetime, int], Mapping[str, dict[str, Any]]] = {}
+_LABELS_MAX = 1024
+
+
+def labels_by_value(session: Session, project: Project) -> Mapping[str, dict[str, Any]]:
+    """The current schema's labels by value (read-only; cached in-process, so hot paths skip the query)."""
+    if project.label_schema_version == 0:
+        return {}
+    key = (project.id, project.created_at, project.label_schema_version)
+    cached = _LABELS.get(key)
+    if cached is not None:
+        return cached
     schema = current_schema(session, project)
-    return {label["value"]: label for label in (schema.labels if schema else [])}
+    if schema is None:
+        return {}
+    labels = MappingProxyType({label["value"]: label for label in schema.labels})
+    if len(_LABELS) >= _LABELS_MAX:
+        _LABELS.clear()
+    _LABELS[key] = labels
+    return labels
 
 
 def members(session: Session, project: Project) -> list[tuple[User, str]]:

@@ -8,34 +8,42 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, func, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import Base, utcnow
+from labelhive_api.db.statements import execute_together, insert_for
 from labelhive_api.stats.models import AnnotatorCount, DailyCount, LabelCount, LeadTimeBucket, StateCount
 
 # Lead-time histogram: bucket b holds times in [B**b, B**(b+1)) ms; ~10% resolution for the median.
 BUCKET_BASE = 1.1
 
 
+def upsert_statements(
+    session: Session, model: type[Base], key_names: list[str], rows: list[dict[str, Any]]
+) -> list[Executable]:
+    """For each row, an upsert adding its increments to its counter row (created if missing); rows with
+    nothing to add are left out. One statement per row, because single-row INSERTs are compiled once and
+    cached, multi-row VALUES never are; `execute_together` still sends them in one round trip."""
+    table = model.__table__
+    out = []
+    for row in rows:
+        columns = [k for k, v in row.items() if k not in key_names and v]
+        if not columns:
+            continue
+        stmt = insert_for(session, table).values(row)
+        out.append(
+            stmt.on_conflict_do_update(
+                index_elements=key_names, set_={k: table.c[k] + stmt.excluded[k] for k in columns}
+            )
+        )
+    return out
+
+
 def _upsert_rows(
     session: Session, model: type[Base], key_names: list[str], rows: list[dict[str, Any]]
 ) -> None:
-    """Add each row's increments to its counter row, creating it if missing: one statement for all rows."""
-    rows = [r for r in rows if any(v for k, v in r.items() if k not in key_names)]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
-    columns = [k for k in rows[0] if k not in key_names]
-    stmt = insert(table).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=key_names,
-        set_={k: table.c[k] + stmt.excluded[k] for k in columns},
-    )
-    session.execute(stmt)
+    execute_together(session, upsert_statements(session, model, key_names, rows))
 
 
 def _upsert(
@@ -65,10 +73,16 @@ def annotator(session: Session, project_id: int, user_id: int, **deltas: int) ->
     _upsert(session, AnnotatorCount, {"project_id": project_id, "user_id": user_id}, deltas)
 
 
+def lead_time_bucket(ms: int) -> int:
+    return 0 if ms < 1 else int(math.log(ms, BUCKET_BASE))
+
+
 def lead_time(session: Session, project_id: int, user_id: int, ms: int) -> None:
-    bucket = 0 if ms < 1 else int(math.log(ms, BUCKET_BASE))
     _upsert(
-        session, LeadTimeBucket, {"project_id": project_id, "user_id": user_id, "bucket": bucket}, {"n": 1}
+        session,
+        LeadTimeBucket,
+        {"project_id": project_id, "user_id": user_id, "bucket": lead_time_bucket(ms)},
+        {"n": 1},
     )
 
 
@@ -92,6 +106,88 @@ def label_delta(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any
 def daily(session: Session, project_id: int, when: datetime | None = None, **deltas: int) -> None:
     day = (when or utcnow()).strftime("%Y-%m-%d")
     _upsert(session, DailyCount, {"project_id": project_id, "day": day}, deltas)
+
+
+class Changes:
+    """Counter increments gathered during one write and applied together: `statements()` gives one upsert per
+    counter table, for `db.statements.execute_together` (one round trip on PostgreSQL)."""
+
+    def __init__(self, project_id: int, when: datetime | None = None) -> None:
+        self.project_id = project_id
+        self.day = (when or utcnow()).strftime("%Y-%m-%d")
+        self._states: Counter[str] = Counter()
+        self._annotators: dict[int, Counter[str]] = {}
+        self._lead_times: Counter[tuple[int, int]] = Counter()
+        self._labels: Counter[str] = Counter()
+        self._daily: Counter[str] = Counter()
+
+    def move_task(self, old: str, new: str) -> None:
+        if old != new:
+            self._states[old] -= 1
+            self._states[new] += 1
+
+    def annotator(self, user_id: int, **deltas: int) -> None:
+        self._annotators.setdefault(user_id, Counter()).update(deltas)
+
+    def lead_time(self, user_id: int, ms: int) -> None:
+        self._lead_times[(user_id, lead_time_bucket(ms))] += 1
+
+    def labels(self, deltas: Mapping[str, int]) -> None:
+        self._labels.update(deltas)
+
+    def daily(self, **deltas: int) -> None:
+        self._daily.update(deltas)
+
+    def statements(self, session: Session) -> list[Executable]:
+        pid = self.project_id
+        return [
+            *upsert_statements(
+                session,
+                StateCount,
+                ["project_id", "state"],
+                [{"project_id": pid, "state": k, "n": n} for k, n in sorted(self._states.items())],
+            ),
+            *upsert_statements(
+                session,
+                AnnotatorCount,
+                ["project_id", "user_id"],
+                [
+                    {
+                        "project_id": pid,
+                        "user_id": uid,
+                        **{k: d[k] for k in ("submitted", "accepted", "rejected")},
+                    }
+                    for uid, d in sorted(self._annotators.items())
+                ],
+            ),
+            *upsert_statements(
+                session,
+                LeadTimeBucket,
+                ["project_id", "user_id", "bucket"],
+                [
+                    {"project_id": pid, "user_id": uid, "bucket": b, "n": n}
+                    for (uid, b), n in sorted(self._lead_times.items())
+                ],
+            ),
+            *upsert_statements(
+                session,
+                LabelCount,
+                ["project_id", "label"],
+                [{"project_id": pid, "label": k, "shapes": n} for k, n in sorted(self._labels.items())],
+            ),
+            *upsert_statements(
+                session,
+                DailyCount,
+                ["project_id", "day"],
+                [
+                    {
+                        "project_id": pid,
+                        "day": self.day,
+                        **{k: self._daily[k] for k in ("submitted", "accepted", "rejected")},
+                    }
+                ],
+            ),
+        ]
 
 
 def recount_task_states(session: Session, project_id: int) -> None:

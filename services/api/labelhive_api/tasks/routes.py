@@ -36,11 +36,11 @@ Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 
 def visible_task(session: SessionDep, access: Access, task_id: int, *, lock: bool = False) -> Task:
     """Managers and reviewers see every task; annotators the ones assigned to, leased by or done by them."""
-    task = service.get_task(session, access.project_id, task_id, lock=lock)
     if access.can(Permission.TASKS_VIEW):
-        return task
+        return service.get_task(session, access.project_id, task_id, lock=lock)
     uid = access.user.id
-    if task.assignee_id == uid or leases.holds_lease(session, task.id, uid):
+    task, leased = service.get_task_and_lease(session, access.project_id, task_id, uid, lock=lock)
+    if task.assignee_id == uid or leased:
         return task
     if session.scalar(select(exists().where(Annotation.task_id == task.id, Annotation.user_id == uid))):
         return task

@@ -10,16 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, insert, or_, select, update
+from sqlalchemy import Executable, Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import User
+from labelhive_api.db.base import utcnow
+from labelhive_api.db.statements import insert_for
 from labelhive_api.errors import BadRequest, Unprocessable
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.stats import counters
 from labelhive_api.stats.models import StateCount
 from labelhive_api.tasks.exceptions import BatchNotFound, TaskNotFound
-from labelhive_api.tasks.models import Batch, Task, TaskLabel, TaskState
+from labelhive_api.tasks.models import Batch, Task, TaskLabel, TaskLease, TaskState
 
 
 def add_tasks(
@@ -55,6 +57,22 @@ def get_task(session: Session, project_id: int, task_id: int, *, lock: bool = Fa
     if task is None or task.project_id != project_id:
         raise TaskNotFound()
     return task
+
+
+def get_task_and_lease(
+    session: Session, project_id: int, task_id: int, user_id: int, *, lock: bool = False
+) -> tuple[Task, bool]:
+    """The task and whether `user_id` holds an unexpired lease on it, in one query (locking the task only)."""
+    leased = exists().where(
+        TaskLease.task_id == Task.id, TaskLease.user_id == user_id, TaskLease.expires_at > utcnow()
+    )
+    query = select(Task, leased).where(Task.id == task_id)
+    if lock:
+        query = query.with_for_update(of=Task).execution_options(populate_existing=True)
+    row = session.execute(query).first()
+    if row is None or row[0].project_id != project_id:
+        raise TaskNotFound()
+    return row[0], bool(row[1])
 
 
 def delete_task(session: Session, task: Task) -> None:
@@ -220,28 +238,36 @@ def list_tasks(
     return rows, next_cursor
 
 
-def set_task_labels(session: Session, task: Task, results: Iterable[Iterable[Mapping[str, Any]]]) -> None:
-    """Refresh the task's label index from all its current annotation results."""
-    from sqlalchemy import delete
+def _task_label_rows(
+    session: Session, project_id: int, task_id: int, labels: Iterable[str]
+) -> list[Executable]:
+    # One single-row INSERT per label: those are compiled once and cached (multi-row VALUES never are).
+    return [
+        insert_for(session, TaskLabel)
+        .values(task_id=task_id, label=label, project_id=project_id)
+        .on_conflict_do_nothing()
+        for label in sorted(labels)
+    ]
 
+
+def task_labels_statements(session: Session, task: Task, labels: set[str]) -> list[Executable]:
+    """Index labels a new annotation uses (existing entries stay), for `execute_together`."""
+    return _task_label_rows(session, task.project_id, task.id, labels)
+
+
+def task_labels_replace_statements(
+    session: Session, project_id: int, task_id: int, results: Iterable[Iterable[Mapping[str, Any]]]
+) -> list[Executable]:
+    """Make the task's label index match all its current annotation results: drop labels no longer used,
+    add new ones. The statements touch different rows, so they may run together."""
     labels = sorted({str(shape.get("label")) for result in results for shape in result if shape.get("label")})
-    session.execute(delete(TaskLabel).where(TaskLabel.task_id == task.id))
-    if labels:
-        session.execute(
-            insert(TaskLabel),
-            [{"task_id": task.id, "label": lb, "project_id": task.project_id} for lb in labels],
-        )
-
-
-def add_task_labels(session: Session, task: Task, labels: set[str]) -> None:
-    """Index labels a new annotation uses (existing entries stay): one statement."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
+    drop = delete(TaskLabel).where(TaskLabel.task_id == task_id)
     if not labels:
-        return
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    rows = [{"task_id": task.id, "label": lb, "project_id": task.project_id} for lb in sorted(labels)]
-    session.execute(dialect_insert(TaskLabel).values(rows).on_conflict_do_nothing())
+        return [drop]
+    return [
+        drop.where(TaskLabel.label.not_in(labels)),
+        *_task_label_rows(session, project_id, task_id, labels),
+    ]
 
 
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
