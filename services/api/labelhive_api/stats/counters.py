@@ -31,10 +31,11 @@ def upsert_statements(
         columns = [k for k, v in row.items() if k not in key_names and v]
         if not columns:
             continue
+        # One row: the increments are the inserted values (`excluded` would cost an alias per statement).
         stmt = insert_for(session, table).values(row)
         out.append(
             stmt.on_conflict_do_update(
-                index_elements=key_names, set_={k: table.c[k] + stmt.excluded[k] for k in columns}
+                index_elements=key_names, set_={k: table.c[k] + row[k] for k in columns}
             )
         )
     return out
