@@ -141,6 +141,8 @@ def _start(cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, .
         f"--root-ca-file={pki['ca.crt']}",
         f"--cluster-signing-cert-file={pki['ca.crt']}",
         f"--cluster-signing-key-file={pki['ca.key']}",
+        # kwok heartbeats through node status; on a loaded 2-core machine a 40 s grace marks nodes NotReady.
+        "--node-monitor-grace-period=5m",
     ])  # fmt: skip
     _spawn(cluster, "kube-scheduler", bins["kube-scheduler"], common)
     kwok_config = d / "kwok.yaml"  # explicit, so kwok never reads ~/.kwok/kwok.yaml
