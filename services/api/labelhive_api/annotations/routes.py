@@ -19,6 +19,7 @@ from labelhive_api.annotations.schemas import (
     DraftOut,
 )
 from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.api.schemas import json_response
 from labelhive_api.errors import NotFound
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks.routes import visible_task
@@ -48,16 +49,18 @@ def list_task_annotations(task_id: int, access: Annotator, session: SessionDep) 
     return [AnnotationOut.model_validate(a) for a in session.scalars(query)]
 
 
-@router.post("/projects/{project_id}/tasks/{task_id}/annotations", status_code=201)
+@router.post(
+    "/projects/{project_id}/tasks/{task_id}/annotations", status_code=201, response_model=AnnotationOut
+)
 def submit_annotation(
     task_id: int, body: AnnotationCreate, access: Annotator, session: SessionDep
-) -> AnnotationOut:
+) -> Response:
     task = visible_task(session, access, task_id, lock=True)
     ann = service.create(
         session, access.project, task, writer(access), body.result, body.lead_time_ms, task_locked=True
     )
     session.commit()
-    return AnnotationOut.model_validate(ann)
+    return json_response(AnnotationOut.model_validate(ann), 201)
 
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}")
@@ -65,15 +68,15 @@ def get_annotation(annotation_id: int, access: Annotator, session: SessionDep) -
     return AnnotationOut.model_validate(_readable(session, access, annotation_id))
 
 
-@router.put("/projects/{project_id}/annotations/{annotation_id}")
+@router.put("/projects/{project_id}/annotations/{annotation_id}", response_model=AnnotationOut)
 def update_annotation(
     annotation_id: int, body: AnnotationUpdate, access: Annotator, session: SessionDep
-) -> AnnotationOut:
+) -> Response:
     ann = service.update_result(
         session, access.project, annotation_id, writer(access), body.version, body.result, body.lead_time_ms
     )
     session.commit()
-    return AnnotationOut.model_validate(ann)
+    return json_response(AnnotationOut.model_validate(ann))
 
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}/history")

@@ -63,20 +63,6 @@ def get_annotation(
     return ann
 
 
-def _history(session: Session, ann: Annotation, author_id: int, reason: str) -> None:
-    session.add(
-        AnnotationVersion(
-            annotation_id=ann.id,
-            version=ann.version,
-            status=ann.status,
-            result=ann.result,
-            lead_time_ms=ann.lead_time_ms,
-            author_id=author_id,
-            reason=reason,
-        )
-    )
-
-
 def _history_row(ann: Annotation, author_id: int, reason: str, now: datetime) -> Executable:
     """The append-only history entry of the annotation's current version, as a statement."""
     return insert(AnnotationVersion).values(

@@ -28,11 +28,12 @@ from labelhive_api.settings import Settings
 SESSION_COOKIE = "labelhive_session"
 
 
-def get_settings(request: Request) -> Settings:
+# Plain attribute reads: `async` so FastAPI calls them on the event loop instead of a worker thread.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 

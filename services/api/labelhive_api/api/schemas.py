@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
@@ -24,3 +25,9 @@ class Page(ResponseBody, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+def json_response(body: BaseModel, status_code: int = 200) -> Response:
+    """A body already built from trusted data, serialised once. Returning a model instead makes FastAPI
+    validate it again in a worker thread; routes that do this declare `response_model` for the docs."""
+    return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")
