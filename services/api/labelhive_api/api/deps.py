@@ -6,13 +6,14 @@ from the path) or `require_global(Permission.Y)`; tests walk the route table to 
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import and_, literal, select
+from sqlalchemy import Select, and_, bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import ApiToken, AuthSession, User
@@ -70,6 +71,32 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+@functools.cache
+def _caller_query(by_token: bool, with_project: bool) -> Select[Any]:
+    """The caller (and the project with their role in it): built once per shape, values bound per request."""
+    if by_token:
+        query = (
+            select(User, literal(None), ApiToken.id)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked.is_(False))
+        )
+    else:
+        query = (
+            select(User, AuthSession.csrf_token, AuthSession.id)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.token_hash == bindparam("token_hash"), AuthSession.expires_at > bindparam("now")
+            )
+        )
+    if with_project:
+        query = (
+            query.add_columns(Project, Membership.role)
+            .outerjoin(Project, Project.id == bindparam("project_id"))
+            .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id))
+        )
+    return query
+
+
 def _authenticate(
     request: Request, session: Session, settings: Settings, project_id: int | None = None
 ) -> tuple[Principal, Project | None, str | None]:
@@ -79,26 +106,13 @@ def _authenticate(
     cookie = request.cookies.get(SESSION_COOKIE) if token is None else None
     if token is None and not cookie:
         raise Unauthorized()
-    now = utcnow()
-    if token is not None:
-        query = (
-            select(User, literal(None), ApiToken.id)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False))
-        )
-    else:
-        query = (
-            select(User, AuthSession.csrf_token, AuthSession.id)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.token_hash == token_hash(cookie or ""), AuthSession.expires_at > now)
-        )
+    query = _caller_query(token is not None, project_id is not None)
+    params: dict[str, Any] = {"token_hash": token_hash(token if token is not None else cookie or "")}
+    if token is None:
+        params["now"] = utcnow()
     if project_id is not None:
-        query = (
-            query.add_columns(Project, Membership.role)
-            .outerjoin(Project, Project.id == project_id)
-            .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id))
-        )
-    row = session.execute(query).first()
+        params["project_id"] = project_id
+    row = session.execute(query, params).first()
     if row is None or not row[0].is_active:
         if token is not None:
             raise Unauthorized("invalid or revoked API token", code="invalid_token")
