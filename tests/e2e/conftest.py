@@ -314,11 +314,21 @@ class Team:
         return {}
 
     def wait_ready(self, name: str, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
-        return eventually(
-            lambda: (p := self.get(name)).get("status", {}).get("phase") == "Ready" and p,
-            f"LabelingProject {self.namespace}/{name} Ready",
-            timeout=timeout,
-        )
+        try:
+            return eventually(
+                lambda: (p := self.get(name)).get("status", {}).get("phase") == "Ready" and p,
+                f"LabelingProject {self.namespace}/{name} Ready",
+                timeout=timeout,
+            )
+        except AssertionError as exc:
+            # Say which step is not ready and why: the conditions carry reason and message.
+            status = self.get(name).get("status", {})
+            pending = [
+                f"{c.get('type')}={c.get('status')} ({c.get('reason')}: {c.get('message')})"
+                for c in status.get("conditions", [])
+                if c.get("status") != "True"
+            ]
+            raise AssertionError(f"{exc}; phase {status.get('phase')!r}; not ready: {pending}") from None
 
     def secret(self, name: str) -> dict[str, str]:
         data = client.CoreV1Api(self.api).read_namespaced_secret(name, self.namespace).data or {}

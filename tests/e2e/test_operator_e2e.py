@@ -508,8 +508,12 @@ def test_keda_scaled_object_replaces_the_builtin_scaler_when_keda_is_installed(t
             "KEDA CRD established",
         )
         team.apply(sample_manifest(s3, name="kedaproj"))
-        project = team.wait_ready("kedaproj")
-        assert project["status"]["workers"]["scaler"] == "keda"
+        team.wait_ready("kedaproj")
+        # KEDA discovery is re-checked every few seconds: the project converges onto it, level-triggered.
+        project = eventually(
+            lambda: (p := team.get("kedaproj"))["status"]["workers"]["scaler"] == "keda" and p,
+            "kedaproj scaled by KEDA",
+        )
         so = client.CustomObjectsApi(admin_api).get_namespaced_custom_object(
             "keda.sh", "v1alpha1", team.namespace, "scaledobjects", "kedaproj-worker"
         )
