@@ -143,6 +143,11 @@ def _start(cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, .
         f"--cluster-signing-key-file={pki['ca.key']}",
         # kwok heartbeats through node status; on a loaded 2-core machine a 40 s grace marks nodes NotReady.
         "--node-monitor-grace-period=5m",
+        # The default client rate (20 QPS) makes the controllers, not the code under test, the bottleneck.
+        "--kube-api-qps=200",
+        "--kube-api-burst=400",
+        "--concurrent-deployment-syncs=20",
+        "--concurrent-replicaset-syncs=20",
     ])  # fmt: skip
     _spawn(cluster, "kube-scheduler", bins["kube-scheduler"], common)
     kwok_config = d / "kwok.yaml"  # explicit, so kwok never reads ~/.kwok/kwok.yaml
