@@ -6,7 +6,6 @@ CRD and RBAC installed with helm; the operator as a local process with the chart
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import os
@@ -14,7 +13,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -102,37 +100,6 @@ def baseline(admin: client.ApiClient) -> tuple[float, float]:
     return cpu, statistics.median(rtts)
 
 
-class NodeHeartbeat(threading.Thread):
-    """Renews the kwok nodes' Leases every few seconds. On a 2-core machine shared with other suites kwok's
-    own heartbeats can starve past the node monitor grace period; the node lifecycle controller then marks
-    every pod NotReady and kwok never flips them back, which would measure the machine, not the operator."""
-
-    def __init__(self, admin: client.ApiClient) -> None:
-        super().__init__(daemon=True)
-        self.leases = client.CoordinationV1Api(admin)
-        self.nodes = [n.metadata.name for n in client.CoreV1Api(admin).list_node().items]
-        self.stop = threading.Event()
-        self.renewals = 0
-
-    def run(self) -> None:
-        while not self.stop.wait(3):
-            now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            for node in self.nodes:
-                spec = {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now}
-                try:
-                    self.leases.patch_namespaced_lease(node, "kube-node-lease", {"spec": spec})
-                except client.ApiException as exc:
-                    if exc.status != 404:
-                        continue
-                    # kwok here heartbeats through node status only; a Lease is what the controller also reads.
-                    body = {"metadata": {"name": node, "namespace": "kube-node-lease"}, "spec": spec}
-                    try:
-                        self.leases.create_namespaced_lease("kube-node-lease", body)
-                    except client.ApiException:
-                        continue
-                self.renewals += 1
-
-
 def manifest(i: int, endpoint: str) -> dict[str, Any]:
     name = f"team-{i:03d}"
     return {
@@ -183,8 +150,6 @@ def main(count: int) -> int:
                     NS, client.V1Secret(metadata=client.V1ObjectMeta(name=name), string_data=data)
                 )
             cpu, rtt = baseline(admin)
-            heartbeat = NodeHeartbeat(admin)
-            heartbeat.start()
 
             logs = run_dir("bench-operator")
             port = free_port()
@@ -294,8 +259,6 @@ def main(count: int) -> int:
             )
             emit(f"  writes by kind (whole run): {steady_end['writes_by_kind']}")
             emit(f"  operator log: {logs / 'operator.log'}")
-            heartbeat.stop.set()
-            emit(f"  kwok node leases renewed by the bench: {heartbeat.renewals} times (see NodeHeartbeat)")
             not_ready = [
                 e
                 for e in core.list_event_for_all_namespaces(field_selector="involvedObject.kind=Node").items

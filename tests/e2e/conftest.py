@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import datetime
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
@@ -75,55 +73,6 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0, inter
 def admin_api(kube) -> Iterator[client.ApiClient]:
     with config.new_client_from_config(str(kube.kubeconfig)) as api:
         yield api
-
-
-class KwokNodeLeases(threading.Thread):
-    """Keeps the kwok nodes' Leases renewed. This kwok heartbeats through node status only, and on a 2-core
-    machine shared with other suites those heartbeats can come later than the controller-manager's node
-    monitor grace period: it then marks every pod on the node NotReady, and kwok never marks them Ready
-    again. That tests the machine, not the operator; a renewed Lease keeps the nodes healthy."""
-
-    def __init__(self, api: client.ApiClient) -> None:
-        super().__init__(daemon=True, name="kwok-node-leases")
-        self.leases = client.CoordinationV1Api(api)
-        self.nodes = [
-            n.metadata.name
-            for n in client.CoreV1Api(api).list_node().items
-            if (n.metadata.annotations or {}).get("kwok.x-k8s.io/node") == "fake"
-        ]
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(3):
-            now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            for node in self.nodes:
-                spec = {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now}
-                try:
-                    self.leases.patch_namespaced_lease(node, "kube-node-lease", {"spec": spec})
-                except client.ApiException as exc:
-                    if exc.status == 404:
-                        with contextlib.suppress(client.ApiException):
-                            self.leases.create_namespaced_lease(
-                                "kube-node-lease", {"metadata": {"name": node}, "spec": spec}
-                            )
-                except Exception:  # noqa: BLE001 - best effort; the next round tries again
-                    pass
-
-
-@pytest.fixture(scope="session", autouse=True)
-def kwok_node_leases(request) -> Iterator[None]:
-    if not any("kube" in getattr(item, "fixturenames", ()) for item in request.session.items):
-        yield  # no test here needs the cluster
-        return
-    kube = request.getfixturevalue("kube")
-    if not kube.owned:  # someone else's cluster (KUBECONFIG): its nodes are its business
-        yield
-        return
-    with config.new_client_from_config(str(kube.kubeconfig)) as api:
-        beat = KwokNodeLeases(api)
-        beat.start()
-        yield
-        beat.stopped.set()
 
 
 @pytest.fixture(scope="session")
