@@ -231,8 +231,10 @@ def test_one_image_import_prelabel_annotate_export(app, flow_team, s3, postgres)
     )
     assert stored == png
 
-    if app.worker is None:
-        pytest.skip(f"no worker environment at {WORKER_BIN} (make test creates it): pre-label leg not run")
+    # The pre-label leg is part of the flow: without the worker environment this test fails, never skips.
+    assert app.worker is not None, (
+        f"no worker environment at {WORKER_BIN}: run 'make test' (its bootstrap creates it)"
+    )
     prelabel = http.post(
         f"/api/v1/projects/{pid}/prelabel-jobs",
         headers=unsafe,
