@@ -97,6 +97,80 @@ def test_label_studio_import_variants_and_bad_xml(env):
         assert r.status_code == 422 and r.json()["code"] == "invalid_label_config", bad
 
 
+def test_chinese_only_labels_get_generated_stable_values(env):
+    from labelhive_api.projects.label_schema import generated_value
+
+    project = env.project(labels=[])
+    h = env.token(env.user("manager", project))
+    url = f"/api/v1/projects/{project.id}/label-schema"
+    labels = [
+        {"names": {"zh-CN": "裂纹"}, "tools": ["bbox", "polygon"]},
+        {"names": {"zh-CN": "气孔", "en": "Gas pore"}},
+        {"names": {"zh-CN": "裂纹 "}},  # the same name again gets its own id
+    ]
+    before = env.client.get(url, headers=h).json()["version"]
+    preview = env.client.post(f"{url}/preview", json={"labels": labels}, headers=h)
+    assert preview.status_code == 200, preview.text
+    assert env.client.get(url, headers=h).json()["version"] == before  # the preview saved nothing
+    r = env.client.put(url, json={"labels": labels}, headers=h)
+    assert r.status_code == 200, r.text
+    values = [x["value"] for x in r.json()["labels"]]
+    crack = generated_value({"zh-CN": "裂纹"})
+    assert values == [crack, "gas_pore", f"{crack}-2"]
+    assert [x["value"] for x in preview.json()["labels"]] == values
+    assert all(v.isascii() for v in values) and crack.startswith("l-")
+    # Saving again by display name only (renamed in English, reordered) keeps every id.
+    again = [
+        {"names": {"en": "Porosity", "zh-CN": "气孔"}},
+        {"names": {"zh-CN": "裂纹"}, "tools": ["bbox", "polygon"]},
+    ]
+    r = env.client.put(url, json={"labels": again}, headers=h)
+    assert [x["value"] for x in r.json()["labels"]] == ["gas_pore", crack]
+    bad = env.client.put(url, json={"labels": [{"tools": ["bbox"]}]}, headers=h)
+    assert bad.status_code == 422
+
+
+def test_label_studio_config_merges_controls_and_maps_value_and_alias(env):
+    from labelhive_api.imports.labels import LabelMatcher
+    from labelhive_api.projects.label_schema import generated_value
+
+    xml = """<View><Image name="image" value="$image"/>
+      <RectangleLabels name="box" toName="image"><Label value="裂纹"/><Label value="气孔" alias="pore"/>
+        <Label value="咬边" alias="咬边缺陷"/></RectangleLabels>
+      <PolygonLabels name="poly" toName="image"><Label value="裂纹"/><Label value="气孔" alias="pore"/>
+      </PolygonLabels>
+      <KeyPointLabels name="kp" toName="image"><Label value="端点"/></KeyPointLabels></View>"""
+    project = env.project(labels=[])
+    h = env.token(env.user("manager", project))
+    url = f"/api/v1/projects/{project.id}/label-schema/import-label-studio"
+    preview = env.client.post(f"{url}/preview", json={"config": xml}, headers=h)
+    assert preview.status_code == 200, preview.text
+    r = env.client.post(url, json={"config": xml}, headers=h)
+    assert r.status_code == 200, r.text
+    labels = r.json()["labels"]
+    assert preview.json()["labels"] == labels
+    assert [x["value"] for x in labels] == [
+        generated_value({"zh-CN": "裂纹"}),
+        "pore",
+        generated_value({"zh-CN": "咬边"}),
+        generated_value({"zh-CN": "端点"}),
+    ]
+    assert labels[0]["tools"] == ["bbox", "polygon"] and labels[1]["tools"] == ["bbox", "polygon"]
+    assert labels[1]["names"] == {"zh-CN": "气孔", "en": "pore"}
+    assert labels[2]["aliases"] == ["咬边缺陷"] and labels[2]["names"] == {"zh-CN": "咬边"}
+    assert labels[3]["tools"] == ["keypoints"] and labels[3]["skeleton"]["points"] == ["端点"]
+    # What Label Studio writes into results (alias, else value) finds each label.
+    matcher = LabelMatcher(labels)
+    assert [matcher.value_for(s) for s in ["裂纹", "pore", "咬边缺陷", "端点"]] == [
+        x["value"] for x in labels
+    ]
+    # Importing the same config again keeps the ids.
+    r = env.client.post(url, json={"config": xml}, headers=h)
+    assert [x["value"] for x in r.json()["labels"]] == [x["value"] for x in labels]
+    sample = env.client.post(url, json={"config": LS_XML}, headers=h).json()["labels"]
+    assert [x["value"] for x in sample] == ["crack", "porosity", "undercut"]
+
+
 def test_members_are_managed_within_grants(env):
     project = env.project()
     manager = env.user("manager", project)

@@ -9,7 +9,7 @@ from labelhive_api.formats.model import Shape
 
 
 class LabelMatcher:
-    """Explicit mapping first, then the exact value, then a case-insensitive value or display name."""
+    """Explicit mapping first, then the exact value, then a case-insensitive value, display name or alias."""
 
     def __init__(self, labels: list[dict[str, Any]], explicit: dict[str, str] | None = None) -> None:
         self.labels = {str(label["value"]): label for label in labels}
@@ -17,7 +17,7 @@ class LabelMatcher:
         self._folded: dict[str, str] = {}
         for value, label in self.labels.items():
             self._folded.setdefault(value.casefold(), value)
-            for name in (label.get("names") or {}).values():
+            for name in [*(label.get("names") or {}).values(), *(label.get("aliases") or [])]:
                 self._folded.setdefault(str(name).strip().casefold(), value)
         self.unknown: Counter[str] = Counter()
 

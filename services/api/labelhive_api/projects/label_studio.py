@@ -1,14 +1,16 @@
 """Import a Label Studio labeling config (XML) as a LabelHive label schema.
 
-Label Studio shows `value` and stores `alias` when present; so `alias` becomes our stable value and
-`value` the display name (in the project's locale, e.g. zh-CN: 裂纹). Without alias, `value` is the
-stored value when it is a valid identifier; otherwise a slug is derived.
+Label Studio shows a label's `value` and writes `alias` into results when it has one (else `value`).
+So the string results carry (alias or value) identifies a label: the same one under several control
+tags (RectangleLabels + PolygonLabels) is one LabelHive label allowing each tool. Its stored value is
+that string when it is a valid identifier, else a generated one (`generated_value`); `value` is the
+display name in the project's locale, an alias the English one. An alias that is not an identifier is
+kept in `aliases`, and display names match on import, so Label Studio results map back either way.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -16,7 +18,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from labelhive_api.errors import Unprocessable
-from labelhive_api.projects.label_schema import VALUE, Label, Tool, validate_labels
+from labelhive_api.projects.label_schema import VALUE, Label, Skeleton, Tool, validate_labels
 
 # Control tag -> tool.
 CONTROL_TOOLS = {
@@ -64,36 +66,21 @@ def _colour(raw: str | None, index: int) -> str:
     return _PALETTE[index % len(_PALETTE)]
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9_.\-]+", "_", ascii_text).strip("_").lower()
-    return slug[:100]
-
-
-def _stable_value(alias: str | None, value: str, used: set[str]) -> str:
-    for candidate in (alias, value):
-        if candidate and re.match(VALUE, candidate):
-            return candidate
-    base = _slug(alias or value) or "label"
-    candidate, n = base, len(used) + 1
-    while candidate in used:
-        candidate = f"{base}_{n}"
-        n += 1
-    return candidate
-
-
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def import_config(xml: str, locale: str = "zh-CN") -> list[dict[str, Any]]:
-    """Returns validated labels (as stored in LabelSchema.labels); 422 `invalid_label_config` on bad XML."""
+def import_config(
+    xml: str, locale: str = "zh-CN", previous: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Returns validated labels (as stored in LabelSchema.labels); 422 `invalid_label_config` on bad XML.
+
+    `previous`: the project's current labels, whose generated values are kept for the same names."""
     try:
         root: Element = ElementTree.fromstring(xml, forbid_dtd=True)
     except (ElementTree.ParseError, DefusedXmlException) as exc:
         raise Unprocessable(f"not a valid labeling config: {exc}", code="invalid_label_config") from None
-    by_value: dict[str, Label] = {}
-    order: list[str] = []
+    by_key: dict[str, Label] = {}
     for control in root.iter():
         tool = CONTROL_TOOLS.get(_local(control.tag))
         if tool is None:
@@ -104,29 +91,34 @@ def import_config(xml: str, locale: str = "zh-CN") -> list[dict[str, Any]]:
             shown = (child.get("value") or "").strip()
             if not shown:
                 raise Unprocessable("a <Label> has no value", code="invalid_label_config")
-            stable = _stable_value(child.get("alias"), shown, set(by_value))
-            if stable in by_value:
-                if tool not in by_value[stable].tools:
-                    by_value[stable].tools.append(tool)
-                continue
-            names = {locale: shown}
-            if child.get("alias") and child.get("alias") != shown:
-                names.setdefault("en", child.get("alias") or shown)
-            hotkey = child.get("hotkey")
-            skeleton = None
-            if tool is Tool.KEYPOINTS:
-                skeleton = {"name": stable, "points": [stable]}
-            by_value[stable] = Label.model_validate(
-                {
-                    "value": stable,
-                    "names": names,
-                    "color": _colour(child.get("background"), len(order)),
-                    "hotkey": hotkey,
-                    "tools": [tool.value],
-                    "skeleton": skeleton,
-                }
-            )
-            order.append(stable)
-    if not order:
+            alias = (child.get("alias") or "").strip() or None
+            key = alias or shown  # what Label Studio writes into its results
+            label = by_key.get(key)
+            if label is None:
+                label = by_key[key] = _label(shown, alias, locale, child, len(by_key), tool)
+            elif tool not in label.tools:
+                label.tools.append(tool)
+            if tool is Tool.KEYPOINTS and label.skeleton is None:
+                # Label Studio keypoints are single named points: a one-point skeleton
+                label.skeleton = Skeleton(name="point", points=[shown])
+    if not by_key:
         raise Unprocessable("the config defines no labels", code="invalid_label_config")
-    return validate_labels([by_value[v] for v in order])
+    return validate_labels(list(by_key.values()), previous or [])
+
+
+def _label(shown: str, alias: str | None, locale: str, child: Element, index: int, tool: Tool) -> Label:
+    value = next((c for c in (alias, shown) if c and re.match(VALUE, c)), None)
+    names = {locale: shown}
+    if alias and alias != shown and alias.isascii():
+        names.setdefault("en", alias)
+    return Label.model_validate(
+        {
+            "value": value,
+            "names": names,
+            "aliases": [alias] if alias and alias != value else [],
+            "color": _colour(child.get("background"), index),
+            "hotkey": child.get("hotkey"),
+            "tools": [tool.value],
+            "skeleton": {"name": "point", "points": [shown]} if tool is Tool.KEYPOINTS else None,
+        }
+    )

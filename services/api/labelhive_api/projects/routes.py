@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import User
 from labelhive_api.api.deps import Access, SessionDep, require, require_global
@@ -14,6 +15,7 @@ from labelhive_api.projects.label_schema import LabelSchemaIn, validate_labels
 from labelhive_api.projects.label_studio import import_config
 from labelhive_api.projects.schemas import (
     LabelSchemaOut,
+    LabelSchemaPreview,
     LabelStudioImport,
     MemberIn,
     MemberOut,
@@ -90,18 +92,43 @@ def get_label_schema_version(version: int, access: Viewer, session: SessionDep) 
     return LabelSchemaOut.model_validate(service.schema_version(session, access.project, version))
 
 
+def _current_labels(session: Session, access: Access) -> list[dict[str, Any]]:
+    schema = service.current_schema(session, access.project)
+    return list(schema.labels) if schema is not None else []
+
+
 @router.put("/projects/{project_id}/label-schema")
 def put_label_schema(body: LabelSchemaIn, access: SchemaEditor, session: SessionDep) -> LabelSchemaOut:
-    schema = service.set_labels(session, access.project, validate_labels(body.labels), access.user)
+    labels = validate_labels(body.labels, _current_labels(session, access))
+    schema = service.set_labels(session, access.project, labels, access.user)
     session.commit()
     return LabelSchemaOut.model_validate(schema)
+
+
+@router.post("/projects/{project_id}/label-schema/preview")
+def preview_label_schema(
+    body: LabelSchemaIn, access: SchemaEditor, session: SessionDep
+) -> LabelSchemaPreview:
+    """The labels as a PUT would store them (generated values filled in), without saving anything."""
+    return LabelSchemaPreview(labels=validate_labels(body.labels, _current_labels(session, access)))
 
 
 @router.post("/projects/{project_id}/label-schema/import-label-studio")
 def import_label_studio(body: LabelStudioImport, access: SchemaEditor, session: SessionDep) -> LabelSchemaOut:
-    schema = service.set_labels(session, access.project, import_config(body.config, body.locale), access.user)
+    labels = import_config(body.config, body.locale, _current_labels(session, access))
+    schema = service.set_labels(session, access.project, labels, access.user)
     session.commit()
     return LabelSchemaOut.model_validate(schema)
+
+
+@router.post("/projects/{project_id}/label-schema/import-label-studio/preview")
+def preview_label_studio(
+    body: LabelStudioImport, access: SchemaEditor, session: SessionDep
+) -> LabelSchemaPreview:
+    """The labels a Label Studio config would become, without saving anything."""
+    return LabelSchemaPreview(
+        labels=import_config(body.config, body.locale, _current_labels(session, access))
+    )
 
 
 @router.get("/projects/{project_id}/members")

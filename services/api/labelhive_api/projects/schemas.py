@@ -43,6 +43,10 @@ class LabelSchemaOut(ResponseBody):
     created_at: datetime
 
 
+class LabelSchemaPreview(ResponseBody):
+    labels: list[dict[str, Any]]
+
+
 class LabelStudioImport(RequestBody):
     config: str = Field(min_length=1, max_length=500000)
     locale: str = Field("zh-CN", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
