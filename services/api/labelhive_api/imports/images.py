@@ -1,4 +1,10 @@
-"""Checking that bytes are an image we accept, without decoding a decompression bomb."""
+"""Checking that bytes are an image we accept, without decoding a decompression bomb.
+
+EXIF orientation: the stored bytes stay exactly as imported (exports must hand back the same files), and
+`width`/`height` are the size as displayed, i.e. after the orientation tag is applied, which is what the
+browser, the worker (`ImageOps.exif_transpose`), thumbnails and dataset tools (Ultralytics, CVAT) use. So
+every coordinate in LabelHive is in the displayed frame; `orientation` records the tag (1 = none).
+"""
 
 from __future__ import annotations
 
@@ -20,11 +26,29 @@ ACCEPTED = {
 }
 
 
+EXIF_ORIENTATION = 0x0112
+# Orientations 5-8 turn the image a quarter: the displayed width is the stored height.
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+
+
 @dataclass(frozen=True)
 class ImageInfo:
-    width: int
+    width: int  # displayed, after EXIF orientation
     height: int
     content_type: str
+    orientation: int = 1  # the EXIF orientation tag (1-8; 1 when absent or invalid)
+
+
+def exif_orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block means no orientation, not a broken image
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def displayed_size(width: int, height: int, orientation: int) -> tuple[int, int]:
+    return (height, width) if orientation in QUARTER_TURNS else (width, height)
 
 
 class ImageRefused(Exception):
@@ -52,9 +76,11 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int | None = None)
                     raise ImageRefused(
                         "decompression_bomb", f"{width}x{height} is over the limit of {max_pixels} pixels"
                     )
+                orientation = exif_orientation(image)
                 image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRefused("decompression_bomb", str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRefused("corrupt_image", str(exc) or type(exc).__name__) from exc
-    return ImageInfo(width, height, content_type)
+    width, height = displayed_size(width, height, orientation)
+    return ImageInfo(width, height, content_type, orientation)

@@ -130,6 +130,7 @@ class DataJobRunner:
         self._slots = threading.BoundedSemaphore(concurrency)
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
+        self._orientation_backfill = True  # until a pass finds no unchecked task
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="data-job")
@@ -161,6 +162,10 @@ class DataJobRunner:
                     ran = True
                     assert self._pool is not None
                     self._pool.submit(self._run, claim)
+                if not ran and self._orientation_backfill:
+                    from labelhive_api.imports.orientation import backfill
+
+                    ran = self._orientation_backfill = backfill(self.db, self.storage) > 0
             except Exception:
                 log.exception("data job loop")
             if not ran:

@@ -66,10 +66,11 @@ class _Prepared:
     entry: Entry
     sha256: str
     key: str
-    width: int
+    width: int  # displayed, after EXIF orientation
     height: int
     content_type: str
     data: bytes | None = None  # until uploaded
+    orientation: int = 1
 
 
 @dataclass
@@ -212,7 +213,9 @@ class ImportRun:
                 entry.name, "refused", "unreadable", f"{type(exc).__name__}: {exc}"[:500], entry.source_ref
             )
         sha = hashlib.sha256(data).hexdigest()
-        return _Prepared(entry, sha, asset_key(sha), info.width, info.height, info.content_type, data)
+        return _Prepared(
+            entry, sha, asset_key(sha), info.width, info.height, info.content_type, data, info.orientation
+        )
 
     def _store(self, item: _Prepared) -> None:
         assert item.data is not None
@@ -341,6 +344,7 @@ class ImportRun:
                         "filename": self._filename(item.entry)[:1024],
                         "width": item.width,
                         "height": item.height,
+                        "orientation": item.orientation,
                         "asset_sha256": item.sha256,
                         "meta": {"import_job": self.job_id},
                         "batch_id": batch_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from labelhive_api.storage.config import Storage
 from labelhive_api.storage.keys import asset_key, thumbnail_key
@@ -20,6 +20,7 @@ def render_thumbnail(data: bytes, size: int) -> bytes:
         opened.draft("RGB", (size, size))  # JPEG: decode at a reduced scale, much faster
         image: Image.Image = opened
         image.thumbnail((size, size))
+        image = ImageOps.exif_transpose(image)  # thumbnails are shown as the image is: upright
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         out = io.BytesIO()

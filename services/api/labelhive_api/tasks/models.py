@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labelhive_api.db.base import Base, BigId, Json, UTCDateTime, utcnow
@@ -65,6 +65,9 @@ class Task(Base):
     filename: Mapped[str] = mapped_column(String(1024), default="")
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # EXIF orientation of the stored bytes (1-8); width/height are already the displayed size.
+    # NULL: a row from before it was recorded (`imports.orientation.backfill` fixes those).
+    orientation: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     # Annotators working on it (active leases) plus those who submitted: at most project.overlap.
     slots_taken: Mapped[int] = mapped_column(Integer, default=0)

@@ -27,8 +27,8 @@ from labelhive_api.tasks.models import Batch, Task, TaskLabel, TaskLease, TaskSt
 def add_tasks(
     session: Session, project_id: int, items: Iterable[Mapping[str, Any]], batch_id: int | None = None
 ) -> list[int]:
-    """Insert tasks in bulk and count them as `new`. Each item: image, filename?, width?, height?,
-    asset_sha256?, meta?, batch_id?. Returns the new task ids in order."""
+    """Insert tasks in bulk and count them as `new`. Each item: image, filename?, width?, height?
+    (displayed size), orientation? (EXIF tag), asset_sha256?, meta?, batch_id?. Returns the new task ids in order."""
     rows = []
     for item in items:
         row = {
@@ -37,6 +37,7 @@ def add_tasks(
             "filename": item.get("filename") or "",
             "width": item.get("width"),
             "height": item.get("height"),
+            "orientation": item.get("orientation"),
             "asset_sha256": item.get("asset_sha256"),
             "meta": item.get("meta") or {},
             "batch_id": item.get("batch_id", batch_id),
