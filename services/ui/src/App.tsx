@@ -13,7 +13,9 @@ import { NextTaskPage } from './features/annotate/NextTaskPage'
 import { InvitePage } from './features/auth/InvitePage'
 import { LoginPage } from './features/auth/LoginPage'
 import { ProjectListPage } from './features/projects/ProjectListPage'
-import { ProjectPage } from './features/projects/ProjectPage'
+import { ProfilePage } from './features/profile/ProfilePage'
+import { NewProjectPage } from './features/workspace/NewProjectPage'
+import { WorkspacePage } from './features/workspace/WorkspacePage'
 import { ReviewQueuePage } from './features/review/ReviewQueuePage'
 import { isLocale, setLocale } from './i18n'
 
@@ -75,8 +77,12 @@ function SignedInApp() {
       case 'login':
       case 'projects':
         return <ProjectListPage />
+      case 'newProject':
+        return <NewProjectPage />
+      case 'profile':
+        return <ProfilePage />
       case 'project':
-        return <ProjectPage key={route.projectId} projectId={route.projectId} />
+        return <WorkspacePage key={route.projectId} projectId={route.projectId} tab={route.tab} />
       case 'next':
         return <NextTaskPage key={route.projectId} projectId={route.projectId} />
       case 'task':

@@ -33,8 +33,16 @@ export interface Project {
   id: number
   name: string
   description: string
+  /** Markdown (a safe subset is rendered) */
   instructions: string
   overlap: number
+  /** how long "next task" holds a task for its annotator; null: the server's default */
+  task_lease_seconds?: number | null
+  /** the language annotators are shown first (zh-CN, en) */
+  default_locale?: string
+  archived_at?: string | null
+  /** tasks per state (GET /projects) */
+  task_counts?: Partial<Record<TaskState, number>>
   label_schema_version: number
   /** from GET /label-schema (empty when the project has none yet) */
   labels: Label[]

@@ -7,6 +7,10 @@ describe('hash routes', () => {
       { name: 'login' },
       { name: 'projects' },
       { name: 'project', projectId: 3 },
+      { name: 'project', projectId: 3, tab: 'labels' },
+      { name: 'project', projectId: 3, tab: 'tasks' },
+      { name: 'newProject' },
+      { name: 'profile' },
       { name: 'next', projectId: 3 },
       { name: 'task', projectId: 3, taskId: 42 },
       { name: 'review', projectId: 3 },
@@ -18,6 +22,8 @@ describe('hash routes', () => {
   it('treats junk as not found', () => {
     expect(parseRoute('#/projects/abc')).toEqual({ name: 'notFound' })
     expect(parseRoute('#/nope')).toEqual({ name: 'notFound' })
+    expect(parseRoute('#/projects/3/nope')).toEqual({ name: 'notFound' })
+    expect(parseRoute('#/projects/3/overview')).toEqual({ name: 'project', projectId: 3 })
     expect(parseRoute('')).toEqual({ name: 'projects' })
   })
 })

@@ -1,10 +1,20 @@
 // Hash routes (#/projects/3): work behind any static server or ingress path prefix, no server fallback needed.
 import { useSyncExternalStore } from 'react'
 
+/** The project workspace's tabs (`#/projects/3/labels`); which ones a role sees is in features/workspace/tabs.tsx. */
+export const PROJECT_TABS = ['overview', 'labels', 'members', 'import', 'tasks', 'prelabel', 'export', 'webhooks', 'statistics', 'settings'] as const
+export type ProjectTab = (typeof PROJECT_TABS)[number]
+
+export function isProjectTab(value: string | undefined): value is ProjectTab {
+  return (PROJECT_TABS as readonly (string | undefined)[]).includes(value)
+}
+
 export type Route =
   | { name: 'login' }
   | { name: 'projects' }
-  | { name: 'project'; projectId: number }
+  | { name: 'newProject' }
+  | { name: 'profile' }
+  | { name: 'project'; projectId: number; tab?: ProjectTab }
   | { name: 'next'; projectId: number }
   | { name: 'task'; projectId: number; taskId: number }
   | { name: 'review'; projectId: number }
@@ -17,11 +27,14 @@ export function parseRoute(hash: string): Route {
   const num = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : NaN)
   if (parts.length === 0) return { name: 'projects' }
   if (parts[0] === 'login' && parts.length === 1) return { name: 'login' }
+  if (parts[0] === 'profile' && parts.length === 1) return { name: 'profile' }
   if (parts[0] !== 'projects') return { name: 'notFound' }
   if (parts.length === 1) return { name: 'projects' }
+  if (parts[1] === 'new' && parts.length === 2) return { name: 'newProject' }
   const projectId = num(parts[1])
   if (Number.isNaN(projectId)) return { name: 'notFound' }
   if (parts.length === 2) return { name: 'project', projectId }
+  if (parts.length === 3 && isProjectTab(parts[2])) return parts[2] === 'overview' ? { name: 'project', projectId } : { name: 'project', projectId, tab: parts[2] }
   if (parts[2] === 'next' && parts.length === 3) return { name: 'next', projectId }
   if (parts[2] === 'review' && parts.length === 3) return { name: 'review', projectId }
   if (parts[2] === 'tasks' && parts.length === 4 && !Number.isNaN(num(parts[3]))) return { name: 'task', projectId, taskId: num(parts[3]) }
@@ -36,8 +49,12 @@ export function routeHref(route: Route): string {
       return '#/login'
     case 'projects':
       return '#/'
+    case 'newProject':
+      return '#/projects/new'
+    case 'profile':
+      return '#/profile'
     case 'project':
-      return `#/projects/${route.projectId}`
+      return route.tab && route.tab !== 'overview' ? `#/projects/${route.projectId}/${route.tab}` : `#/projects/${route.projectId}`
     case 'next':
       return `#/projects/${route.projectId}/next`
     case 'task':

@@ -18,9 +18,9 @@ export function Layout({ children, wide = false }: { children: ReactNode; wide?:
         </nav>
         <div className="topbar-right">
           <LanguageSwitch onChange={(locale) => void auth.setLocale(locale).catch(() => undefined)} />
-          <span className="user" data-testid="current-user">
+          <a className="user" href="#/profile" data-testid="current-user" title={t('nav.profile')}>
             {user.display_name || user.email}
-          </span>
+          </a>
           <button type="button" className="btn btn-quiet" onClick={() => void signOut()}>
             {t('nav.signOut')}
           </button>

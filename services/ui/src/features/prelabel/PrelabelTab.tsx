@@ -1,0 +1,7 @@
+// Workspace tab "prelabel" (issue 9 part B builds it here; props: the project with its labels, and my role).
+import { TabPlaceholder } from '../workspace/TabPlaceholder'
+import type { WorkspaceTabProps } from '../workspace/types'
+
+export function PrelabelTab({ project }: WorkspaceTabProps) {
+  return <TabPlaceholder testId="tab-prelabel" projectId={project.id} />
+}

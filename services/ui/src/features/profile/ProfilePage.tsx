@@ -1,0 +1,5 @@
+import { TabPlaceholder } from '../workspace/TabPlaceholder'
+
+export function ProfilePage() {
+  return <TabPlaceholder testId="profile" />
+}

@@ -1,0 +1,7 @@
+// Workspace tab "statistics" (issue 9 part B builds it here; props: the project with its labels, and my role).
+import { TabPlaceholder } from '../workspace/TabPlaceholder'
+import type { WorkspaceTabProps } from '../workspace/types'
+
+export function StatisticsTab({ project }: WorkspaceTabProps) {
+  return <TabPlaceholder testId="tab-statistics" projectId={project.id} />
+}

@@ -1,0 +1,5 @@
+import { TabPlaceholder } from './TabPlaceholder'
+
+export function NewProjectPage() {
+  return <TabPlaceholder testId="new-project-form" />
+}
