@@ -63,31 +63,32 @@ def test_submit_reject_rework_resubmit_accept(any_env):
         json={"version": 2, "result": [BOX, POLY], "lead_time_ms": 5000},
         headers=a,
     ).json()
-    assert resubmitted["status"] == "submitted" and resubmitted["version"] == 3
+    assert resubmitted["status"] == "submitted" and resubmitted["version"] == 4
     assert c.get(f"{base}/tasks/{task_id}", headers=a).json()["state"] == "submitted"
     # The rework lease ended with the resubmission: next-task moves on to fresh work.
     fresh = c.post(f"{base}/tasks/next", headers=a).json()["task"]
     assert fresh["id"] != task_id and fresh["state"] == "in_progress"
     c.post(f"{base}/tasks/{fresh['id']}/release", headers=a)
     twice = c.post(
-        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 2}, headers=r
+        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 3}, headers=r
     )
     assert twice.status_code == 409
     ok = c.post(
-        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 3}, headers=r
+        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 4}, headers=r
     )
     assert ok.status_code == 201
     assert c.get(f"{base}/tasks/{task_id}", headers=a).json()["state"] == "accepted"
     again = c.post(
-        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 4}, headers=r
+        f"{base}/annotations/{ann['id']}/review", json={"decision": "accept", "version": 5}, headers=r
     )
-    assert again.json()["code"] == "not_reviewable"
+    assert again.json()["code"] == "invalid_transition" and again.json()["current_state"] == "accepted"
     history = c.get(f"{base}/annotations/{ann['id']}/history", headers=a).json()
     assert [(v["version"], v["reason"]) for v in history] == [
         (1, "submit"),
         (2, "rejected"),
-        (3, "resubmit"),
-        (4, "accepted"),
+        (3, "rework"),
+        (4, "resubmit"),
+        (5, "accepted"),
     ]
 
     stats = c.get(f"{base}/stats", headers=r).json()

@@ -16,6 +16,7 @@ class AnnotationStatus(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    REWORK = "rework"  # rejected (or reopened) work the annotator has taken back
 
 
 class Annotation(Base):

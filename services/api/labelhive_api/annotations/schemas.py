@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from labelhive_api.annotations.models import AnnotationStatus
 from labelhive_api.api.schemas import RequestBody, ResponseBody
+from labelhive_api.reviews.states import allowed_actions
 
 LeadTime = Field(0, ge=0, le=7 * 24 * 3600 * 1000, description="milliseconds spent on this save")
 
@@ -38,6 +39,12 @@ class AnnotationOut(ResponseBody):
     updated_by: int | None
     created_at: datetime
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def next_actions(self) -> list[str]:
+        """What the review state machine allows from this status (by someone: see the README's table)."""
+        return allowed_actions(self.status)
 
 
 class AnnotationVersionOut(ResponseBody):

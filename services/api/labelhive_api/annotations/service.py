@@ -31,6 +31,7 @@ from labelhive_api.db.base import utcnow
 from labelhive_api.db.statements import execute_together, insert_for
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
+from labelhive_api.reviews import states
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task, TaskLease, TaskState
 from labelhive_api.tasks.service import task_labels_replace_statements, task_labels_statements
@@ -78,8 +79,9 @@ def _history_row(ann: Annotation, author_id: int, reason: str, now: datetime) ->
 
 
 def derive_task_state(project: Project, slots_taken: int, statuses: list[str]) -> str:
-    """A task's state from its annotations' statuses (rejected > submitted > accepted when complete)."""
-    if AnnotationStatus.REJECTED.value in statuses:
+    """A task's state from its annotations' statuses (rejected or in rework > submitted > accepted when
+    complete)."""
+    if AnnotationStatus.REJECTED.value in statuses or AnnotationStatus.REWORK.value in statuses:
         return TaskState.REJECTED.value
     if len(statuses) >= project.overlap and all(s == AnnotationStatus.ACCEPTED.value for s in statuses):
         return TaskState.ACCEPTED.value
@@ -135,6 +137,7 @@ def create(
     task_locked: bool = False,
 ) -> Annotation:
     """The writer's first submission on the task (a second one is a 409 naming the current version)."""
+    states.transition(states.State.DRAFT, states.Action.SUBMIT, states.Actor.OWNER)
     shapes = validated(session, project, task.width, task.height, result)
     if not task_locked:
         session.refresh(task, with_for_update=True)  # serialises slot and state changes of this task
@@ -247,17 +250,19 @@ def update_result(
         raise NotYourAnnotation()
     if version != base_version:
         raise VersionConflict(current_version=version, annotation_id=annotation_id)
+    path = states.save_path(old_status, states.Actor.OWNER if owner == uid else states.Actor.REVIEWER)
     shapes = validated(session, project, width, height, result)
-    resubmit = old_status == AnnotationStatus.REJECTED.value and owner == uid
+    new_status = path[-1][1].value
+    resubmit = new_status == AnnotationStatus.SUBMITTED.value and old_status != new_status
     now = utcnow()
     written = (
         session.execute(
             update(Annotation)
             .where(Annotation.id == annotation_id, Annotation.version == base_version)
             .values(
-                version=base_version + 1,
+                version=base_version + len(path),
                 result=shapes,
-                status=AnnotationStatus.SUBMITTED.value if resubmit else old_status,
+                status=new_status,
                 lead_time_ms=Annotation.lead_time_ms + lead_time_ms,
                 updated_by=uid,
                 updated_at=now,
@@ -273,7 +278,20 @@ def update_result(
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation_id))
         raise VersionConflict(current_version=current, annotation_id=annotation_id)
     ann = _loaded(session, dict(written))
-    writes: list[Executable | None] = [_history_row(ann, uid, "resubmit" if resubmit else "save", now)]
+    writes: list[Executable | None] = [
+        # Every step of the path is a version in the history (a rework step keeps the old shapes).
+        insert(AnnotationVersion).values(
+            annotation_id=ann.id,
+            version=base_version + i + 1,
+            status=state.value,
+            result=shapes if i == len(path) - 1 else old_shapes,
+            lead_time_ms=ann.lead_time_ms,
+            author_id=uid,
+            reason=action.value,
+            created_at=now,
+        )
+        for i, (action, state) in enumerate(path)
+    ]
     if owner == uid:
         writes.append(delete(Draft).where(Draft.task_id == task_id, Draft.user_id == uid))
         if resubmit:

@@ -15,7 +15,7 @@ from labelhive_api.predictions.models import Prediction
 from labelhive_api.tasks.models import Task
 
 # Which annotation of a task is exported when several annotators labelled it.
-_STATUS_RANK = {"accepted": 0, "submitted": 1, "rejected": 2}
+_STATUS_RANK = {"accepted": 0, "submitted": 1, "rejected": 2, "rework": 2}
 
 
 @dataclass

@@ -34,6 +34,15 @@ class ReviewIn(RequestBody):
     shape_comments: list[ShapeComment] = Field(default_factory=list, max_length=5000)
 
 
+class ReopenIn(RequestBody):
+    version: int = Field(ge=1, description="the accepted version being reopened")
+    reason: str = Field(min_length=1, max_length=20000, description="why it goes back to rework")
+
+
+class ReworkIn(RequestBody):
+    version: int = Field(ge=1, description="the rejected version the annotator takes back")
+
+
 class ReviewOut(ResponseBody):
     id: int
     annotation_id: int
@@ -77,6 +86,24 @@ def review_annotation(annotation_id: int, body: ReviewIn, access: Reviewer, sess
     )
     session.commit()
     return ReviewOut.model_validate(row)
+
+
+@router.post("/projects/{project_id}/annotations/{annotation_id}/reopen", status_code=201)
+def reopen_annotation(annotation_id: int, body: ReopenIn, access: Reviewer, session: SessionDep) -> ReviewOut:
+    """Accepted -> rework: the only way to change accepted work (who and why are kept as a review)."""
+    row = service.reopen(session, access.project, access.user, annotation_id, body.version, body.reason)
+    session.commit()
+    return ReviewOut.model_validate(row)
+
+
+@router.post("/projects/{project_id}/annotations/{annotation_id}/rework")
+def rework_annotation(
+    annotation_id: int, body: ReworkIn, access: Annotator, session: SessionDep
+) -> AnnotationOut:
+    """Rejected -> rework, by its annotator (saving the shapes does it too)."""
+    ann = service.start_rework(session, access.project, access.user, annotation_id, body.version)
+    session.commit()
+    return AnnotationOut.model_validate(ann)
 
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}/reviews")

@@ -1,4 +1,4 @@
-"""Review decisions: submitted -> accepted | rejected (comments, per shape too) -> rework -> resubmitted."""
+"""Review decisions and the other state moves of `reviews/states.py` that write no shapes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from labelhive_api.accounts.models import User
 from labelhive_api.annotations.exceptions import VersionConflict
 from labelhive_api.annotations.models import Annotation, AnnotationStatus, AnnotationVersion
 from labelhive_api.annotations.service import get_annotation, refresh_task_state
-from labelhive_api.errors import Conflict, Unprocessable
+from labelhive_api.db.base import utcnow
+from labelhive_api.errors import Unprocessable
 from labelhive_api.projects.models import Project
+from labelhive_api.reviews import states
 from labelhive_api.reviews.models import Review
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task
@@ -25,9 +27,39 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-class NotReviewable(Conflict):
-    code = "not_reviewable"
-    title = "Only submitted annotations can be reviewed"
+_EVENTS = {states.Action.ACCEPT: Event.TASK_ACCEPTED, states.Action.REJECT: Event.TASK_REJECTED}
+
+
+def _actor(ann: Annotation, user: User) -> states.Actor:
+    return states.Actor.OWNER if ann.user_id == user.id else states.Actor.REVIEWER
+
+
+def _move(
+    session: Session, project: Project, ann: Annotation, user: User, action: states.Action, version: int
+) -> str:
+    """Checks the version and the table, then records the transition as a new version (actor, time)."""
+    if ann.version != version:
+        raise VersionConflict(current_version=ann.version, annotation_id=ann.id)
+    target = states.transition(ann.status, action, _actor(ann, user))
+    ann.status = target.value
+    ann.version += 1
+    ann.updated_at = utcnow()
+    session.add(
+        AnnotationVersion(
+            annotation_id=ann.id,
+            version=ann.version,
+            status=ann.status,
+            result=ann.result,
+            lead_time_ms=ann.lead_time_ms,
+            author_id=user.id,
+            # accept/reject keep their historic reasons ("accepted"/"rejected"), the rest name the action
+            reason=ann.status if action in _EVENTS else action.value,
+            created_at=ann.updated_at,
+        )
+    )
+    task = session.get(Task, ann.task_id, with_for_update=True)
+    assert task is not None
+    return refresh_task_state(session, project, task)
 
 
 def review(
@@ -41,10 +73,9 @@ def review(
     shape_comments: list[dict[str, Any]],
 ) -> Review:
     ann = get_annotation(session, project.id, annotation_id, lock=True)
-    if ann.version != version:
-        raise VersionConflict(current_version=ann.version, annotation_id=ann.id)
-    if ann.status != AnnotationStatus.SUBMITTED.value:
-        raise NotReviewable(status=ann.status)
+    action = states.Action.ACCEPT if decision is Decision.ACCEPT else states.Action.REJECT
+    if ann.version == version:
+        states.transition(ann.status, action, _actor(ann, reviewer))  # refusals before input checks
     shape_ids = {str(s.get("id")) for s in ann.result}
     for c in shape_comments:
         if c["shape_id"] not in shape_ids:
@@ -54,19 +85,7 @@ def review(
     if decision is Decision.REJECT and not comment and not shape_comments:
         raise Unprocessable("say what to fix: a comment is required to reject", code="comment_required")
     accepted = decision is Decision.ACCEPT
-    ann.status = AnnotationStatus.ACCEPTED.value if accepted else AnnotationStatus.REJECTED.value
-    ann.version += 1
-    session.add(
-        AnnotationVersion(
-            annotation_id=ann.id,
-            version=ann.version,
-            status=ann.status,
-            result=ann.result,
-            lead_time_ms=ann.lead_time_ms,
-            author_id=reviewer.id,
-            reason=ann.status,
-        )
-    )
+    state = _move(session, project, ann, reviewer, action, version)
     row = Review(
         project_id=project.id,
         task_id=ann.task_id,
@@ -80,15 +99,12 @@ def review(
     session.add(row)
     counters.annotator(session, project.id, ann.user_id, **{"accepted" if accepted else "rejected": 1})
     counters.daily(session, project.id, **{"accepted" if accepted else "rejected": 1})
-    task = session.get(Task, ann.task_id, with_for_update=True)
-    assert task is not None
-    state = refresh_task_state(session, project, task)
     emit(
         session,
         project.id,
-        Event.TASK_ACCEPTED if accepted else Event.TASK_REJECTED,
+        _EVENTS[action],
         {
-            "task_id": task.id,
+            "task_id": ann.task_id,
             "annotation_id": ann.id,
             "version": ann.version,
             "reviewer_id": reviewer.id,
@@ -99,6 +115,37 @@ def review(
     )
     session.flush()
     return row
+
+
+def reopen(
+    session: Session, project: Project, user: User, annotation_id: int, version: int, reason: str
+) -> Review:
+    """A reviewer or manager takes an accepted annotation back to rework; the reason is kept as a review."""
+    ann = get_annotation(session, project.id, annotation_id, lock=True)
+    _move(session, project, ann, user, states.Action.REOPEN, version)
+    row = Review(
+        project_id=project.id,
+        task_id=ann.task_id,
+        annotation_id=ann.id,
+        annotation_version=version,
+        reviewer_id=user.id,
+        decision=states.Action.REOPEN.value,
+        comment=reason,
+        shape_comments=[],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def start_rework(
+    session: Session, project: Project, user: User, annotation_id: int, version: int
+) -> Annotation:
+    """The annotator takes rejected work back (the editor does this when they open it)."""
+    ann = get_annotation(session, project.id, annotation_id, lock=True)
+    _move(session, project, ann, user, states.Action.REWORK, version)
+    session.flush()
+    return ann
 
 
 def queue_query(project_id: int, after_id: int | None, exclude_user: int | None) -> Select[tuple[Annotation]]:

@@ -129,7 +129,7 @@ def next_task(
         .where(
             Annotation.project_id == project.id,
             Annotation.user_id == user_id,
-            Annotation.status == AnnotationStatus.REJECTED.value,
+            Annotation.status.in_([AnnotationStatus.REJECTED.value, AnnotationStatus.REWORK.value]),
         )
         .order_by(Annotation.id)
         .limit(1)
