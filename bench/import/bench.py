@@ -33,10 +33,10 @@ def main() -> int:
     from labelhive_api.db.engine import Database, make_engine
     from labelhive_api.imports.models import ImportJob
     from labelhive_api.imports.service import ImportRun, ImportSettings
+    from labelhive_api.imports.staging import new_staging_prefix
     from labelhive_api.projects import service as projects
     from labelhive_api.settings import Settings
     from labelhive_api.storage.config import StorageConfig, build_storage
-    from labelhive_api.storage.keys import import_staging_prefix
     from labelhive_harness.postgres import start_postgres
     from labelhive_harness.s3 import start_s3
     from sqlalchemy import text
@@ -97,12 +97,13 @@ def main() -> int:
                 session, email="bench@example.com", password="password123", display_name="B", is_admin=True
             )
             project = projects.create_project(session, admin, name="bench", overlap=1, labels=[])
+            staging = new_staging_prefix()
             job = ImportJob(
                 project_id=project.id,
                 created_by=admin.id,
                 kind="upload",
                 format="images",
-                options={},
+                options={"staging": staging},
                 state="running",
                 report={},
             )
@@ -110,9 +111,7 @@ def main() -> int:
             session.flush()
             job_id = job.id
         archive.seek(0)
-        storage.target.put_file(
-            f"{import_staging_prefix(job_id)}000000/images.zip", archive, "application/zip"
-        )
+        storage.target.put_file(f"{staging}000000/images.zip", archive, "application/zip")
 
         start = time.perf_counter()
         cpu0 = time.process_time()

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     s3_sse: Literal["none", "AES256", "aws:kms"] = "none"
     s3_sse_kms_key_id: str | None = None
     image_delivery: Literal["presigned", "proxy"] = "presigned"
+    # Buckets (`bucket` or `bucket/prefix/`) S3 imports may read; empty: S3 imports are refused.
+    s3_import_buckets: CommaList = []
 
     amqp_url: str | None = None
     prelabel_queue: str = "labelhive.prelabel"
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
     webhook_backoff_seconds: float = Field(5.0, gt=0)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
 
-    @field_validator("public_urls", "s3_public_endpoints", mode="before")
+    @field_validator("public_urls", "s3_public_endpoints", "s3_import_buckets", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.api.schemas import RequestBody
 from labelhive_api.db.base import utcnow
-from labelhive_api.errors import Conflict, NotFound, Unprocessable
+from labelhive_api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from labelhive_api.imports.models import ImportItem, ImportJob, JobState
 from labelhive_api.imports.service import describe
+from labelhive_api.imports.staging import new_staging_prefix, remove_staging, staged_name
 from labelhive_api.security.permissions import Permission
-from labelhive_api.storage.keys import import_staging_prefix
+from labelhive_api.storage.scope import ScopeRefused
 from labelhive_api.tasks.service import get_batch
 
 router = APIRouter(tags=["imports"])
@@ -37,7 +38,9 @@ class ImportOptions(RequestBody):
 
 
 class S3ImportIn(ImportOptions):
-    bucket: str | None = Field(None, max_length=63, description="default: the deployment's source bucket")
+    bucket: str | None = Field(
+        None, max_length=63, description="one of the allowed import buckets (default: the first one)"
+    )
     prefix: str = Field("", max_length=1024)
 
 
@@ -99,27 +102,43 @@ def upload_import(
         batch_id=batch_id,
         labelstudio_use=labelstudio_use,
     )
-    job = _create(session, access, "upload", options, {"files": [f.filename for f in files]})
+    staging = new_staging_prefix()
     storage = request.app.state.storage
-    prefix = import_staging_prefix(job.id)
-    for number, upload in enumerate(files):
-        name = (upload.filename or f"file-{number}").replace("\\", "/").split("/")[-1] or f"file-{number}"
-        upload.file.seek(0)
-        storage.target.put_file(f"{prefix}{number:06d}/{name}", upload.file, upload.content_type)
-    session.commit()
+    try:
+        for number, upload in enumerate(files):
+            upload.file.seek(0)
+            key = f"{staging}{number:06d}/{staged_name(upload.filename, number)}"
+            storage.target.put_file(key, upload.file, upload.content_type)
+        names = [staged_name(f.filename, n) for n, f in enumerate(files)]
+        job = _create(session, access, "upload", options, {"files": names, "staging": staging})
+        session.commit()
+    except BaseException:
+        remove_staging(storage.target, staging)  # the job row is rolled back: nothing may stay behind
+        raise
     _wake(request)
     return describe(job)
 
 
 @router.post("/projects/{project_id}/imports/s3", status_code=202)
 def s3_import(body: S3ImportIn, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
-    """Sync a bucket/prefix: objects imported before (by key) are skipped, new ones become tasks."""
-    if request.app.state.storage.config.backend != "s3":
-        raise Unprocessable("S3 import needs LABELHIVE_STORAGE_BACKEND=s3", code="s3_backend_required")
-    job = _create(session, access, "s3", body, {"bucket": body.bucket, "prefix": body.prefix})
+    """Sync a bucket/prefix the platform admin allowed (`GET .../imports/s3/buckets`): objects imported
+    before (by key) are skipped, new ones become tasks."""
+    try:
+        store, prefix = request.app.state.storage.imports.prefix_store(body.bucket, body.prefix)
+    except ScopeRefused as refused:
+        error = Forbidden if refused.code == "s3_bucket_not_allowed" else Unprocessable
+        raise error(refused.message, code=refused.code) from None
+    job = _create(session, access, "s3", body, {"bucket": store.bucket, "prefix": prefix})
     session.commit()
     _wake(request)
     return describe(job)
+
+
+@router.get("/projects/{project_id}/imports/s3/buckets")
+def s3_import_buckets(request: Request, access: Manager) -> dict[str, Any]:
+    """The buckets and prefixes S3 imports may read (set by the platform admin in the manifest)."""
+    sources = request.app.state.storage.imports.sources
+    return {"sources": [{"bucket": s.bucket, "prefix": s.prefix} for s in sources]}
 
 
 @router.post("/projects/{project_id}/imports/urls", status_code=202)
@@ -193,6 +212,8 @@ def resume_import(job_id: int, request: Request, access: Manager, session: Sessi
     job = _job(session, access, job_id)
     if job.state == JobState.FINISHED:
         raise Conflict("the import has finished", code="import_finished")
+    if job.kind == "upload" and job.state == JobState.FAILED:
+        raise Conflict("a failed upload's files were removed; upload them again", code="staging_removed")
     job.state, job.error, job.attempts, job.lease_until = JobState.QUEUED, "", 0, None
     session.commit()
     _wake(request)

@@ -23,6 +23,7 @@ from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
 from labelhive_api.exports.models import ExportJob
 from labelhive_api.imports.models import ImportJob, JobState
+from labelhive_api.imports.staging import remove_staging
 from labelhive_api.storage.config import Storage
 
 log = logging.getLogger(__name__)
@@ -100,14 +101,18 @@ class Lease:
         return self._alive
 
 
-def mark_failed(db: Database, claim: Claim, error: str) -> None:
+def mark_failed(db: Database, claim: Claim, error: str, storage: Storage | None = None) -> None:
     model = claim.model
     with db.session() as session:
-        session.execute(
+        result = session.execute(
             update(model)
             .where(model.id == claim.job_id, model.attempts == claim.attempt)
             .values(state=JobState.FAILED, error=error[:4000], lease_until=None, finished_at=utcnow())
         )
+        failed = result.rowcount == 1
+        options = session.get(model, claim.job_id).options if model is ImportJob and failed else None
+    if storage is not None and isinstance(options, dict) and options.get("staging"):
+        remove_staging(storage.target, options["staging"])  # a failed upload leaves no files behind
 
 
 class DataJobRunner:
@@ -208,7 +213,7 @@ def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) ->
             log.info("export job %s stopped (cancelled or taken over)", claim.job_id)
             return
         log.exception("%s %s failed", claim.model.__tablename__, claim.job_id)
-        mark_failed(db, claim, f"{type(exc).__name__}: {exc}")
+        mark_failed(db, claim, f"{type(exc).__name__}: {exc}", storage)
 
 
 def run_until_idle(db: Database, storage: Storage, **options: Any) -> int:

@@ -34,10 +34,11 @@ from labelhive_api.imports.matching import ImageIndex
 from labelhive_api.imports.models import ImportItem, ImportJob, JobState
 from labelhive_api.imports.safezip import MemberRefused, Refusal, ZipLimits
 from labelhive_api.imports.sources import Entry, s3_prefix, staged_uploads, url_list
+from labelhive_api.imports.staging import remove_staging
 from labelhive_api.storage.assets import AssetStore
 from labelhive_api.storage.config import Storage
-from labelhive_api.storage.keys import asset_key, import_staging_prefix
-from labelhive_api.storage.s3 import S3Store
+from labelhive_api.storage.keys import asset_key
+from labelhive_api.storage.scope import ScopeRefused
 from labelhive_api.tasks.models import Task
 from labelhive_api.tasks.service import add_tasks
 
@@ -142,15 +143,16 @@ class ImportRun:
     def _entries(self, stack: ExitStack) -> Iterator[Entry | Refusal]:
         limits = self.settings.limits
         if self.kind == "upload":
-            return staged_uploads(self.storage.target, import_staging_prefix(self.job_id), limits, stack)
+            staging = self.options.get("staging")
+            if not isinstance(staging, str) or not staging.startswith("imports/"):
+                raise ValueError("this upload has no staged files (upload them again)")
+            return staged_uploads(self.storage.target, staging, limits, stack)
         if self.kind == "s3":
-            bucket = self.options.get("bucket") or self.storage.source.bucket
-            store = self.storage.source
-            if bucket != store.bucket:
-                if not isinstance(store, S3Store):
-                    raise ValueError("importing from another bucket needs the s3 storage backend")
-                store = S3Store(store.options, bucket)
-            return s3_prefix(store, str(self.options.get("prefix", "")), limits.max_file_bytes)
+            # Checked again here: the allow-list may have shrunk since the job was queued.
+            store, prefix = self.storage.imports.prefix_store(
+                self.options.get("bucket"), str(self.options.get("prefix", ""))
+            )
+            return s3_prefix(store, prefix, limits.max_file_bytes)
         if self.kind == "urls":
             return url_list(list(self.options.get("urls", [])), limits.max_file_bytes)
         raise ValueError(f"unknown import kind {self.kind!r}")
@@ -512,13 +514,14 @@ class ImportRun:
         web = [u for u in urls if not u.startswith("s3://")]
         out.extend(url_list(web, self.settings.limits.max_file_bytes))
         for url in (u for u in urls if u.startswith("s3://")):
-            bucket, _, key = url[5:].partition("/")
-            source = self.storage.source
-            if not isinstance(source, S3Store) or not key:
-                out.append(Refusal(url, "unsupported_url", "s3:// images need the s3 storage backend"))
+            try:
+                store, key = self.storage.imports.object_store(url)
+            except ScopeRefused as refused:
+                out.append(Refusal(url, refused.code, refused.message))
                 continue
-            store = source if bucket == source.bucket else S3Store(source.options, bucket)
-            out.append(Entry(name=url, read=lambda s=store, k=key: s.get(k), source_ref=f"s3:{bucket}/{key}"))
+            out.append(
+                Entry(name=url, read=lambda s=store, k=key: s.get(k), source_ref=f"s3:{store.bucket}/{key}")
+            )
         return out
 
     def _attach(self, targets: list[tuple[ImageItem, str | None]]) -> None:
@@ -579,9 +582,7 @@ class ImportRun:
                 "warnings": self.warnings[:100],
             }
         if self.kind == "upload":
-            prefix = import_staging_prefix(self.job_id)
-            for info in list(self.storage.target.list(prefix)):
-                self.storage.target.delete(info.key)
+            remove_staging(self.storage.target, self.options.get("staging"))
 
 
 def task_for_filename(session: Session, project_id: int, file_name: str) -> int | None:

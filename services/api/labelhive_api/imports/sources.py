@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from labelhive_api.imports.safezip import Refusal, ZipLimits, members, read_member
 from labelhive_api.storage.base import ObjectStore
+from labelhive_api.storage.scope import ScopedStore
 from labelhive_api.storage.sniff import sniff_content_type
 
 ANNOTATION_EXTENSIONS = (".json", ".xml", ".yaml", ".yml", ".txt")
@@ -93,7 +94,7 @@ def _head(store: ObjectStore, key: str) -> bytes:
         reader.close()
 
 
-def s3_prefix(store: ObjectStore, prefix: str, max_bytes: int) -> Iterator[Entry | Refusal]:
+def s3_prefix(store: ScopedStore, prefix: str, max_bytes: int) -> Iterator[Entry | Refusal]:
     for info in store.list(prefix):
         if info.key.endswith("/"):
             continue

@@ -9,6 +9,7 @@ from typing import Any
 from labelhive_api.storage.base import ObjectStore
 from labelhive_api.storage.local import LocalStore
 from labelhive_api.storage.s3 import S3Options, S3Store
+from labelhive_api.storage.scope import ImportScope, ImportSource, parse_import_buckets
 
 BACKENDS = ("local", "s3")
 DELIVERY_MODES = ("presigned", "proxy")
@@ -39,6 +40,8 @@ class StorageConfig:
     url_ttl_seconds: int = 900
     max_upload_bytes: int = 200 * 1024 * 1024
     max_image_pixels: int = 100_000_000
+    # Allow-list for S3 imports (`bucket` or `bucket/prefix/`), from the LabelingProject manifest.
+    s3_import_buckets: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -49,6 +52,10 @@ class StorageConfig:
             )
         if self.backend == "s3" and not self.s3_endpoint:
             raise ValueError("LABELHIVE_S3_ENDPOINT is required when LABELHIVE_STORAGE_BACKEND=s3")
+        self.import_sources()  # a bad allow-list entry stops startup
+
+    def import_sources(self) -> tuple[ImportSource, ...]:
+        return parse_import_buckets(self.s3_import_buckets, self.s3_source_bucket, self.s3_target_bucket)
 
     @classmethod
     def from_settings(cls, settings: Any) -> StorageConfig:
@@ -77,6 +84,7 @@ class StorageConfig:
             url_ttl_seconds=int(get("image_url_ttl_seconds", defaults.url_ttl_seconds)),
             max_upload_bytes=int(get("max_upload_bytes", defaults.max_upload_bytes)),
             max_image_pixels=int(get("max_image_pixels", defaults.max_image_pixels)),
+            s3_import_buckets=_csv(get("s3_import_buckets", ())),
         )
 
     def s3_options(self) -> S3Options:
@@ -98,6 +106,8 @@ class Storage:
     config: StorageConfig
     source: ObjectStore
     target: ObjectStore
+    # What S3 imports (and s3:// URLs in annotation files) may read: the admin's allow-list only.
+    imports: ImportScope = field(default_factory=lambda: ImportScope((), None))
 
     def ensure_buckets(self) -> None:
         self.source.ensure_bucket()
@@ -107,10 +117,16 @@ class Storage:
 def build_storage(config: StorageConfig) -> Storage:
     if config.backend == "s3":
         options = config.s3_options()
+        source = S3Store(options, config.s3_source_bucket)
+
+        def open_bucket(bucket: str) -> ObjectStore:
+            return source if bucket == source.bucket else S3Store(options, bucket)
+
         return Storage(
             config,
-            S3Store(options, config.s3_source_bucket),
+            source,
             S3Store(options, config.s3_target_bucket),
+            ImportScope(config.import_sources(), open_bucket),
         )
     root = config.data_dir / "objects"
     return Storage(config, LocalStore(root, "source"), LocalStore(root, "target"))

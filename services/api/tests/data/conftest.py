@@ -164,6 +164,8 @@ def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) ->
         s3_source_bucket=cfg.s3_source_bucket,
         s3_target_bucket=cfg.s3_target_bucket,
         s3_public_endpoints=[s3.endpoint, s3.endpoint.replace("127.0.0.1", "localhost")],
+        # What the platform admin allow-lists for S3 imports: prefixes outside the app's own key areas.
+        s3_import_buckets=[f"{source_bucket}/incoming/", f"{source_bucket}/raw/"],
     )
     db = Database(data_pg_engine, sessionmaker(data_pg_engine, expire_on_commit=False))
     yield from _world(db, settings, background=False)
