@@ -131,7 +131,7 @@ def test_chinese_only_labels_get_generated_stable_values(env):
 
 
 def test_label_studio_config_merges_controls_and_maps_value_and_alias(env):
-    from labelhive_api.imports.labels import LabelMatcher
+    from labelhive_api.formats.checks import LabelLookup
     from labelhive_api.projects.label_schema import generated_value
 
     xml = """<View><Image name="image" value="$image"/>
@@ -160,7 +160,7 @@ def test_label_studio_config_merges_controls_and_maps_value_and_alias(env):
     assert labels[2]["aliases"] == ["咬边缺陷"] and labels[2]["names"] == {"zh-CN": "咬边"}
     assert labels[3]["tools"] == ["keypoints"] and labels[3]["skeleton"]["points"] == ["端点"]
     # What Label Studio writes into results (alias, else value) finds each label.
-    matcher = LabelMatcher(labels)
+    matcher = LabelLookup(labels)
     assert [matcher.value_for(s) for s in ["裂纹", "pore", "咬边缺陷", "端点"]] == [
         x["value"] for x in labels
     ]

@@ -18,6 +18,9 @@ class _Shape(BaseModel):
     id: str = Field(min_length=1, max_length=128)
     label: str = Field(min_length=1, max_length=128)
     score: Number | None = Field(None, ge=0, le=1)
+    # Shapes sharing a group are one object (a COCO annotation with a polygon and keypoints; a polygon
+    # in several parts); see contracts/README.md.
+    group: str | None = Field(None, min_length=1, max_length=128)
 
 
 class BBox(_Shape):
@@ -53,13 +56,16 @@ class InvalidShape(Unprocessable):
     title = "A shape is invalid"
 
 
-def _fail(index: int, shape: Any, reason: str) -> InvalidShape:
+def _fail(index: int, shape: Any, reason: str, check: str = "invalid_geometry") -> InvalidShape:
+    """`check`: which rule failed, a stable code (invalid_geometry, duplicate_id, unknown_label,
+    tool_not_allowed, skeleton_mismatch, outside_image, too_many_shapes)."""
     shape_id = shape.get("id") if isinstance(shape, dict) else None
     return InvalidShape(
         f"shape {index} ({shape_id or 'no id'}): {reason}",
         shape_index=index,
         shape_id=shape_id,
         reason=reason,
+        check=check,
     )
 
 
@@ -73,7 +79,9 @@ def validate_result(
 
     `labels=None` checks geometry only (predictions may use labels the schema gained later)."""
     if len(result) > MAX_SHAPES:
-        raise InvalidShape(f"more than {MAX_SHAPES} shapes", reason="too_many_shapes")
+        raise InvalidShape(
+            f"more than {MAX_SHAPES} shapes", reason="too_many_shapes", check="too_many_shapes"
+        )
     out: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
     for index, raw in enumerate(result):
@@ -84,26 +92,36 @@ def validate_result(
             where = ".".join(str(p) for p in err["loc"])
             raise _fail(index, raw, f"{where}: {err['msg']}" if where else err["msg"]) from None
         if shape.id in seen_ids:
-            raise _fail(index, raw, f"duplicate shape id {shape.id!r}")
+            raise _fail(index, raw, f"duplicate shape id {shape.id!r}", "duplicate_id")
         seen_ids.add(shape.id)
         if labels is None:
             out.append(shape.model_dump(exclude_none=True))
             continue
         label = labels.get(shape.label)
         if label is None:
-            raise _fail(index, raw, f"label {shape.label!r} is not in the project's label schema")
+            raise _fail(
+                index, raw, f"label {shape.label!r} is not in the project's label schema", "unknown_label"
+            )
         if shape.type not in label.get("tools", []):
-            raise _fail(index, raw, f"label {shape.label!r} does not allow the {shape.type} tool")
+            raise _fail(
+                index, raw, f"label {shape.label!r} does not allow the {shape.type} tool", "tool_not_allowed"
+            )
         _check_inside(index, raw, shape, width, height)
         if isinstance(shape, Keypoints):
             skeleton = label.get("skeleton") or {}
             if shape.skeleton != skeleton.get("name"):
                 raise _fail(
-                    index, raw, f"skeleton {shape.skeleton!r} is not the label's ({skeleton.get('name')!r})"
+                    index,
+                    raw,
+                    f"skeleton {shape.skeleton!r} is not the label's ({skeleton.get('name')!r})",
+                    "skeleton_mismatch",
                 )
             if len(shape.points) != len(skeleton.get("points", [])):
                 raise _fail(
-                    index, raw, f"skeleton {shape.skeleton!r} has {len(skeleton.get('points', []))} points"
+                    index,
+                    raw,
+                    f"skeleton {shape.skeleton!r} has {len(skeleton.get('points', []))} points",
+                    "skeleton_mismatch",
                 )
         out.append(shape.model_dump(exclude_none=True))
     return out
@@ -121,4 +139,6 @@ def _check_inside(index: int, raw: Any, shape: Any, width: int | None, height: i
         points = [(x, y) for x, y, v in shape.points if v != 0]
     for x, y in points:
         if not (0 <= x <= width and 0 <= y <= height):
-            raise _fail(index, raw, f"point ({x}, {y}) is outside the {width}x{height} image")
+            raise _fail(
+                index, raw, f"point ({x}, {y}) is outside the {width}x{height} image", "outside_image"
+            )

@@ -28,6 +28,9 @@ class Shape:
     skeleton: str | None = None
     score: float | None = None
     id: str | None = None
+    group: str | None = None  # shapes sharing a group are one object (see contracts/README.md)
+    # Readers only: one-point keypoints with the same `instance` are points of one skeleton instance.
+    instance: str | None = None
 
     def bounds(self) -> tuple[float, float, float, float]:
         """x, y, w, h of the box around the shape (tags: all zero)."""
@@ -53,6 +56,8 @@ class Shape:
                 out["skeleton"] = self.skeleton
         if self.score is not None:
             out["score"] = self.score
+        if self.group is not None:
+            out["group"] = self.group
         return out
 
     @classmethod
@@ -71,6 +76,7 @@ class Shape:
                 None,
                 None if score is None else float(score),
                 None if data.get("id") is None else str(data["id"]),
+                None if data.get("group") is None else str(data["group"]),
             )
         if kind not in SHAPE_TYPES:
             raise FormatError(f"unknown shape type {kind!r}")
@@ -85,6 +91,7 @@ class Shape:
             skeleton=data.get("skeleton"),
             score=None if data.get("score") is None else float(data["score"]),
             id=None if data.get("id") is None else str(data["id"]),
+            group=None if data.get("group") is None else str(data["group"]),
         )
 
 

@@ -1,8 +1,12 @@
 """Imported shapes onto tasks: as predictions (idempotent per task + model version) or as the importing
-user's annotations (skipped when that user already annotated the task)."""
+user's annotations (skipped when that user already annotated the task).
+
+Each image's shapes are judged one by one (`formats.checks.check_shapes`): refused ones are reported with
+their reason and the image keeps the rest, written in one transaction (per-image atomicity)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
@@ -12,13 +16,15 @@ from labelhive_api.annotations import service as annotation_service
 from labelhive_api.annotations.exceptions import AnnotationExists
 from labelhive_api.db.engine import Database
 from labelhive_api.errors import AppError
+from labelhive_api.formats.checks import LabelLookup, check_shapes
 from labelhive_api.formats.model import ImageItem
-from labelhive_api.imports.labels import LabelMatcher
 from labelhive_api.imports.service import task_for_filename
 from labelhive_api.predictions import service as predictions
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import current_schema
 from labelhive_api.tasks.models import Task
+
+REPORTED = 200
 
 
 class Attacher:
@@ -35,8 +41,11 @@ class Attacher:
             assert project is not None
             schema = current_schema(session, project)
             labels = list(schema.labels) if schema else []
-        self.matcher = LabelMatcher(labels, options.get("label_map") or {})
+        self.matcher = LabelLookup(labels, options.get("label_map") or {})
         self.errors: list[str] = []
+        self.shapes_refused = 0
+        self.refused_shapes: list[dict[str, Any]] = []  # the first REPORTED, with file and reason
+        self.losses: Counter[str] = Counter()
 
     def existing_task(self, file_name: str) -> int | None:
         with self.db.sessions() as session:
@@ -57,7 +66,10 @@ class Attacher:
                 task = tasks.get(task_id)
                 if task is None:
                     continue
-                shapes = self.matcher.map_shapes(item.shapes, task.width, task.height)
+                checked = check_shapes(item.shapes, self.matcher, task.width, task.height)
+                self._report(item.file_name, checked.refused)
+                self.losses.update(checked.losses)
+                shapes = checked.shapes
                 if not shapes:
                     continue
                 nested = session.begin_nested()
@@ -77,4 +89,10 @@ class Attacher:
                 except AppError as exc:
                     nested.rollback()
                     self.errors.append(f"{item.file_name}: {exc.detail}")
+                    self.shapes_refused += len(shapes)
         return attached
+
+    def _report(self, file_name: str, refused: list[Any]) -> None:
+        self.shapes_refused += len(refused)
+        for shape in refused[: max(0, REPORTED - len(self.refused_shapes))]:
+            self.refused_shapes.append({"file": file_name, **shape.as_dict()})

@@ -76,8 +76,9 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int | None = None)
                     raise ImageRefused(
                         "decompression_bomb", f"{width}x{height} is over the limit of {max_pixels} pixels"
                     )
-                orientation = exif_orientation(image)
                 image.verify()
+            with Image.open(io.BytesIO(data), formats=[ACCEPTED[content_type]]) as image:
+                orientation = exif_orientation(image)  # after verify(), which must come first
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRefused("decompression_bomb", str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

@@ -135,6 +135,9 @@ class ImportRun:
         self.shapes = 0
         self.warnings: list[str] = []
         self.unknown_labels: Counter[str] = Counter()
+        self.shapes_refused = 0
+        self.refused_shapes: list[dict[str, Any]] = []
+        self.losses: Counter[str] = Counter()
         self.placed: dict[str, _Placed] = {}  # entry path -> task, for attaching dataset shapes
         self.filenames: dict[str, str] = {}  # entry path -> dataset file name
 
@@ -553,6 +556,9 @@ class ImportRun:
             self._commit([], missing)
         self.unknown_labels.update(attacher.matcher.unknown)
         self.warnings.extend(attacher.errors[:100])
+        self.shapes_refused += attacher.shapes_refused
+        self.refused_shapes.extend(attacher.refused_shapes)
+        self.losses.update(attacher.losses)
 
     def _check_continue(self) -> None:
         if not self.should_continue():
@@ -580,6 +586,9 @@ class ImportRun:
             job.report = {
                 "unknown_labels": dict(self.unknown_labels.most_common(200)),
                 "warnings": self.warnings[:100],
+                "shapes_refused": self.shapes_refused,
+                "refused_shapes": self.refused_shapes[:200],
+                "losses": dict(self.losses),
             }
         if self.kind == "upload":
             remove_staging(self.storage.target, self.options.get("staging"))
@@ -620,6 +629,7 @@ def describe(job: ImportJob) -> dict[str, Any]:
         "duplicates": job.duplicates,
         "refused": job.refused,
         "shapes": job.shapes,
+        "shapes_refused": int((job.report or {}).get("shapes_refused", 0)),
         "report": job.report,
         "error": job.error,
         "created_at": job.created_at,
