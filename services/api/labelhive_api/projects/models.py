@@ -22,6 +22,12 @@ class Project(Base):
     overlap: Mapped[int] = mapped_column(Integer, default=1)
     # Current LabelSchema.version (0: none yet).
     label_schema_version: Mapped[int] = mapped_column(Integer, default=0)
+    # How long "next task" holds a task for its annotator; None: LABELHIVE_TASK_LEASE_SECONDS.
+    task_lease_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The language the project's annotators see first (an invite's sign-up form starts in it).
+    default_locale: Mapped[str] = mapped_column(String(16), default="zh-CN", server_default="zh-CN")
+    # Archived: hidden from the main list, no new tasks handed out; data kept, restorable.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

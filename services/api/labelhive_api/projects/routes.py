@@ -16,11 +16,13 @@ from labelhive_api.projects.label_studio import import_config
 from labelhive_api.projects.schemas import (
     LabelSchemaOut,
     LabelSchemaPreview,
+    LabelSchemaVersionOut,
     LabelStudioImport,
     MemberIn,
     MemberOut,
     MemberUpdate,
     ProjectIn,
+    ProjectListItem,
     ProjectOut,
     ProjectUpdate,
 )
@@ -38,8 +40,14 @@ SchemaEditor = Annotated[Access, Depends(require(Permission.SCHEMA_EDIT))]
 
 
 @router.get("/projects")
-def list_projects(user: SignedIn, session: SessionDep) -> list[ProjectOut]:
-    return [ProjectOut.model_validate(p) for p in service.visible_projects(session, user)]
+def list_projects(user: SignedIn, session: SessionDep) -> list[ProjectListItem]:
+    """The projects I can see (admins: all), archived ones included, each with its tasks per state."""
+    projects = service.visible_projects(session, user)
+    counts = service.task_counts(session, [p.id for p in projects])
+    return [
+        ProjectListItem(**ProjectOut.model_validate(p).model_dump(), task_counts=counts[p.id])
+        for p in projects
+    ]
 
 
 @router.post("/projects", status_code=201)
@@ -52,6 +60,8 @@ def create_project(body: ProjectIn, user: Creator, session: SessionDep) -> Proje
         description=body.description,
         instructions=body.instructions,
         overlap=body.overlap,
+        task_lease_seconds=body.task_lease_seconds,
+        default_locale=body.default_locale,
         labels=labels,
     )
     session.commit()
@@ -66,7 +76,12 @@ def get_project(access: Viewer) -> ProjectOut:
 @router.patch("/projects/{project_id}")
 def update_project(body: ProjectUpdate, access: Editor, session: SessionDep) -> ProjectOut:
     for field, value in body.model_dump(exclude_unset=True).items():
-        if value is not None:
+        if field == "archived":
+            if value is not None:
+                service.set_archived(access.project, value)
+        elif field == "task_lease_seconds":
+            access.project.task_lease_seconds = value  # null: back to the server's default
+        elif value is not None:
             setattr(access.project, field, value)
     session.commit()
     return ProjectOut.model_validate(access.project)
@@ -85,6 +100,15 @@ def get_label_schema(access: Viewer, session: SessionDep) -> LabelSchemaOut:
     if schema is None:
         raise NotFound("this project has no label schema yet", code="schema_not_found")
     return LabelSchemaOut.model_validate(schema)
+
+
+@router.get("/projects/{project_id}/label-schema/versions")
+def list_label_schema_versions(access: Viewer, session: SessionDep) -> list[LabelSchemaVersionOut]:
+    """Every version of the project's labels, newest first (without the labels themselves)."""
+    return [
+        LabelSchemaVersionOut(version=s.version, created_at=s.created_at, labels=len(s.labels), author=author)
+        for s, author in service.schema_versions(session, access.project)
+    ]
 
 
 @router.get("/projects/{project_id}/label-schema/versions/{version}")
@@ -133,8 +157,15 @@ def preview_label_studio(
 
 @router.get("/projects/{project_id}/members")
 def list_members(access: Viewer, session: SessionDep) -> list[MemberOut]:
+    active = service.last_activity(session, access.project)
     return [
-        MemberOut(user_id=u.id, email=u.email, display_name=u.display_name, role=Role(r))
+        MemberOut(
+            user_id=u.id,
+            email=u.email,
+            display_name=u.display_name,
+            role=Role(r),
+            last_active_at=active.get(u.id),
+        )
         for u, r in service.members(session, access.project)
     ]
 

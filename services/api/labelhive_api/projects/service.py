@@ -7,14 +7,17 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import User
 from labelhive_api.accounts.service import normalize_email
+from labelhive_api.annotations.models import Annotation, Draft
+from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, Forbidden, NotFound
 from labelhive_api.projects.models import LabelSchema, Membership, Project
 from labelhive_api.security.permissions import GRANTABLE, Role
+from labelhive_api.stats.models import StateCount
 
 
 def create_project(
@@ -25,10 +28,18 @@ def create_project(
     description: str = "",
     instructions: str = "",
     overlap: int = 1,
+    task_lease_seconds: int | None = None,
+    default_locale: str = "zh-CN",
     labels: list[dict[str, Any]] | None = None,
 ) -> Project:
     project = Project(
-        name=name, description=description, instructions=instructions, overlap=overlap, created_by=creator.id
+        name=name,
+        description=description,
+        instructions=instructions,
+        overlap=overlap,
+        task_lease_seconds=task_lease_seconds,
+        default_locale=default_locale,
+        created_by=creator.id,
     )
     session.add(project)
     session.flush()
@@ -46,6 +57,27 @@ def visible_projects(session: Session, user: User) -> list[Project]:
             Membership.user_id == user.id
         )
     return list(session.scalars(query))
+
+
+def task_counts(session: Session, project_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Tasks per state for each project, from the maintained counters (no scan over tasks)."""
+    out: dict[int, dict[str, int]] = {pid: {} for pid in project_ids}
+    if project_ids:
+        rows = session.execute(
+            select(StateCount.project_id, StateCount.state, StateCount.n).where(
+                StateCount.project_id.in_(project_ids), StateCount.n != 0
+            )
+        )
+        for pid, state, n in rows:
+            out[pid][state] = int(n)
+    return out
+
+
+def set_archived(project: Project, archived: bool) -> None:
+    if archived and project.archived_at is None:
+        project.archived_at = utcnow()
+    elif not archived:
+        project.archived_at = None
 
 
 def set_labels(
@@ -73,6 +105,16 @@ def current_schema(session: Session, project: Project) -> LabelSchema | None:
             LabelSchema.project_id == project.id, LabelSchema.version == project.label_schema_version
         )
     )
+
+
+def schema_versions(session: Session, project: Project) -> list[tuple[LabelSchema, str | None]]:
+    rows = session.execute(
+        select(LabelSchema, User.display_name)
+        .outerjoin(User, User.id == LabelSchema.created_by)
+        .where(LabelSchema.project_id == project.id)
+        .order_by(LabelSchema.version.desc())
+    ).all()
+    return [(schema, author) for schema, author in rows]
 
 
 def schema_version(session: Session, project: Project, version: int) -> LabelSchema:
@@ -116,6 +158,21 @@ def members(session: Session, project: Project) -> list[tuple[User, str]]:
         .order_by(User.id)
     ).all()
     return [(u, r) for u, r in rows]
+
+
+def last_activity(session: Session, project: Project) -> dict[int, datetime]:
+    """Each member's latest annotation or draft change in this project (only this project's rows)."""
+    latest: dict[int, datetime] = {}
+    for model in (Annotation, Draft):
+        rows = session.execute(
+            select(model.user_id, func.max(model.updated_at))
+            .where(model.project_id == project.id)
+            .group_by(model.user_id)
+        )
+        for user_id, at in rows:
+            if at is not None and (user_id not in latest or at > latest[user_id]):
+                latest[user_id] = at
+    return latest
 
 
 def _check_grant(actor_role: Role, actor: User, role: Role) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import Page
+from labelhive_api.errors import Conflict
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import leases, service
 from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask, TaskNotFound
@@ -111,7 +112,10 @@ def my_tasks(
 
 @router.post("/projects/{project_id}/tasks/next")
 def next_task(access: Annotator, session: SessionDep, settings: SettingsDep) -> NextTaskOut:
-    found = leases.next_task(session, access.project, access.user.id, settings.task_lease_seconds)
+    if access.project.archived_at is not None:
+        raise Conflict("this project is archived", code="project_archived")
+    lease = access.project.task_lease_seconds or settings.task_lease_seconds
+    found = leases.next_task(session, access.project, access.user.id, lease)
     if found is None:
         session.commit()  # expired leases given back stay given back
         raise NoTaskAvailable()
