@@ -11,6 +11,8 @@ ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY services/api services/api
+# The outbound-request policy both services depend on (a workspace library).
+COPY libs/outbound libs/outbound
 COPY services/worker/pyproject.toml services/worker/pyproject.toml
 COPY operator/pyproject.toml operator/pyproject.toml
 COPY tests/harness/pyproject.toml tests/harness/pyproject.toml

@@ -10,6 +10,7 @@ ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY operator operator
+COPY libs/outbound/pyproject.toml libs/outbound/pyproject.toml
 COPY services/api/pyproject.toml services/api/pyproject.toml
 COPY services/worker/pyproject.toml services/worker/pyproject.toml
 COPY tests/harness/pyproject.toml tests/harness/pyproject.toml

@@ -107,7 +107,7 @@ class App:
         return project
 
     def run_jobs(self) -> int:
-        return run_until_idle(self.db, self.storage)
+        return run_until_idle(self.db, self.storage, **self.app.state.data_jobs.options)
 
     def job(self, project_id: int, job_id: int, headers: dict[str, str]) -> dict[str, Any]:
         return self.client.get(f"/api/v1/projects/{project_id}/imports/{job_id}", headers=headers).json()

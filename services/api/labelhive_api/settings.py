@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
+from labelhive_outbound import OutboundPolicy
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -68,8 +69,12 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1)
     webhook_backoff_seconds: float = Field(5.0, gt=0)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # Private/loopback networks (CIDR) or host names that webhooks and URL imports may reach anyway.
+    outbound_allow: CommaList = []
 
-    @field_validator("public_urls", "s3_public_endpoints", "s3_import_buckets", mode="before")
+    @field_validator(
+        "public_urls", "s3_public_endpoints", "s3_import_buckets", "outbound_allow", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -83,6 +88,15 @@ class Settings(BaseSettings):
         if self.environment != "development" and len(self.secret_key) < 16:
             raise ValueError("secret_key: LABELHIVE_SECRET_KEY must be at least 16 characters")
         return self
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _valid_allow_list(cls, value: list[str]) -> list[str]:
+        OutboundPolicy.parse(value)  # a bad entry stops startup with its name
+        return value
+
+    def outbound_policy(self, *, max_bytes: int, timeout: float) -> OutboundPolicy:
+        return OutboundPolicy.parse(self.outbound_allow, max_bytes=max_bytes, timeout=timeout)
 
     @property
     def is_sqlite(self) -> bool:

@@ -57,6 +57,8 @@ def _settings(url: str, schema: str | None, **extra: Any) -> Settings:
         database_schema=schema,
         webhook_worker=False,
         log_level="WARNING",
+        # The webhook tests' receivers listen on loopback.
+        outbound_allow=["127.0.0.1/32"],
         **extra,
     )
 

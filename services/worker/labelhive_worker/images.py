@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import numpy as np
+from labelhive_outbound import OutboundPolicy, OutboundRefused, fetch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from labelhive_worker.contract import ImageRef
@@ -53,21 +54,33 @@ def s3_client(endpoint: str | None, access_key: str | None, secret_key: str | No
     )
 
 
-def fetch_bytes(ref: ImageRef, *, s3: Any, default_bucket: str | None, timeout: float) -> bytes:
+def fetch_bytes(
+    ref: ImageRef,
+    *,
+    s3: Any,
+    default_bucket: str | None,
+    timeout: float,
+    policy: OutboundPolicy | None = None,
+) -> bytes:
     if ref.url is not None:
+        # The one outbound policy (libs/outbound): public addresses only unless LABELHIVE_OUTBOUND_ALLOW
+        # names them, every redirect re-checked, size and time capped.
+        policy = dataclasses.replace(
+            policy or OutboundPolicy.from_env(), max_bytes=MAX_IMAGE_BYTES, timeout=timeout
+        )
         try:
-            with httpx.stream("GET", ref.url, timeout=timeout, follow_redirects=True) as response:
-                if response.status_code != 200:
-                    raise unreachable(f"GET {ref.url} answered {response.status_code}")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_IMAGE_BYTES:
-                        raise JobError("image_too_large", f"{ref.url} is larger than {MAX_IMAGE_BYTES} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise unreachable(f"GET {ref.url} failed: {type(exc).__name__}: {exc}") from None
+            answer = fetch(ref.url, policy, headers={"User-Agent": "LabelHive-worker/1"})
+        except OutboundRefused as refused:
+            if refused.code in ("address_refused", "unsupported_url"):
+                raise JobError("image_url_refused", f"GET {ref.url}: {refused.reason}") from None
+            if refused.code == "too_large":
+                raise JobError(
+                    "image_too_large", f"{ref.url} is larger than {MAX_IMAGE_BYTES} bytes"
+                ) from None
+            raise unreachable(f"GET {ref.url} failed: {refused.code}: {refused.reason}") from None
+        if answer.status != 200:
+            raise unreachable(f"GET {ref.url} answered {answer.status}")
+        return answer.body
     bucket = ref.bucket or default_bucket
     if not bucket:
         raise JobError(

@@ -49,6 +49,7 @@ class Runtime:
             s3=self.s3,
             default_bucket=self.settings.s3.source_bucket,
             timeout=self.settings.image_timeout_s,
+            policy=self.settings.outbound,
         )
         return decode(data, expected_sha256=task_image.sha256, max_pixels=self.settings.max_image_pixels)
 

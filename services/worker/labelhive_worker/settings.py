@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from labelhive_outbound import OutboundPolicy
+from labelhive_outbound.policy import ENV_ALLOW
 
 from labelhive_worker.errors import ConfigError
 
@@ -52,6 +55,8 @@ class WorkerSettings:
     metrics_port: int = 9808
     interactive_port: int = 8090
     embedding_cache: bool = True
+    # LABELHIVE_OUTBOUND_ALLOW: private networks / hosts image URLs may reach (the API's same setting).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
     @property
     def dead_letter_queue(self) -> str:
@@ -160,4 +165,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
         metrics_port=_int(env, "LABELHIVE_METRICS_PORT", 9808),
         interactive_port=_int(env, "LABELHIVE_INTERACTIVE_PORT", 8090),
         embedding_cache=cache == "s3",
+        outbound=_outbound(env),
     )
+
+
+def _outbound(env: Mapping[str, str]) -> OutboundPolicy:
+    try:
+        return OutboundPolicy.parse(env.get(ENV_ALLOW, ""))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

@@ -86,11 +86,14 @@ def test_checksum_mismatch(
     assert_dead(broker, live_worker, receiver, msg, "checksum_mismatch", attempts=1)
 
 
-def test_unreachable_image(live_worker: WorkerProcess, broker: Broker, receiver: Receiver) -> None:
+def test_loopback_image_url_is_refused(
+    live_worker: WorkerProcess, broker: Broker, receiver: Receiver
+) -> None:
+    # The outbound policy: a loopback URL is never fetched, and retrying cannot change that.
     msg = message(scene(9), "auto")
     msg["image"] = {"url": "http://127.0.0.1:9/nothing-listens-here.png", "sha256": "1" * 64}
     broker.send(live_worker.env["LABELHIVE_PRELABEL_QUEUE"], msg)
-    assert_dead(broker, live_worker, receiver, msg, "image_unreachable", attempts=3)
+    assert_dead(broker, live_worker, receiver, msg, "image_url_refused", attempts=1)
 
 
 def test_missing_s3_object(live_worker: WorkerProcess, broker: Broker, receiver: Receiver) -> None:

@@ -7,6 +7,7 @@ project again find the existing task instead of making another one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import posixpath
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from labelhive_outbound import OutboundPolicy
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -60,6 +62,8 @@ class ImportSettings:
     chunk: int = 128
     # A chunk's files are in memory together: close it early when they add up to this many bytes.
     chunk_bytes: int = 128 * 1024 * 1024
+    # URL imports and image URLs inside annotation files: public addresses only unless allow-listed.
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
 @dataclass
@@ -157,8 +161,11 @@ class ImportRun:
             )
             return s3_prefix(store, prefix, limits.max_file_bytes)
         if self.kind == "urls":
-            return url_list(list(self.options.get("urls", [])), limits.max_file_bytes)
+            return url_list(list(self.options.get("urls", [])), self._outbound())
         raise ValueError(f"unknown import kind {self.kind!r}")
+
+    def _outbound(self) -> OutboundPolicy:
+        return dataclasses.replace(self.settings.outbound, max_bytes=self.settings.limits.max_file_bytes)
 
     # -- the run ----------------------------------------------------------------------------------
 
@@ -515,7 +522,7 @@ class ImportRun:
         """http(s) images are fetched like a URL import; s3://bucket/key from this deployment's S3."""
         out: list[Entry | Refusal] = []
         web = [u for u in urls if not u.startswith("s3://")]
-        out.extend(url_list(web, self.settings.limits.max_file_bytes))
+        out.extend(url_list(web, self._outbound()))
         for url in (u for u in urls if u.startswith("s3://")):
             try:
                 store, key = self.storage.imports.object_store(url)

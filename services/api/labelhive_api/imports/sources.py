@@ -5,18 +5,17 @@ Each source yields Entry (a named file whose bytes are read on demand) or Refusa
 
 from __future__ import annotations
 
-import ipaddress
 import posixpath
-import socket
 import tempfile
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from labelhive_api.imports.safezip import Refusal, ZipLimits, members, read_member
+from labelhive_outbound import OutboundPolicy, OutboundRefused, fetch
+
+from labelhive_api.imports.safezip import MemberRefused, Refusal, ZipLimits, members, read_member
 from labelhive_api.storage.base import ObjectStore
 from labelhive_api.storage.scope import ScopedStore
 from labelhive_api.storage.sniff import sniff_content_type
@@ -110,32 +109,22 @@ def s3_prefix(store: ScopedStore, prefix: str, max_bytes: int) -> Iterator[Entry
         )
 
 
-def _refuse_address(host: str) -> str | None:
-    """Link-local and metadata addresses are never fetched (cloud credential endpoints live there)."""
+def fetch_url(url: str, policy: OutboundPolicy) -> bytes:
+    """An image from the web under the outbound policy; failures are this file's refusal, with a short
+    reason and never the answer's body."""
     try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        return f"cannot resolve {host}: {exc}"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_link_local or address.is_multicast or address.is_unspecified:
-            return f"{host} resolves to a refused address ({address})"
-    return None
+        answer = fetch(url, policy, headers={"User-Agent": "LabelHive-import/1"})
+    except OutboundRefused as refused:
+        reason = "refused_address" if refused.code in ("address_refused", "unsupported_url") else "unreadable"
+        if refused.code == "too_large":
+            reason = "too_large"
+        raise MemberRefused(Refusal(url, reason, refused.reason)) from None
+    if answer.status != 200:
+        raise MemberRefused(Refusal(url, "unreadable", f"HTTP {answer.status}"))
+    return answer.body
 
 
-def fetch_url(url: str, max_bytes: int, timeout: float = 30.0) -> bytes:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("only http and https URLs are imported")
-    problem = _refuse_address(parts.hostname)
-    if problem:
-        raise PermissionError(problem)
-    request = urllib.request.Request(url, headers={"User-Agent": "LabelHive-import/1"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - scheme checked above
-        return _read_capped(answer, max_bytes, url)
-
-
-def url_list(urls: list[str], max_bytes: int) -> Iterator[Entry | Refusal]:
+def url_list(urls: list[str], policy: OutboundPolicy) -> Iterator[Entry | Refusal]:
     seen: set[str] = set()
     for url in urls:
         url = url.strip()
@@ -146,4 +135,4 @@ def url_list(urls: list[str], max_bytes: int) -> Iterator[Entry | Refusal]:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             yield Refusal(url, "unsupported_url", "only http and https URLs are imported")
             continue
-        yield Entry(name=url, read=lambda u=url: fetch_url(u, max_bytes), source_ref=f"url:{url}")  # type: ignore[misc]
+        yield Entry(name=url, read=lambda u=url: fetch_url(u, policy), source_ref=f"url:{url}")  # type: ignore[misc]

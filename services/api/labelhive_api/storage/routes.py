@@ -49,7 +49,11 @@ async def data_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.storage = storage
     app.state.delivery = ImageDelivery(storage, settings.secret_key)
     limits = ZipLimits(max_file_bytes=storage.config.max_upload_bytes)
-    import_settings = ImportSettings(limits=limits, max_image_pixels=storage.config.max_image_pixels)
+    import_settings = ImportSettings(
+        limits=limits,
+        max_image_pixels=storage.config.max_image_pixels,
+        outbound=settings.outbound_policy(max_bytes=limits.max_file_bytes, timeout=30.0),
+    )
     runner = DataJobRunner(app.state.db, storage, import_settings=import_settings)
     app.state.data_jobs = runner
     # Not on a test's single shared connection; tests may also drive jobs themselves.

@@ -13,7 +13,7 @@ import threading
 import time
 from datetime import timedelta
 
-import httpx
+from labelhive_outbound import OutboundRefused, fetch
 from sqlalchemy import or_, select
 
 from labelhive_api.db.base import utcnow
@@ -31,6 +31,7 @@ class WebhookDispatcher:
         self.db = db
         self.settings = settings
         self.poll_seconds = poll_seconds
+        self.policy = settings.outbound_policy(max_bytes=64 * 1024, timeout=settings.webhook_timeout_seconds)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -101,14 +102,14 @@ class WebhookDispatcher:
         error = ""
         start = time.perf_counter()
         try:
-            response = httpx.post(
-                url, content=body, headers=headers, timeout=self.settings.webhook_timeout_seconds
-            )
-            status = response.status_code
+            # The outbound policy: no private/loopback/metadata address, no redirects for a POST; the
+            # receiver's body is never kept (the manager sees the status code only).
+            response = fetch(url, self.policy, method="POST", body=body, headers=headers, read_body=False)
+            status = response.status
             if not 200 <= status < 300:
-                error = f"HTTP {status}: {response.text[:300]}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:1000]
+                error = f"HTTP {status}"
+        except OutboundRefused as exc:
+            error = f"{exc.code}: {exc.reason}"[:1000]
         elapsed = int((time.perf_counter() - start) * 1000)
         with self.db.session() as session:
             delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)

@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from labelhive_outbound import OutboundRefused, check_destination
 from pydantic import Field, field_validator
 from sqlalchemy import select
 
-from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.db.base import utcnow
-from labelhive_api.errors import NotFound
+from labelhive_api.errors import NotFound, Unprocessable
 from labelhive_api.security.permissions import Permission
+from labelhive_api.settings import Settings
 from labelhive_api.webhooks.events import Event, emit
 from labelhive_api.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -99,8 +101,20 @@ def list_webhooks(access: HookManager, session: SessionDep) -> list[WebhookOut]:
     return [WebhookOut.model_validate(h) for h in rows]
 
 
+def _check_url(url: str, settings: Settings) -> None:
+    try:
+        check_destination(url, settings.outbound_policy(max_bytes=0, timeout=1))
+    except OutboundRefused as refused:
+        raise Unprocessable(
+            f"webhooks may not call this address: {refused.reason}", code="webhook_url_refused"
+        ) from None
+
+
 @router.post("/projects/{project_id}/webhooks", status_code=201)
-def create_webhook(body: WebhookIn, access: HookManager, session: SessionDep) -> WebhookCreated:
+def create_webhook(
+    body: WebhookIn, access: HookManager, session: SessionDep, settings: SettingsDep
+) -> WebhookCreated:
+    _check_url(body.url, settings)
     hook = Webhook(
         project_id=access.project_id,
         url=body.url,
@@ -115,9 +129,11 @@ def create_webhook(body: WebhookIn, access: HookManager, session: SessionDep) ->
 
 @router.patch("/projects/{project_id}/webhooks/{webhook_id}")
 def update_webhook(
-    webhook_id: int, body: WebhookUpdate, access: HookManager, session: SessionDep
+    webhook_id: int, body: WebhookUpdate, access: HookManager, session: SessionDep, settings: SettingsDep
 ) -> WebhookOut:
     hook = _hook(session, access, webhook_id)
+    if body.url is not None:
+        _check_url(body.url, settings)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(hook, field, value)

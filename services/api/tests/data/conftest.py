@@ -103,7 +103,8 @@ class World:
         return project
 
     def run_jobs(self, **options: Any) -> int:
-        return run_until_idle(self.db, self.storage, **options)
+        """Runs queued jobs here, with the app's own job settings (outbound policy, limits) unless given."""
+        return run_until_idle(self.db, self.storage, **(self.app.state.data_jobs.options | options))
 
     def wait(self, path: str, headers: dict[str, str], timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -122,6 +123,8 @@ def data_settings(url: str, schema: str | None, **extra: Any) -> Settings:
         database_schema=schema,
         webhook_worker=False,
         log_level="WARNING",
+        # The URL-import tests serve their images from a loopback listener.
+        outbound_allow=["127.0.0.1/32"],
         **extra,
     )
 
