@@ -12,7 +12,7 @@ section "UI: type check, lint, unit tests, build"
 # One pytest process per suite: each folder's conftest stays its own, and a suite that collects nothing
 # fails (pytest exits 5). Every suite runs even after one fails, so a run reports all failures.
 failed=()
-for dir in tests/smoke services/api/tests services/cli/tests operator/tests tests/ui tests/e2e; do
+for dir in tests/smoke libs/outbound/tests services/api/tests tests/security services/cli/tests operator/tests tests/ui tests/e2e; do
   section "Python: $dir"
   .venv/bin/pytest "$dir" || failed+=("$dir")
 done
