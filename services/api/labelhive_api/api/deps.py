@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import ApiToken, AuthSession, User
 from labelhive_api.db.base import utcnow
-from labelhive_api.db.engine import Database
+from labelhive_api.db.engine import Database, read_only
 from labelhive_api.errors import Forbidden, NotFound, Unauthorized
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.security import csrf
@@ -39,8 +39,11 @@ async def get_database(request: Request) -> Database:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; routes commit explicitly, anything uncommitted is rolled back."""
+    """One session per request; routes commit explicitly, anything uncommitted is rolled back.
+    GET/HEAD only read: on SQLite they never take the write lock."""
     with request.app.state.db.sessions() as session:
+        if request.method in ("GET", "HEAD"):
+            read_only(session)
         try:
             yield session
         finally:
@@ -127,6 +130,10 @@ def _authenticate(
         ):
             raise Forbidden("missing or wrong CSRF token", code="csrf_token_invalid")
     principal = Principal(user, "token" if token is not None else "session")
+    if session.get_bind().dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
+        # SQLite: end the caller lookup's transaction (it holds the write lock), so a route that streams
+        # an upload before it writes does not make every other request wait.
+        session.commit()
     if project_id is None:
         return principal, None, None
     return principal, row[3], row[4]

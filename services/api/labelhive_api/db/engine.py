@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,6 +12,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from labelhive_api.settings import Settings
+
+# Execution option: this connection's transactions only read (SQLite: a deferred BEGIN, no write lock).
+READ_ONLY = "labelhive_read_only"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -28,7 +32,12 @@ def make_engine(settings: Settings) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
+        def _begin(conn: Any) -> None:
+            if conn.get_execution_options().get(READ_ONLY):
+                # A WAL reader sees a snapshot and never takes the write lock: polls stay fast while an
+                # import writes.
+                conn.exec_driver_sql("BEGIN")
+                return
             # SQLite has no row locks: take the write lock up front so concurrent requests queue instead of
             # failing to upgrade a stale read snapshot ("database is locked") or racing read-then-write.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -81,6 +90,27 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: on SQLite it never takes the write lock (see `read_only`)."""
+        with self.sessions() as session:
+            read_only(session)
+            yield session
+
     def dispose(self) -> None:
         if isinstance(self.bind, Engine):
             self.bind.dispose()
+
+
+def read_only(session: Session) -> None:
+    """Marks a fresh session as read-only, so SQLite begins its transactions deferred (WAL snapshot reads)
+    instead of `BEGIN IMMEDIATE`. A write in such a session may fail with "database is locked"."""
+    bind = session.bind
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite" and not session.in_transaction():
+        session.bind = _read_only_engine(bind)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_only_engine(engine: Engine) -> Engine:
+    """The same engine and pool; every transaction on it begins deferred (see READ_ONLY)."""
+    return engine.execution_options(**{READ_ONLY: True})
