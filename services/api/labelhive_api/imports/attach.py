@@ -2,7 +2,7 @@
 user's annotations (skipped when that user already annotated the task).
 
 Each image's shapes are judged one by one (`formats.checks.check_shapes`): refused ones are reported with
-their reason and the image keeps the rest, written in one transaction (per-image atomicity)."""
+their reason and the image keeps the rest; a batch of images is written in one transaction, set-based."""
 
 from __future__ import annotations
 
@@ -11,15 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from labelhive_api.accounts.models import User
-from labelhive_api.annotations import service as annotation_service
-from labelhive_api.annotations.exceptions import AnnotationExists
 from labelhive_api.db.engine import Database
-from labelhive_api.errors import AppError
 from labelhive_api.formats.checks import LabelLookup, check_shapes
 from labelhive_api.formats.model import ImageItem
+from labelhive_api.imports.bulk import BulkWriter, Entry, PredictionIn
 from labelhive_api.imports.service import task_for_filename
-from labelhive_api.predictions import service as predictions
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import current_schema
 from labelhive_api.tasks.models import Task
@@ -53,43 +49,52 @@ class Attacher:
 
     def attach(self, batch: list[tuple[int, ImageItem]]) -> int:
         """Returns how many shapes the tasks now carry from this import (attached now or by an earlier run
-        of it); per-task problems are collected in `errors`."""
+        of it); per-task problems are collected in `errors`. The batch is written in one transaction by
+        the set-based bulk path (`imports.bulk`)."""
         attached = 0
         with self.db.session() as session:
             project = session.get(Project, self.project_id)
             assert project is not None
-            user = session.get(User, self.user_id) if self.user_id is not None else None
-            tasks = {
-                t.id: t for t in session.scalars(select(Task).where(Task.id.in_([tid for tid, _ in batch])))
+            sizes = {
+                row.id: (row.width, row.height)
+                for row in session.execute(
+                    select(Task.id, Task.width, Task.height).where(
+                        Task.id.in_([tid for tid, _ in batch]), Task.project_id == self.project_id
+                    )
+                )
             }
+            as_annotations = self.mode == "annotations" and self.user_id is not None
+            entries: list[Entry] = []
             for task_id, item in batch:
-                task = tasks.get(task_id)
-                if task is None:
+                if task_id not in sizes:
                     continue
-                checked = check_shapes(item.shapes, self.matcher, task.width, task.height)
+                checked = check_shapes(item.shapes, self.matcher, *sizes[task_id])
                 self._report(item.file_name, checked.refused)
                 self.losses.update(checked.losses)
                 shapes = checked.shapes
                 if not shapes:
                     continue
-                nested = session.begin_nested()
-                try:
-                    if self.mode == "annotations" and user is not None:
-                        writer = annotation_service.Writer(user=user, may_edit_others=False)
-                        annotation_service.create(session, project, task, writer, shapes, lead_time_ms=0)
-                    else:
-                        scores = [s["score"] for s in shapes if s.get("score") is not None]
-                        score = sum(scores) / len(scores) if scores else None
-                        predictions.store(session, task, self.model_version, shapes, score=score)
-                    nested.commit()
-                    attached += len(shapes)
-                except AnnotationExists:
-                    nested.rollback()  # attached by an earlier run of this import: still counted
-                    attached += len(shapes)
-                except AppError as exc:
-                    nested.rollback()
-                    self.errors.append(f"{item.file_name}: {exc.detail}")
-                    self.shapes_refused += len(shapes)
+                if as_annotations:
+                    entries.append(Entry(item.file_name, task_id, annotations=[shapes]))
+                else:
+                    scores = [s["score"] for s in shapes if s.get("score") is not None]
+                    score = sum(scores) / len(scores) if scores else None
+                    entries.append(
+                        Entry(
+                            item.file_name,
+                            task_id,
+                            predictions=[PredictionIn(self.model_version, shapes, score)],
+                        )
+                    )
+            writer = BulkWriter(project, self.user_id if as_annotations else None)
+            for entry, outcome in zip(entries, writer.write(session, entries), strict=True):
+                if outcome.error is None:
+                    attached += outcome.shapes
+                else:
+                    self.errors.append(outcome.error)
+                    self.shapes_refused += sum(len(p.result) for p in entry.predictions) + sum(
+                        len(a) for a in entry.annotations
+                    )
         return attached
 
     def _report(self, file_name: str, refused: list[Any]) -> None:

@@ -23,7 +23,8 @@ from labelhive_api.tasks.service import get_batch
 router = APIRouter(tags=["imports"])
 
 Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
-Format = Literal["images", "coco", "yolo", "voc", "labelstudio"]
+# tasks: JSON / JSON Lines of tasks by reference with pre-labels (the body POST /tasks takes, per task).
+Format = Literal["images", "coco", "yolo", "voc", "labelstudio", "tasks"]
 
 
 class ImportOptions(RequestBody):

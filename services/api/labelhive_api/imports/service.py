@@ -46,7 +46,7 @@ from labelhive_api.tasks.service import add_tasks
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("images", "coco", "yolo", "voc", "labelstudio")
+FORMATS = ("images", "coco", "yolo", "voc", "labelstudio", "tasks")
 KINDS = ("upload", "s3", "urls")
 
 
@@ -64,6 +64,8 @@ class ImportSettings:
     chunk_bytes: int = 128 * 1024 * 1024
     # URL imports and image URLs inside annotation files: public addresses only unless allow-listed.
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    # Tasks by reference (format `tasks`): tasks per write transaction.
+    reference_chunk: int = 1000
 
 
 @dataclass
@@ -174,6 +176,10 @@ class ImportRun:
             entries = self._entries(stack)
             if self.format == "images":
                 self._import_images(entries, streaming=self.kind == "s3")
+            elif self.format == "tasks":
+                from labelhive_api.imports.by_reference import TaskFileImport
+
+                TaskFileImport(self).import_files(list(entries))
             else:
                 self._import_dataset(list(entries))
         self._finish()

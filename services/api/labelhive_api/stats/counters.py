@@ -127,6 +127,10 @@ class Changes:
             self._states[old] -= 1
             self._states[new] += 1
 
+    def add_tasks(self, states: Mapping[str, int]) -> None:
+        """New tasks created straight in these states ({state: how many})."""
+        self._states.update(states)
+
     def annotator(self, user_id: int, **deltas: int) -> None:
         self._annotators.setdefault(user_id, Counter()).update(deltas)
 

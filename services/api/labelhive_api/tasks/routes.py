@@ -10,7 +10,8 @@ from sqlalchemy import exists, select
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import Page
-from labelhive_api.errors import Conflict
+from labelhive_api.errors import Conflict, Unprocessable
+from labelhive_api.imports.bulk import BulkWriter, entry_for
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import leases, service
 from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask, TaskNotFound
@@ -50,12 +51,28 @@ def visible_task(session: SessionDep, access: Access, task_id: int, *, lock: boo
 
 @router.post("/projects/{project_id}/tasks", status_code=201)
 def create_tasks(body: TasksIn, access: Manager, session: SessionDep) -> CreatedIds:
+    """Tasks by reference (storage keys or URLs; no bytes fetched), each with optional pre-labels:
+    `predictions` and `annotations` (the caller's). All or nothing: any refused task makes it a 422 that
+    lists every refused task by index."""
     batch_ids = {t.batch_id for t in body.tasks if t.batch_id is not None}
     for batch_id in batch_ids:
         service.get_batch(session, access.project_id, batch_id)
-    ids = service.add_tasks(session, access.project_id, [t.model_dump() for t in body.tasks])
+    if not any(t.predictions or t.annotations for t in body.tasks):
+        ids = service.add_tasks(session, access.project_id, [t.model_dump() for t in body.tasks])
+        session.commit()
+        return CreatedIds(ids=ids)
+    entries = [entry_for(f"tasks[{n}]", task) for n, task in enumerate(body.tasks)]
+    outcomes = BulkWriter(access.project, access.user.id).write(session, entries)
+    refused = [(n, o) for n, o in enumerate(outcomes) if o.error is not None]
+    if refused:
+        session.rollback()
+        raise Unprocessable(
+            f"{len(refused)} of {len(entries)} tasks refused; the first: {refused[0][1].error}",
+            code="tasks_refused",
+            errors=[{"index": n, "code": o.code, "detail": o.error} for n, o in refused[:100]],
+        )
     session.commit()
-    return CreatedIds(ids=ids)
+    return CreatedIds(ids=[o.task_id for o in outcomes if o.task_id is not None])
 
 
 @router.get("/projects/{project_id}/tasks")

@@ -11,14 +11,30 @@ from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.tasks.models import TaskState
 
 
+class PredictionIn(RequestBody):
+    """Shapes a model proposed (contracts/README.md); stored once per task and model version."""
+
+    model_version: str = Field(min_length=1, max_length=200)
+    score: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    result: list[Any] = Field(default_factory=list, max_length=5000)
+
+
+class AnnotationIn(RequestBody):
+    """A finished annotation, submitted as the caller's (one per task)."""
+
+    result: list[Any] = Field(default_factory=list, max_length=5000)
+
+
 class TaskIn(RequestBody):
-    image: str = Field(min_length=1, max_length=1024)
+    image: str = Field(min_length=1, max_length=1024, description="storage key or http(s) URL")
     filename: str = Field("", max_length=1024)
     width: int | None = Field(None, ge=1, le=1_000_000)
     height: int | None = Field(None, ge=1, le=1_000_000)
     asset_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
     meta: dict[str, Any] = Field(default_factory=dict)
     batch_id: int | None = None
+    predictions: list[PredictionIn] = Field(default_factory=list, max_length=20)
+    annotations: list[AnnotationIn] = Field(default_factory=list, max_length=1)
 
 
 class TasksIn(RequestBody):

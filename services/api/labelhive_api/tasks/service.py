@@ -24,28 +24,31 @@ from labelhive_api.tasks.exceptions import BatchNotFound, TaskNotFound
 from labelhive_api.tasks.models import Batch, Task, TaskLabel, TaskLease, TaskState
 
 
+def task_row(project_id: int, item: Mapping[str, Any], batch_id: int | None = None) -> dict[str, Any]:
+    """The task table row for one item of `add_tasks` (a new task: state `new`, no slots taken)."""
+    return {
+        "project_id": project_id,
+        "image": item["image"],
+        "filename": item.get("filename") or "",
+        "width": item.get("width"),
+        "height": item.get("height"),
+        "orientation": item.get("orientation"),
+        "asset_sha256": item.get("asset_sha256"),
+        "meta": item.get("meta") or {},
+        "batch_id": item.get("batch_id", batch_id),
+        "state": TaskState.NEW.value,
+        "slots_taken": 0,
+        "has_prediction": False,
+    }
+
+
 def add_tasks(
     session: Session, project_id: int, items: Iterable[Mapping[str, Any]], batch_id: int | None = None
 ) -> list[int]:
     """Insert tasks in bulk and count them as `new`. Each item: image, filename?, width?, height?
-    (displayed size), orientation? (EXIF tag), asset_sha256?, meta?, batch_id?. Returns the new task ids in order."""
-    rows = []
-    for item in items:
-        row = {
-            "project_id": project_id,
-            "image": item["image"],
-            "filename": item.get("filename") or "",
-            "width": item.get("width"),
-            "height": item.get("height"),
-            "orientation": item.get("orientation"),
-            "asset_sha256": item.get("asset_sha256"),
-            "meta": item.get("meta") or {},
-            "batch_id": item.get("batch_id", batch_id),
-            "state": TaskState.NEW.value,
-            "slots_taken": 0,
-            "has_prediction": False,
-        }
-        rows.append(row)
+    (displayed size), orientation? (EXIF tag), asset_sha256?, meta?, batch_id?. Returns the new task ids in
+    order."""
+    rows = [task_row(project_id, item, batch_id) for item in items]
     if not rows:
         return []
     ids = list(session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
