@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
@@ -99,6 +100,26 @@ class Lease:
             self._alive = result.rowcount == 1
         self._last = time.monotonic()
         return self._alive
+
+
+def give_back(db: Database, claim: Claim, error: str) -> None:
+    """The database failed under the job (connection lost, server restarting, SQLite busy): queue it again
+    for the next claim, which resumes it; MAX_ATTEMPTS still bounds the tries. If the database cannot even
+    take this, the lease runs out and the job is claimed again all the same."""
+    model = claim.model
+    try:
+        with db.session() as session:
+            session.execute(
+                update(model)
+                .where(
+                    model.id == claim.job_id, model.attempts == claim.attempt, model.state == JobState.RUNNING
+                )
+                .values(state=JobState.QUEUED, error=f"retrying: {error}"[:4000], lease_until=None)
+            )
+    except DBAPIError:
+        log.warning(
+            "%s %s: could not give the job back; its lease will expire", model.__tablename__, claim.job_id
+        )
 
 
 def mark_failed(db: Database, claim: Claim, error: str, storage: Storage | None = None) -> None:
@@ -206,6 +227,9 @@ def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) ->
             )
     except ImportStopped:
         log.info("import job %s stopped (cancelled or taken over)", claim.job_id)
+    except OperationalError as exc:
+        log.warning("%s %s: the database failed, retrying: %s", claim.model.__tablename__, claim.job_id, exc)
+        give_back(db, claim, f"{type(exc).__name__}: {exc.orig}")
     except Exception as exc:
         from labelhive_api.exports.service import ExportStopped
 

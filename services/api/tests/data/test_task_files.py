@@ -1,0 +1,148 @@
+"""Import files of tasks by reference with pre-labels (format `tasks`): chunked bulk writes, per-item refusals,
+resume without duplicates, retry after the database went away mid-chunk."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from labelhive_api.annotations.models import Annotation
+from labelhive_api.imports.models import ImportItem, ImportJob
+from labelhive_api.imports.runner import claim_next, run_claimed
+from labelhive_api.imports.service import ImportRun, ImportSettings, ImportStopped
+from labelhive_api.predictions.models import Prediction
+from labelhive_api.stats.models import StateCount
+from sqlalchemy import func, select
+from test_imports import items, job, task_count, upload
+
+BOX = {"id": "b1", "type": "bbox", "label": "crack", "x": 1, "y": 2, "w": 3, "h": 4}
+
+
+def task_line(n: int, **extra) -> dict:
+    return {
+        "image": f"https://images.example.com/cam/{n:05d}.jpg",
+        "width": 64,
+        "height": 48,
+        "predictions": [{"model_version": "detector-1", "score": 0.8, "result": [{**BOX, "id": f"b{n}"}]}],
+        **extra,
+    }
+
+
+def jsonl(rows: list) -> bytes:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows).encode()
+
+
+def count(world, model, project) -> int:
+    with world.db.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(model).where(model.project_id == project.id)))
+
+
+def test_a_tasks_file_writes_the_good_tasks_and_reports_each_bad_one(world):
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    rows = [task_line(n) for n in range(7)]
+    rows[2] = "{not json"
+    rows[4] = task_line(4, predictions=[{"model_version": "m", "result": [{**BOX, "w": -1}]}])
+    rows[5] = {"image": ""}  # not a task
+    rows.append(task_line(0))  # the same image again: imported once
+    created = upload(world, project, headers, [("tasks.jsonl", jsonl(rows))], format="tasks")
+    world.run_jobs()
+    done = job(world, project, headers, created["id"])
+    assert (done["state"], done["imported"], done["refused"], done["total"]) == ("finished", 4, 4, 8)
+    assert done["shapes"] == 4
+    refused = {
+        i["name"]: (i["reason"], i["detail"])
+        for i in items(world, project, headers, created["id"], "refused")
+    }
+    assert sorted(refused) == ["tasks.jsonl#3", "tasks.jsonl#5", "tasks.jsonl#6", "tasks.jsonl#8"]
+    assert refused["tasks.jsonl#3"][0] == "invalid_json"
+    assert refused["tasks.jsonl#5"][0] == "invalid_shape" and "shape 0" in refused["tasks.jsonl#5"][1]
+    assert refused["tasks.jsonl#6"][0] == "invalid_task"
+    assert refused["tasks.jsonl#8"][0] == "listed_twice"
+    assert task_count(world, project) == 4 and count(world, Prediction, project) == 4
+    listed = world.client.get(
+        f"/api/v1/projects/{project.id}/tasks", params={"has_prediction": "true"}, headers=headers
+    ).json()
+    assert len(listed["items"]) == 4
+
+
+def test_a_resumed_tasks_import_creates_nothing_twice(world):
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    rows = [task_line(n, annotations=[{"result": [BOX]}]) for n in range(25)]
+    created = upload(
+        world, project, headers, [("a.json", json.dumps({"tasks": rows}).encode())], format="tasks"
+    )
+    claim = claim_next(world.db, ImportJob)
+    assert claim is not None and claim.job_id == created["id"]
+    calls = {"n": 0}
+
+    def stop_after_two_chunks() -> bool:
+        calls["n"] += 1
+        return calls["n"] <= 2
+
+    settings = ImportSettings(reference_chunk=10)
+    with pytest.raises(ImportStopped):
+        ImportRun(
+            world.db, world.storage, created["id"], settings, should_continue=stop_after_two_chunks
+        ).run()
+    assert job(world, project, headers, created["id"])["imported"] == 20 and task_count(world, project) == 20
+    ImportRun(world.db, world.storage, created["id"], settings).run()
+    done = job(world, project, headers, created["id"])
+    assert (done["state"], done["imported"], done["duplicates"], done["shapes"]) == ("finished", 25, 0, 50)
+    assert task_count(world, project) == 25 and count(world, Annotation, project) == 25
+    # The same file again, as a new job: the images are known, nothing new is created.
+    again = upload(world, project, headers, [("a.json", json.dumps(rows).encode())], format="tasks")
+    world.run_jobs()
+    second = job(world, project, headers, again["id"])
+    assert (second["imported"], second["duplicates"], second["shapes"]) == (0, 25, 50)
+    assert task_count(world, project) == 25 and count(world, Annotation, project) == 25
+    with world.db.sessions() as s:
+        states = dict(
+            s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all()
+        )
+        assert states.get("submitted") == 25 and not states.get("new")
+
+
+def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_duplicates(world):
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    rows = [task_line(n) for n in range(30)]
+    created = upload(world, project, headers, [("t.jsonl", jsonl(rows))], format="tasks")
+    # PostgreSQL ends the second chunk's transaction the way a server shutdown does (SQLSTATE 57P01), once:
+    # its tasks and predictions were inserted by then, and roll back with it.
+    fail_once = f"""
+        CREATE SEQUENCE fail_once_{created["id"]};
+        CREATE FUNCTION fail_once_{created["id"]}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.job_id = {created["id"]} AND NEW.name = 't.jsonl#11'
+             AND nextval('fail_once_{created["id"]}') = 1 THEN
+            RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER fail_once BEFORE INSERT ON import_item
+          FOR EACH ROW EXECUTE FUNCTION fail_once_{created["id"]}();
+    """
+    with world.db.bind.begin() as conn:  # type: ignore[union-attr]
+        conn.exec_driver_sql(fail_once)
+    try:
+        claim = claim_next(world.db, ImportJob)
+        assert claim is not None and claim.job_id == created["id"]
+        run_claimed(world.db, world.storage, claim, import_settings=ImportSettings(reference_chunk=10))
+        given_back = job(world, project, headers, created["id"])
+        assert (given_back["state"], given_back["imported"]) == ("queued", 10)
+        assert task_count(world, project) == 10
+        world.run_jobs(import_settings=ImportSettings(reference_chunk=10))
+    finally:
+        with world.db.bind.begin() as conn:  # type: ignore[union-attr]
+            conn.exec_driver_sql("DROP TRIGGER fail_once ON import_item")
+    done = job(world, project, headers, created["id"])
+    assert (done["state"], done["imported"], done["refused"]) == ("finished", 30, 0)
+    assert task_count(world, project) == 30 and count(world, Prediction, project) == 30
+    with world.db.sessions() as s:
+        names = s.scalars(select(ImportItem.name).where(ImportItem.job_id == created["id"])).all()
+    assert len(names) == len(set(names)) == 30
