@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Env
 from labelhive_api.accounts.models import User
 from labelhive_api.annotations import service as annotation_service
 from labelhive_api.annotations.models import Annotation, AnnotationVersion, Draft
@@ -35,7 +34,7 @@ RESULTS: list[list[dict[str, Any]]] = [
 DROP = {"id", "project_id", "created_at", "updated_at", "task_id", "annotation_id", "next_attempt_at"}
 
 
-def _world(env: Env, importer: User, other: User) -> tuple[Project, list[int]]:
+def _world(env: Any, importer: User, other: User) -> tuple[Project, list[int]]:
     """A project (overlap 2) with five tasks; task 1 already has another annotator's submission, task 3 the
     importer's draft and task 4 a lease-free slot; webhooks listen for submissions."""
     project = env.project(overlap=2)
@@ -50,7 +49,7 @@ def _world(env: Env, importer: User, other: User) -> tuple[Project, list[int]]:
     return project, ids
 
 
-def _interactive(env: Env, project: Project, ids: list[int], user: User, mode: str) -> list[str]:
+def _interactive(env: Any, project: Project, ids: list[int], user: User, mode: str) -> list[str]:
     errors = []
     for task_id, result in zip(ids, RESULTS, strict=True):
         with env.db.session() as s:
@@ -68,7 +67,7 @@ def _interactive(env: Env, project: Project, ids: list[int], user: User, mode: s
     return errors
 
 
-def _bulk(env: Env, project: Project, ids: list[int], user: User, mode: str) -> list[str]:
+def _bulk(env: Any, project: Project, ids: list[int], user: User, mode: str) -> list[str]:
     entries = []
     for n, (task_id, result) in enumerate(zip(ids, RESULTS, strict=True)):
         if mode == "annotations":
@@ -129,7 +128,7 @@ def _snapshot(s: Session, project_id: int, ids: list[int]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["predictions", "annotations"])
-def test_bulk_and_interactive_paths_write_the_same_rows(any_env: Env, mode: str) -> None:
+def test_bulk_and_interactive_paths_write_the_same_rows(any_env: Any, mode: str) -> None:
     importer, other = any_env.user(), any_env.user()
     one, one_ids = _world(any_env, importer, other)
     two, two_ids = _world(any_env, importer, other)
@@ -192,7 +191,7 @@ def counted(s: Session, project_id: int) -> dict[str, Any]:
     }
 
 
-def test_post_tasks_by_reference_with_predictions_and_annotations(any_env: Env) -> None:
+def test_post_tasks_by_reference_with_predictions_and_annotations(any_env: Any) -> None:
     owner = any_env.user(admin=True)
     project = any_env.project(owner)
     headers = any_env.token(owner)
@@ -235,7 +234,7 @@ def test_post_tasks_by_reference_with_predictions_and_annotations(any_env: Env) 
         assert [shape["id"] for shape in stored.result] == ["b1", "b2"]
 
 
-def test_post_tasks_refuses_every_bad_task_and_writes_nothing(any_env: Env) -> None:
+def test_post_tasks_refuses_every_bad_task_and_writes_nothing(any_env: Any) -> None:
     owner = any_env.user(admin=True)
     project = any_env.project(owner)
     headers = any_env.token(owner)
@@ -260,7 +259,7 @@ def test_post_tasks_refuses_every_bad_task_and_writes_nothing(any_env: Env) -> N
     assert counts["total"] == 0
 
 
-def test_statistics_after_a_bulk_write_equal_a_full_recount(any_env: Env) -> None:
+def test_statistics_after_a_bulk_write_equal_a_full_recount(any_env: Any) -> None:
     importer = any_env.user()
     project = any_env.project(overlap=1)
     with any_env.db.session() as s:
