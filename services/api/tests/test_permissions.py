@@ -12,7 +12,15 @@ from labelhive_api.security.permissions import Permission
 # Written out independently of ROLE_PERMISSIONS: what each project role is meant to be able to do.
 EXPECTED = {
     "annotator": {"project.view", "tasks.annotate"},
-    "reviewer": {"project.view", "tasks.annotate", "tasks.view", "annotations.view", "review", "stats.view"},
+    "reviewer": {
+        "project.view",
+        "tasks.annotate",
+        "tasks.view",
+        "annotations.view",
+        "review",
+        "stats.view",
+        "exemplars.manage",
+    },
     "manager": {
         "project.view",
         "tasks.annotate",
@@ -20,6 +28,7 @@ EXPECTED = {
         "annotations.view",
         "review",
         "stats.view",
+        "exemplars.manage",
         "project.edit",
         "members.manage",
         "invites.manage",

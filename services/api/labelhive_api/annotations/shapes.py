@@ -12,6 +12,18 @@ from labelhive_api.errors import Unprocessable
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
 
+class Provenance(BaseModel):
+    """Where an accepted suggestion came from (kept in the annotation and its history)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_version: str = Field(min_length=1, max_length=200)
+    prediction_id: int | None = None
+    shape_id: str | None = Field(None, max_length=128)
+    exemplar_sets: dict[str, int] | None = Field(None, max_length=50)
+    edited: bool = False
+
+
 class _Shape(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -21,6 +33,7 @@ class _Shape(BaseModel):
     # Shapes sharing a group are one object (a COCO annotation with a polygon and keypoints; a polygon
     # in several parts); see contracts/README.md.
     group: str | None = Field(None, min_length=1, max_length=128)
+    provenance: Provenance | None = None
 
 
 class BBox(_Shape):

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from labelhive_api.accounts.routes import router as accounts
 from labelhive_api.annotations.routes import router as annotation_routes
+from labelhive_api.exemplars.routes import router as exemplars
 from labelhive_api.exports.routes import router as exports
 from labelhive_api.imports.routes import router as imports
 from labelhive_api.predictions.routes import router as predictions
@@ -23,6 +24,7 @@ api_router.include_router(tasks)
 api_router.include_router(annotation_routes)
 api_router.include_router(reviews)
 api_router.include_router(predictions)
+api_router.include_router(exemplars)
 api_router.include_router(stats)
 api_router.include_router(webhooks)
 api_router.include_router(media)

@@ -217,6 +217,8 @@ def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) ->
             ImportRun(
                 db, storage, claim.job_id, options.get("import_settings"), should_continue=lease.alive
             ).run()
+            if (after_import := options.get("after_import")) is not None:
+                after_import(db, claim.job_id)  # e.g. the project's automatic pre-label (exemplars/jobs.py)
         else:
             run_export(
                 db,

@@ -44,6 +44,8 @@ class PrelabelJob(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Exemplar mode: per label, the set version used, exemplars refused, labels skipped, shapes found.
+    report: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
 
 class PrelabelItem(Base):

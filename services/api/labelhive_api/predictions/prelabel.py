@@ -39,7 +39,7 @@ class JobNotFound(NotFound):
 def create_job(
     session: Session,
     project_id: int,
-    user_id: int,
+    user_id: int | None,
     task_ids: Sequence[int],
     *,
     model: str,
@@ -66,26 +66,17 @@ def build_message(
     job: PrelabelJob, task: Task, settings: Settings, predicted_boxes: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """A prelabel-task.v1 object (contracts/prelabel-task.v1.schema.json)."""
-    image: dict[str, Any] = {"sha256": task.asset_sha256 or ""}
-    if task.image.startswith(("http://", "https://")):
-        image["url"] = task.image
-    else:
-        image["key"] = task.image
-    if task.width:
-        image["width"] = task.width
-    if task.height:
-        image["height"] = task.height
     message: dict[str, Any] = {
         "version": 1,
         "job_id": str(job.id),
         "project_id": str(job.project_id),
         "task_id": str(task.id),
-        "image": image,
+        "image": image_ref(task),
         "mode": job.mode,
         "model": job.model,
         "enqueued_at": utcnow().isoformat(),
     }
-    for key in ("prompts", "auto", "output", "label_mapping", "label_parents"):
+    for key in ("prompts", "auto", "exemplar", "output", "label_mapping", "label_parents"):
         if key in job.options:
             message[key] = job.options[key]
     if "prompts" not in message and "prompts" in (task.meta or {}):
@@ -97,6 +88,20 @@ def build_message(
             for b in predicted_boxes[:500]
         ]
     return message
+
+
+def image_ref(task: Task) -> dict[str, Any]:
+    """Where the worker reads a task's image (prelabel-task.v1 image)."""
+    image: dict[str, Any] = {"sha256": task.asset_sha256 or ""}
+    if task.image.startswith(("http://", "https://")):
+        image["url"] = task.image
+    else:
+        image["key"] = task.image
+    if task.width:
+        image["width"] = task.width
+    if task.height:
+        image["height"] = task.height
+    return image
 
 
 def _latest_boxes(session: Session, task_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -245,6 +250,8 @@ def receive_result(session: Session, result: dict[str, Any]) -> tuple[int | None
         raise NotFound("this task is not part of the job", code="task_not_found")
     prediction_id: int | None = None
     created = False
+    if result.get("exemplar") and item.state != "done":
+        job.report = merge_exemplar_report(job.report or {}, result["exemplar"])
     if result["status"] == "done":
         prediction, created = predictions.store(
             session, task, result["model_version"], result.get("shapes", []), job_id=job_id
@@ -264,6 +271,25 @@ def receive_result(session: Session, result: dict[str, Any]) -> tuple[int | None
     _finish_if_done(session, job)
     session.flush()
     return prediction_id, created
+
+
+def merge_exemplar_report(report: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
+    """Job report += one item's exemplar report: shapes found per label, exemplars refused, labels skipped."""
+    labels = {k: dict(v) for k, v in (report.get("labels") or {}).items()}
+    for entry in worker.get("labels", []):
+        mine = labels.setdefault(
+            entry["label"], {"version": entry.get("version", 0), "found": 0, "refused": []}
+        )
+        mine["found"] = int(mine.get("found", 0)) + int(entry.get("found", 0))
+        known = {(r.get("exemplar_id"), r["code"]) for r in mine.get("refused", [])}
+        mine["refused"] = (
+            list(mine.get("refused", []))
+            + [r for r in entry.get("refused", []) if (r.get("exemplar_id"), r["code"]) not in known][:50]
+        )
+        if entry.get("skipped"):
+            mine["skipped"] = entry["skipped"]
+        mine["items"] = int(mine.get("items", 0)) + 1
+    return {**report, "labels": labels}
 
 
 def _finish_if_done(session: Session, job: PrelabelJob) -> None:

@@ -17,11 +17,13 @@ from labelhive_api.api.deps import Access, DatabaseDep, SessionDep, SettingsDep,
 from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.db.engine import Database
 from labelhive_api.errors import ServiceUnavailable, Unprocessable
+from labelhive_api.exemplars import jobs as exemplar_jobs
 from labelhive_api.predictions import interactive, prelabel, service
 from labelhive_api.predictions.models import Prediction, PrelabelJob
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.security.permissions import Permission
 from labelhive_api.settings import Settings
+from labelhive_api.stats.suggestions import suggestion_quality
 from labelhive_api.tasks import service as tasks
 from labelhive_api.tasks.models import Task
 from labelhive_api.tasks.routes import visible_task
@@ -50,6 +52,9 @@ class PredictionOut(ResponseBody):
     score: float | None
     job_id: int | None
     created_at: datetime
+    exemplar_sets: dict[str, int] | None = Field(
+        None, description="exemplar mode: the set version per label that produced these suggestions"
+    )
 
 
 class AcceptIn(RequestBody):
@@ -59,12 +64,27 @@ class AcceptIn(RequestBody):
     lead_time_ms: int = Field(0, ge=0)
 
 
+class ExemplarJobIn(RequestBody):
+    """Exemplar mode: which labels to search (default: every label with exemplars) and their thresholds."""
+
+    labels: list[str] | None = Field(None, min_length=1, max_length=50)
+    thresholds: dict[str, float] = Field(default_factory=dict, max_length=50)
+    max_instances: int = Field(100, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> ExemplarJobIn:
+        if any(not 0 <= v <= 1 for v in self.thresholds.values()):
+            raise ValueError("thresholds must lie between 0 and 1")
+        return self
+
+
 class PrelabelJobIn(RequestBody):
     task_ids: list[int] | None = Field(None, max_length=100000)
     batch_id: int | None = None
     model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
-    mode: Literal["box", "points", "auto"] = "auto"
+    mode: Literal["box", "points", "auto", "exemplar"] = "auto"
     auto: dict[str, Any] | None = None
+    exemplar: ExemplarJobIn | None = None
     output: dict[str, Any] | None = None
     label_mapping: dict[str, str] | None = None
     label_parents: dict[str, str] | None = None
@@ -112,6 +132,7 @@ class PrelabelJobOut(ResponseBody):
     failed: int
     created_at: datetime
     finished_at: datetime | None
+    report: dict[str, Any] = Field(default_factory=dict)
 
 
 class PrelabelResultIn(RequestBody):
@@ -122,13 +143,14 @@ class PrelabelResultIn(RequestBody):
     project_id: str = Field(max_length=128)
     task_id: str = Field(max_length=128)
     model: str = Field(max_length=128)
-    model_version: str = Field(pattern=r"^[A-Za-z0-9._-]+@[0-9a-f]{12}$")
+    model_version: str = Field(pattern=r"^[A-Za-z0-9._-]+@[0-9a-f]{12}(\+ex\.[0-9a-f]{8})?$")
     status: Literal["done", "failed"]
     reason: dict[str, Any] | None = None
     shapes: list[dict[str, Any]] = Field(max_length=10000)
     unmapped: list[dict[str, Any]]
     image: dict[str, Any] | None = None
     embedding: dict[str, Any] | None = None
+    exemplar: dict[str, Any] | None = None
     attempts: int | None = None
     timings: dict[str, float] | None = None
     worker: str | None = None
@@ -137,8 +159,24 @@ class PrelabelResultIn(RequestBody):
 @router.get("/projects/{project_id}/tasks/{task_id}/predictions")
 def list_predictions(task_id: int, access: Annotator, session: SessionDep) -> list[PredictionOut]:
     task = visible_task(session, access, task_id)
-    rows = session.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id))
-    return [PredictionOut.model_validate(p) for p in rows]
+    rows = list(
+        session.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id))
+    )
+    job_ids = {p.job_id for p in rows if p.job_id is not None}
+    jobs = (
+        {j.id: j for j in session.scalars(select(PrelabelJob).where(PrelabelJob.id.in_(job_ids)))}
+        if job_ids
+        else {}
+    )
+    out = []
+    for p in rows:
+        item = PredictionOut.model_validate(p)
+        job = jobs.get(p.job_id) if p.job_id is not None else None
+        if job is not None and job.mode == "exemplar":
+            labels = (job.report or {}).get("labels") or {}
+            item.exemplar_sets = {label: int(entry.get("version", 0)) for label, entry in labels.items()}
+        out.append(item)
+    return out
 
 
 @router.post("/projects/{project_id}/tasks/{task_id}/predictions", status_code=201)
@@ -197,6 +235,12 @@ def start_prelabel(
     if not task_ids:
         raise Unprocessable("no tasks selected", code="no_tasks")
     options = body.model_dump(include={"auto", "output", "label_mapping", "label_parents"}, exclude_none=True)
+    report: dict[str, Any] = {}
+    if body.mode == "exemplar":
+        wanted = body.exemplar or ExemplarJobIn()
+        options["exemplar"], report = exemplar_jobs.exemplar_options(
+            session, access.project, wanted.labels, wanted.thresholds, wanted.max_instances
+        )
     if "label_mapping" not in options:
         # Classes that already are project label values (imported boxes) map to themselves.
         options["label_mapping"] = {value: value for value in labels_by_value(session, access.project)}
@@ -209,6 +253,7 @@ def start_prelabel(
         mode=body.mode,
         options=options,
     )
+    job.report = report
     session.commit()
     # Only after the commit: a worker may post results the moment a message is out.
     _publish(db, settings, job.id)
@@ -232,7 +277,13 @@ def get_prelabel_job(job_id: int, access: Viewer, session: SessionDep) -> Prelab
     job = session.get(PrelabelJob, job_id)
     if job is None or job.project_id != access.project_id:
         raise prelabel.JobNotFound()
-    return PrelabelJobOut.model_validate(job)
+    out = PrelabelJobOut.model_validate(job)
+    if job.mode == "exemplar":
+        out.report = {
+            **(job.report or {}),
+            "quality": suggestion_quality(session, job.project_id, job_id=job.id),
+        }
+    return out
 
 
 @router.post("/projects/{project_id}/prelabel-jobs/{job_id}/publish")

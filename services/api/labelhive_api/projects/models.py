@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labelhive_api.db.base import Base, BigId, Json, UTCDateTime, utcnow
@@ -28,6 +28,8 @@ class Project(Base):
     default_locale: Mapped[str] = mapped_column(String(16), default="zh-CN", server_default="zh-CN")
     # Archived: hidden from the main list, no new tasks handed out; data kept, restorable.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Run an exemplar pre-label job on the tasks of every finished import (golden samples, issue 13).
+    auto_prelabel: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

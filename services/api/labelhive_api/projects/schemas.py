@@ -36,6 +36,7 @@ class ProjectUpdate(RequestBody):
     )
     default_locale: str | None = Field(None, pattern=LOCALE)
     archived: bool | None = Field(None, description="archive (true) or restore (false)")
+    auto_prelabel: bool | None = Field(None, description="pre-label imported tasks with the exemplar sets")
 
 
 class ProjectOut(ResponseBody):
@@ -48,6 +49,7 @@ class ProjectOut(ResponseBody):
     default_locale: str
     archived_at: datetime | None
     label_schema_version: int
+    auto_prelabel: bool = False
     created_at: datetime
 
 

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     PRELABEL_RUN = "prelabel.run"
     STATS_VIEW = "stats.view"
     WEBHOOKS_MANAGE = "webhooks.manage"
+    EXEMPLARS_MANAGE = "exemplars.manage"
     # Not project-scoped
     AUTHENTICATED = "authenticated"
     PROJECT_CREATE = "project.create"
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ANNOTATIONS_VIEW,
             Permission.REVIEW,
             Permission.STATS_VIEW,
+            Permission.EXEMPLARS_MANAGE,
         }
     ),
 }

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.security.permissions import Permission
 from labelhive_api.stats.service import project_stats
+from labelhive_api.stats.suggestions import suggestion_quality
 
 router = APIRouter(tags=["stats"])
 
@@ -20,3 +21,12 @@ def stats(
     access: StatsViewer, session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30
 ) -> dict[str, Any]:
     return project_stats(session, access.project_id, days)
+
+
+@router.get("/projects/{project_id}/stats/suggestions")
+def suggestions(
+    access: StatsViewer, session: SessionDep, job_id: Annotated[int | None, Query(ge=1)] = None
+) -> dict[str, Any]:
+    """Per label and model version: precision / recall of suggestions against the annotations of the same
+    tasks, and the share of annotated shapes accepted from a suggestion (latest 2,000 annotated tasks)."""
+    return {"labels": suggestion_quality(session, access.project_id, job_id=job_id)}

@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 @asynccontextmanager
 async def data_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Storage, delivery and the import/export job runner live as long as the app."""
+    import functools
+
+    from labelhive_api.exemplars import jobs as exemplar_jobs
+
     settings = app.state.settings
     storage = build_storage(StorageConfig.from_settings(settings))
     try:
@@ -54,7 +58,12 @@ async def data_lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_image_pixels=storage.config.max_image_pixels,
         outbound=settings.outbound_policy(max_bytes=limits.max_file_bytes, timeout=30.0),
     )
-    runner = DataJobRunner(app.state.db, storage, import_settings=import_settings)
+    runner = DataJobRunner(
+        app.state.db,
+        storage,
+        import_settings=import_settings,
+        after_import=functools.partial(exemplar_jobs.after_import, settings=settings),
+    )
     app.state.data_jobs = runner
     # Not on a test's single shared connection; tests may also drive jobs themselves.
     if isinstance(app.state.db.bind, Engine) and getattr(app.state, "start_data_jobs", True):
