@@ -226,7 +226,6 @@ def operator_process(operator_kubeconfig, tmp_path_factory) -> Iterator[Operator
         proc.wait(20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-    assert "Traceback" not in op.log_text() or True  # tracebacks are reported by the tests that cause them
 
 
 @dataclass
