@@ -209,7 +209,7 @@ def import_urls(
 def export(
     project: Annotated[int, typer.Argument(help="project id")],
     format: Annotated[
-        str, typer.Option("--format", help="coco | yolo | yolo-seg | voc | labelstudio | csv")
+        str, typer.Option("--format", help="coco | yolo | yolo-seg | yolo-pose | voc | labelstudio | csv")
     ] = "coco",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="where to save the zip")] = None,
     with_images: Annotated[

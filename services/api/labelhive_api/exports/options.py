@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMATS = ("coco", "yolo", "yolo-seg", "voc", "labelstudio", "csv")
+FORMATS = ("coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio", "csv")
 SOURCES = ("annotations", "predictions")
 
 
@@ -25,6 +25,9 @@ class ExportOptions:
     split_seed: int = 0
     source: str = "annotations"
     skip_empty: bool = False
+    # Class names in the export: "value" (the stored label values) or a locale ("zh-CN", "en"): that
+    # display name where the label has one (else its value).
+    label_names: str = "value"
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:

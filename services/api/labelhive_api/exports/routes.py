@@ -26,7 +26,7 @@ Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
 
 
 class ExportIn(RequestBody):
-    format: Literal["coco", "yolo", "yolo-seg", "voc", "labelstudio", "csv"]
+    format: Literal["coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio", "csv"]
     with_images: bool = False
     batch_ids: list[int] = Field(default_factory=list, max_length=10_000)
     states: list[TaskState] = Field(
@@ -40,6 +40,11 @@ class ExportIn(RequestBody):
     split_seed: int = 0
     source: Literal["annotations", "predictions"] = "annotations"
     skip_empty: bool = False
+    label_names: str = Field(
+        "value",
+        pattern=r"^(value|[a-z]{2,3}(-[A-Za-z0-9]{2,8})*)$",
+        description="class names: `value` (stored label values) or a locale whose display names to use",
+    )
 
 
 def _job(session: Any, access: Access, job_id: int) -> ExportJob:

@@ -24,10 +24,10 @@ from labelhive_api.exports.pipeline import ordered_map
 from labelhive_api.exports.reader import TaskRow, iter_task_pages, prefetch_pages
 from labelhive_api.exports.zipstream import ZipStream
 from labelhive_api.formats.coco import CocoWriter
-from labelhive_api.formats.csvsummary import csv_header, csv_row
-from labelhive_api.formats.labelstudio import ls_task
+from labelhive_api.formats.csvsummary import csv_header, csv_row, manifest_header, manifest_row
+from labelhive_api.formats.labelstudio import ls_config, ls_task, point_labels_for
 from labelhive_api.formats.model import Category, ImageItem, Shape
-from labelhive_api.formats.voc import voc_xml
+from labelhive_api.formats.voc import voc_labelmap, voc_xml
 from labelhive_api.formats.yolo import IMAGE_EXTENSIONS, yolo_data_yaml, yolo_label_text
 from labelhive_api.imports.safezip import safe_name
 from labelhive_api.storage.config import Storage
@@ -42,6 +42,9 @@ _EXT = {
     "image/tiff": ".tif",
     "image/gif": ".gif",
 }
+
+
+LOST_ITEMS = 100
 
 
 class ExportStopped(Exception):
@@ -60,41 +63,62 @@ class ExportResult:
 def categories_for(
     labels: list[dict[str, Any]], options: ExportOptions
 ) -> tuple[list[Category], dict[str, str]]:
-    """Export categories in schema order after the label subset and the child -> parent mapping."""
+    """Export categories in schema order after the label subset and the child -> parent mapping; named
+    by value or by the display name in `options.label_names` (a value where names would clash)."""
+    by_value = {str(label["value"]): label for label in labels}
+
+    def shown(value: str) -> str:
+        if options.label_names == "value":
+            return value
+        names = (by_value.get(value) or {}).get("names") or {}
+        return str(names.get(options.label_names) or value)
+
     categories: dict[str, Category] = {}
+    named: dict[str, str] = {}  # target value -> category name
     mapping: dict[str, str] = {}
     for label in labels:
         value = str(label["value"])
         if options.labels and value not in options.labels:
             continue
         target = options.map_label(value)
-        mapping[value] = target
-        if target not in categories:
-            skeleton = label.get("skeleton") or {}
+        if target not in named:
+            name = shown(target)
+            named[target] = name if name not in categories else target
+        mapping[value] = named[target]
+        target_label = by_value.get(target) or label
+        category = categories.get(named[target])
+        if category is None:
+            skeleton = target_label.get("skeleton") or {}
             edges = [[int(a) + 1, int(b) + 1] for a, b in skeleton.get("edges", [])]
-            categories[target] = Category(
-                name=target, keypoints=list(skeleton.get("points", [])), skeleton=edges
+            category = categories[named[target]] = Category(
+                name=named[target],
+                keypoints=list(skeleton.get("points", [])),
+                skeleton=edges,
+                color=target_label.get("color"),
             )
+        category.tools.extend(t for t in label.get("tools", []) if t not in category.tools)
     return list(categories.values()), mapping
 
 
 class _Names:
-    """Unique, safe file names inside the zip; YOLO needs unique stems per split."""
+    """Flat, safe file names, unique in the whole export (any folder the tasks came from is dropped:
+    consumers expect `images/<split>/<name>`; `manifest.csv` keeps each original path)."""
 
     def __init__(self) -> None:
-        self._used: set[tuple[str, str]] = set()
+        self._used: set[str] = set()
 
-    def name(self, row: TaskRow, split: str, data: bytes | None) -> str:
-        base = safe_name(row.filename or "") or f"task-{row.id}"
+    def name(self, row: TaskRow, data: bytes | None) -> str:
+        base = posixpath.basename(safe_name(row.filename or "")) or f"task-{row.id}"
         stem, ext = posixpath.splitext(base)
         if ext.lower() not in IMAGE_EXTENSIONS:
             sniffed = sniff_content_type(data[:16]) if data else None
             stem, ext = base, _EXT.get(sniffed or "", ".jpg")
-        key = (split, stem.lower())
-        if key in self._used:
+        if stem.lower() in self._used:
             stem = f"{stem}_{row.id}"
-            key = (split, stem.lower())
-        self._used.add(key)
+        n = 2
+        while stem.lower() in self._used:
+            stem, n = f"{stem}_{n}", n + 1
+        self._used.add(stem.lower())
         return stem + ext
 
 
@@ -123,6 +147,8 @@ class Exporter:
         self.on_progress = on_progress or (lambda done, shapes: None)
         self.names = _Names()
         self.dropped: Counter[str] = Counter()
+        self.lost: Counter[str] = Counter()  # shapes the format cannot carry (or carries altered), by reason
+        self.lost_items: list[dict[str, Any]] = []  # the first LOST_ITEMS, per task
         self.missing_images: list[int] = []
         self.images = 0
         self.shapes = 0
@@ -154,6 +180,14 @@ class Exporter:
             file_name=row.filename, width=row.width, height=row.height, shapes=shapes, ref=str(row.id)
         )
 
+    def note_lost(self, item: ImageItem, lost: Counter[str]) -> None:
+        self.lost.update(lost)
+        for reason, count in lost.items():
+            if len(self.lost_items) < LOST_ITEMS:
+                self.lost_items.append(
+                    {"task": int(item.ref or 0), "file": item.file_name, "reason": reason, "count": count}
+                )
+
     def _fetch(self, row: TaskRow) -> bytes | None:
         if not self.options.with_images:
             return None
@@ -178,8 +212,9 @@ class Exporter:
         writer = _writer_for(self.options.format, self)
         last = time.monotonic()
         try:
-            with tempfile.TemporaryFile() as summary:
+            with tempfile.TemporaryFile() as summary, tempfile.TemporaryFile() as manifest:
                 summary.write(csv_header())
+                manifest.write(manifest_header())
                 workers = self.fetch_workers if self.options.with_images else 1
                 for row, fetched in ordered_map(
                     self._fetch, self._rows(should_continue), workers=workers, window=4 * workers
@@ -193,9 +228,13 @@ class Exporter:
                     if self.options.skip_empty and not item.shapes:
                         continue
                     split = self.split_of(row.id)
-                    item.file_name = self.names.name(row, split, data)
-                    writer.add(zipper, item, split, data)
+                    item.file_name = self.names.name(row, data)
+                    lost: Counter[str] = Counter()
+                    writer.add(zipper, item, split, data, lost)
+                    if lost:
+                        self.note_lost(item, lost)
                     summary.write(csv_row(item, row.id, row.state))
+                    manifest.write(manifest_row(item.file_name, split, row.id, row.filename))
                     self.images += 1
                     self.shapes += len(item.shapes)
                     if time.monotonic() - last > 1.0:
@@ -204,6 +243,8 @@ class Exporter:
                 writer.finish(zipper)
                 summary.seek(0)
                 zipper.add_stream("summary.csv", summary)
+                manifest.seek(0)
+                zipper.add_stream("manifest.csv", manifest)
             info = zipper.close()
         except BaseException:
             zipper.abort()
@@ -216,6 +257,10 @@ class Exporter:
             "with_images": self.options.with_images,
             "categories": [c.name for c in self.categories],
             "dropped_labels": dict(self.dropped.most_common(100)),
+            "label_names": self.options.label_names,
+            "lost": dict(self.lost),
+            "lost_shapes": sum(self.lost.values()),
+            "lost_items": self.lost_items,
             "missing_images": len(self.missing_images),
             "missing_image_tasks": self.missing_images[:100],
         }
@@ -229,7 +274,9 @@ class Exporter:
 
 
 class _Writer:
-    def add(self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None) -> None:
+    def add(
+        self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
+    ) -> None:
         raise NotImplementedError
 
     def finish(self, zipper: ZipStream) -> None:
@@ -240,18 +287,21 @@ class _Writer:
 
 
 class _CocoWriter(_Writer):
-    """`annotations/instances_<split>.json` + `images/<split>/...` (file_name relative to that folder)."""
+    """`annotations/instances_<split>.json` + `images/<split>/...` (file_name relative to that folder);
+    keypoint categories carry their point names and skeleton in the same file (instances + keypoints)."""
 
     def __init__(self, exporter: Exporter) -> None:
         self.exporter = exporter
         self.writers: dict[str, CocoWriter] = {}
 
-    def add(self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None) -> None:
+    def add(
+        self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
+    ) -> None:
         if split not in self.writers:
             self.writers[split] = CocoWriter(self.exporter.categories)
         if data is not None:
             zipper.add_bytes(f"images/{split}/{item.file_name}", data)
-        self.writers[split].add(item, image_id=int(item.ref or 0))
+        self.writers[split].add(item, image_id=int(item.ref or 0), lost=lost)
 
     def finish(self, zipper: ZipStream) -> None:
         if not self.writers:
@@ -270,37 +320,52 @@ class _CocoWriter(_Writer):
 
 
 class _YoloWriter(_Writer):
+    """Ultralytics: `images/<split>/x.jpg`, `labels/<split>/x.txt`, `data.yaml` (no `path`: relative to
+    itself); `yolo-pose` adds `kpt_shape` (the longest skeleton; shorter ones padded, counted)."""
+
     def __init__(self, exporter: Exporter, mode: str) -> None:
         self.exporter = exporter
         self.mode = mode
         self.class_ids = {c.name: i for i, c in enumerate(exporter.categories)}
+        self.keypoints = max((len(c.keypoints) for c in exporter.categories), default=0)
         self.splits: set[str] = set()
 
-    def add(self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None) -> None:
+    def add(
+        self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
+    ) -> None:
         self.splits.add(split)
         if data is not None:
             zipper.add_bytes(f"images/{split}/{item.file_name}", data)
         stem = posixpath.splitext(item.file_name)[0]
-        text = yolo_label_text(item, self.class_ids, self.mode) if item.width and item.height else ""
+        text = ""
+        if item.width and item.height:
+            text = yolo_label_text(item, self.class_ids, self.mode, lost, self.keypoints)
         zipper.add_bytes(f"labels/{split}/{stem}.txt", text.encode(), compress=True)
 
     def finish(self, zipper: ZipStream) -> None:
         splits = {"train": "images/train"}
         splits["val"] = "images/val" if "val" in self.splits else "images/train"
         names = [c.name for c in self.exporter.categories]
-        zipper.add_bytes("data.yaml", yolo_data_yaml(names, splits, self.mode).encode(), compress=True)
+        kpt_shape = (max(self.keypoints, 1), 3) if self.mode == "pose" else None
+        doc = yolo_data_yaml(names, splits, self.mode, kpt_shape)
+        zipper.add_bytes("data.yaml", doc.encode(), compress=True)
 
 
 class _VocWriter(_Writer):
+    """`JPEGImages/`, `Annotations/`, `ImageSets/Main/<split>.txt`, `labelmap.txt` (Datumaro) and
+    `labels.txt` (one name a line)."""
+
     def __init__(self, exporter: Exporter) -> None:
         self.exporter = exporter
         self.sets: dict[str, tempfile._TemporaryFileWrapper[bytes]] = {}
 
-    def add(self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None) -> None:
+    def add(
+        self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
+    ) -> None:
         if data is not None:
             zipper.add_bytes(f"JPEGImages/{item.file_name}", data)
         stem = posixpath.splitext(item.file_name)[0]
-        zipper.add_bytes(f"Annotations/{stem}.xml", voc_xml(item), compress=True)
+        zipper.add_bytes(f"Annotations/{stem}.xml", voc_xml(item, lost=lost), compress=True)
         if split not in self.sets:
             self.sets[split] = tempfile.NamedTemporaryFile()  # noqa: SIM115 - closed in close()
         self.sets[split].write(stem.encode() + b"\n")
@@ -311,6 +376,7 @@ class _VocWriter(_Writer):
             zipper.add_stream(f"ImageSets/Main/{split}.txt", spool)
         names = "".join(f"{c.name}\n" for c in self.exporter.categories)
         zipper.add_bytes("labels.txt", names.encode(), compress=True)
+        zipper.add_bytes("labelmap.txt", voc_labelmap(self.exporter.categories).encode(), compress=True)
 
     def close(self) -> None:
         for spool in self.sets.values():
@@ -318,17 +384,27 @@ class _VocWriter(_Writer):
 
 
 class _LabelStudioWriter(_Writer):
+    """`tasks.json` (Label Studio JSON) + `labeling-config.xml` with one control per tool type."""
+
     def __init__(self, exporter: Exporter) -> None:
         self.exporter = exporter
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.count = 0
+        self.point_labels = point_labels_for(exporter.categories)
 
-    def add(self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None) -> None:
+    def add(
+        self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
+    ) -> None:
         path = f"images/{item.file_name}"
         if data is not None:
             zipper.add_bytes(path, data)
         task = ls_task(
-            item, path, int(item.ref or 0), as_prediction=self.exporter.options.source == "predictions"
+            item,
+            path,
+            int(item.ref or 0),
+            as_prediction=self.exporter.options.source == "predictions",
+            point_labels=self.point_labels,
+            lost=lost,
         )
         self.spool.write((b",\n" if self.count else b"[\n") + json.dumps(task, ensure_ascii=False).encode())
         self.count += 1
@@ -337,6 +413,7 @@ class _LabelStudioWriter(_Writer):
         self.spool.write(b"\n]\n" if self.count else b"[]\n")
         self.spool.seek(0)
         zipper.add_stream("tasks.json", self.spool)
+        zipper.add_bytes("labeling-config.xml", ls_config(self.exporter.categories).encode(), compress=True)
 
     def close(self) -> None:
         self.spool.close()
@@ -345,7 +422,9 @@ class _LabelStudioWriter(_Writer):
 class _CsvWriter(_Writer):
     """The summary.csv every export carries is the whole of this format (plus images if asked)."""
 
-    def add(self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None) -> None:
+    def add(
+        self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
+    ) -> None:
         if data is not None:
             zipper.add_bytes(f"images/{item.file_name}", data)
 
@@ -356,8 +435,8 @@ class _CsvWriter(_Writer):
 def _writer_for(fmt: str, exporter: Exporter) -> _Writer:
     if fmt == "coco":
         return _CocoWriter(exporter)
-    if fmt in ("yolo", "yolo-seg"):
-        return _YoloWriter(exporter, "segment" if fmt == "yolo-seg" else "detect")
+    if fmt in ("yolo", "yolo-seg", "yolo-pose"):
+        return _YoloWriter(exporter, {"yolo": "detect", "yolo-seg": "segment", "yolo-pose": "pose"}[fmt])
     if fmt == "voc":
         return _VocWriter(exporter)
     if fmt == "labelstudio":

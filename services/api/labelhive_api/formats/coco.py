@@ -1,9 +1,11 @@
-"""COCO instances / keypoints JSON: bbox, polygon segmentation, keypoints.
+"""COCO instances / keypoints JSON: bbox, polygon segmentation (several rings), keypoints, RLE masks.
 
-Reading: a polygon segmentation becomes a polygon shape, keypoints become a keypoints shape, anything
-else its bbox (a polygon's or keypoints' own bbox is derived, never a second shape). RLE masks are
-reported and skipped. Writing streams: images and annotations are spooled to temporary files so a
-million boxes never sit in memory, then concatenated into one document.
+One COCO annotation is one object. Reading: each polygon ring becomes a polygon shape, keypoints a
+keypoints shape, and the bbox a bbox shape only when nothing else carries it (a polygon's bbox is
+derived) or when it differs from the keypoints' bounds (a person box); when one annotation gives several
+shapes they share a `group`. RLE masks become their bounding box, counted as `mask_as_box`. Writing
+merges a group back into one annotation. It streams: images and annotations are spooled to temporary
+files so a million boxes never sit in memory, then concatenated into one document.
 """
 
 from __future__ import annotations
@@ -11,18 +13,24 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections import Counter
 from typing import IO, Any
 
 from labelhive_api.formats.model import Category, Dataset, FormatError, ImageItem, Shape
 
 
 def read_coco(data: bytes | str | dict[str, Any]) -> Dataset:
-    doc = data if isinstance(data, dict) else json.loads(data)
+    try:
+        doc = data if isinstance(data, dict) else json.loads(data)
+    except ValueError as exc:  # JSONDecodeError says line and column
+        raise FormatError(f"COCO: not JSON: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("images"), list):
-        raise FormatError("COCO: the document needs an `images` list")
+        raise FormatError("COCO: the document needs an `images` list (field `images`)")
     dataset = Dataset()
     categories: dict[Any, Category] = {}
-    for cat in doc.get("categories", []) or []:
+    for n, cat in enumerate(doc.get("categories", []) or []):
+        if not isinstance(cat, dict):
+            raise FormatError(f"COCO: categories[{n}] is not an object")
         category = Category(
             name=str(cat.get("name", cat.get("id"))),
             keypoints=[str(k) for k in cat.get("keypoints", []) or []],
@@ -32,19 +40,25 @@ def read_coco(data: bytes | str | dict[str, Any]) -> Dataset:
         categories[cat.get("id")] = category
         dataset.categories.append(category)
     images: dict[Any, ImageItem] = {}
-    for img in doc["images"]:
-        if "file_name" not in img:
-            raise FormatError(f"COCO: image {img.get('id')!r} has no file_name")
+    for n, img in enumerate(doc["images"]):
+        if not isinstance(img, dict) or "file_name" not in img:
+            raise FormatError(f"COCO: images[{n}].file_name is missing")
+        try:
+            width, height = _int_or_none(img.get("width")), _int_or_none(img.get("height"))
+        except (TypeError, ValueError):
+            raise FormatError(f"COCO: images[{n}].width/height are not numbers") from None
         item = ImageItem(
             file_name=str(img["file_name"]),
-            width=_int_or_none(img.get("width")),
-            height=_int_or_none(img.get("height")),
+            width=width,
+            height=height,
             ref=str(img.get("id")),
             meta={"url": img["coco_url"]} if img.get("coco_url") else {},
         )
         images[img.get("id")] = item
         dataset.images.append(item)
-    for ann in doc.get("annotations", []) or []:
+    for n, ann in enumerate(doc.get("annotations", []) or []):
+        if not isinstance(ann, dict):
+            raise FormatError(f"COCO: annotations[{n}] is not an object")
         item = images.get(ann.get("image_id"))
         if item is None:
             dataset.warnings.append(f"annotation {ann.get('id')}: unknown image_id {ann.get('image_id')!r}")
@@ -55,7 +69,10 @@ def read_coco(data: bytes | str | dict[str, Any]) -> Dataset:
                 f"annotation {ann.get('id')}: unknown category_id {ann.get('category_id')!r}"
             )
             continue
-        item.shapes.extend(_shapes_of(ann, category, dataset.warnings))
+        try:
+            item.shapes.extend(_shapes_of(ann, category, dataset))
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
+            raise FormatError(f"COCO: annotations[{n}] (id {ann.get('id')!r}): {exc}") from None
     return dataset
 
 
@@ -63,36 +80,91 @@ def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _shapes_of(ann: dict[str, Any], category: Category, warnings: list[str]) -> list[Shape]:
+def _shapes_of(ann: dict[str, Any], category: Category, dataset: Dataset) -> list[Shape]:
     score = ann.get("score")
     score = None if score is None else float(score)
+    label = category.name
+    shapes: list[Shape] = []
     seg = ann.get("segmentation")
+    bbox = ann.get("bbox")
+    box = [float(v) for v in bbox] if isinstance(bbox, list) and len(bbox) == 4 else None
     if isinstance(seg, dict):
-        warnings.append(f"annotation {ann.get('id')}: RLE mask skipped (only polygons are supported)")
+        mask_box = rle_bounds(seg)
+        if mask_box is not None:
+            dataset.losses["mask_as_box"] += 1
+            x, y, w, h = box or mask_box
+            return [Shape(type="bbox", label=label, x=x, y=y, w=w, h=h, score=score)]
         seg = None
-    polygons = [p for p in seg or [] if isinstance(p, list) and len(p) >= 6]
-    if polygons:
-        return [
-            Shape(
-                type="polygon",
-                label=category.name,
-                points=[[float(p[i]), float(p[i + 1])] for i in range(0, len(p) - 1, 2)],
-                score=score,
-            )
-            for p in polygons
-        ]
+    for ring in seg or []:
+        if isinstance(ring, list) and len(ring) >= 6:
+            pts = [[float(ring[i]), float(ring[i + 1])] for i in range(0, len(ring) - 1, 2)]
+            shapes.append(Shape(type="polygon", label=label, points=pts, score=score))
     kps = ann.get("keypoints") or []
     if kps and any(kps[i + 2] > 0 for i in range(0, len(kps) - 2, 3)):
         points = [[float(kps[i]), float(kps[i + 1]), float(kps[i + 2])] for i in range(0, len(kps) - 2, 3)]
-        return [
-            Shape(type="keypoints", label=category.name, points=points, skeleton=category.name, score=score)
-        ]
-    bbox = ann.get("bbox")
-    if not bbox or len(bbox) != 4:
-        warnings.append(f"annotation {ann.get('id')}: no bbox, polygon or keypoints")
-        return []
-    x, y, w, h = (float(v) for v in bbox)
-    return [Shape(type="bbox", label=category.name, x=x, y=y, w=w, h=h, score=score)]
+        keypoints = Shape(type="keypoints", label=label, points=points, skeleton=label, score=score)
+        if box is not None and not shapes and not _same_box(box, keypoints.bounds()):
+            shapes.append(
+                Shape(type="bbox", label=label, x=box[0], y=box[1], w=box[2], h=box[3], score=score)
+            )
+        shapes.append(keypoints)
+    if not shapes:
+        if box is None:
+            dataset.warnings.append(f"annotation {ann.get('id')}: no bbox, polygon or keypoints")
+            return []
+        shapes.append(Shape(type="bbox", label=label, x=box[0], y=box[1], w=box[2], h=box[3], score=score))
+    if len(shapes) > 1:
+        for shape in shapes:
+            shape.group = f"coco-{ann.get('id')}"
+    return shapes
+
+
+def _same_box(a: list[float] | tuple[float, ...], b: tuple[float, float, float, float]) -> bool:
+    return all(abs(p - q) <= 0.01 for p, q in zip(a, b, strict=True))
+
+
+def rle_bounds(rle: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """x, y, w, h of a COCO RLE mask (`counts` as a list or the compressed string; column-major)."""
+    size, counts = rle.get("size"), rle.get("counts")
+    if not isinstance(size, list) or len(size) != 2:
+        return None
+    height, width = int(size[0]), int(size[1])
+    runs = _rle_string(counts) if isinstance(counts, str) else [int(c) for c in counts or []]
+    xs: list[int] = []
+    ys: list[int] = []
+    position, on = 0, False
+    for run in runs:
+        if on and run > 0:
+            first, last = position, position + run - 1
+            xs += [first // height, last // height]
+            ys += [first % height, last % height]
+            if last // height > first // height:  # the run wraps over columns: full height in between
+                ys += [0, height - 1]
+        position += run
+        on = not on
+    if not xs or width <= 0:
+        return None
+    return float(min(xs)), float(min(ys)), float(max(xs) - min(xs) + 1), float(max(ys) - min(ys) + 1)
+
+
+def _rle_string(text: str) -> list[int]:
+    """pycocotools' compressed RLE counts (6-bit chunks, delta-coded after the third count)."""
+    counts: list[int] = []
+    i = 0
+    while i < len(text):
+        value, shift, more = 0, 0, True
+        while more:
+            c = ord(text[i]) - 48
+            value |= (c & 0x1F) << (5 * shift)
+            more = bool(c & 0x20)
+            i += 1
+            shift += 1
+            if not more and c & 0x10:
+                value |= -1 << (5 * shift)
+        if len(counts) > 2:
+            value += counts[-2]
+        counts.append(value)
+    return counts
 
 
 def _polygon_area(points: list[list[float]]) -> float:
@@ -105,30 +177,66 @@ def _polygon_area(points: list[list[float]]) -> float:
 
 def coco_annotation(shape: Shape, ann_id: int, image_id: int, category_id: int) -> dict[str, Any] | None:
     """One COCO annotation for a shape; tags have no COCO form (None)."""
-    if shape.type == "tag":
+    return coco_object([shape], ann_id, image_id, category_id)
+
+
+def coco_object(shapes: list[Shape], ann_id: int, image_id: int, category_id: int) -> dict[str, Any] | None:
+    """One COCO annotation for the shapes of one object (one group): polygon rings, keypoints, a box."""
+    polygons = [s for s in shapes if s.type == "polygon"]
+    keypoints = next((s for s in shapes if s.type == "keypoints"), None)
+    boxes = [s for s in shapes if s.type == "bbox"]
+    if not (polygons or keypoints or boxes):
         return None
-    x, y, w, h = shape.bounds()
+    if boxes:
+        x, y, w, h = boxes[0].bounds()
+    else:
+        parts = [s.bounds() for s in polygons] or [keypoints.bounds() if keypoints else (0.0, 0.0, 0.0, 0.0)]
+        x1, y1 = min(p[0] for p in parts), min(p[1] for p in parts)
+        x2, y2 = max(p[0] + p[2] for p in parts), max(p[1] + p[3] for p in parts)
+        x, y, w, h = x1, y1, x2 - x1, y2 - y1
     ann: dict[str, Any] = {
         "id": ann_id,
         "image_id": image_id,
         "category_id": category_id,
         "bbox": [_r(x), _r(y), _r(w), _r(h)],
         "iscrowd": 0,
-        "segmentation": [],
-        "area": _r(w * h),
+        "segmentation": [[_r(v) for p in s.points for v in p[:2]] for s in polygons],
+        "area": _r(sum(_polygon_area(s.points) for s in polygons) if polygons else w * h),
     }
-    if shape.type == "polygon":
-        ann["segmentation"] = [[_r(v) for p in shape.points for v in p[:2]]]
-        ann["area"] = _r(_polygon_area(shape.points))
-    elif shape.type == "keypoints":
+    if keypoints is not None:
         flat: list[float] = []
-        for p in shape.points:
+        for p in keypoints.points:
             flat.extend([_r(p[0]), _r(p[1]), int(p[2]) if len(p) > 2 else 2])
         ann["keypoints"] = flat
-        ann["num_keypoints"] = sum(1 for p in shape.points if (p[2] if len(p) > 2 else 2) > 0)
-    if shape.score is not None:
-        ann["score"] = shape.score
+        ann["num_keypoints"] = sum(1 for p in keypoints.points if (p[2] if len(p) > 2 else 2) > 0)
+    score = next((s.score for s in shapes if s.score is not None), None)
+    if score is not None:
+        ann["score"] = score
     return ann
+
+
+def objects_of(shapes: list[Shape]) -> list[list[Shape]]:
+    """Shapes grouped into objects: a group with one label is one object (at most one keypoints shape and
+    one box each); everything else stands alone. Order follows each object's first shape."""
+    objects: list[list[Shape]] = []
+    by_group: dict[tuple[str, str], list[Shape]] = {}
+    for shape in shapes:
+        if shape.group is None:
+            objects.append([shape])
+            continue
+        key = (shape.group, shape.label)
+        members = by_group.get(key)
+        taken = (
+            members is not None
+            and shape.type in ("keypoints", "bbox")
+            and any(m.type == shape.type for m in members)
+        )
+        if members is None or taken:
+            members = by_group[key] = [shape]
+            objects.append(members)
+        else:
+            members.append(shape)
+    return objects
 
 
 def _r(value: float) -> float | int:
@@ -153,21 +261,25 @@ class CocoWriter:
         self._image_count = 0
         self._ann_count = 0
         self.skipped: dict[str, int] = {}
+        self.lost: Counter[str] = Counter()  # shapes COCO cannot carry, by reason
 
-    def add(self, item: ImageItem, image_id: int | None = None) -> int:
+    def add(self, item: ImageItem, image_id: int | None = None, lost: Counter[str] | None = None) -> int:
         self._image_count += 1
         image_id = image_id if image_id is not None else self._image_count
         entry = {"id": image_id, "file_name": item.file_name, "width": item.width, "height": item.height}
         self._images.write((b",\n" if self._image_count > 1 else b"\n") + _dumps(entry))
         anns: list[dict[str, Any]] = []
-        for shape in item.shapes:
-            category_id = self.category_ids.get(shape.label)
+        for shapes in objects_of(item.shapes):
+            label = shapes[0].label
+            category_id = self.category_ids.get(label)
             if category_id is None:
-                self.skipped[shape.label] = self.skipped.get(shape.label, 0) + 1
+                self.skipped[label] = self.skipped.get(label, 0) + len(shapes)
                 continue
-            ann = coco_annotation(shape, self._ann_count + len(anns) + 1, image_id, category_id)
+            ann = coco_object(shapes, self._ann_count + len(anns) + 1, image_id, category_id)
             if ann is not None:
                 anns.append(ann)
+            else:
+                (lost if lost is not None else self.lost)["tag_not_in_coco"] += len(shapes)
         if anns:
             # One encode per image: "[{..},{..}]" minus the brackets, one annotation per line.
             body = _encode(anns)[1:-1].replace(',{"id":', ',\n{"id":')

@@ -1,4 +1,5 @@
-"""A CSV summary of an export: one row per image with its shape counts per label."""
+"""CSV files in every export: `summary.csv` (one row per image with its shape counts per label) and
+`manifest.csv` (exported file name -> split, task, original path)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,18 @@ def csv_row(item: ImageItem, task_id: int | str = "", state: str = "") -> bytes:
     return _row(
         [task_id, item.file_name, item.width or "", item.height or "", state, len(item.shapes), labels]
     )
+
+
+MANIFEST_COLUMNS = ["file", "split", "task_id", "original_path"]
+
+
+def manifest_header() -> bytes:
+    return _row(MANIFEST_COLUMNS)
+
+
+def manifest_row(file: str, split: str, task_id: int, original_path: str) -> bytes:
+    """One exported image: its flat name in the export, its split, its task and where it came from."""
+    return _row([file, split, task_id, original_path])
 
 
 _SPECIAL = frozenset(',"\n\r')

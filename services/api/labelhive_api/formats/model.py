@@ -6,6 +6,7 @@ keypoints [x, y, v] with a skeleton name, tag without geometry.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,8 @@ class Category:
     keypoints: list[str] = field(default_factory=list)  # named points, for keypoint categories
     skeleton: list[list[int]] = field(default_factory=list)  # 1-based COCO edges
     supercategory: str | None = None
+    color: str | None = None  # "#rrggbb", when the schema has one
+    tools: list[str] = field(default_factory=list)  # bbox / polygon / keypoints / tag, when known
 
 
 @dataclass
@@ -120,6 +123,8 @@ class Dataset:
     images: list[ImageItem] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What reading had to change or leave out, by reason (e.g. mask_as_box); counted in the import job.
+    losses: Counter[str] = field(default_factory=Counter)
 
     @property
     def label_names(self) -> list[str]:

@@ -1,16 +1,33 @@
-"""Pascal VOC XML, one file per image: boxes only (polygons and keypoints are written as their box)."""
+"""Pascal VOC XML, one file per image: boxes only. One <object> per object (a group is one); a polygon
+is written as its box (counted `polygon_as_box`), keypoints and tags are left out (counted).
+`voc_labelmap` writes Datumaro's `labelmap.txt` (name:r,g,b:parts:actions)."""
 
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import ElementTree as SafeET
 
-from labelhive_api.formats.model import FormatError, ImageItem, Shape
+from labelhive_api.formats.coco import objects_of
+from labelhive_api.formats.model import Category, FormatError, ImageItem, Shape
 
 
-def voc_xml(item: ImageItem, folder: str = "JPEGImages") -> bytes:
+def voc_labelmap(categories: list[Category]) -> str:
+    lines = ["# label:color_rgb:parts:actions"]
+    if "background" not in {c.name for c in categories}:
+        lines.append("background:0,0,0::")
+    for c in categories:
+        colour = (c.color or "#808080").lstrip("#")
+        if len(colour) == 3:
+            colour = "".join(ch * 2 for ch in colour)
+        r, g, b = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+        lines.append(f"{c.name}:{r},{g},{b}::")
+    return "\n".join(lines) + "\n"
+
+
+def voc_xml(item: ImageItem, folder: str = "JPEGImages", lost: Counter[str] | None = None) -> bytes:
     root = Element("annotation")
     SubElement(root, "folder").text = folder
     SubElement(root, "filename").text = posixpath.basename(item.file_name)
@@ -19,12 +36,20 @@ def voc_xml(item: ImageItem, folder: str = "JPEGImages") -> bytes:
     SubElement(size, "height").text = str(item.height or 0)
     SubElement(size, "depth").text = "3"
     SubElement(root, "segmented").text = "0"
-    for shape in item.shapes:
-        if shape.type == "tag":
+    lost = lost if lost is not None else Counter()
+    for shapes in objects_of(item.shapes):
+        for shape in shapes:
+            if shape.type in ("tag", "keypoints"):
+                lost[f"{shape.type}_not_in_voc"] += 1
+            elif shape.type == "polygon":
+                lost["polygon_as_box"] += 1
+        drawn = [s.bounds() for s in shapes if s.type in ("bbox", "polygon")]
+        if not drawn:
             continue
-        x, y, w, h = shape.bounds()
+        x, y = min(b[0] for b in drawn), min(b[1] for b in drawn)
+        w, h = max(b[0] + b[2] for b in drawn) - x, max(b[1] + b[3] for b in drawn) - y
         obj = SubElement(root, "object")
-        SubElement(obj, "name").text = shape.label
+        SubElement(obj, "name").text = shapes[0].label
         SubElement(obj, "pose").text = "Unspecified"
         SubElement(obj, "truncated").text = "0"
         SubElement(obj, "difficult").text = "0"

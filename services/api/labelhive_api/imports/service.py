@@ -30,7 +30,7 @@ from labelhive_api.formats.coco import read_coco
 from labelhive_api.formats.labelstudio import read_labelstudio
 from labelhive_api.formats.model import Category, Dataset, FormatError, ImageItem
 from labelhive_api.formats.voc import read_voc
-from labelhive_api.formats.yolo import label_path_for, read_data_yaml, read_label_text
+from labelhive_api.formats.yolo import label_path_for, read_label_text, read_yolo_spec
 from labelhive_api.imports.images import ImageRefused, inspect_image
 from labelhive_api.imports.matching import ImageIndex
 from labelhive_api.imports.models import ImportItem, ImportJob, JobState
@@ -146,6 +146,8 @@ class ImportRun:
         self.losses: Counter[str] = Counter()
         self.placed: dict[str, _Placed] = {}  # entry path -> task, for attaching dataset shapes
         self.filenames: dict[str, str] = {}  # entry path -> dataset file name
+        self.kpt_shape: tuple[int, int] | None = None  # YOLO pose: from data.yaml
+        self.label_entries: dict[str, str] = {}  # YOLO label path -> its ledger name
 
     # -- sources ----------------------------------------------------------------------------------
 
@@ -466,10 +468,12 @@ class ImportRun:
                 else:
                     text = data.decode("utf-8", errors="replace")
                     if ext in (".yaml", ".yml"):
-                        names = read_data_yaml(text)
-                        part = Dataset(categories=[Category(n) for n in names])
+                        spec = read_yolo_spec(text)
+                        self.kpt_shape = spec.kpt_shape
+                        part = Dataset(categories=[Category(n) for n in spec.names])
                     else:
                         yolo_texts[entry.path] = text
+                        self.label_entries[entry.path] = entry.name
                         continue
             except (FormatError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
                 self._refuse_now(entry.name, "invalid_format", f"{self.format}: {exc}"[:2000])
@@ -480,6 +484,7 @@ class ImportRun:
             dataset.images.extend(part.images)
             dataset.categories.extend(c for c in part.categories if c.name not in dataset.label_names)
             dataset.warnings.extend(part.warnings)
+            dataset.losses.update(part.losses)
         return dataset, yolo_texts
 
     def _import_dataset(self, entries: list[Entry | Refusal]) -> None:
@@ -513,15 +518,22 @@ class ImportRun:
         if self.format == "yolo":
             names = dataset.label_names
             for path, placed in self.placed.items():
-                text = yolo_texts.get(label_path_for(path))
+                label_path = label_path_for(path)
+                text = yolo_texts.get(label_path)
                 if text is None or not placed.width or not placed.height:
                     continue
-                shapes, warnings = read_label_text(
-                    text, names, placed.width, placed.height, where=label_path_for(path)
-                )
-                dataset.warnings.extend(warnings)
+                try:
+                    shapes, _ = read_label_text(
+                        text, names, placed.width, placed.height, where=label_path, kpt_shape=self.kpt_shape
+                    )
+                except FormatError as exc:  # the whole label file is refused, never half-attached
+                    self._refuse_now(
+                        self.label_entries.get(label_path, label_path), "invalid_format", str(exc)
+                    )
+                    continue
                 targets.append((ImageItem(path, placed.width, placed.height, shapes), path))
         self.warnings.extend(dataset.warnings[:100])
+        self.losses.update(dataset.losses)
         self._attach(targets)
 
     def _remote_entries(self, urls: list[str]) -> list[Entry | Refusal]:

@@ -71,14 +71,14 @@ def test_coco_reports_unknown_ids_and_rle():
                 "id": 3,
                 "image_id": 1,
                 "category_id": 7,
-                "segmentation": {"counts": "x", "size": [10, 10]},
-                "bbox": [1, 1, 2, 2],
+                "segmentation": {"counts": [11, 2, 8, 2, 77], "size": [10, 10]},
             },
         ],
     }
     dataset = read_coco(json.dumps(doc))
-    assert len(dataset.warnings) == 3
-    assert [s.type for s in dataset.images[0].shapes] == ["bbox"]
+    assert len(dataset.warnings) == 2
+    assert [(s.type, s.x, s.y, s.w, s.h) for s in dataset.images[0].shapes] == [("bbox", 1, 1, 2, 2)]
+    assert dataset.losses == {"mask_as_box": 1}  # the mask itself is not kept: counted
     with pytest.raises(FormatError):
         read_coco(b'{"annotations": []}')
 
@@ -97,10 +97,15 @@ def test_yolo_detection_and_segmentation_round_trip():
     shapes = back.images[0].shapes
     assert [s.type for s in shapes] == ["polygon", "polygon"]
     assert shapes[1].points[2] == pytest.approx([50, 60])
-    det_back = read_yolo(
-        yml, {"images/train/a.jpg": (200, 100)}, {"labels/train/a.txt": det + "9 0 0 1 1\nbad\n"}
-    )
-    assert det_back.images[0].shapes[0].x == pytest.approx(10) and len(det_back.warnings) == 2
+    det_back = read_yolo(yml, {"images/train/a.jpg": (200, 100)}, {"labels/train/a.txt": det})
+    assert det_back.images[0].shapes[0].x == pytest.approx(10)
+    for bad, pointer in [
+        ("9 0 0 1 1", "a.txt:3: class 9"),
+        ("bad", "a.txt:3: not a YOLO line"),
+        ("0 1 2", "a.txt:3: 2 values"),
+    ]:
+        with pytest.raises(FormatError, match=pointer):  # a bad line fails the file, naming the line
+            read_yolo(yml, {"images/train/a.jpg": (200, 100)}, {"labels/train/a.txt": det + bad + "\n"})
     assert label_path_for("images/val/x.y.jpg") == "labels/val/x.y.txt"
 
 
