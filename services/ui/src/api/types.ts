@@ -36,6 +36,8 @@ export interface Project {
   /** Markdown (a safe subset is rendered) */
   instructions: string
   overlap: number
+  /** exemplar pre-label of every import's new tasks (golden samples) */
+  auto_prelabel?: boolean
   /** how long "next task" holds a task for its annotator; null: the server's default */
   task_lease_seconds?: number | null
   /** the language annotators are shown first (zh-CN, en) */
@@ -107,6 +109,9 @@ export interface Prediction {
   model_version: string
   result: Shape[]
   score: number | null
+  job_id?: number | null
+  /** exemplar mode: the set version per label that produced these suggestions */
+  exemplar_sets?: Record<string, number> | null
 }
 
 export interface Statistics {

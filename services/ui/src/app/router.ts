@@ -2,7 +2,7 @@
 import { useSyncExternalStore } from 'react'
 
 /** The project workspace's tabs (`#/projects/3/labels`); which ones a role sees is in features/workspace/tabs.tsx. */
-export const PROJECT_TABS = ['overview', 'labels', 'members', 'import', 'tasks', 'prelabel', 'export', 'webhooks', 'statistics', 'settings'] as const
+export const PROJECT_TABS = ['overview', 'labels', 'members', 'import', 'tasks', 'prelabel', 'export', 'webhooks', 'statistics', 'settings', 'golden'] as const
 export type ProjectTab = (typeof PROJECT_TABS)[number]
 
 export function isProjectTab(value: string | undefined): value is ProjectTab {

@@ -62,6 +62,7 @@ export class AnnotationCanvas {
   private activeLabel: string | null = null
   private selectedId: string | null = null
   private predictions: Shape[] = []
+  private focusedPrediction: string | null = null
   /** history marker of the last saved (or loaded) state */
   private savedMarker = 0
   private readOnly = false
@@ -134,20 +135,23 @@ export class AnnotationCanvas {
     return this.doc.shapes.map((s) => ({ ...s }))
   }
 
-  setPredictions(shapes: Shape[]): void {
+  /** Suggestions drawn dashed with their score; `focusedId` is drawn as the current one. */
+  setPredictions(shapes: Shape[], focusedId: string | null = null): void {
     this.predictions = shapes
+    this.focusedPrediction = focusedId
     this.requestRender()
   }
 
-  /** Copy prediction shapes into the annotation as one undoable step. */
-  acceptShapes(shapes: Shape[]): void {
-    if (shapes.length === 0) return
+  /** Copy prediction shapes into the annotation as one undoable step; returns the new shapes' ids. */
+  acceptShapes(shapes: Shape[]): string[] {
+    if (shapes.length === 0) return []
     const copies = shapes.map((s) => {
       const copy = { ...s, id: newShapeId() }
       delete copy.score
       return copy
     })
     this.execute(new AddShapes(copies))
+    return copies.map((c) => c.id)
   }
 
   /** Replace every shape as one undoable change (restoring unsaved work). */
@@ -469,6 +473,7 @@ export class AnnotationCanvas {
       viewport: this.viewport,
       shapes: this.doc.shapes,
       predictions: this.predictions,
+      focusedPrediction: this.focusedPrediction,
       selectedId: this.selectedId,
       preview: this.tool.preview(),
       cursor: this.tool.cursor(),

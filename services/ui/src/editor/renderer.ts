@@ -10,6 +10,8 @@ export interface Scene {
   shapes: readonly Shape[]
   /** predictions drawn dashed, not editable */
   predictions: readonly Shape[]
+  /** the suggestion the keyboard acts on (drawn thicker) */
+  focusedPrediction?: string | null
   selectedId: string | null
   /** the tool's in-progress shape; one with an existing id replaces that shape */
   preview: Shape | null
@@ -37,7 +39,7 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
   }
   for (const p of scene.predictions) {
     const score = p.score === undefined ? '' : ` ${Math.round(p.score * 100)}%`
-    drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true, caption: nameOf(scene, p) + score })
+    drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true, focused: p.id === scene.focusedPrediction, caption: nameOf(scene, p) + score })
   }
   for (const s of scene.shapes) {
     const shown = scene.preview && scene.preview.id === s.id ? scene.preview : s
@@ -76,6 +78,7 @@ function colorOf(scene: Scene, s: Shape): string {
 interface Style {
   selected?: boolean
   dashed?: boolean
+  focused?: boolean
   open?: boolean
   cursor?: Point | null
   /** label name (and score) drawn at the shape's top-left corner */
@@ -87,7 +90,7 @@ interface Style {
 function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, style: Style): void {
   ctx.strokeStyle = color
   ctx.fillStyle = color
-  ctx.lineWidth = style.selected ? 3 : 2
+  ctx.lineWidth = style.selected || style.focused ? 3 : 2
   ctx.setLineDash(style.dashed ? [6, 4] : [])
   switch (s.type) {
     case 'bbox': {

@@ -5,10 +5,22 @@ export interface Point {
   y: number
 }
 
+/** Where an accepted suggestion came from (contracts/shape.v1 `provenance`), kept in the annotation's history. */
+export interface Provenance {
+  model_version: string
+  prediction_id?: number
+  shape_id?: string
+  /** exemplar set version per label that produced the suggestion */
+  exemplar_sets?: Record<string, number>
+  /** accepted through "edit then accept" */
+  edited?: boolean
+}
+
 interface ShapeBase {
   id: string
   label: string
   score?: number
+  provenance?: Provenance
 }
 
 export interface BBoxShape extends ShapeBase {

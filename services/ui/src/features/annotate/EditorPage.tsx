@@ -10,6 +10,10 @@ import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanva
 import type { Notice } from '../../editor/tools'
 import type { Shape } from '../../editor/types'
 import { toEditorLabels } from '../projects/labels'
+import { SuggestionsPanel } from '../suggestions/SuggestionsPanel'
+import { asAccepted, suggestionsOf } from '../suggestions/suggestions'
+import { useSuggestions } from '../suggestions/useSuggestions'
+import { projectRole } from '../workspace/WorkspacePage'
 import { ReviewPanel } from '../review/ReviewPanel'
 import { EditorBanners } from './EditorBanners'
 import { EditorBar } from './EditorBar'
@@ -78,13 +82,14 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     canvas?.setAriaLabel(t('canvasLabel'))
   }, [canvas, t])
 
-  useEffect(() => {
-    canvas?.setPredictions((loaded?.predictions ?? []).filter((p) => !accepted.has(p.id)).flatMap((p) => p.result))
-  }, [canvas, loaded, accepted])
+  const openPredictions = useMemo(() => (loaded?.predictions ?? []).filter((p) => !accepted.has(p.id)), [loaded, accepted])
+  // suggestions (dashed, with score) are drawn and decided one by one: features/suggestions
+  const suggestions = useSuggestions({ projectId, taskId, predictions: openPredictions, shapes, canvas, labels, enabled: !reviewing })
+  const role = projectRole(user, projectId)
 
   const acceptPrediction = useCallback(
     (prediction: Prediction) => {
-      canvas?.acceptShapes(prediction.result)
+      canvas?.acceptShapes(suggestionsOf([prediction]).map((s) => asAccepted(s)))
       setAccepted((prev) => new Set(prev).add(prediction.id))
       canvas?.focus()
     },
@@ -202,6 +207,17 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
               dirty={dirty}
               selected={state?.selectedId ? { id: state.selectedId, name: shapeName(state.selectedId) ?? '' } : null}
               shapeName={shapeName}
+            />
+          )}
+          {!reviewing && (
+            <SuggestionsPanel
+              projectId={projectId}
+              taskId={taskId}
+              suggestions={suggestions}
+              labels={labels}
+              canCurate={role === 'admin' || role === 'manager' || role === 'reviewer'}
+              annotationId={!dirty && saved?.annotation ? saved.annotation.id : null}
+              selected={shapes.find((s) => s.id === state?.selectedId) ?? null}
             />
           )}
           <EditorSidebar

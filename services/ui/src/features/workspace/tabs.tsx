@@ -8,6 +8,7 @@ import { MembersTab } from '../members/MembersTab'
 import { PrelabelTab } from '../prelabel/PrelabelTab'
 import { LabelsTab } from '../schema/LabelsTab'
 import { StatisticsTab } from '../statistics/StatisticsTab'
+import { ExemplarSetsTab } from '../suggestions/ExemplarSetsTab'
 import { TasksTab } from '../tasks/TasksTab'
 import { WebhooksTab } from '../webhooks/WebhooksTab'
 import { OverviewTab } from './OverviewTab'
@@ -31,6 +32,7 @@ export const TABS: readonly TabDefinition[] = [
   { key: 'import', roles: MANAGERS, Component: ImportTab },
   { key: 'tasks', roles: REVIEWERS, Component: TasksTab },
   { key: 'prelabel', roles: MANAGERS, Component: PrelabelTab },
+  { key: 'golden', roles: REVIEWERS, Component: ExemplarSetsTab },
   { key: 'members', roles: MANAGERS, Component: MembersTab },
   { key: 'statistics', roles: REVIEWERS, Component: StatisticsTab },
   { key: 'export', roles: MANAGERS, Component: ExportTab },
