@@ -158,3 +158,22 @@ def make_app(engine: Engine, postgres: Any, s3: Any, buckets: dict[str, str]) ->
 @pytest.fixture
 def api(make_app: Callable[..., App]) -> App:
     return make_app()
+
+
+@pytest.fixture(scope="session")
+def server(postgres: Any, s3: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """`labelhive-api serve` in production mode; 127.0.0.2 stands for the ingress (a trusted proxy)."""
+    from server import server_env, start_server
+
+    workdir = tmp_path_factory.mktemp("security-server")
+    env = server_env(
+        workdir,
+        postgres,
+        s3,
+        "security_server",
+        LABELHIVE_TRUSTED_PROXIES="127.0.0.2",
+        LABELHIVE_LOGIN_MAX_FAILURES_PER_ADDRESS="5",
+    )
+    running = start_server(workdir, env)
+    yield running
+    running.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,8 +15,9 @@ from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
 
 from labelhive_api.api import problems
-from labelhive_api.api.deps import require_global
-from labelhive_api.api.middleware import JsonBodyLimit, Metrics, RequestObserver
+from labelhive_api.api.deps import may_send_large_body, require_global
+from labelhive_api.api.forwarded import ForwardedHeaders, parse_networks
+from labelhive_api.api.middleware import BodyLimit, Metrics, RequestObserver
 from labelhive_api.api.router import api_router
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database
@@ -89,8 +91,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.include_router(api_router, prefix="/api/v1")
     _serve_ui(app, settings.ui_dir)
-    app.add_middleware(JsonBodyLimit, max_bytes=settings.max_json_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_json_body_bytes,
+        upload_bytes=settings.max_upload_request_bytes,
+        may_upload=functools.partial(may_send_large_body, db),
+    )
     app.add_middleware(RequestObserver, metrics=metrics)
+    app.add_middleware(ForwardedHeaders, trusted=parse_networks(settings.trusted_proxies))
     return app
 
 

@@ -111,8 +111,8 @@ def serve() -> None:
         port=settings.port,
         log_level="info",
         access_log=False,  # the app logs one structured line per request itself
-        proxy_headers=True,
-        forwarded_allow_ips="*",
+        # X-Forwarded-* are honoured by the app only from LABELHIVE_TRUSTED_PROXIES (api/forwarded.py).
+        proxy_headers=False,
     )
 
 

@@ -9,6 +9,8 @@ from labelhive_outbound import OutboundPolicy
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from labelhive_api.api.forwarded import parse_networks
+
 PLACEHOLDER_SECRET = "change-me-development-only"
 
 CommaList = Annotated[list[str], NoDecode]
@@ -17,7 +19,8 @@ CommaList = Annotated[list[str], NoDecode]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LABELHIVE_", extra="ignore")
 
-    environment: Literal["development", "production", "test"] = "development"
+    # Fail closed: an image started without it is production; `make dev` asks for development explicitly.
+    environment: Literal["development", "production", "test"] = "production"
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -62,6 +65,10 @@ class Settings(BaseSettings):
     session_hours: int = Field(24 * 14, ge=1)
     task_lease_seconds: int = Field(1800, ge=5)
     max_json_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    # One import upload request (all its files); only managers of the project may start sending one.
+    max_upload_request_bytes: int = Field(8 * 1024**3, ge=1024)
+    # Addresses/CIDR networks of the proxies (the ingress) whose X-Forwarded-* headers are believed.
+    trusted_proxies: CommaList = []
     login_max_failures_per_account: int = Field(5, ge=1)
     login_max_failures_per_address: int = Field(20, ge=1)
     login_window_seconds: int = Field(900, ge=1)
@@ -73,7 +80,12 @@ class Settings(BaseSettings):
     outbound_allow: CommaList = []
 
     @field_validator(
-        "public_urls", "s3_public_endpoints", "s3_import_buckets", "outbound_allow", mode="before"
+        "public_urls",
+        "s3_public_endpoints",
+        "s3_import_buckets",
+        "outbound_allow",
+        "trusted_proxies",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -93,6 +105,12 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_allow_list(cls, value: list[str]) -> list[str]:
         OutboundPolicy.parse(value)  # a bad entry stops startup with its name
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: list[str]) -> list[str]:
+        parse_networks(value)
         return value
 
     def outbound_policy(self, *, max_bytes: int, timeout: float) -> OutboundPolicy:

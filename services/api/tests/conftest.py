@@ -59,6 +59,7 @@ def _settings(url: str, schema: str | None, **extra: Any) -> Settings:
         log_level="WARNING",
         # The webhook tests' receivers listen on loopback.
         outbound_allow=["127.0.0.1/32"],
+        trusted_proxies=["10.0.0.2/32"],
         **extra,
     )
 
@@ -155,7 +156,8 @@ def _env(bind: Engine, settings: Settings, backend: str) -> Iterator[Env]:
     outer = connection.begin()
     db = Database.on_connection(connection)
     app = create_app(settings, db)
-    with TestClient(app, base_url="http://testserver") as client:
+    # Requests arrive through "the ingress" (a trusted proxy), so tests may set X-Forwarded-*.
+    with TestClient(app, base_url="http://testserver", client=("10.0.0.2", 50000)) as client:
         yield Env(db, settings, client, backend)
     outer.rollback()
     connection.close()

@@ -27,7 +27,9 @@ def test_readyz_reports_unmigrated_database(tmp_path):
     from fastapi.testclient import TestClient
     from labelhive_api.app import create_app
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db", webhook_worker=False)
+    settings = Settings(
+        environment="development", database_url=f"sqlite:///{tmp_path}/empty.db", webhook_worker=False
+    )
     with TestClient(create_app(settings)) as c:
         response = c.get("/readyz")
     assert response.status_code == 503
@@ -63,7 +65,10 @@ def test_settings_refuse_placeholder_secret_outside_development(monkeypatch):
     with pytest.raises(ValidationError, match="LABELHIVE_SECRET_KEY"):
         Settings(environment="production")
     monkeypatch.setenv("LABELHIVE_PUBLIC_URLS", "https://a.example.com/, http://10.0.0.5:8080")
-    assert Settings().public_urls == ["https://a.example.com", "http://10.0.0.5:8080"]
+    assert Settings(environment="development").public_urls == [
+        "https://a.example.com",
+        "http://10.0.0.5:8080",
+    ]
 
 
 def test_cli_reports_bad_setting_in_one_line():
@@ -112,7 +117,9 @@ def test_embedded_ui_is_served_at_root_with_spa_fallback(tmp_path):
     (ui / "assets").mkdir(parents=True)
     (ui / "index.html").write_text("<html>LabelHive UI</html>")
     (ui / "assets" / "app.js").write_text("console.log(1)")
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/ui.db", webhook_worker=False, ui_dir=ui)
+    settings = Settings(
+        environment="development", database_url=f"sqlite:///{tmp_path}/ui.db", webhook_worker=False, ui_dir=ui
+    )
     with TestClient(create_app(settings)) as c:
         assert "LabelHive UI" in c.get("/").text
         assert "LabelHive UI" in c.get("/projects/3/tasks").text

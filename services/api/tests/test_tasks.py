@@ -312,7 +312,9 @@ def test_embedded_sqlite_serves_concurrent_annotators(tmp_path):
     from labelhive_api.projects.models import Project
     from labelhive_api.settings import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/embedded.db", webhook_worker=False)
+    settings = Settings(
+        environment="development", database_url=f"sqlite:///{tmp_path}/embedded.db", webhook_worker=False
+    )
     db = Database.from_settings(settings)
     migrate.upgrade(db.bind)
     with db.session() as s:

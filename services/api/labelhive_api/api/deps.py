@@ -62,10 +62,8 @@ class Principal:
 
 
 def client_address(request: Request) -> str:
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The caller's address; X-Forwarded-For was already resolved (or removed) by ForwardedHeaders."""
+    return request.client.host[:64] if request.client else "unknown"
 
 
 def _bearer(request: Request) -> str | None:
@@ -137,6 +135,24 @@ def _authenticate(
     if project_id is None:
         return principal, None, None
     return principal, row[3], row[4]
+
+
+def may_send_large_body(db: Database, headers: dict[str, str], cookie: str | None, project_id: int) -> bool:
+    """Checked before an upload's body is read: does the request carry a live credential of someone who
+    may import into this project? (The route authenticates fully again, CSRF included.)"""
+    auth = headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    token = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    if token is None and not cookie:
+        return False
+    params: dict[str, Any] = {"token_hash": token_hash(token or cookie or ""), "project_id": project_id}
+    if token is None:
+        params["now"] = utcnow()
+    with db.sessions() as session:
+        row = session.execute(_caller_query(token is not None, True), params).first()
+    if row is None or not row[0].is_active or row[3] is None:
+        return False
+    return bool(row[0].is_admin or role_allows(row[4], Permission.TASKS_MANAGE))
 
 
 def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:

@@ -1,15 +1,22 @@
-"""ASGI middleware: JSON body size limit, request metrics and access log."""
+"""ASGI middleware: request body limits, request metrics and access log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
 import time
 import uuid
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
+import anyio.to_thread
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from labelhive_api.api.deps import SESSION_COOKIE
 
 log = logging.getLogger("labelhive_api.access")
 
@@ -26,29 +33,54 @@ def _problem(status: int, code: str, detail: str) -> bytes:
     ).encode()
 
 
-class JsonBodyLimit:
-    """Refuses JSON bodies over the limit (declared or streamed); multipart uploads are not limited here."""
+UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports$")
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Every request body is limited while it streams, whatever its content type, before any route runs:
+    `max_bytes` everywhere, `upload_bytes` only for import uploads, and only after a cheap check that the
+    caller holds a live credential that may import into that project (strangers get 401 unread)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int,
+        may_upload: Callable[[dict[str, str], str | None, int], bool],
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes
+        self.may_upload = may_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        ctype = headers.get(b"content-type", b"").decode("latin-1").lower()
-        if (
-            ctype.startswith("multipart/")
-            or ctype.startswith("application/octet-stream")
-            or ctype.startswith("application/zip")
-        ):
-            await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        declared = headers.get("content-length")
+        if declared is not None and not declared.isdigit():
+            await _answer(send, 400, "invalid_content_length", "Content-Length is not a number")
             return
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        size = int(declared) if declared is not None else None
+        limit = self.max_bytes
+        upload = UPLOAD_PATH.match(scope["path"]) if scope["method"] == "POST" else None
+        if upload and (size is None or size > self.max_bytes):
+            cookie = SimpleCookie()
+            with contextlib.suppress(CookieError):
+                cookie.load(headers.get("cookie", ""))
+            session = cookie.get(SESSION_COOKIE)
+            allowed = await anyio.to_thread.run_sync(
+                self.may_upload, headers, session.value if session else None, int(upload.group(1))
+            )
+            if not allowed:
+                await _answer(
+                    send, 401, "not_authenticated", "sign in as a manager of this project to upload"
+                )
+                return
+            limit = self.upload_bytes
+        if size is not None and size > limit:
+            await _answer(send, 413, "payload_too_large", f"request body over {limit} bytes")
             return
         seen = 0
         rejected = False
@@ -61,9 +93,9 @@ class JsonBodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     rejected = True
-                    await self._reject(send)
+                    await _answer(send, 413, "payload_too_large", f"request body over {limit} bytes")
                     return {"type": "http.disconnect"}
             return message
 
@@ -77,19 +109,20 @@ class JsonBodyLimit:
             if not rejected:
                 raise
 
-    async def _reject(self, send: Send) -> None:
-        body = _problem(413, "payload_too_large", f"request body over {self.max_bytes} bytes")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _answer(send: Send, status: int, code: str, detail: str) -> None:
+    body = _problem(status, code, detail)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class Metrics:

@@ -87,6 +87,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, RecursionError):  # e.g. a JSON body nested thousands of levels deep
+            body = {
+                "type": "https://labelhive.io/problems/malformed_json",
+                "title": "Malformed JSON",
+                "status": 400,
+                "code": "malformed_json",
+                "detail": "the request body is nested too deeply",
+                "instance": request.url.path,
+            }
+            return problem_response(400, body)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         body = {
             "type": "https://labelhive.io/problems/internal_error",

@@ -126,15 +126,29 @@ def yolo_data_yaml(
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors/aliases: a few hundred bytes of nested aliases expand to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise FormatError("YOLO: data.yaml may not use YAML aliases (*name)")
+        return super().compose_node(parent, index)
+
+
+MAX_DATA_YAML_BYTES = 1024 * 1024
+
+
 def read_data_yaml(text: str | bytes) -> list[str]:
     return read_yolo_spec(text).names
 
 
 def read_yolo_spec(text: str | bytes) -> YoloSpec:
+    if len(text) > MAX_DATA_YAML_BYTES:
+        raise FormatError(f"YOLO: data.yaml is over {MAX_DATA_YAML_BYTES} bytes")
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise FormatError(f"YOLO: data.yaml is not YAML: {exc}") from None
+        raise FormatError(f"YOLO: data.yaml is not YAML: {str(exc)[:200]}") from None
     if not isinstance(doc, dict) or "names" not in doc:
         raise FormatError("YOLO: data.yaml needs `names`")
     names = doc["names"]

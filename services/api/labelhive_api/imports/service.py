@@ -475,6 +475,9 @@ class ImportRun:
                         yolo_texts[entry.path] = text
                         self.label_entries[entry.path] = entry.name
                         continue
+            except RecursionError:
+                self._refuse_now(entry.name, "invalid_format", f"{self.format}: nested too deeply")
+                continue
             except (FormatError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
                 self._refuse_now(entry.name, "invalid_format", f"{self.format}: {exc}"[:2000])
                 continue
