@@ -137,6 +137,7 @@ def make_app(engine: Engine, postgres: Any, s3: Any, buckets: dict[str, str]) ->
             "s3_source_bucket": buckets["source"],
             "s3_target_bucket": buckets["target"],
             "s3_import_buckets": [f"{buckets['source']}/incoming/"],
+            "trusted_proxies": ["127.0.0.2/32"],
         }
         values |= extra
         url = values.pop("database_url", postgres.url)
@@ -145,7 +146,8 @@ def make_app(engine: Engine, postgres: Any, s3: Any, buckets: dict[str, str]) ->
         db = Database(bind, sessionmaker(bind, expire_on_commit=False))
         app = create_app(settings, db)
         app.state.start_data_jobs = False
-        client = TestClient(app, base_url="http://127.0.0.1:8080")
+        # Requests come through "the ingress" (127.0.0.2, a trusted proxy) so tests can set client addresses.
+        client = TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.2", 50000))
         client.__enter__()
         opened.append(client)
         return App(db, app, client, settings)

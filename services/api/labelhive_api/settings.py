@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from labelhive_api.api.forwarded import parse_networks
+from labelhive_api.security.password_policy import password_problem
 
 PLACEHOLDER_SECRET = "change-me-development-only"
 
@@ -99,6 +100,12 @@ class Settings(BaseSettings):
             raise ValueError("secret_key: set LABELHIVE_SECRET_KEY (the placeholder is for development only)")
         if self.environment != "development" and len(self.secret_key) < 16:
             raise ValueError("secret_key: LABELHIVE_SECRET_KEY must be at least 16 characters")
+        if self.environment != "development" and self.bootstrap_admin_password:
+            problem = password_problem(self.bootstrap_admin_password, self.bootstrap_admin_email)
+            if problem:
+                raise ValueError(
+                    f"bootstrap_admin_password: LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD is weak: {problem}"
+                )
         return self
 
     @field_validator("outbound_allow")

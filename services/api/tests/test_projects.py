@@ -174,10 +174,20 @@ def test_label_studio_config_merges_controls_and_maps_value_and_alias(env):
 def test_members_are_managed_within_grants(env):
     project = env.project()
     manager = env.user("manager", project)
-    other = env.user()
+    shared = env.project()
+    other = env.user("annotator", shared)  # someone the manager already works with in another project
+    from labelhive_api.projects.models import Membership
+
+    with env.db.session() as s:
+        s.add(Membership(project_id=shared.id, user_id=manager.id, role="annotator"))
     h = env.token(manager)
     c = env.client
     url = f"/api/v1/projects/{project.id}/members"
+    stranger = env.user()  # exists, but shares nothing with the manager: answered like a missing account
+    assert (
+        c.post(url, json={"email": stranger.email, "role": "reviewer"}, headers=h).json()["code"]
+        == "user_not_found"
+    )
     assert (
         c.post(url, json={"email": other.email, "role": "admin"}, headers=h).json()["code"]
         == "role_not_grantable"

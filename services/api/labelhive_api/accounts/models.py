@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labelhive_api.db.base import Base, BigId, UTCDateTime, utcnow
@@ -50,6 +50,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Invite(Base):
@@ -73,7 +74,8 @@ class Invite(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, counted per account and per address for the rate limit (shared by all replicas)."""
+    """Failed logins, counted per account and per address for the rate limit (shared by all replicas), and
+    the last successful login per account and address."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (
@@ -85,3 +87,5 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(320))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # True rows remember an address the account's owner logged in from (it passes a locked account).
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from labelhive_api.accounts import service
 from labelhive_api.accounts.cookies import clear_login_cookies, public_base, set_login_cookies
-from labelhive_api.accounts.models import ApiToken, AuthSession, User
+from labelhive_api.accounts.models import ApiToken, User
 from labelhive_api.accounts.schemas import (
     InviteAccept,
     InviteCreated,
@@ -30,15 +31,18 @@ from labelhive_api.accounts.schemas import (
 from labelhive_api.api.deps import (
     SESSION_COOKIE,
     Access,
+    PrincipalDep,
     SessionDep,
     SettingsDep,
     client_address,
     require,
     require_global,
 )
+from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Forbidden, NotFound, Unprocessable
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.security import csrf
+from labelhive_api.security.password_policy import password_problem
 from labelhive_api.security.passwords import hash_password, verify_password
 from labelhive_api.security.permissions import Permission, Role
 
@@ -100,7 +104,7 @@ def me(user: SignedIn, session: SessionDep) -> MeOut:
 
 
 @router.patch("/auth/me")
-def update_me(body: MeUpdate, user: SignedIn, session: SessionDep) -> MeOut:
+def update_me(body: MeUpdate, user: SignedIn, principal: PrincipalDep, session: SessionDep) -> MeOut:
     if body.display_name is not None:
         user.display_name = body.display_name
     if body.locale is not None:
@@ -108,7 +112,11 @@ def update_me(body: MeUpdate, user: SignedIn, session: SessionDep) -> MeOut:
     if body.new_password is not None:
         if not body.current_password or not verify_password(user.password_hash, body.current_password):
             raise Unprocessable("current password is wrong", code="wrong_password")
+        if problem := password_problem(body.new_password, user.email):
+            raise Unprocessable(problem, code="weak_password")
         user.password_hash = hash_password(body.new_password)
+        # Every other session and every API token ends; this browser session stays signed in.
+        service.revoke_credentials(session, user.id, keep_session_id=principal.session_id)
     session.commit()
     return _me(session, user)
 
@@ -120,8 +128,14 @@ def list_tokens(user: SignedIn, session: SessionDep) -> list[TokenOut]:
 
 
 @router.post("/auth/tokens", status_code=201)
-def create_token(body: TokenIn, user: SignedIn, session: SessionDep) -> TokenCreated:
-    row, token = service.create_api_token(session, user, body.name)
+def create_token(body: TokenIn, user: SignedIn, principal: PrincipalDep, session: SessionDep) -> TokenCreated:
+    """Only from a signed-in browser session: a leaked token cannot mint itself successors."""
+    if principal.via != "session":
+        raise Forbidden(
+            "API tokens are created from a signed-in session, not with a token", code="token_from_token"
+        )
+    expires = utcnow() + timedelta(days=body.expires_in_days)
+    row, token = service.create_api_token(session, user, body.name, expires)
     session.commit()
     return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=token)
 
@@ -151,7 +165,7 @@ def update_user(user_id: int, body: UserAdminUpdate, admin: PlatformAdmin, sessi
         if value is not None:
             setattr(user, field, value)
     if body.is_active is False:
-        session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+        service.revoke_credentials(session, user.id)
     session.commit()
     return UserOut.model_validate(user)
 

@@ -53,6 +53,7 @@ class MeUpdate(RequestBody):
 
 class TokenIn(RequestBody):
     name: str = Field(min_length=1, max_length=200)
+    expires_in_days: int = Field(90, ge=1, le=366, description="the token stops working after this")
 
 
 class TokenOut(ResponseBody):
@@ -61,6 +62,7 @@ class TokenOut(ResponseBody):
     prefix: str
     created_at: datetime
     revoked: bool
+    expires_at: datetime | None = None
 
 
 class TokenCreated(TokenOut):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.exceptions import (
@@ -18,8 +20,9 @@ from labelhive_api.accounts.exceptions import (
 )
 from labelhive_api.accounts.models import ApiToken, AuthSession, Invite, LoginAttempt, User
 from labelhive_api.db.base import utcnow
-from labelhive_api.errors import Forbidden
+from labelhive_api.errors import Forbidden, Unprocessable
 from labelhive_api.projects.models import Membership
+from labelhive_api.security.password_policy import password_problem
 from labelhive_api.security.passwords import hash_password, verify_password
 from labelhive_api.security.permissions import GRANTABLE, Role
 from labelhive_api.security.tokens import new_token, token_hash
@@ -76,33 +79,59 @@ class LoginResult:
     expires_at: datetime
 
 
-def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(LoginAttempt).where(column == value, LoginAttempt.at >= since)  # type: ignore[arg-type]
-        )
-        or 0
+def _count(session: Session, *conditions: Any) -> int:
+    return session.scalar(select(func.count()).select_from(LoginAttempt).where(*conditions)) or 0
+
+
+def _check_login_limits(
+    session: Session, settings: Settings, email: str, address: str, now: datetime
+) -> None:
+    """Per address: a hard limit for the window. Per account: past the limit, addresses the owner never
+    logged in from wait between attempts, 30 s doubling per further failure up to the window; addresses
+    the owner used before are not held back, so a stranger's failures never lock the owner out."""
+    window = timedelta(seconds=settings.login_window_seconds)
+    failed = LoginAttempt.succeeded.is_(False)
+    recent = LoginAttempt.at >= now - window
+    if (
+        _count(session, LoginAttempt.address == address, recent, failed)
+        >= settings.login_max_failures_per_address
+    ):
+        raise LoginRateLimited(retry_after=settings.login_window_seconds)
+    failures = _count(session, LoginAttempt.email == email, recent, failed)
+    over = failures - settings.login_max_failures_per_account
+    if over < 0:
+        return
+    known = session.scalar(
+        select(LoginAttempt.id)
+        .where(LoginAttempt.email == email, LoginAttempt.address == address, LoginAttempt.succeeded.is_(True))
+        .limit(1)
     )
+    if known is not None:
+        return
+    last = session.scalar(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.email == email, recent, failed)
+    )
+    wait = min(float(settings.login_window_seconds), 30.0 * 2**over)
+    waited = (now - last).total_seconds() if last is not None else wait
+    if waited < wait:
+        raise LoginRateLimited(retry_after=max(1, math.ceil(wait - waited)))
 
 
 def login(session: Session, settings: Settings, *, email: str, password: str, address: str) -> LoginResult:
     email = normalize_email(email)
+    address = address[:64]
     now = utcnow()
-    since = now - timedelta(seconds=settings.login_window_seconds)
-    if (
-        _recent_failures(session, LoginAttempt.email, email, since) >= settings.login_max_failures_per_account
-        or _recent_failures(session, LoginAttempt.address, address, since)
-        >= settings.login_max_failures_per_address
-    ):
-        raise LoginRateLimited(retry_after=settings.login_window_seconds)
+    _check_login_limits(session, settings, email, address, now)
     user = user_by_email(session, email)
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
-        session.add(LoginAttempt(email=email, address=address[:64], at=now))
+        session.add(LoginAttempt(email=email, address=address, at=now))
         # The failure must be recorded even though the request fails.
         session.commit()
         raise InvalidCredentials()
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    # This address is now one the owner uses; its own failures are forgiven, a stranger's stay counted.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address))
+    session.add(LoginAttempt(email=email, address=address, at=now, succeeded=True))
     session.execute(delete(AuthSession).where(AuthSession.user_id == user.id, AuthSession.expires_at <= now))
     token, csrf = new_token(), new_token()
     expires = now + timedelta(hours=settings.session_hours)
@@ -111,6 +140,16 @@ def login(session: Session, settings: Settings, *, email: str, password: str, ad
     )
     session.flush()
     return LoginResult(user, token, csrf, expires)
+
+
+def revoke_credentials(session: Session, user_id: int, keep_session_id: int | None = None) -> None:
+    """After a password change (other sessions) or a disable (all): sessions end, API tokens are revoked
+    for good, so re-enabling an account revives nothing."""
+    sessions = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep_session_id is not None:
+        sessions = sessions.where(AuthSession.id != keep_session_id)
+    session.execute(sessions)
+    session.execute(update(ApiToken).where(ApiToken.user_id == user_id).values(revoked=True))
 
 
 def logout(session: Session, token: str) -> None:
@@ -128,9 +167,13 @@ def user_for_session(session: Session, token: str) -> tuple[User, AuthSession] |
     return row[0], row[1]
 
 
-def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+def create_api_token(
+    session: Session, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     token = new_token("lh_")
-    row = ApiToken(user_id=user.id, name=name, token_hash=token_hash(token), prefix=token[:7])
+    row = ApiToken(
+        user_id=user.id, name=name, token_hash=token_hash(token), prefix=token[:7], expires_at=expires_at
+    )
     session.add(row)
     session.flush()
     return row, token
@@ -140,7 +183,11 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     row = session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False))
+        .where(
+            ApiToken.token_hash == token_hash(token),
+            ApiToken.revoked.is_(False),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
     ).first()
     if row is None or not row[0].is_active:
         return None
@@ -211,6 +258,8 @@ def accept_invite(
             raise EmailTaken()
         user = existing
     else:
+        if problem := password_problem(password, email):
+            raise Unprocessable(problem, code="weak_password")
         user = create_user(session, email=email, password=password, display_name=display_name, locale=locale)
     invite.uses += 1
     if invite.project_id is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, and_, bindparam, literal, select
+from sqlalchemy import Select, and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import ApiToken, AuthSession, User
@@ -59,6 +59,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 class Principal:
     user: User
     via: str  # "session" | "token"
+    session_id: int | None = None  # the browser session (cookie) it came with
 
 
 def client_address(request: Request) -> str:
@@ -79,7 +80,11 @@ def _caller_query(by_token: bool, with_project: bool) -> Select[Any]:
         query = (
             select(User, literal(None), ApiToken.id)
             .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked.is_(False))
+            .where(
+                ApiToken.token_hash == bindparam("token_hash"),
+                ApiToken.revoked.is_(False),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+            )
         )
     else:
         query = (
@@ -108,9 +113,10 @@ def _authenticate(
     if token is None and not cookie:
         raise Unauthorized()
     query = _caller_query(token is not None, project_id is not None)
-    params: dict[str, Any] = {"token_hash": token_hash(token if token is not None else cookie or "")}
-    if token is None:
-        params["now"] = utcnow()
+    params: dict[str, Any] = {
+        "token_hash": token_hash(token if token is not None else cookie or ""),
+        "now": utcnow(),
+    }
     if project_id is not None:
         params["project_id"] = project_id
     row = session.execute(query, params).first()
@@ -127,7 +133,9 @@ def _authenticate(
             session_csrf, header
         ):
             raise Forbidden("missing or wrong CSRF token", code="csrf_token_invalid")
-    principal = Principal(user, "token" if token is not None else "session")
+    principal = Principal(
+        user, "token" if token is not None else "session", None if token is not None else row[2]
+    )
     if session.get_bind().dialect.name == "sqlite" and not (session.new or session.dirty or session.deleted):
         # SQLite: end the caller lookup's transaction (it holds the write lock), so a route that streams
         # an upload before it writes does not make every other request wait.
@@ -145,9 +153,11 @@ def may_send_large_body(db: Database, headers: dict[str, str], cookie: str | Non
     token = value.strip() if scheme.lower() == "bearer" and value.strip() else None
     if token is None and not cookie:
         return False
-    params: dict[str, Any] = {"token_hash": token_hash(token or cookie or ""), "project_id": project_id}
-    if token is None:
-        params["now"] = utcnow()
+    params: dict[str, Any] = {
+        "token_hash": token_hash(token or cookie or ""),
+        "project_id": project_id,
+        "now": utcnow(),
+    }
     with db.sessions() as session:
         row = session.execute(_caller_query(token is not None, True), params).first()
     if row is None or not row[0].is_active or row[3] is None:

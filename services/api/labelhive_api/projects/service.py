@@ -185,13 +185,26 @@ def add_member(
 ) -> User:
     _check_grant(actor_role, actor, role)
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    # Managers add only people they already work with (a shared project); anyone else gets an invite, and
+    # the answer is the same whether the account exists or not, so emails cannot be probed.
+    if user is not None and not actor.is_admin and not _share_a_project(session, actor.id, user.id):
+        user = None
     if user is None:
-        raise NotFound("no account with this email; send an invite instead", code="user_not_found")
+        raise NotFound(
+            "no account you share a project with has this email; send an invite instead",
+            code="user_not_found",
+        )
     if session.get(Membership, (project.id, user.id)) is not None:
         raise Conflict("already a member", code="already_member")
     session.add(Membership(project_id=project.id, user_id=user.id, role=role.value))
     session.flush()
     return user
+
+
+def _share_a_project(session: Session, a: int, b: int) -> bool:
+    theirs = select(Membership.project_id).where(Membership.user_id == b)
+    shared = select(Membership.project_id).where(Membership.user_id == a, Membership.project_id.in_(theirs))
+    return session.scalar(shared.limit(1)) is not None
 
 
 def change_role(
