@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Select, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import User
@@ -174,6 +174,28 @@ class TaskFilter:
     has_prediction: bool | None = None
 
 
+def filter_conditions(project_id: int, flt: TaskFilter) -> list[ColumnElement[bool]]:
+    """WHERE conditions for the project's tasks matching `flt` (the list, counts and bulk actions)."""
+    conditions: list[ColumnElement[bool]] = [Task.project_id == project_id]
+    if flt.state:
+        conditions.append(Task.state.in_(flt.state))
+    if flt.unassigned:
+        conditions.append(Task.assignee_id.is_(None))
+    elif flt.assignee is not None:
+        conditions.append(Task.assignee_id == flt.assignee)
+    if flt.batch_id is not None:
+        conditions.append(Task.batch_id == flt.batch_id)
+    if flt.has_prediction is not None:
+        conditions.append(Task.has_prediction.is_(flt.has_prediction))
+    if flt.label is not None:
+        conditions.append(
+            exists().where(
+                TaskLabel.task_id == Task.id, TaskLabel.label == flt.label, TaskLabel.project_id == project_id
+            )
+        )
+    return conditions
+
+
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
 
@@ -195,23 +217,7 @@ def list_tasks(
     """Keyset pagination over indexed columns; sort: id | -id | updated | -updated."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
-    query: Select[tuple[Task]] = select(Task).where(Task.project_id == project_id)
-    if flt.state:
-        query = query.where(Task.state.in_(flt.state))
-    if flt.unassigned:
-        query = query.where(Task.assignee_id.is_(None))
-    elif flt.assignee is not None:
-        query = query.where(Task.assignee_id == flt.assignee)
-    if flt.batch_id is not None:
-        query = query.where(Task.batch_id == flt.batch_id)
-    if flt.has_prediction is not None:
-        query = query.where(Task.has_prediction.is_(flt.has_prediction))
-    if flt.label is not None:
-        query = query.where(
-            exists().where(
-                TaskLabel.task_id == Task.id, TaskLabel.label == flt.label, TaskLabel.project_id == project_id
-            )
-        )
+    query: Select[tuple[Task]] = select(Task).where(*filter_conditions(project_id, flt))
     if key == "id":
         if cursor:
             last_id = int(decode_cursor(cursor)[1])
