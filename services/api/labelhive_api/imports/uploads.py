@@ -19,8 +19,8 @@ from labelhive_api.errors import Conflict, NotFound, Unprocessable
 from labelhive_api.imports.models import ImportItem, ImportJob, JobState
 from labelhive_api.imports.routes import ImportOptions, _create, _wake
 from labelhive_api.imports.service import describe
+from labelhive_api.imports.staging import new_staging_prefix, remove_staging, staged_name
 from labelhive_api.security.permissions import Permission
-from labelhive_api.storage.keys import import_staging_prefix
 
 router = APIRouter(tags=["imports"])
 
@@ -43,7 +43,7 @@ def _safe_names(files: list[DeclaredFile]) -> list[str]:
     seen: set[str] = set()
     for number, f in enumerate(files):
         parts = [p for p in f.name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-        name = "/".join(parts) or f"file-{number}"
+        name = "/".join([*parts[:-1], staged_name(parts[-1], number)]) if parts else f"file-{number}"
         if name in seen:
             stem, dot, ext = name.rpartition(".")
             name = f"{stem}~{number}.{ext}" if dot and stem else f"{name}~{number}"
@@ -52,9 +52,13 @@ def _safe_names(files: list[DeclaredFile]) -> list[str]:
     return names
 
 
+def _staging(job: ImportJob) -> str:
+    return str(job.options["staging"])
+
+
 def _staged(request: Request, job: ImportJob) -> dict[int, int]:
     """number -> staged size, from the staging prefix (the truth after a reload or another replica)."""
-    prefix = import_staging_prefix(job.id)
+    prefix = _staging(job)
     out: dict[int, int] = {}
     for info in request.app.state.storage.target.list(prefix):
         head = info.key[len(prefix) :].split("/", 1)[0]
@@ -92,9 +96,8 @@ def declare_upload(
         {"name": name, "size": f.size} for name, f in zip(_safe_names(body.files), body.files, strict=True)
     ]
     options = ImportOptions.model_validate(body.model_dump(exclude={"files"}))
-    job = _create(
-        session, access, "upload", options, {"files": [f["name"] for f in declared], "declared": declared}
-    )
+    extra = {"files": [f["name"] for f in declared], "declared": declared, "staging": new_staging_prefix()}
+    job = _create(session, access, "upload", options, extra)
     job.state = UPLOADING
     session.commit()
     return _described(request, job)
@@ -129,7 +132,7 @@ def upload_file(
         raise Unprocessable(f"{size} bytes > limit {limit}", code="file_too_large", limit=limit)
     if size != declared[number]["size"]:
         raise Unprocessable("the file is not the declared size", code="upload_size_mismatch")
-    key = f"{import_staging_prefix(job.id)}{number:06d}/{declared[number]['name']}"
+    key = f"{_staging(job)}{number:06d}/{declared[number]['name']}"
     request.app.state.storage.target.put_file(key, file.file, file.content_type)
     session.commit()
     return Response(status_code=204)
@@ -173,7 +176,5 @@ def abandon_upload(job_id: int, request: Request, access: Manager, session: Sess
         raise Conflict(f"the import is {job.state}", code="import_not_uploading")
     job.state, job.finished_at = JobState.CANCELLED, utcnow()
     session.commit()
-    target = request.app.state.storage.target
-    for info in list(target.list(import_staging_prefix(job.id))):
-        target.delete(info.key)
+    remove_staging(request.app.state.storage.target, _staging(job))
     return Response(status_code=204)
