@@ -34,6 +34,8 @@ def _problem(status: int, code: str, detail: str) -> bytes:
 
 
 UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports$")
+# The browser's one-file-per-request uploads (imports/uploads.py) get the same allowance.
+FILE_UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports/\d{1,18}/files/\d{1,9}$")
 
 
 class BodyLimit:
@@ -64,7 +66,14 @@ class BodyLimit:
             return
         size = int(declared) if declared is not None else None
         limit = self.max_bytes
-        upload = UPLOAD_PATH.match(scope["path"]) if scope["method"] == "POST" else None
+        method, path = scope["method"], scope["path"]
+        upload = (
+            UPLOAD_PATH.match(path)
+            if method == "POST"
+            else FILE_UPLOAD_PATH.match(path)
+            if method == "PUT"
+            else None
+        )
         if upload and (size is None or size > self.max_bytes):
             cookie = SimpleCookie()
             with contextlib.suppress(CookieError):

@@ -3,8 +3,19 @@ arrived are refused as not_uploaded and the rest is imported (PostgreSQL + Seawe
 
 from __future__ import annotations
 
+import io
+import os
+
 from datahelpers import jpeg, make_zip, png
+from PIL import Image
 from test_imports import items, task_count
+
+
+def _noise_png(side: int = 1000) -> bytes:
+    """Over the 2 MB JSON body limit: a one-file upload request must still get the upload allowance."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _declare(world, project, h, files, **options):
@@ -34,6 +45,7 @@ def test_files_sent_one_by_one_import_and_a_lost_file_is_reported(world):
         ("line4/a.png", png(color=(4, 5, 6))),  # same base name in another folder: both kept
         ("notes.pdf", b"%PDF-1.4 not an image"),
         ("parts.zip", make_zip({"b.jpg": jpeg(), "c.png": png(color=(9, 9, 9))})),
+        ("big.png", _noise_png()),
         ("lost.png", png(color=(7, 7, 7))),
     ]
     job = _declare(world, project, h, files)
@@ -43,29 +55,30 @@ def test_files_sent_one_by_one_import_and_a_lost_file_is_reported(world):
         "line4/a.png",
         "notes.pdf",
         "parts.zip",
+        "big.png",
         "lost.png",
     ]
-    for number, (name, data) in enumerate(files[:4]):
+    for number, (name, data) in enumerate(files[:5]):
         assert _send(world, project, h, job["id"], number, name, data).status_code == 204
     # a retry of a file that did arrive replaces it (idempotent per number)
     assert _send(world, project, h, job["id"], 0, *files[0]).status_code == 204
     # the wrong bytes for a number are refused
-    r = _send(world, project, h, job["id"], 4, "lost.png", b"short")
+    r = _send(world, project, h, job["id"], 5, "lost.png", b"short")
     assert r.status_code == 422 and r.json()["code"] == "upload_size_mismatch"
     progress = world.client.get(f"/api/v1/projects/{project.id}/imports/{job['id']}/upload", headers=h).json()
-    assert [f["uploaded"] for f in progress["files"]] == [True, True, True, True, False]
+    assert [f["uploaded"] for f in progress["files"]] == [True, True, True, True, True, False]
 
     started = world.client.post(f"/api/v1/projects/{project.id}/imports/{job['id']}/start", headers=h)
     assert started.status_code == 202, started.text
     world.run_jobs()
     done = world.client.get(f"/api/v1/projects/{project.id}/imports/{job['id']}", headers=h).json()
     assert done["state"] == "finished"
-    assert (done["imported"], done["refused"]) == (4, 2)
+    assert (done["imported"], done["refused"]) == (5, 2)
     refused = {i["name"]: i["reason"] for i in items(world, project, h, job["id"], "refused")}
     assert refused == {"notes.pdf": "not_an_image", "lost.png": "not_uploaded"}
-    assert task_count(world, project) == 4
+    assert task_count(world, project) == 5
     # once started, the job takes no more files
-    r = _send(world, project, h, job["id"], 4, *files[4])
+    r = _send(world, project, h, job["id"], 5, *files[5])
     assert r.status_code == 409 and r.json()["code"] == "import_not_uploading"
 
 
