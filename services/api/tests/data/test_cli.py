@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import socket
@@ -62,7 +64,12 @@ def test_cli_imports_a_folder_and_exports_yolo_with_images(background_world, tmp
         assert json.loads(run.stdout.strip().splitlines()[-1])["path"] == str(out)
         z = zipfile.ZipFile(out)
         assert yaml.safe_load(z.read("data.yaml"))["nc"] == 5
-        assert len([n for n in z.namelist() if n.startswith("images/train/line-1/")]) == 4
+        # Ultralytics layout: flat names under images/train/, the folder kept in manifest.csv.
+        assert sorted(n for n in z.namelist() if n.startswith("images/")) == [
+            f"images/train/{i}.png" for i in range(4)
+        ]
+        manifest = list(csv.DictReader(io.StringIO(z.read("manifest.csv").decode())))
+        assert sorted(row["original_path"] for row in manifest) == [f"line-1/{i}.png" for i in range(4)]
         bad = subprocess.run(
             [CLI, "export", "999999", "-o", str(tmp_path / "x.zip")],
             env=env,

@@ -114,10 +114,10 @@ def test_embedded_default_sqlite_and_local_folder_import_and_export_with_images(
     assert yaml.safe_load(z.read("data.yaml"))["nc"] == 5
     assert sorted(n for n in z.namelist() if n.startswith("images/")) == [
         "images/train/a.png",
-        "images/train/dir/b.png",
+        "images/train/b.png",
     ]
     assert z.read("labels/train/a.txt").decode().strip() == "0 0.225 0.225 0.25 0.25"
-    assert z.read("labels/train/dir/b.txt") == b""
+    assert z.read("labels/train/b.txt") == b""
 
 
 def test_proxy_mode_on_s3_streams_through_the_api(proxy_world):
