@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_bytes=settings.max_json_body_bytes,
         upload_bytes=settings.max_upload_request_bytes,
         may_upload=functools.partial(may_send_large_body, db),
+        tasks_bytes=settings.max_tasks_body_bytes,
     )
     app.add_middleware(RequestObserver, metrics=metrics)
     app.add_middleware(ForwardedHeaders, trusted=parse_networks(settings.trusted_proxies))

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     # One import upload request (all its files); only managers of the project may start sending one.
     max_upload_request_bytes: int = Field(8 * 1024**3, ge=1024)
+    # POST /projects/{id}/tasks: tasks by reference with their predictions/annotations (managers only).
+    max_tasks_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
     # Addresses/CIDR networks of the proxies (the ingress) whose X-Forwarded-* headers are believed.
     trusted_proxies: CommaList = []
     login_max_failures_per_account: int = Field(5, ge=1)

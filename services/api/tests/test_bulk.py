@@ -278,3 +278,29 @@ def test_statistics_after_a_bulk_write_equal_a_full_recount(any_env: Any) -> Non
     with any_env.session() as s:
         assert counted(s, project.id) == recount(s, project.id)
         assert counted(s, project.id)["states"] == {"submitted": 7, "new": 1}
+
+
+def test_post_tasks_takes_a_body_of_several_megabytes_other_json_routes_do_not(any_env: Any) -> None:
+    owner = any_env.user(admin=True)
+    project = any_env.project(owner)
+    headers = any_env.token(owner)
+    shapes = [{**BOX, "id": f"s{i}"} for i in range(16)]
+    body = {
+        "tasks": [
+            {
+                "image": f"https://images.example.com/{n}.jpg",
+                "width": 640,
+                "height": 480,
+                "predictions": [{"model_version": "m", "result": shapes}],
+            }
+            for n in range(3000)
+        ]
+    }
+    created = any_env.client.post(f"/api/v1/projects/{project.id}/tasks", json=body, headers=headers)
+    assert len(created.request.content) > 3 * 1024 * 1024  # over the 2 MiB of other JSON routes
+    assert created.status_code == 201, created.text[:300]
+    assert len(created.json()["ids"]) == 3000
+    too_big = any_env.client.post(
+        f"/api/v1/projects/{project.id}/batches", json={"name": "x" * 3_000_000}, headers=headers
+    )
+    assert too_big.status_code == 413

@@ -36,12 +36,15 @@ def _problem(status: int, code: str, detail: str) -> bytes:
 UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports$")
 # The browser's one-file-per-request uploads (imports/uploads.py) get the same allowance.
 FILE_UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports/\d{1,18}/files/\d{1,9}$")
+# Tasks by reference with their pre-labels: several MB per call by design.
+TASKS_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/tasks$")
 
 
 class BodyLimit:
     """Every request body is limited while it streams, whatever its content type, before any route runs:
     `max_bytes` everywhere, `upload_bytes` only for import uploads, and only after a cheap check that the
-    caller holds a live credential that may import into that project (strangers get 401 unread)."""
+    caller holds a live credential that may import into that project (strangers get 401 unread).
+    `tasks_bytes` likewise for `POST /projects/{id}/tasks` (tasks with their pre-labels)."""
 
     def __init__(
         self,
@@ -49,11 +52,13 @@ class BodyLimit:
         max_bytes: int,
         upload_bytes: int,
         may_upload: Callable[[dict[str, str], str | None, int], bool],
+        tasks_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = upload_bytes
         self.may_upload = may_upload
+        self.tasks_bytes = tasks_bytes if tasks_bytes is not None else max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -74,6 +79,9 @@ class BodyLimit:
             if method == "PUT"
             else None
         )
+        larger = self.upload_bytes
+        if upload is None and method == "POST" and self.tasks_bytes > self.max_bytes:
+            upload, larger = TASKS_PATH.match(path), self.tasks_bytes
         if upload and (size is None or size > self.max_bytes):
             cookie = SimpleCookie()
             with contextlib.suppress(CookieError):
@@ -87,7 +95,7 @@ class BodyLimit:
                     send, 401, "not_authenticated", "sign in as a manager of this project to upload"
                 )
                 return
-            limit = self.upload_bytes
+            limit = larger
         if size is not None and size > limit:
             await _answer(send, 413, "payload_too_large", f"request body over {limit} bytes")
             return
