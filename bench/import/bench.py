@@ -1,139 +1,368 @@
-"""Import benchmark: a zip of N small generated images is staged like a browser upload, then one import job
-runs it (safe unzip, image checks, sha256, content-addressed PUTs, tasks in PostgreSQL). Prints images/s,
-with a raw parallel S3 PUT of the same images measured in the same run as the baseline."""
+"""Import benchmark: tasks/s through the real API server (`labelhive-api serve`, its own job runner), on
+PostgreSQL and on SQLite, with a raw-insert baseline of the same task rows measured in the same run (COPY into a
+scratch table on PostgreSQL, executemany on SQLite), and the p95 latency of status polls made during each import.
+
+Scenarios (each a fresh project): (a) N tasks by reference without shapes, (b) with one box each as predictions,
+(c) as annotations (JSON Lines files through POST /imports, format `tasks`), (d) N objects from an S3 prefix
+(`POST /imports/s3`, by reference: one listing plus a ranged read per object for its size); `--million` adds a
+1,000,000-task import with predictions on PostgreSQL. Prints figures; never passes or fails.
+"""
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "export"))
-from bench import tiny_png
+from bench import tiny_png  # noqa: E402
 
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 SCHEMA = "bench_import"
+LABELS = [{"value": v, "names": {"en": v}, "tools": ["bbox"]} for v in ("crack", "porosity", "undercut")]
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def task_lines(n: int, scenario: str, offset: int = 0) -> bytes:
+    out = []
+    for i in range(offset, offset + n):
+        task: dict[str, Any] = {
+            "image": f"https://images.example.com/line-{i % 7}/{i:07d}.jpg",
+            "width": 1920,
+            "height": 1080,
+        }
+        shapes = [
+            {
+                "id": "b1",
+                "type": "bbox",
+                "label": LABELS[i % 3]["value"],
+                "x": 10 + i % 500,
+                "y": 20,
+                "w": 64,
+                "h": 48,
+            }
+        ]
+        if scenario == "b":
+            task["predictions"] = [{"model_version": "detector-7", "score": 0.9, "result": shapes}]
+        elif scenario == "c":
+            task["annotations"] = [{"result": shapes}]
+        out.append(json.dumps(task, separators=(",", ":")))
+    return ("\n".join(out) + "\n").encode()
+
+
+def raw_rows(n: int) -> list[tuple[Any, ...]]:
+    return [
+        (f"https://images.example.com/line-{i % 7}/{i:07d}.jpg", 1920, 1080, "{}", "new", 0, False)
+        for i in range(n)
+    ]
+
+
+def raw_baseline(backend: str, url: str, n: int) -> float:
+    """Seconds to insert the same N task rows into a scratch table, the fastest plain way for the backend."""
+    rows = raw_rows(n)
+    if backend == "postgresql":
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            conn.execute(f'SET search_path TO "{SCHEMA}"')
+            conn.execute("DROP TABLE IF EXISTS raw_task")
+            conn.execute("CREATE TABLE raw_task (LIKE task INCLUDING DEFAULTS INCLUDING INDEXES)")
+            conn.commit()
+            start = time.perf_counter()
+            with conn.cursor().copy(
+                "COPY raw_task (image, width, height, meta, state, slots_taken, has_prediction, project_id,"
+                " filename, created_at, updated_at) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row((*row, 1, "", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))
+            conn.commit()
+            seconds = time.perf_counter() - start
+            conn.execute("DROP TABLE raw_task")
+            conn.commit()
+            return seconds
+    import sqlite3
+
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    conn.execute("DROP TABLE IF EXISTS raw_task")
+    ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'task'").fetchone()[0]
+    conn.execute(ddl.replace("CREATE TABLE task", "CREATE TABLE raw_task", 1))
+    conn.commit()
+    start = time.perf_counter()
+    conn.executemany(
+        "INSERT INTO raw_task (image, width, height, meta, state, slots_taken, has_prediction, project_id,"
+        " filename, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, '', '2026-01-01', '2026-01-01')",
+        rows,
+    )
+    conn.commit()
+    seconds = time.perf_counter() - start
+    conn.execute("DROP TABLE raw_task")
+    conn.commit()
+    conn.close()
+    return seconds
+
+
+class Server:
+    def __init__(self, env: dict[str, str]) -> None:
+        from labelhive_harness.common import free_port
+
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "labelhive-api"), "serve"],
+            env={**env, "LABELHIVE_PORT": str(self.port)},
+        )
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=120)
+        for _ in range(600):
+            try:
+                if self.client.get("/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit("the server did not start")
+
+    def stop(self) -> None:
+        self.client.close()
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def run_import(
+    server: Server, headers: dict[str, str], pid: int, start: Any
+) -> tuple[dict[str, Any], float, list[float]]:
+    """Starts an import with `start()`, polls its status until it ends; returns the job, wall seconds, polls."""
+    t0 = time.perf_counter()
+    created = start()
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    polls: list[float] = []
+    while True:
+        p0 = time.perf_counter()
+        answer = server.client.get(f"/api/v1/projects/{pid}/imports/{job_id}", headers=headers)
+        polls.append(time.perf_counter() - p0)
+        body = answer.json()
+        if answer.status_code != 200 or body["state"] in ("finished", "failed", "cancelled"):
+            return body, time.perf_counter() - t0, polls
+        time.sleep(0.05)
+
+
+def report(name: str, n: int, job: dict[str, Any], wall: float, polls: list[float], raw_s: float) -> None:
+    from datetime import datetime
+
+    ran = (
+        (
+            datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
+        ).total_seconds()
+        if job.get("started_at") and job.get("finished_at")
+        else wall
+    )
+    rate = job["imported"] / ran if ran else 0.0
+    raw_rate = n / raw_s
+    print(
+        f"  {name:<38} {job['state']:<8} imported={job['imported']:>8,} refused={job['refused']:>4} "
+        f"shapes={job['shapes']:>8,}  job {ran:6.1f} s = {rate:8,.0f} tasks/s ({100 * rate / raw_rate:4.1f}% of raw)"
+        f"  wall {wall:6.1f} s  polls n={len(polls)} p50={percentile(polls, 50) * 1000:.1f} ms "
+        f"p95={percentile(polls, 95) * 1000:.1f} ms max={max(polls) * 1000:.1f} ms  [{load()}]",
+        flush=True,
+    )
+    if job.get("error"):
+        print(f"    error: {job['error'][:300]}")
+
+
+def run_backend(backend: str, url: str, env: dict[str, str], args: argparse.Namespace, s3: Any) -> None:
+    from labelhive_api.accounts import service as accounts
+    from labelhive_api.db import migrate
+    from labelhive_api.db.engine import Database, make_engine
+    from labelhive_api.projects import service as projects
+    from labelhive_api.projects.label_schema import Label, validate_labels
+    from labelhive_api.settings import Settings
+    from sqlalchemy import text
+
+    settings = Settings(
+        environment="test",
+        secret_key="bench-secret-0123456789",
+        webhook_worker=False,
+        database_url=url,
+        database_schema=SCHEMA if backend == "postgresql" else None,
+    )
+    engine = make_engine(settings)
+    if backend == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        migrate.upgrade(engine, SCHEMA)
+    else:
+        migrate.upgrade(engine)
+    db = Database.from_settings(settings)
+    labels = validate_labels([Label.model_validate(x) for x in LABELS])
+    with db.session() as s:
+        admin = accounts.create_user(
+            s, email="bench@x.io", password="password123", display_name="b", is_admin=True
+        )
+        token = accounts.create_api_token(s, admin, "bench")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def new_project(name: str) -> int:
+        with db.session() as s:
+            return projects.create_project(s, s.merge(admin), name=name, labels=labels).id
+
+    raw_s = raw_baseline(backend, url, args.tasks)
+    print(
+        f"\n{backend}: raw insert of {args.tasks:,} task rows into a scratch table "
+        f"({'COPY' if backend == 'postgresql' else 'executemany'}): {raw_s:.2f} s = "
+        f"{args.tasks / raw_s:,.0f} rows/s  [{load()}]",
+        flush=True,
+    )
+    server = Server(
+        {
+            **env,
+            "LABELHIVE_DATABASE_URL": url,
+            **({"LABELHIVE_DATABASE_SCHEMA": SCHEMA} if backend == "postgresql" else {}),
+        }
+    )
+    try:
+        names = {
+            "a": "(a) tasks, no shapes",
+            "b": "(b) + 1 box as predictions",
+            "c": "(c) + 1 box as annotations",
+        }
+        for scenario in [s for s in args.scenarios if s in names]:
+            pid = new_project(f"bench-{scenario}")
+            body = task_lines(args.tasks, scenario)
+
+            def start(body: bytes = body, pid: int = pid) -> httpx.Response:
+                return server.client.post(
+                    f"/api/v1/projects/{pid}/imports",
+                    headers=headers,
+                    files=[("files", ("tasks.jsonl", body, "application/x-ndjson"))],
+                    data={"format": "tasks"},
+                )
+
+            job, wall, polls = run_import(server, headers, pid, start)
+            report(f"{names[scenario]} ({len(body) / 1e6:.0f} MB)", args.tasks, job, wall, polls, raw_s)
+        if "d" in args.scenarios and s3 is not None:
+            pid = new_project("bench-d")
+            prefix = f"camera-{backend}/"
+
+            def start_s3() -> httpx.Response:
+                return server.client.post(
+                    f"/api/v1/projects/{pid}/imports/s3",
+                    headers=headers,
+                    json={"prefix": prefix, "bucket": "bench-objects", "reference": True},
+                )
+
+            job, wall, polls = run_import(server, headers, pid, start_s3)
+            report(f"(d) {args.tasks:,} S3 objects by reference", args.tasks, job, wall, polls, raw_s)
+        if args.million and backend == "postgresql":
+            pid = new_project("bench-million")
+            files = []
+            for part in range(10):
+                files.append(
+                    (
+                        "files",
+                        (
+                            f"part{part}.jsonl",
+                            task_lines(100_000, "b", part * 100_000),
+                            "application/x-ndjson",
+                        ),
+                    )
+                )
+
+            def start_million() -> httpx.Response:
+                return server.client.post(
+                    f"/api/v1/projects/{pid}/imports", headers=headers, files=files, data={"format": "tasks"}
+                )
+
+            job, wall, polls = run_import(server, headers, pid, start_million)
+            report("1,000,000 tasks + 1 box as predictions", 1_000_000, job, wall, polls, raw_s * 10)
+    finally:
+        server.stop()
+        db.dispose()
+        engine.dispose()
+
+
+def seed_objects(s3: Any, n: int, prefixes: list[str]) -> None:
+    client = s3.client()
+    try:
+        client.create_bucket(Bucket="bench-objects")
+    except Exception:  # noqa: BLE001 - exists
+        pass
+    images = [tiny_png(2_000_000 + i) for i in range(64)]
+    start = time.perf_counter()
+    for prefix in prefixes:
+        with ThreadPoolExecutor(32) as pool:
+            list(
+                pool.map(
+                    lambda i, p=prefix: client.put_object(
+                        Bucket="bench-objects", Key=f"{p}{i % 10}/{i:07d}.png", Body=images[i % 64]
+                    ),
+                    range(n),
+                    chunksize=256,
+                )
+            )
+    print(f"seeded {n:,} objects under {prefixes} in {time.perf_counter() - start:.1f} s", flush=True)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--images", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=16)
-    parser.add_argument("--chunk", type=int, default=256)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--scenarios", default="abcd")
+    parser.add_argument("--million", action="store_true", help="add a 1,000,000-task import on PostgreSQL")
     args = parser.parse_args()
+    backends = args.backends.split(",")
 
-    from labelhive_api.accounts import service as accounts
-    from labelhive_api.db import migrate
-    from labelhive_api.db.engine import Database, make_engine
-    from labelhive_api.imports.models import ImportJob
-    from labelhive_api.imports.service import ImportRun, ImportSettings
-    from labelhive_api.imports.staging import new_staging_prefix
-    from labelhive_api.projects import service as projects
-    from labelhive_api.settings import Settings
-    from labelhive_api.storage.config import StorageConfig, build_storage
     from labelhive_harness.postgres import start_postgres
     from labelhive_harness.s3 import start_s3
-    from sqlalchemy import text
 
-    print(f"machine: {os.cpu_count()} CPUs; images={args.images} workers={args.workers}", flush=True)
-    pg, s3 = start_postgres(), start_s3()
+    print(
+        f"machine: {os.cpu_count()} CPUs; tasks={args.tasks:,} scenarios={args.scenarios}  [{load()}]",
+        flush=True,
+    )
+    pg = start_postgres() if "postgresql" in backends else None
+    s3 = start_s3()
+    tmp = tempfile.TemporaryDirectory()
     try:
-        settings = Settings(
-            environment="test",
-            secret_key="bench-secret-0123456789",
-            webhook_worker=False,
-            database_url=pg.url,
-            database_schema=SCHEMA,
-            storage_backend="s3",
-            s3_endpoint=s3.endpoint,
-            s3_access_key=s3.access_key,
-            s3_secret_key=s3.secret_key,
-            s3_source_bucket="bench-import-source",
-            s3_target_bucket="bench-import-target",
+        env = dict(
+            os.environ,
+            LABELHIVE_ENVIRONMENT="test",
+            LABELHIVE_SECRET_KEY="bench-secret-0123456789",
+            LABELHIVE_WEBHOOK_WORKER="false",
+            LABELHIVE_LOG_LEVEL="WARNING",
+            LABELHIVE_STORAGE_BACKEND="s3",
+            LABELHIVE_S3_ENDPOINT=s3.endpoint,
+            LABELHIVE_S3_ACCESS_KEY=s3.access_key,
+            LABELHIVE_S3_SECRET_KEY=s3.secret_key,
+            LABELHIVE_S3_SOURCE_BUCKET="bench-import-source",
+            LABELHIVE_S3_TARGET_BUCKET="bench-import-target",
+            LABELHIVE_OUTBOUND_ALLOW="127.0.0.1/32",
         )
-        engine = make_engine(settings)
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        migrate.upgrade(engine, SCHEMA)
-        db = Database.from_settings(settings)
-        storage = build_storage(StorageConfig.from_settings(settings))
-        storage.ensure_buckets()
-
-        images = [tiny_png(1_000_000 + i) for i in range(args.images)]
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
-            for i, data in enumerate(images):
-                z.writestr(f"camera-{i % 4}/img{i:05d}.png", data)
-        size = archive.tell()
-        print(f"zip: {args.images} images, {size / 1e6:.1f} MB", flush=True)
-
-        # Baseline: the same images PUT straight into S3 with the same parallelism (no checks, no database).
-        client = storage.target.client  # type: ignore[attr-defined]
-        start = time.perf_counter()
-
-        def put(i: int) -> None:
-            client.put_object(
-                Bucket=storage.target.bucket,
-                Key=f"baseline/{hashlib.sha256(images[i]).hexdigest()}",
-                Body=images[i],
-            )
-
-        with ThreadPoolExecutor(args.workers) as pool:
-            list(pool.map(put, range(args.images)))
-        raw = time.perf_counter() - start
-        print(
-            f"raw S3 PUT ({args.workers} threads):  {raw:6.1f} s  {args.images / raw:7.0f} images/s",
-            flush=True,
-        )
-
-        with db.session() as session:
-            admin = accounts.create_user(
-                session, email="bench@example.com", password="password123", display_name="B", is_admin=True
-            )
-            project = projects.create_project(session, admin, name="bench", overlap=1, labels=[])
-            staging = new_staging_prefix()
-            job = ImportJob(
-                project_id=project.id,
-                created_by=admin.id,
-                kind="upload",
-                format="images",
-                options={"staging": staging},
-                state="running",
-                report={},
-            )
-            session.add(job)
-            session.flush()
-            job_id = job.id
-        archive.seek(0)
-        storage.target.put_file(f"{staging}000000/images.zip", archive, "application/zip")
-
-        start = time.perf_counter()
-        cpu0 = time.process_time()
-        ImportRun(db, storage, job_id, ImportSettings(workers=args.workers, chunk=args.chunk)).run()
-        seconds = time.perf_counter() - start
-        cpu = time.process_time() - cpu0
-        with db.sessions() as session:
-            done = session.get(ImportJob, job_id)
-            assert done is not None
-            imported, refused = done.imported, done.refused
-        print(
-            f"import job (zip -> tasks):   {seconds:6.1f} s  {imported / seconds:7.0f} images/s  "
-            f"cpu {1000 * cpu / max(imported, 1):.2f} ms/image  imported={imported} refused={refused}",
-            flush=True,
-        )
-        print(
-            f"import throughput: {imported / seconds:.0f} images/s = {100 * raw / seconds:.0f}% of raw S3 PUT throughput"
-        )
+        if "d" in args.scenarios:
+            seed_objects(s3, args.tasks, [f"camera-{b}/" for b in backends])
+        for backend in backends:
+            url = pg.url if backend == "postgresql" and pg else f"sqlite:///{tmp.name}/bench.db"
+            run_backend(backend, url, env, args, s3)
         return 0
     finally:
+        tmp.cleanup()
         s3.stop()
-        pg.stop()
+        if pg:
+            pg.stop()
 
 
 if __name__ == "__main__":

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from labelhive_api.annotations.models import Annotation, AnnotationStatus, AnnotationVersion, Draft
 from labelhive_api.annotations.service import derive_task_state
 from labelhive_api.annotations.shapes import validate_result
 from labelhive_api.db.base import utcnow
+from labelhive_api.db.copy import copy_rows, new_ids
 from labelhive_api.db.statements import dialect_name, insert_for
 from labelhive_api.errors import AppError
 from labelhive_api.predictions.models import Prediction
@@ -87,11 +88,35 @@ class _Plan:
     shapes: int = 0
 
 
+def insert_dicts(
+    session: Session, table: Any, rows: list[dict[str, Any]], *, with_ids: bool = False
+) -> list[int]:
+    """Rows (dicts with the same keys) into `table` by COPY / executemany; with new ids when asked."""
+    if not rows:
+        return []
+    ids = new_ids(session, table, len(rows)) if with_ids else []
+    columns = list(rows[0])
+    values = [tuple(row[c] for c in columns) for row in rows]
+    if with_ids:
+        columns.append("id")
+        values = [(*v, i) for v, i in zip(values, ids, strict=True)]
+    copy_rows(session, table, columns, values)
+    return ids
+
+
 def entry_for(name: str, task: TaskIn) -> Entry:
     """A new task by reference with its pre-labels, from the API's (or an import file's) task body."""
     return Entry(
         name,
-        new_task=task.model_dump(exclude={"predictions", "annotations"}),
+        new_task={
+            "image": task.image,
+            "filename": task.filename,
+            "width": task.width,
+            "height": task.height,
+            "asset_sha256": task.asset_sha256,
+            "meta": task.meta,
+            "batch_id": task.batch_id,
+        },
         predictions=[PredictionIn(p.model_version, p.result, p.score) for p in task.predictions],
         annotations=[a.result for a in task.annotations],
     )
@@ -269,7 +294,7 @@ class BulkWriter:
                 state=state, slots_taken=slots, has_prediction=has_prediction, created_at=now, updated_at=now
             )
             rows.append(row)
-        ids = list(session.scalars(insert(TASK).returning(TASK.c.id, sort_by_parameter_order=True), rows))
+        ids = insert_dicts(session, TASK, rows, with_ids=True)
         changes.add_tasks(Counter(row["state"] for row in rows))
         return ids
 
@@ -333,7 +358,7 @@ class BulkWriter:
                 )
                 changes.move_task(task.state, state)
         if prediction_rows:
-            session.execute(insert(PREDICTION), prediction_rows)
+            insert_dicts(session, PREDICTION, prediction_rows)
         if annotation_rows:
             self._write_annotations(session, annotation_rows, annotated, label_rows, changes, now)
         if task_updates:
@@ -360,11 +385,10 @@ class BulkWriter:
     ) -> None:
         uid = self.user_id
         assert uid is not None
-        ann_ids = list(
-            session.scalars(insert(ANNOTATION).returning(ANNOTATION.c.id, sort_by_parameter_order=True), rows)
-        )
-        session.execute(
-            insert(AnnotationVersion.__table__),
+        ann_ids = insert_dicts(session, ANNOTATION, rows, with_ids=True)
+        insert_dicts(
+            session,
+            AnnotationVersion.__table__,
             [
                 {
                     "annotation_id": ann_id,
@@ -382,8 +406,12 @@ class BulkWriter:
         on_existing = [task_id for task_id, plan, _ in annotated if plan.entry.task_id is not None]
         if on_existing:
             session.execute(delete(Draft).where(Draft.user_id == uid, Draft.task_id.in_(on_existing)))
-        if label_rows:
-            session.execute(insert_for(session, TaskLabel.__table__).on_conflict_do_nothing(), label_rows)
+        fresh = {task_id for task_id, plan, _ in annotated if plan.entry.task_id is None}
+        # New tasks have no label rows yet; existing ones may (another annotator's), so those upsert.
+        insert_dicts(session, TaskLabel.__table__, [r for r in label_rows if r["task_id"] in fresh])
+        known = [r for r in label_rows if r["task_id"] not in fresh]
+        if known:
+            session.execute(insert_for(session, TaskLabel.__table__).on_conflict_do_nothing(), known)
         label_counts: Counter[str] = Counter()
         for row in rows:
             label_counts.update(counters.label_delta([], row["result"]))

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from labelhive_api.imports.bulk import BulkWriter, Entry, entry_for
+from labelhive_api.imports.bulk import BulkWriter, Entry, entry_for, insert_dicts
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.safezip import Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
@@ -46,37 +45,45 @@ class _Row:
         return f"ref:{self.task.image}" if self.task is not None else None
 
 
-def _items(data: bytes, path: str) -> Iterator[tuple[int, Any]]:
-    """(1-based number, parsed item) for each task of the file; a line that is not JSON is yielded as the
-    ValueError it raised, so it is reported on its own."""
+def _items(data: bytes, path: str) -> list[str] | list[Any]:
+    """The file's tasks: JSON Lines as their text lines (parsed later, a chunk at a time), a JSON document
+    as parsed items."""
     if path.lower().endswith((".jsonl", ".ndjson")):
-        number = 0
-        for line in data.splitlines():
-            if not line.strip():
-                continue
-            number += 1
-            try:
-                yield number, json.loads(line)
-            except ValueError as exc:
-                yield number, exc
-        return
+        return [line for line in data.decode("utf-8").splitlines() if line.strip()]
     parsed = json.loads(data)
     if isinstance(parsed, dict) and isinstance(parsed.get("tasks"), list):
         parsed = parsed["tasks"]
     if not isinstance(parsed, list):
         raise ValueError('a tasks file is a JSON list of tasks, {"tasks": [...]}, or JSON Lines')
-    yield from enumerate(parsed, start=1)
+    return parsed
 
 
-def _row(name: str, item: Any) -> _Row:
-    if isinstance(item, ValueError):
-        return _Row(name, reason="invalid_json", detail=str(item)[:2000])
+_TASKS: TypeAdapter[list[TaskIn]] = TypeAdapter(list[TaskIn])
+
+
+def _one(name: str, item: Any) -> _Row:
     try:
-        return _Row(name, TaskIn.model_validate(item))
+        task = TaskIn.model_validate_json(item) if isinstance(item, str) else TaskIn.model_validate(item)
     except ValidationError as exc:
         err = exc.errors()[0]
+        if err["type"] == "json_invalid":
+            return _Row(name, reason="invalid_json", detail=err["msg"][:2000])
         where = ".".join(str(p) for p in err["loc"])
         return _Row(name, reason="invalid_task", detail=f"{where}: {err['msg']}"[:2000])
+    return _Row(name, task)
+
+
+def _rows(names: list[str], items: list[Any]) -> list[_Row]:
+    """Checks a chunk of tasks in one call (JSON Lines parsed by pydantic-core); one by one only when some
+    item is bad, so each bad one is reported with its own reason."""
+    try:
+        if items and isinstance(items[0], str):
+            tasks = _TASKS.validate_json("[" + ",".join(items) + "]")
+        else:
+            tasks = _TASKS.validate_python(items)
+    except ValidationError:
+        return [_one(name, item) for name, item in zip(names, items, strict=True)]
+    return [_Row(name, task) for name, task in zip(names, tasks, strict=True)]
 
 
 class TaskFileImport:
@@ -103,26 +110,26 @@ class TaskFileImport:
             if not entry.path.lower().endswith(TASK_FILE_EXTENSIONS):
                 self._commit([_Row(entry.name, reason="not_a_task_file", detail="expected .json or .jsonl")])
                 continue
-            lines = entry.path.lower().endswith((".jsonl", ".ndjson"))
             try:
-                data = entry.read()
-                # JSON Lines are parsed line by line as they are written; a JSON document at once.
-                parsed = None if lines else list(_items(data, entry.path))
+                items = _items(entry.read(), entry.path)
             except Exception as exc:  # noqa: BLE001 - this file's problem only
                 self._commit([_Row(entry.name, reason="invalid_format", detail=f"{exc}"[:2000])])
                 continue
-            if parsed is None:
-                run.total += data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-            else:
-                run.total += len(parsed)
-            for number, item in parsed if parsed is not None else _items(data, entry.path):
+            run.total += len(items)
+            names: list[str] = []
+            todo: list[Any] = []
+            for number, item in enumerate(items, start=1):
                 name = f"{entry.name}#{number}"
                 if name in run.done_names:
                     continue
-                chunk.append(_row(name, item))
-                if len(chunk) >= self.chunk_size:
+                names.append(name)
+                todo.append(item)
+                if len(todo) >= self.chunk_size:
+                    chunk.extend(_rows(names, todo))
+                    names, todo = [], []
                     self._commit(chunk)
                     chunk = []
+            chunk.extend(_rows(names, todo))
         if chunk:
             self._commit(chunk)
 
@@ -189,7 +196,7 @@ class TaskFileImport:
                 state = "imported" if entry.new_task is not None else "duplicate"
                 ledger.append(self._ledger(row, state, outcome.task_id))
             if ledger:
-                session.execute(insert(ImportItem.__table__), ledger)
+                insert_dicts(session, ImportItem.__table__, ledger)
             counts = {
                 s: sum(1 for r in ledger if r["state"] == s) for s in ("imported", "duplicate", "refused")
             }

@@ -661,5 +661,6 @@ def describe(job: ImportJob) -> dict[str, Any]:
         "report": job.report,
         "error": job.error,
         "created_at": job.created_at,
+        "started_at": job.started_at,
         "finished_at": job.finished_at,
     }
