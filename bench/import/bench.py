@@ -351,6 +351,7 @@ def main() -> int:
             LABELHIVE_S3_SOURCE_BUCKET="bench-import-source",
             LABELHIVE_S3_TARGET_BUCKET="bench-import-target",
             LABELHIVE_OUTBOUND_ALLOW="127.0.0.1/32",
+            LABELHIVE_S3_IMPORT_BUCKETS="bench-objects",
         )
         if "d" in args.scenarios:
             seed_objects(s3, args.tasks, [f"camera-{b}/" for b in backends])

@@ -191,7 +191,10 @@ class Exporter:
     def _fetch(self, row: TaskRow) -> bytes | None:
         if not self.options.with_images:
             return None
-        if not row.image.startswith("assets/"):
+        if row.image.startswith("s3://"):  # imported in place from an allowed import bucket
+            store, key = self.storage.imports.object_store(row.image)
+            return store.get(key)
+        if "://" in row.image:
             raise LookupError("the image is not in this deployment's storage")
         return self.storage.source.get(row.image)
 

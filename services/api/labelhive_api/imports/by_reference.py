@@ -35,13 +35,18 @@ TASK_FILE_EXTENSIONS = (".json", ".jsonl", ".ndjson")
 
 @dataclass
 class _Row:
-    name: str  # ledger key: <file>#<1-based item number>
+    name: str  # ledger key: <file>#<1-based item number>, or the object's s3:// name
     task: TaskIn | None = None
     reason: str = ""
     detail: str = ""
+    # Objects imported in place: the task row as add_tasks takes it, and the object's source reference.
+    new_task: dict[str, Any] | None = None
+    source_ref: str | None = None
 
     @property
     def ref(self) -> str | None:
+        if self.source_ref is not None:
+            return self.source_ref
         return f"ref:{self.task.image}" if self.task is not None else None
 
 
@@ -167,7 +172,7 @@ class TaskFileImport:
             first: dict[str, str] = {}
             ledger: list[dict[str, Any]] = []
             for row in rows:
-                if row.task is None:
+                if row.task is None and row.new_task is None:
                     ledger.append(self._ledger(row, "refused", None, row.reason, row.detail))
                     continue
                 ref = row.ref or ""
@@ -177,7 +182,11 @@ class TaskFileImport:
                     )
                     continue
                 first[ref] = row.name
-                entry = entry_for(row.name, row.task)
+                entry = (
+                    Entry(row.name, new_task=row.new_task)
+                    if row.task is None
+                    else entry_for(row.name, row.task)
+                )
                 if known.get(ref) is not None:
                     entry.task_id, entry.new_task = known[ref], None
                 entries.append(entry)

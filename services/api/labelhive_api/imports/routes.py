@@ -43,6 +43,11 @@ class S3ImportIn(ImportOptions):
         None, max_length=63, description="one of the allowed import buckets (default: the first one)"
     )
     prefix: str = Field("", max_length=1024)
+    reference: bool = Field(
+        False,
+        description="tasks point at the objects where they are (a listing plus a ranged read per object for "
+        "its size); false: the bytes are copied into content-addressed storage",
+    )
 
 
 class UrlImportIn(ImportOptions):

@@ -176,7 +176,14 @@ class ImportRun:
     def run(self) -> None:
         with ExitStack() as stack:
             entries = self._entries(stack)
-            if self.format == "images":
+            if self.kind == "s3" and self.format == "images" and self.options.get("reference"):
+                from labelhive_api.imports.objects import ObjectImport
+
+                store, _prefix = self.storage.imports.prefix_store(
+                    self.options.get("bucket"), str(self.options.get("prefix", ""))
+                )
+                ObjectImport(self, store, self.storage.source.bucket).import_objects(list(entries))
+            elif self.format == "images":
                 self._import_images(entries, streaming=self.kind == "s3")
             elif self.format == "tasks":
                 from labelhive_api.imports.by_reference import TaskFileImport

@@ -160,6 +160,25 @@ class ImageDelivery:
                 return url
         return self.signer.url(store, key, ttl, download_name)
 
+    def reference_url(self, image: str, headers: Mapping[str, str]) -> str:
+        """A task imported by reference: an http(s) URL as it is; a key of the source bucket or an
+        `s3://bucket/key` of an allowed import bucket signed like the project's own images."""
+        if image.startswith(("http://", "https://")):
+            return image
+        if image.startswith("s3://"):
+            try:
+                store, key = self.storage.imports.object_store(image)
+            except ValueError:
+                return image
+            endpoint = pick_public_endpoint(
+                self.storage.config.s3_public_endpoints, RequestOrigin.from_headers(headers)
+            )
+            url = store.presign_get(
+                key, expires_in=self.storage.config.url_ttl_seconds, public_endpoint=endpoint
+            )
+            return url or image
+        return self.object_url("source", image, headers)
+
     def image_url(self, sha256: str, headers: Mapping[str, str]) -> str:
         return self.object_url("source", asset_key(sha256), headers)
 

@@ -168,7 +168,8 @@ def media(
 
 def _task_urls(delivery: ImageDelivery, task: Task, headers: Any, thumb: int | None) -> dict[str, Any]:
     if not task.image.startswith("assets/") or not task.asset_sha256:
-        return {"task_id": task.id, "url": task.image, "thumbnail_url": task.image}
+        url = delivery.reference_url(task.image, headers)  # imported by reference: as it is, no thumbnail
+        return {"task_id": task.id, "url": url, "thumbnail_url": url}
     out = {"task_id": task.id, "url": delivery.image_url(task.asset_sha256, headers)}
     if thumb:
         try:

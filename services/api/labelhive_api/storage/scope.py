@@ -100,6 +100,20 @@ class ScopedStore:
         self._check(key)
         return self._store.get(key)
 
+    def presign_get(self, key: str, *, expires_in: int, public_endpoint: str | None = None) -> str | None:
+        """Tasks imported in place (`s3://bucket/key`): a browser URL for one allowed object."""
+        self._check(key)
+        return self._store.presign_get(key, expires_in=expires_in, public_endpoint=public_endpoint)
+
+    def read_head(self, key: str, length: int) -> bytes:
+        """The object's first `length` bytes (one ranged GET): enough for an image's size."""
+        self._check(key)
+        reader = self._store.open(key, (0, length - 1))
+        try:
+            return reader.read()
+        finally:
+            reader.close()
+
 
 class ImportScope:
     """The S3 objects imports of this deployment may read (empty: S3 imports are not configured)."""

@@ -3,15 +3,20 @@ resume without duplicates, retry after the database went away mid-chunk."""
 
 from __future__ import annotations
 
+import io
 import json
+import uuid
 
+import httpx
 import pytest
+from datahelpers import png
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.runner import claim_next, run_claimed
 from labelhive_api.imports.service import ImportRun, ImportSettings, ImportStopped
 from labelhive_api.predictions.models import Prediction
 from labelhive_api.stats.models import StateCount
+from labelhive_api.tasks.models import Task
 from sqlalchemy import func, select
 from test_imports import items, job, task_count, upload
 
@@ -146,3 +151,53 @@ def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_dupl
     with world.db.sessions() as s:
         names = s.scalars(select(ImportItem.name).where(ImportItem.job_id == created["id"])).all()
     assert len(names) == len(set(names)) == 30
+
+
+def exif_rotated_jpeg(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, displayed turned a quarter (portrait)
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 20, 200)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_s3_objects_imported_by_reference_get_their_size_from_a_ranged_read_and_are_served_in_place(
+    world, s3
+):
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    client = s3.client()
+    bucket = world.storage.source.bucket
+    prefix = f"raw/{uuid.uuid4().hex[:8]}/"
+    objects = {f"{prefix}a.png": png(30, 20), f"{prefix}b/c.jpg": exif_rotated_jpeg(40, 30)}
+    for key, data in objects.items():
+        client.put_object(Bucket=bucket, Key=key, Body=data)
+    client.put_object(Bucket=bucket, Key=f"{prefix}notes.txt", Body=b"not an image")
+    body = {"prefix": prefix, "reference": True}
+    first = world.client.post(f"/api/v1/projects/{project.id}/imports/s3", headers=headers, json=body)
+    assert first.status_code == 202, first.text
+    world.run_jobs()
+    done = job(world, project, headers, first.json()["id"])
+    assert (done["state"], done["imported"], done["refused"]) == ("finished", 2, 1)
+    assert items(world, project, headers, done["id"], "refused")[0]["reason"] == "not_an_image"
+    with world.db.sessions() as s:
+        tasks = {t.image: t for t in s.scalars(select(Task).where(Task.project_id == project.id))}
+    assert set(tasks) == set(objects)  # in place: no copy into assets/
+    assert (tasks[f"{prefix}a.png"].width, tasks[f"{prefix}a.png"].height) == (30, 20)
+    rotated = tasks[f"{prefix}b/c.jpg"]
+    assert (rotated.width, rotated.height, rotated.orientation) == (30, 40, 6)
+    image = world.client.get(
+        f"/api/v1/projects/{project.id}/tasks/{rotated.id}/image", headers=headers, follow_redirects=False
+    )
+    assert image.status_code == 307
+    assert httpx.get(image.headers["location"]).content == objects[f"{prefix}b/c.jpg"]
+    # A re-sync reads only the new object.
+    client.put_object(Bucket=bucket, Key=f"{prefix}d.png", Body=png(8, 9))
+    again = world.client.post(f"/api/v1/projects/{project.id}/imports/s3", headers=headers, json=body).json()
+    world.run_jobs()
+    resync = job(world, project, headers, again["id"])
+    assert (resync["imported"], resync["duplicates"], resync["refused"]) == (1, 2, 1)
+    assert task_count(world, project) == 3

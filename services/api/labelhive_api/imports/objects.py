@@ -1,0 +1,128 @@
+"""S3 prefix imports by reference (`POST /imports/s3` with `reference: true`): tasks point at the objects where
+they are, nothing is copied. Per object: the listing, then one ranged read of its first bytes for the size
+(EXIF orientation applied, as for uploads), a whole read only when the header lies further in; reads run in
+parallel and the tasks go in through the bulk path a chunk at a time, with the ledger (`imports.by_reference`).
+
+Objects imported before into the project (same bucket and key) are counted as duplicates without being read.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select
+
+from labelhive_api.imports.by_reference import TaskFileImport, _Row
+from labelhive_api.imports.images import ACCEPTED, ImageRefused, displayed_size, exif_orientation
+from labelhive_api.imports.models import ImportItem
+from labelhive_api.imports.safezip import Refusal
+from labelhive_api.imports.sources import Entry as FileEntry
+from labelhive_api.storage.scope import ScopedStore
+from labelhive_api.storage.sniff import sniff_content_type
+
+if TYPE_CHECKING:
+    from labelhive_api.imports.service import ImportRun
+
+HEAD_BYTES = 64 * 1024
+
+
+def image_size(data: bytes, max_pixels: int) -> tuple[int, int, int] | None:
+    """(displayed width, height, EXIF orientation) from the start of an image file; None when the bytes end
+    before the header does. Refuses what is not an image, or is too many pixels."""
+    content_type = sniff_content_type(data[:16])
+    if content_type not in ACCEPTED:
+        raise ImageRefused("not_an_image", "not a JPEG, PNG, WebP, BMP, TIFF or GIF file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[ACCEPTED[content_type]]) as image:
+                width, height = image.size
+                orientation = exif_orientation(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRefused("decompression_bomb", str(exc)) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    if width <= 0 or height <= 0:
+        raise ImageRefused("corrupt_image", "zero-sized image")
+    if width * height > max_pixels:
+        raise ImageRefused("decompression_bomb", f"{width}x{height} is over the limit of {max_pixels} pixels")
+    width, height = displayed_size(width, height, orientation)
+    return width, height, orientation
+
+
+class ObjectImport(TaskFileImport):
+    def __init__(self, run: ImportRun, store: ScopedStore, source_bucket: str) -> None:
+        super().__init__(run)
+        self.store = store
+        # Objects of the deployment's source bucket are named by key, like uploaded images; others by URL.
+        self.in_source = store.bucket == source_bucket
+
+    def import_objects(self, entries: list[FileEntry | Refusal]) -> None:
+        run = self.run
+        run.total = max(run.total, len(entries))
+        todo = [e for e in entries if e.name not in run.done_names]
+        with ThreadPoolExecutor(run.settings.workers, thread_name_prefix="import-size") as pool:
+            for start in range(0, len(todo), self.chunk_size):
+                self.run._check_continue()
+                chunk = todo[start : start + self.chunk_size]
+                known = self._known(
+                    [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
+                )
+                fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
+                run.duplicates += len(chunk) - len(fresh)  # a re-sync counts old objects, not lists them
+                rows = list(pool.map(self._row, fresh))
+                if rows:
+                    self._commit(rows)
+
+    def _known(self, refs: list[str]) -> set[str]:
+        if not refs:
+            return set()
+        with self.run.db.sessions() as session:
+            return set(
+                session.scalars(
+                    select(ImportItem.source_ref).where(
+                        ImportItem.project_id == self.run.project_id,
+                        ImportItem.state == "imported",
+                        ImportItem.source_ref.in_(refs),
+                    )
+                )
+            )
+
+    def _row(self, entry: FileEntry | Refusal) -> _Row:
+        if isinstance(entry, Refusal):
+            return _Row(entry.name, reason=entry.reason, detail=entry.detail)
+        key = entry.name.split("/", 3)[-1]  # s3://bucket/key
+        try:
+            size = self._size(key)
+        except ImageRefused as refused:
+            return _Row(entry.name, reason=refused.reason, detail=refused.detail, source_ref=entry.source_ref)
+        except Exception as exc:  # noqa: BLE001 - this object's problem only
+            detail = f"{type(exc).__name__}: {exc}"[:500]
+            return _Row(entry.name, reason="unreadable", detail=detail, source_ref=entry.source_ref)
+        width, height, orientation = size
+        image = key if self.in_source else f"s3://{self.store.bucket}/{key}"
+        return _Row(
+            entry.name,
+            new_task={
+                "image": image,
+                "filename": key,
+                "width": width,
+                "height": height,
+                "orientation": orientation,
+                "meta": {"import_job": self.run.job_id},
+            },
+            source_ref=entry.source_ref,
+        )
+
+    def _size(self, key: str) -> tuple[int, int, int]:
+        max_pixels = self.run.settings.max_image_pixels
+        size = image_size(self.store.read_head(key, HEAD_BYTES), max_pixels)
+        if size is None:  # the header lies further in (a large EXIF block, a progressive JPEG's tables)
+            size = image_size(self.store.get(key), max_pixels)
+        if size is None:
+            raise ImageRefused("corrupt_image", "no readable image header")
+        return size
