@@ -11,6 +11,7 @@ Scenarios (each a fresh project): (a) N tasks by reference without shapes, (b) w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "export"))
-from bench import tiny_png  # noqa: E402
+from bench import tiny_png
 
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 SCHEMA = "bench_import"
@@ -298,10 +299,10 @@ def run_backend(backend: str, url: str, env: dict[str, str], args: argparse.Name
 
 def seed_objects(s3: Any, n: int, prefixes: list[str]) -> None:
     client = s3.client()
-    try:
+    with contextlib.suppress(
+        client.exceptions.BucketAlreadyOwnedByYou, client.exceptions.BucketAlreadyExists
+    ):
         client.create_bucket(Bucket="bench-objects")
-    except Exception:  # noqa: BLE001 - exists
-        pass
     images = [tiny_png(2_000_000 + i) for i in range(64)]
     start = time.perf_counter()
     for prefix in prefixes:

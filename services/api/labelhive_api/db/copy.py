@@ -18,8 +18,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 
+class Encoded(str):
+    """A JSON value already encoded (to write the same document into two rows at the cost of one)."""
+
+    @classmethod
+    def of(cls, value: Any) -> Encoded:
+        return cls(json.dumps(value, default=_json_default))
+
+
 def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _encode(value: Any) -> str | None:
+    if value is None or type(value) is Encoded:
+        return value
+    return json.dumps(value, default=_json_default)
 
 
 def _is_json(column_type: Any) -> bool:
@@ -33,12 +47,14 @@ def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[
         column_type = table.c[name].type.dialect_impl(dialect)
         if dialect.name == "postgresql":
             if _is_json(column_type):
-                out.append(lambda v: None if v is None else json.dumps(v, default=_json_default))
+                out.append(_encode)
             elif isinstance(column_type, TypeDecorator):
                 process = column_type.bind_processor(dialect)
                 out.append(process)
             else:
                 out.append(None)  # psycopg's COPY adapts plain Python values itself
+        elif _is_json(column_type):
+            out.append(_encode)  # what SQLAlchemy's JSON type stores on SQLite: json.dumps text
         else:
             out.append(column_type.bind_processor(dialect))
     return out

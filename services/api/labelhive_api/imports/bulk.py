@@ -25,7 +25,7 @@ from labelhive_api.annotations.models import Annotation, AnnotationStatus, Annot
 from labelhive_api.annotations.service import derive_task_state
 from labelhive_api.annotations.shapes import validate_result
 from labelhive_api.db.base import utcnow
-from labelhive_api.db.copy import copy_rows, new_ids
+from labelhive_api.db.copy import Encoded, copy_rows, new_ids
 from labelhive_api.db.statements import dialect_name, insert_for
 from labelhive_api.errors import AppError
 from labelhive_api.predictions.models import Prediction
@@ -37,6 +37,7 @@ from labelhive_api.tasks.schemas import TaskIn
 from labelhive_api.tasks.service import task_row
 from labelhive_api.webhooks.events import Event, emit_many
 
+SUBMITTED = AnnotationStatus.SUBMITTED.value
 TASK = Task.__table__
 PREDICTION = Prediction.__table__
 ANNOTATION = Annotation.__table__
@@ -86,6 +87,7 @@ class _Plan:
     predictions: list[tuple[PredictionIn, list[dict[str, Any]]]] = field(default_factory=list)
     annotation: list[dict[str, Any]] | None = None
     shapes: int = 0
+    final: tuple[str, int, bool] | None = None  # the task's state, slots taken, has_prediction afterwards
 
 
 def insert_dicts(
@@ -136,6 +138,7 @@ class BulkWriter:
         self.project_id = project.id
         self.user_id = user_id
         self.batch_id = batch_id
+        self._states: dict[tuple[int, tuple[str, ...]], str] = {}
 
     def write(self, session: Session, entries: Sequence[Entry]) -> list[Outcome]:
         """Writes the entries in the session's transaction (the caller commits); one outcome per entry."""
@@ -271,15 +274,19 @@ class BulkWriter:
     # -- writing ------------------------------------------------------------------------------------
 
     def _final_task(self, plan: _Plan) -> tuple[str, int, bool]:
+        if plan.final is not None:
+            return plan.final
         task = plan.task
-        slots, statuses = task.slots_taken, list(task.statuses)
+        slots, state = task.slots_taken, task.state
         if plan.annotation is not None:
             slots += 1
-            statuses.append(AnnotationStatus.SUBMITTED.value)
-        state = (
-            derive_task_state(self.project, slots, statuses) if plan.annotation is not None else task.state
-        )
-        return state, slots, task.has_prediction or bool(plan.predictions)
+            statuses = (*task.statuses, SUBMITTED)
+            key = (slots, statuses)
+            if key not in self._states:  # nearly every task of a chunk shares one answer
+                self._states[key] = derive_task_state(self.project, slots, list(statuses))
+            state = self._states[key]
+        plan.final = (state, slots, task.has_prediction or bool(plan.predictions))
+        return plan.final
 
     def _insert_new_tasks(
         self, session: Session, plans: list[_Plan], now: datetime, changes: counters.Changes
@@ -327,9 +334,9 @@ class BulkWriter:
                         "project_id": pid,
                         "task_id": task_id,
                         "user_id": uid,
-                        "status": AnnotationStatus.SUBMITTED.value,
+                        "status": SUBMITTED,
                         "version": 1,
-                        "result": plan.annotation,
+                        "result": Encoded.of(plan.annotation),  # encoded once, for the history row too
                         "lead_time_ms": 0,
                         "schema_version": self.project.label_schema_version,
                         "prediction_id": None,
@@ -413,8 +420,8 @@ class BulkWriter:
         if known:
             session.execute(insert_for(session, TaskLabel.__table__).on_conflict_do_nothing(), known)
         label_counts: Counter[str] = Counter()
-        for row in rows:
-            label_counts.update(counters.label_delta([], row["result"]))
+        for _task_id, plan, _state in annotated:
+            label_counts.update(str(shape.get("label")) for shape in plan.annotation or [])
             changes.lead_time(uid, 0)
         changes.annotator(uid, submitted=len(rows))
         changes.labels(label_counts)
