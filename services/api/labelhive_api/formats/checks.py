@@ -2,7 +2,8 @@
 
 Each shape is kept or refused with a stable reason; one bad shape never costs the image its other
 shapes (the writer stores what is kept for an image in one transaction: per-image atomicity). Changes
-that keep a shape but alter it (clamped into the image) are counted as losses.
+that keep a shape but alter it (clamped into the image) are counted as losses. An axis-aligned 4-corner
+polygon for a label that allows boxes but not polygons is the box it is (YOLO-seg writes boxes so).
 
 Keypoints that arrive one point per shape (Label Studio writes each keypoint as its own result) are
 gathered into the skeleton they belong to: a point labelled with a skeleton point name (`nose`, or
@@ -112,6 +113,9 @@ def check_shapes(
             )
             continue
         shape.label = value
+        tools = lookup.labels[value].get("tools", [])
+        if shape.type == "polygon" and "polygon" not in tools and "bbox" in tools:
+            _rectangle_as_box(shape)  # YOLO-seg writes boxes as 4-corner polygons
         if shape.type == "keypoints":
             skeleton = lookup.labels[value].get("skeleton") or {}
             shape.skeleton = skeleton.get("name") or shape.skeleton
@@ -136,6 +140,21 @@ def check_shapes(
                 )
             )
     return out
+
+
+def _rectangle_as_box(shape: Shape) -> None:
+    """An axis-aligned 4-corner polygon becomes the box it is (nothing lost); other polygons stay."""
+    pts = shape.points
+    if len(pts) != 4:
+        return
+    xs, ys = sorted({round(p[0], 6) for p in pts}), sorted({round(p[1], 6) for p in pts})
+    edges_axis_aligned = all(
+        abs(pts[i][0] - pts[i - 1][0]) <= 1e-6 or abs(pts[i][1] - pts[i - 1][1]) <= 1e-6 for i in range(4)
+    )
+    if len(xs) == 2 and len(ys) == 2 and edges_axis_aligned:
+        x, y, w, h = shape.bounds()
+        shape.type, shape.points = "bbox", []
+        shape.x, shape.y, shape.w, shape.h = x, y, w, h
 
 
 def _unique_id(base: str, used: set[str]) -> str:

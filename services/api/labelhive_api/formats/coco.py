@@ -95,10 +95,10 @@ def _shapes_of(ann: dict[str, Any], category: Category, dataset: Dataset) -> lis
             x, y, w, h = box or mask_box
             return [Shape(type="bbox", label=label, x=x, y=y, w=w, h=h, score=score)]
         seg = None
-    for ring in seg or []:
-        if isinstance(ring, list) and len(ring) >= 6:
-            pts = [[float(ring[i]), float(ring[i + 1])] for i in range(0, len(ring) - 1, 2)]
-            shapes.append(Shape(type="polygon", label=label, points=pts, score=score))
+    rings = [r for r in seg or [] if isinstance(r, list) and len(r) >= 6]
+    for ring in rings:
+        pts = [[float(ring[i]), float(ring[i + 1])] for i in range(0, len(ring) - 1, 2)]
+        shapes.append(Shape(type="polygon", label=label, points=pts, score=score))
     kps = ann.get("keypoints") or []
     if kps and any(kps[i + 2] > 0 for i in range(0, len(kps) - 2, 3)):
         points = [[float(kps[i]), float(kps[i + 1]), float(kps[i + 2])] for i in range(0, len(kps) - 2, 3)]
@@ -200,6 +200,7 @@ def coco_object(shapes: list[Shape], ann_id: int, image_id: int, category_id: in
         "category_id": category_id,
         "bbox": [_r(x), _r(y), _r(w), _r(h)],
         "iscrowd": 0,
+        # a box has no mask: `[]` as CVAT writes it (Datumaro reads a box; pycocotools has no mask for it)
         "segmentation": [[_r(v) for p in s.points for v in p[:2]] for s in polygons],
         "area": _r(sum(_polygon_area(s.points) for s in polygons) if polygons else w * h),
     }
