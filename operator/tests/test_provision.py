@@ -37,6 +37,8 @@ def iam_s3() -> Iterator[tuple[str, storage.S3Identity]]:
         "-master.telemetry=false",
         "-admin.ui=false",
         "-webdav=false",
+        "-s3.port.iceberg=0",  # fixed default ports: off, so parallel instances never collide
+        "-s3.port.lance=0",
         "-master.volumeSizeLimitMB=64",
         "-s3.iam.readOnly=false",
     ]

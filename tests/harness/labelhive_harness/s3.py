@@ -92,6 +92,9 @@ def start_s3() -> S3:
         "-master.telemetry=false",
         "-admin.ui=false",
         "-webdav=false",
+        # Iceberg and Lance catalogs listen on fixed default ports: off, so parallel instances never collide.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
         f"-master.port={ports['master']}",
         f"-master.port.grpc={grpc['master']}",
         f"-volume.port={ports['volume']}",
