@@ -19,6 +19,7 @@ from labelhive_api.api.deps import may_send_large_body, require_global
 from labelhive_api.api.forwarded import ForwardedHeaders, parse_networks
 from labelhive_api.api.middleware import BodyLimit, Metrics, RequestObserver
 from labelhive_api.api.router import api_router
+from labelhive_api.api.security_headers import SecurityHeaders, inline_script_hashes, ui_policy
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database
 from labelhive_api.logs import configure_logging
@@ -98,6 +99,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         may_upload=functools.partial(may_send_large_body, db),
         tasks_bytes=settings.max_tasks_body_bytes,
     )
+    policy = ui_policy(
+        inline_script_hashes(settings.ui_dir / "index.html" if settings.ui_dir else None),
+        settings.s3_public_endpoints,
+    )
+    app.add_middleware(SecurityHeaders, ui_policy=policy)
     app.add_middleware(RequestObserver, metrics=metrics)
     app.add_middleware(ForwardedHeaders, trusted=parse_networks(settings.trusted_proxies))
     return app

@@ -33,6 +33,14 @@ def _problem(status: int, code: str, detail: str) -> bytes:
     ).encode()
 
 
+_INVITE_TOKEN = re.compile(r"(/invites?/)[^/]+")
+
+
+def redact_path(path: str) -> str:
+    """Invite tokens are credentials: never written to logs."""
+    return _INVITE_TOKEN.sub(r"\1<redacted>", path)
+
+
 UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports$")
 # The browser's one-file-per-request uploads (imports/uploads.py) get the same allowance.
 FILE_UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports/\d{1,18}/files/\d{1,9}$")
@@ -204,7 +212,7 @@ class RequestObserver:
                     extra={
                         "request_id": request_id,
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": redact_path(scope["path"]),
                         "route": template,
                         "status": status,
                         "ms": round(elapsed * 1000, 1),

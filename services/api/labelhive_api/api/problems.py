@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from labelhive_api.api.middleware import redact_path
 from labelhive_api.errors import AppError
 
 log = logging.getLogger("labelhive_api")
@@ -97,7 +98,7 @@ def install(app: FastAPI) -> None:
                 "instance": request.url.path,
             }
             return problem_response(400, body)
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
         body = {
             "type": "https://labelhive.io/problems/internal_error",
             "title": "Internal error",

@@ -54,7 +54,9 @@ def displayed_size(width: int, height: int, orientation: int) -> tuple[int, int]
 class ImageRefused(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
-        self.reason = reason  # not_an_image | decompression_bomb | corrupt_image | too_large
+        self.reason = (
+            reason  # not_an_image | decompression_bomb | corrupt_image | truncated_image | too_large
+        )
         self.detail = detail
 
 
@@ -83,5 +85,8 @@ def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int | None = None)
         raise ImageRefused("decompression_bomb", str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRefused("corrupt_image", str(exc) or type(exc).__name__) from exc
+    if content_type == "image/jpeg" and b"\xff\xd9" not in data[-4096:]:
+        # verify() does not read JPEG scan data: a cut-off upload would import with a grey lower part.
+        raise ImageRefused("truncated_image", "the JPEG ends before its end-of-image marker (cut off?)")
     width, height = displayed_size(width, height, orientation)
     return ImageInfo(width, height, content_type, orientation)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.tasks.models import TaskState
@@ -25,8 +26,26 @@ class AnnotationIn(RequestBody):
     result: list[Any] = Field(default_factory=list, max_length=5000)
 
 
+_IMAGE = re.compile(
+    r"^(https?://[^\s]+|assets/sha256/[0-9a-f]{2}/[0-9a-f]{64}|data:image/[a-z0-9.+-]+[;,][^\s]*)$"
+)
+
+
 class TaskIn(RequestBody):
-    image: str = Field(min_length=1, max_length=1024, description="storage key or http(s) URL")
+    image: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="http(s) URL, the project's storage key (assets/sha256/..), or a data:image URL",
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _image_source(cls, value: str) -> str:
+        # Anything else (javascript:, file:, other keys) would become a redirect target or a link in the UI.
+        if not _IMAGE.match(value):
+            raise ValueError("image must be an http(s) URL, an assets/sha256/ key or a data:image URL")
+        return value
+
     filename: str = Field("", max_length=1024)
     width: int | None = Field(None, ge=1, le=1_000_000)
     height: int | None = Field(None, ge=1, le=1_000_000)
