@@ -27,7 +27,8 @@ class AnnotationIn(RequestBody):
 
 
 _IMAGE = re.compile(
-    r"^(https?://[^\s]+|assets/sha256/[0-9a-f]{2}/[0-9a-f]{64}|data:image/[a-z0-9.+-]+[;,][^\s]*)$"
+    r"^(https?://[^\s]+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\s]+"
+    r"|assets/sha256/[0-9a-f]{2}/[0-9a-f]{64}|data:image/[a-z0-9.+-]+[;,][^\s]*)$"
 )
 
 
@@ -35,7 +36,8 @@ class TaskIn(RequestBody):
     image: str = Field(
         min_length=1,
         max_length=1024,
-        description="http(s) URL, the project's storage key (assets/sha256/..), or a data:image URL",
+        description="http(s) URL, the project's storage key (assets/sha256/..), s3://bucket/key of an "
+        "allowed import bucket, or a data:image URL",
     )
 
     @field_validator("image")
@@ -43,7 +45,9 @@ class TaskIn(RequestBody):
     def _image_source(cls, value: str) -> str:
         # Anything else (javascript:, file:, other keys) would become a redirect target or a link in the UI.
         if not _IMAGE.match(value):
-            raise ValueError("image must be an http(s) URL, an assets/sha256/ key or a data:image URL")
+            raise ValueError(
+                "image must be an http(s) or s3:// URL, an assets/sha256/ key or a data:image URL"
+            )
         return value
 
     filename: str = Field("", max_length=1024)
