@@ -167,8 +167,9 @@ def page(chromium: Any, server: Server) -> Iterator[Any]:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    """Where screenshots go: LABELHIVE_UI_SCREENSHOTS when set (to look at them), else the test's tmp dir."""
-    target = Path(os.environ.get("LABELHIVE_UI_SCREENSHOTS", tmp_path))
+def shots() -> Path:
+    """Where screenshots go (kept as test artifacts): LABELHIVE_UI_SCREENSHOTS when set, else
+    .artifacts/ui-screenshots/ in the repository (git-ignored)."""
+    target = Path(os.environ.get("LABELHIVE_UI_SCREENSHOTS", REPO / ".artifacts" / "ui-screenshots"))
     target.mkdir(parents=True, exist_ok=True)
     return target

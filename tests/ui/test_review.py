@@ -54,6 +54,9 @@ def test_invite_prediction_submit_reject_with_comment(
         ip.set_default_timeout(15_000)
         ip.goto(invite_url)
         form = ip.get_by_test_id("invite-form")
+        # the invite opens in the project's default language (zh-CN), whatever the browser's
+        expect(form).to_contain_text("标注员")
+        ip.get_by_test_id("language").select_option("en")
         expect(form).to_contain_text("annotator")
         ip.get_by_test_id("language").select_option("zh-CN")
         expect(form).to_contain_text("标注员")

@@ -139,3 +139,14 @@ def test_schema_versions_are_listed_newest_first_for_members_only(env):
     assert c.get(f"{url}/versions", headers=annotator).status_code == 200
     outsider = _h(env, env.user("manager", env.project()))
     assert c.get(f"{url}/versions", headers=outsider).status_code == 404
+
+
+def test_invite_preview_names_the_projects_default_language(env):
+    project = env.project()
+    manager = env.user("manager", project)
+    c = env.client
+    c.patch(f"/api/v1/projects/{project.id}", json={"default_locale": "en"}, headers=_h(env, manager))
+    invite = c.post(
+        f"/api/v1/projects/{project.id}/invites", json={"role": "annotator"}, headers=_h(env, manager)
+    ).json()
+    assert c.get(f"/api/v1/invites/{invite['token']}").json()["project_locale"] == "en"

@@ -239,6 +239,7 @@ def preview_invite(token: str, session: SessionDep) -> InvitePreview:
         role=Role(invite.role),
         project_id=invite.project_id,
         project_name=project.name if project else None,
+        project_locale=project.default_locale if project else None,
         email=invite.email,
         expires_at=invite.expires_at,
     )

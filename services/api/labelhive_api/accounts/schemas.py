@@ -96,6 +96,7 @@ class InvitePreview(ResponseBody):
     role: Role
     project_id: int | None
     project_name: str | None
+    project_locale: str | None = None
     email: str | None
     expires_at: datetime
 

@@ -1,7 +1,7 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
 import { ApiError, apiUrl, http } from './http'
-import type { Annotation, Batch, Draft, InvitePreview, Label, Member, Page, Prediction, Project, ProjectSummary, Review, Role, ShapeComment, Statistics, Task, TaskFilters, TaskState, User } from './types'
+import type { Annotation, ApiToken, Batch, Draft, Invite, InvitePreview, Label, LabelInput, Member, ProjectInput, SchemaVersion, Page, Prediction, Project, ProjectSummary, Review, Role, ShapeComment, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
@@ -9,6 +9,22 @@ export const auth = {
   logout: () => http.post<void>('auth/logout'),
   // new_password: null spelled out: the API's MeUpdate currently requires the field (nullable)
   setLocale: (locale: string) => http.patch<User>('auth/me', { locale, new_password: null }),
+  update: (body: { display_name?: string; locale?: string; current_password?: string; new_password?: string }) => http.patch<User>('auth/me', body),
+  tokens: () => http.get<ApiToken[]>('auth/tokens'),
+  createToken: (body: { name: string; expires_in_days?: number | null }) => http.post<ApiToken & { token: string }>('auth/tokens', body),
+  revokeToken: (id: number) => http.delete<void>(`auth/tokens/${id}`),
+}
+
+export const labelSchema = {
+  versions: (projectId: number) => http.get<SchemaVersion[]>(`projects/${projectId}/label-schema/versions`),
+  version: (projectId: number, version: number) => http.get<{ version: number; labels: Label[] }>(`projects/${projectId}/label-schema/versions/${version}`),
+  save: (projectId: number, labels: LabelInput[]) => http.put<{ version: number; labels: Label[] }>(`projects/${projectId}/label-schema`, { labels }),
+  /** The labels as a save would store them (generated values filled in); saves nothing. */
+  preview: (projectId: number, labels: LabelInput[]) => http.post<{ labels: Label[] }>(`projects/${projectId}/label-schema/preview`, { labels }),
+  previewLabelStudio: (projectId: number, config: string, locale: string) =>
+    http.post<{ labels: Label[] }>(`projects/${projectId}/label-schema/import-label-studio/preview`, { config, locale }),
+  importLabelStudio: (projectId: number, config: string, locale: string) =>
+    http.post<{ version: number; labels: Label[] }>(`projects/${projectId}/label-schema/import-label-studio`, { config, locale }),
 }
 
 
@@ -28,7 +44,12 @@ export const projects = {
     ])
     return { ...project, labels }
   },
+  create: (body: ProjectInput) => http.post<ProjectSummary>('projects', body),
+  update: (id: number, body: Partial<ProjectInput> & { archived?: boolean }) => http.patch<ProjectSummary>(`projects/${id}`, body),
+  remove: (id: number) => http.delete<void>(`projects/${id}`),
   members: (id: number) => http.get<Member[]>(`projects/${id}/members`),
+  changeRole: (id: number, userId: number, role: Role) => http.patch<void>(`projects/${id}/members/${userId}`, { role }),
+  removeMember: (id: number, userId: number) => http.delete<void>(`projects/${id}/members/${userId}`),
   /** Progress, per annotator, per label and per day; falls back to task counts by state. */
   statistics: async (id: number): Promise<Statistics> => {
     try {
@@ -126,6 +147,8 @@ export const reviews = {
 }
 
 export const invites = {
+  list: (projectId: number) => http.get<Invite[]>(`projects/${projectId}/invites`),
+  revoke: (projectId: number, inviteId: number) => http.delete<void>(`projects/${projectId}/invites/${inviteId}`),
   create: (projectId: number, body: { role: Role; max_uses: number; expires_in_hours: number }) =>
     http.post<{ url: string; token: string }>(`projects/${projectId}/invites`, body),
   preview: (token: string) => http.get<InvitePreview>(`invites/${encodeURIComponent(token)}`),

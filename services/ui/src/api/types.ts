@@ -19,6 +19,7 @@ export interface User {
 export interface Label {
   value: string
   names: Record<string, string>
+  aliases?: string[]
   color: string
   hotkey?: string | null
   tools: ShapeType[]
@@ -144,6 +145,8 @@ export interface InvitePreview {
   role: Role
   project_id: number | null
   project_name: string | null
+  /** the project's default language: the sign-up form starts in it unless the reader chose one */
+  project_locale?: string | null
   email: string | null
   expires_at: string
 }
@@ -153,6 +156,49 @@ export interface Member {
   email: string
   display_name: string
   role: Role
+  /** latest annotation or draft change in this project */
+  last_active_at?: string | null
+}
+
+export interface Invite {
+  id: number
+  project_id: number | null
+  role: Role
+  email: string | null
+  expires_at: string
+  max_uses: number
+  uses: number
+  revoked: boolean
+}
+
+export interface ApiToken {
+  id: number
+  name: string
+  prefix: string
+  created_at: string
+  revoked: boolean
+  expires_at?: string | null
+  last_used_at?: string | null
+}
+
+/** What a manager sets on a project (POST /projects, PATCH /projects/{id}). */
+export interface ProjectInput {
+  name: string
+  description: string
+  instructions: string
+  overlap: number
+  task_lease_seconds: number | null
+  default_locale: string
+}
+
+/** A label as the schema builder sends it: `value` may be left out for the API to generate. */
+export type LabelInput = Omit<Label, 'value'> & { value?: string; aliases?: string[] }
+
+export interface SchemaVersion {
+  version: number
+  created_at: string
+  labels: number
+  author: string | null
 }
 
 /** A reviewer's note on one shape of the annotation. */

@@ -10,6 +10,7 @@ import importsEn from './locales/en/imports.json'
 import commonEn from './locales/en/common.json'
 import editorEn from './locales/en/editor.json'
 import errorsEn from './locales/en/errors.json'
+import formsEn from './locales/en/forms.json'
 import projectsEn from './locales/en/projects.json'
 import reviewEn from './locales/en/review.json'
 import suggestionsEn from './locales/en/suggestions.json'
@@ -25,15 +26,68 @@ import importsZh from './locales/zh-CN/imports.json'
 import commonZh from './locales/zh-CN/common.json'
 import editorZh from './locales/zh-CN/editor.json'
 import errorsZh from './locales/zh-CN/errors.json'
+import formsZh from './locales/zh-CN/forms.json'
 import projectsZh from './locales/zh-CN/projects.json'
 import reviewZh from './locales/zh-CN/review.json'
 import suggestionsZh from './locales/zh-CN/suggestions.json'
 import workspaceZh from './locales/zh-CN/workspace.json'
 
-export const NAMESPACES = ['common', 'auth', 'projects', 'editor', 'review', 'errors', 'workspace', 'suggestions', 'imports', 'jobs', 'tasks', 'prelabel', 'exports', 'webhooks', 'statistics'] as const
+// One line per namespace (fewer merge conflicts when features add theirs).
+export const NAMESPACES = [
+  'common',
+  'auth',
+  'projects',
+  'editor',
+  'review',
+  'errors',
+  'workspace',
+  'suggestions',
+  'imports',
+  'jobs',
+  'tasks',
+  'prelabel',
+  'exports',
+  'webhooks',
+  'statistics',
+  'forms',
+] as const
 export type Namespace = (typeof NAMESPACES)[number]
 
-export const en = { common: commonEn, auth: authEn, projects: projectsEn, editor: editorEn, review: reviewEn, errors: errorsEn, workspace: workspaceEn, suggestions: suggestionsEn, imports: importsEn, jobs: jobsEn, tasks: tasksEn, prelabel: prelabelEn, exports: exportsEn, webhooks: webhooksEn, statistics: statisticsEn }
-export const zhCN: Record<Namespace, object> = { common: commonZh, auth: authZh, projects: projectsZh, editor: editorZh, review: reviewZh, errors: errorsZh, workspace: workspaceZh, suggestions: suggestionsZh, imports: importsZh, jobs: jobsZh, tasks: tasksZh, prelabel: prelabelZh, exports: exportsZh, webhooks: webhooksZh, statistics: statisticsZh }
+export const en = {
+  common: commonEn,
+  auth: authEn,
+  projects: projectsEn,
+  editor: editorEn,
+  review: reviewEn,
+  errors: errorsEn,
+  workspace: workspaceEn,
+  suggestions: suggestionsEn,
+  imports: importsEn,
+  jobs: jobsEn,
+  tasks: tasksEn,
+  prelabel: prelabelEn,
+  exports: exportsEn,
+  webhooks: webhooksEn,
+  statistics: statisticsEn,
+  forms: formsEn,
+}
+export const zhCN: Record<Namespace, object> = {
+  common: commonZh,
+  auth: authZh,
+  projects: projectsZh,
+  editor: editorZh,
+  review: reviewZh,
+  errors: errorsZh,
+  workspace: workspaceZh,
+  suggestions: suggestionsZh,
+  imports: importsZh,
+  jobs: jobsZh,
+  tasks: tasksZh,
+  prelabel: prelabelZh,
+  exports: exportsZh,
+  webhooks: webhooksZh,
+  statistics: statisticsZh,
+  forms: formsZh,
+}
 
 export const resources = { en, 'zh-CN': zhCN }

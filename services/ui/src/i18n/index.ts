@@ -39,6 +39,11 @@ export function setLocale(locale: Locale): void {
   void i18next.changeLanguage(locale)
 }
 
+/** Whether the reader picked a language in this browser (it then wins over a project's default). */
+export function hasChosenLocale(): boolean {
+  return isLocale(localStorage.getItem(STORAGE_KEY))
+}
+
 export function currentLocale(): Locale {
   return isLocale(i18next.language) ? i18next.language : 'en'
 }

@@ -5,7 +5,7 @@ import type { InvitePreview } from '../../api/types'
 import type { InviteLink } from '../../app/invite'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { LanguageSwitch } from '../../components/LanguageSwitch'
-import { currentLocale } from '../../i18n'
+import { currentLocale, hasChosenLocale, isLocale } from '../../i18n'
 
 /** Create an account from an invite link, then go straight to the projects. */
 export function InvitePage({ link }: { link: InviteLink }) {
@@ -24,9 +24,10 @@ export function InvitePage({ link }: { link: InviteLink }) {
       .then((p) => {
         setInvite(p)
         if (p.email) setEmail(p.email)
+        if (!hasChosenLocale() && isLocale(p.project_locale)) void i18n.changeLanguage(p.project_locale)
       })
       .catch(setLoadError)
-  }, [link.token])
+  }, [link.token, i18n])
 
   async function submit(e: FormEvent) {
     e.preventDefault()

@@ -8,6 +8,7 @@ import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { useProjects } from '../workspace/queries'
 import { projectRole } from '../workspace/WorkspacePage'
+import '../workspace/workspace.css'
 
 export function projectProgress(p: ProjectSummary): { total: number; done: number; pct: number } {
   const counts: Partial<Record<TaskState, number>> = p.task_counts ?? {}
@@ -77,10 +78,12 @@ export function ProjectListPage() {
           const role = projectRole(user, p.id)
           return (
             <li key={p.id} className="card project-card" data-testid="project-card">
-              <a href={routeHref({ name: 'project', projectId: p.id })} className="project-name">
-                {p.name}
-              </a>
-              {role && <Tag style={{ marginLeft: 8 }}>{t(`common:role.${role}`)}</Tag>}
+              <div className="project-card-head">
+                <a href={routeHref({ name: 'project', projectId: p.id })} className="project-name">
+                  {p.name}
+                </a>
+                {role && <Tag>{t(`common:role.${role}`)}</Tag>}
+              </div>
               {p.description && <p className="muted">{p.description}</p>}
               <Progress percent={pct} size="small" aria-label={t('workspace:list.progress')} />
               <p className="muted small" data-testid="project-progress">

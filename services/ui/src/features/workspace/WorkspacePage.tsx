@@ -6,6 +6,7 @@ import { navigate, routeHref, type ProjectTab } from '../../app/router'
 import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { useProject } from './queries'
+import './workspace.css'
 import { tabsFor } from './tabs'
 
 export function projectRole(user: User, projectId: number): Role | null {
