@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from labelhive_api.api import problems
 from labelhive_api.api.deps import may_send_large_body, require_global
 from labelhive_api.api.forwarded import ForwardedHeaders, parse_networks
-from labelhive_api.api.middleware import BodyLimit, Metrics, RequestObserver
+from labelhive_api.api.middleware import BodyLimit, IdRange, Metrics, RequestObserver
 from labelhive_api.api.router import api_router
 from labelhive_api.api.security_headers import SecurityHeaders, inline_script_hashes, ui_policy
 from labelhive_api.db import migrate
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         settings.s3_public_endpoints,
     )
     app.add_middleware(SecurityHeaders, ui_policy=policy)
+    app.add_middleware(IdRange)
     app.add_middleware(RequestObserver, metrics=metrics)
     app.add_middleware(ForwardedHeaders, trusted=parse_networks(settings.trusted_proxies))
     return app

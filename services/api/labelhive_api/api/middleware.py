@@ -48,6 +48,26 @@ FILE_UPLOAD_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/imports/\d{1,18}/fi
 TASKS_PATH = re.compile(r"^/api/v1/projects/(\d{1,18})/tasks$")
 
 
+_DIGITS = re.compile(r"(?:^|[/=])(\d{19,})(?=$|[/&])")
+_MAX_ID = 2**63 - 1
+
+
+class IdRange:
+    """Ids in paths and query strings must fit a 64-bit signed integer (the database's); larger ones are
+    a 422 here instead of an overflow deep in a query."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            where = scope["path"] + "&" + scope.get("query_string", b"").decode("latin-1")
+            if any(int(m) > _MAX_ID for m in _DIGITS.findall(where)):
+                await _answer(send, 422, "id_out_of_range", f"ids are integers below {_MAX_ID + 1}")
+                return
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """Every request body is limited while it streams, whatever its content type, before any route runs:
     `max_bytes` everywhere, `upload_bytes` only for import uploads, and only after a cheap check that the

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from labelhive_api.api.middleware import redact_path
@@ -46,6 +47,18 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _plain_problem(request: Request, status: int, code: str, detail: str) -> JSONResponse:
+    body = {
+        "type": f"https://labelhive.io/problems/{code}",
+        "title": detail,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    return problem_response(status, body)
 
 
 def install(app: FastAPI) -> None:
@@ -86,18 +99,18 @@ def install(app: FastAPI) -> None:
         }
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (e.g. an id >= 2**63 inside a JSON body).
+        return _plain_problem(request, 422, "invalid_value", "a value in the request is out of range")
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: Exception) -> JSONResponse:
+        return _plain_problem(request, 400, "malformed_json", "the request is nested too deeply")
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if isinstance(exc, RecursionError):  # e.g. a JSON body nested thousands of levels deep
-            body = {
-                "type": "https://labelhive.io/problems/malformed_json",
-                "title": "Malformed JSON",
-                "status": 400,
-                "code": "malformed_json",
-                "detail": "the request body is nested too deeply",
-                "instance": request.url.path,
-            }
-            return problem_response(400, body)
         log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
         body = {
             "type": "https://labelhive.io/problems/internal_error",

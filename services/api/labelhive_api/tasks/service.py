@@ -206,8 +206,13 @@ def decode_cursor(cursor: str) -> list[Any]:
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(value, list) or len(value) != 2:
             raise ValueError
+        last = value[1]
+        if isinstance(last, bool) or not isinstance(last, int) or not 0 <= last < 2**63:
+            raise ValueError
+        if value[0] is not None and not isinstance(value[0], (str, int)):
+            raise ValueError
         return value
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise BadRequest("cursor is not one this server handed out", code="invalid_cursor") from None
 
 
@@ -226,7 +231,10 @@ def list_tasks(
     else:
         if cursor:
             raw_at, last_id = decode_cursor(cursor)
-            at = datetime.fromisoformat(raw_at)
+            try:
+                at = datetime.fromisoformat(str(raw_at))
+            except ValueError:
+                raise BadRequest("cursor is not one this server handed out", code="invalid_cursor") from None
             if desc:
                 query = query.where(
                     or_(Task.updated_at < at, and_(Task.updated_at == at, Task.id < int(last_id)))
