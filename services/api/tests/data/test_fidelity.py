@@ -35,7 +35,7 @@ from labelhive_api.formats.labelstudio import ls_task, point_labels_for
 from labelhive_api.formats.model import Category, Dataset, ImageItem, Shape
 from labelhive_api.formats.voc import read_voc, voc_xml
 from labelhive_api.formats.yolo import read_yolo, yolo_data_yaml, yolo_label_text
-from test_exports import upload
+from test_exports import export, upload
 
 EXPORTS = ("coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio")
 IMPORTS = ("coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio")
@@ -140,18 +140,8 @@ def read_export(fmt: str, archive: zipfile.ZipFile, labels: list[dict[str, Any]]
 
 
 def _export(world, project, headers, fmt: str, **options: Any) -> tuple[dict[str, Any], zipfile.ZipFile]:
-    response = world.client.post(
-        f"/api/v1/projects/{project.id}/exports",
-        headers=headers,
-        json={"format": fmt, "with_images": True, **options},
-    )
-    assert response.status_code == 202, response.text
-    world.run_jobs()
-    done = world.client.get(
-        f"/api/v1/projects/{project.id}/exports/{response.json()['id']}", headers=headers
-    ).json()
-    assert done["state"] == "finished", done
-    answer = world.client.get(done["download_url"])
+    done = export(world, project, headers, format=fmt, with_images=True, **options)
+    answer = world.client.get(done["download_url"])  # the local backend: served by the API itself
     assert answer.status_code == 200
     return done, zipfile.ZipFile(io.BytesIO(answer.content))
 
