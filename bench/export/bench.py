@@ -78,7 +78,23 @@ def child(mode: str, job_id: int, workers: int) -> None:
         from labelhive_api.exports.jobs import run_export
         from labelhive_api.exports.models import ExportJob
 
-        run_export(db, storage, job_id, fetch_workers=workers)
+        if os.environ.get("BENCH_PROFILE"):  # where the export's own time goes (stats to this file)
+            import cProfile
+
+            cProfile.runctx(
+                "run_export(db, storage, job_id, fetch_workers=workers)",
+                globals(),
+                {
+                    "run_export": run_export,
+                    "db": db,
+                    "storage": storage,
+                    "job_id": job_id,
+                    "workers": workers,
+                },
+                f"{os.environ['BENCH_PROFILE']}.{job_id}",
+            )
+        else:
+            run_export(db, storage, job_id, fetch_workers=workers)
         with db.sessions() as session:
             job = session.get(ExportJob, job_id)
             assert job is not None
@@ -255,7 +271,7 @@ def main() -> int:
             print(
                 f"{name:<32} {r['seconds']:7.1f} s {r['objects'] / r['seconds']:7.0f} images/s "
                 f"{r['bytes'] / r['seconds'] / 1e6:6.2f} MB/s  cpu {1000 * r['cpu'] / max(r['objects'], 1):.2f} ms/image  "
-                f"peak RSS {r['rss_mib']:.0f} MiB{note}",
+                f"peak RSS {r['rss_mib']:.0f} MiB{note}  [load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}]",
                 flush=True,
             )
 
@@ -263,7 +279,11 @@ def main() -> int:
         raw1 = run_child(env, "raw", project_id, args.workers)
         line(f"raw S3 read ({args.workers} threads)", raw1)
         coco = run_child(env, "export", job("coco", False), args.workers)
-        line("COCO export (no images)", coco, f"  {coco['shapes']:.0f} boxes  (target <= 60 s)")
+        line(
+            "COCO export (no images)",
+            coco,
+            f"  {coco['shapes']:.0f} boxes  (target <= 30 s at 100k images / 1M boxes)",
+        )
         yolo = run_child(env, "export", job("yolo", True), args.workers)
         line(
             "YOLO export with images", yolo, f"  {yolo['shapes']:.0f} boxes  zip {yolo['bytes'] / 1e6:.0f} MB"
@@ -277,10 +297,10 @@ def main() -> int:
         )
         print(
             f"YOLO-with-images throughput: {yolo_rate:.0f} images/s = {100 * yolo_rate / raw_rate:.0f}% of the raw S3 read "
-            f"throughput ({raw_rate:.0f} images/s, mean of both raw runs)  (target >= 70%)"
+            f"throughput ({raw_rate:.0f} images/s, mean of both raw runs)  (target >= 90%)"
         )
         print(
-            f"peak RSS of the exports: {max(coco['rss_mib'], yolo['rss_mib']):.0f} MiB  (target <= 1024 MiB)"
+            f"peak RSS of the exports: {max(coco['rss_mib'], yolo['rss_mib']):.0f} MiB  (target <= 512 MiB)"
         )
         return 0
     finally:

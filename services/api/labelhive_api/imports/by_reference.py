@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -106,19 +107,36 @@ class TaskFileImport:
             run.shapes = int(session.scalar(select(ImportJob.shapes).where(ImportJob.id == run.job_id)) or 0)
 
     def import_files(self, entries: list[FileEntry | Refusal]) -> None:
+        # One chunk is written (in a second thread, mostly waiting on the database) while the next is
+        # parsed and checked here; at most one write is in flight, so chunks commit in order.
+        with ThreadPoolExecutor(1, thread_name_prefix="import-write") as writer:
+            self._writing: Future[None] | None = None
+            try:
+                self._import_files(entries, writer)
+            finally:
+                if self._writing is not None:
+                    self._writing.result()
+
+    def _submit(self, writer: ThreadPoolExecutor, rows: list[_Row]) -> None:
+        if self._writing is not None:
+            self._writing.result()  # the previous chunk's failure stops the job here
+        self._writing = writer.submit(self._commit, rows)
+
+    def _import_files(self, entries: list[FileEntry | Refusal], writer: ThreadPoolExecutor) -> None:
         run = self.run
         chunk: list[_Row] = []
         for entry in entries:
             if isinstance(entry, Refusal):
-                self._commit([_Row(entry.name, reason=entry.reason, detail=entry.detail)])
+                self._submit(writer, [_Row(entry.name, reason=entry.reason, detail=entry.detail)])
                 continue
             if not entry.path.lower().endswith(TASK_FILE_EXTENSIONS):
-                self._commit([_Row(entry.name, reason="not_a_task_file", detail="expected .json or .jsonl")])
+                refused = _Row(entry.name, reason="not_a_task_file", detail="expected .json or .jsonl")
+                self._submit(writer, [refused])
                 continue
             try:
                 items = _items(entry.read(), entry.path)
             except Exception as exc:  # noqa: BLE001 - this file's problem only
-                self._commit([_Row(entry.name, reason="invalid_format", detail=f"{exc}"[:2000])])
+                self._submit(writer, [_Row(entry.name, reason="invalid_format", detail=f"{exc}"[:2000])])
                 continue
             run.total += len(items)
             names: list[str] = []
@@ -132,11 +150,11 @@ class TaskFileImport:
                 if len(todo) >= self.chunk_size:
                     chunk.extend(_rows(names, todo))
                     names, todo = [], []
-                    self._commit(chunk)
+                    self._submit(writer, chunk)
                     chunk = []
             chunk.extend(_rows(names, todo))
         if chunk:
-            self._commit(chunk)
+            self._submit(writer, chunk)
 
     def _commit(self, rows: list[_Row]) -> None:
         self.run._check_continue()

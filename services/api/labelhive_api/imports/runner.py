@@ -9,6 +9,7 @@ says is done, exports start their zip again (nothing half-written was ever publi
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from labelhive_api.storage.config import Storage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+JOB_SWITCH_INTERVAL = 0.001
 RENEW_EVERY = 10.0
 MAX_ATTEMPTS = 5
 
@@ -159,6 +161,9 @@ class DataJobRunner:
         self._orientation_backfill = True  # until a pass finds no unchecked task
 
     def start(self) -> None:
+        # Jobs run beside the request handlers in this process: a handler waiting for the GIL behind a busy
+        # job thread gets it within 1 ms instead of 5 (CPython's default), at every I/O wait of a request.
+        sys.setswitchinterval(min(sys.getswitchinterval(), JOB_SWITCH_INTERVAL))
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="data-job")
         self._thread = threading.Thread(target=self._loop, name="data-jobs", daemon=True)
         self._thread.start()
