@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +215,9 @@ class Exporter:
         zipper = ZipStream(self.storage.target.open_writer(key, "application/zip"))
         writer = _writer_for(self.options.format, self)
         last = time.monotonic()
+        # Progress goes to the database from a thread of its own: a round trip never stalls the zip.
+        reporter = ThreadPoolExecutor(1, thread_name_prefix="export-progress")
+        reported: Future[None] | None = None
         try:
             with tempfile.TemporaryFile() as summary, tempfile.TemporaryFile() as manifest:
                 summary.write(csv_header())
@@ -240,9 +244,9 @@ class Exporter:
                     manifest.write(manifest_row(item.file_name, split, row.id, row.filename))
                     self.images += 1
                     self.shapes += len(item.shapes)
-                    if time.monotonic() - last > 1.0:
+                    if time.monotonic() - last > 1.0 and (reported is None or reported.done()):
                         last = time.monotonic()
-                        self.on_progress(self.images, self.shapes)
+                        reported = reporter.submit(self.on_progress, self.images, self.shapes)
                 writer.finish(zipper)
                 summary.seek(0)
                 zipper.add_stream("summary.csv", summary)
@@ -254,6 +258,7 @@ class Exporter:
             raise
         finally:
             writer.close()
+            reporter.shutdown(wait=True)
         self.on_progress(self.images, self.shapes)
         report = {
             "format": self.options.format,

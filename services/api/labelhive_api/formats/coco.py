@@ -182,6 +182,20 @@ def coco_annotation(shape: Shape, ann_id: int, image_id: int, category_id: int) 
 
 def coco_object(shapes: list[Shape], ann_id: int, image_id: int, category_id: int) -> dict[str, Any] | None:
     """One COCO annotation for the shapes of one object (one group): polygon rings, keypoints, a box."""
+    if len(shapes) == 1 and shapes[0].type == "bbox":  # the common case, kept cheap (1M boxes per export)
+        box = shapes[0]
+        single: dict[str, Any] = {
+            "id": ann_id,
+            "image_id": image_id,
+            "category_id": category_id,
+            "bbox": [_r(box.x), _r(box.y), _r(box.w), _r(box.h)],
+            "iscrowd": 0,
+            "segmentation": [],
+            "area": _r(box.w * box.h),
+        }
+        if box.score is not None:
+            single["score"] = box.score
+        return single
     polygons = [s for s in shapes if s.type == "polygon"]
     keypoints = next((s for s in shapes if s.type == "keypoints"), None)
     boxes = [s for s in shapes if s.type == "bbox"]
@@ -221,6 +235,8 @@ def objects_of(shapes: list[Shape]) -> list[list[Shape]]:
     one box each); everything else stands alone. Order follows each object's first shape."""
     objects: list[list[Shape]] = []
     by_group: dict[tuple[str, str], list[Shape]] = {}
+    if all(shape.group is None for shape in shapes):
+        return [[shape] for shape in shapes]
     for shape in shapes:
         if shape.group is None:
             objects.append([shape])
@@ -243,6 +259,8 @@ def objects_of(shapes: list[Shape]) -> list[list[Shape]]:
 def _r(value: float) -> float | int:
     if type(value) is int:
         return value
+    if value.is_integer():
+        return int(value)
     rounded = round(value, 3)
     return int(rounded) if rounded == int(rounded) else rounded
 
