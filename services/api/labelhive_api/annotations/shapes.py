@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from labelhive_api.errors import Unprocessable
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
+AttributeValue = (
+    bool | int | Annotated[float, Field(allow_inf_nan=False)] | Annotated[str, Field(max_length=1000)]
+)
 
 
 class Provenance(BaseModel):
@@ -33,6 +36,10 @@ class _Shape(BaseModel):
     # Shapes sharing a group are one object (a COCO annotation with a polygon and keypoints; a polygon
     # in several parts); see contracts/README.md.
     group: str | None = Field(None, min_length=1, max_length=128)
+    # Named values about the object (CVAT/COCO `attributes`: occluded, severity, ...).
+    attributes: dict[Annotated[str, Field(min_length=1, max_length=100)], AttributeValue] | None = Field(
+        None, max_length=50
+    )
     provenance: Provenance | None = None
 
 

@@ -46,6 +46,7 @@ _EXT = {
 
 
 LOST_ITEMS = 100
+CARRIES_ATTRIBUTES = ("coco", "csv")  # csv: a summary, it carries no shapes at all
 
 
 class ExportStopped(Exception):
@@ -238,6 +239,10 @@ class Exporter:
                     item.file_name = self.names.name(row, data)
                     lost: Counter[str] = Counter()
                     writer.add(zipper, item, split, data, lost)
+                    if self.options.format not in CARRIES_ATTRIBUTES:
+                        with_attributes = sum(1 for shape in item.shapes if shape.attributes)
+                        if with_attributes:
+                            lost[f"attributes_not_in_{self.options.format}"] += with_attributes
                     if lost:
                         self.note_lost(item, lost)
                     summary.write(csv_row(item, row.id, row.state))

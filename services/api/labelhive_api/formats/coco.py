@@ -116,6 +116,10 @@ def _shapes_of(ann: dict[str, Any], category: Category, dataset: Dataset) -> lis
     if len(shapes) > 1:
         for shape in shapes:
             shape.group = f"coco-{ann.get('id')}"
+    attributes = ann.get("attributes")
+    if isinstance(attributes, dict) and attributes:
+        for shape in shapes:
+            shape.attributes = dict(attributes)
     return shapes
 
 
@@ -227,6 +231,9 @@ def coco_object(shapes: list[Shape], ann_id: int, image_id: int, category_id: in
     score = next((s.score for s in shapes if s.score is not None), None)
     if score is not None:
         ann["score"] = score
+    attributes = next((s.attributes for s in shapes if s.attributes), None)
+    if attributes:
+        ann["attributes"] = dict(attributes)  # as CVAT writes them
     return ann
 
 

@@ -30,6 +30,7 @@ class Shape:
     score: float | None = None
     id: str | None = None
     group: str | None = None  # shapes sharing a group are one object (see contracts/README.md)
+    attributes: dict[str, Any] | None = None  # named values about the object (COCO/CVAT `attributes`)
     # Readers only: one-point keypoints with the same `instance` are points of one skeleton instance.
     instance: str | None = None
 
@@ -59,6 +60,8 @@ class Shape:
             out["score"] = self.score
         if self.group is not None:
             out["group"] = self.group
+        if self.attributes:
+            out["attributes"] = dict(self.attributes)
         return out
 
     @classmethod
@@ -78,6 +81,7 @@ class Shape:
                 None if score is None else float(score),
                 None if data.get("id") is None else str(data["id"]),
                 None if data.get("group") is None else str(data["group"]),
+                data.get("attributes") or None,
             )
         if kind not in SHAPE_TYPES:
             raise FormatError(f"unknown shape type {kind!r}")
@@ -93,6 +97,7 @@ class Shape:
             score=None if data.get("score") is None else float(data["score"]),
             id=None if data.get("id") is None else str(data["id"]),
             group=None if data.get("group") is None else str(data["group"]),
+            attributes=data.get("attributes") or None,
         )
 
 

@@ -62,7 +62,7 @@ def ground_truth(crack: str) -> dict[str, list[Shape]]:
     """Shapes per image, labels by value (`crack`: the generated value of 裂纹)."""
     return {
         "a.png": [
-            Shape("bbox", crack, 10.5, 20.25, 30, 40),
+            Shape("bbox", crack, 10.5, 20.25, 30, 40, attributes={"occluded": True, "severity": "高"}),
             Shape("polygon", crack, points=[[50, 10], [90, 10], [90, 40]], group="g1"),
             Shape("polygon", crack, points=[[100, 50], [140, 50], [140, 90], [100, 90]], group="g1"),
             Shape("bbox", "person", 5, 5, 60, 80, group="g2"),
@@ -103,6 +103,7 @@ def _copy(shape: Shape, **changes: Any) -> Shape:
         None,
         None,
         shape.group,
+        shape.attributes,
     )
     for key, value in changes.items():
         setattr(out, key, value)
@@ -121,6 +122,9 @@ def carried(shapes: list[Shape], fmt: str, lost: Counter[str]) -> list[Shape]:
     out: list[Shape] = []
     polygon_parts = Counter(s.group for s in shapes if s.type == "polygon" and s.group)
     with_keypoints = {s.group for s in shapes if s.type == "keypoints" and s.group}
+    if fmt != "coco":
+        lost.update(f"attributes_not_in_{fmt}" for s in shapes if s.attributes)
+        shapes = [_copy(s, attributes=None) for s in shapes]
     for obj in objects_of(shapes):
         if fmt == "coco":
             out.extend(_copy(s) for s in obj)
@@ -180,6 +184,10 @@ def _r(value: float) -> float:
 
 
 def _key(shape: dict[str, Any]) -> tuple[Any, ...]:
+    return (*_geometry(shape), tuple(sorted((shape.get("attributes") or {}).items())))
+
+
+def _geometry(shape: dict[str, Any]) -> tuple[Any, ...]:
     if shape["type"] == "bbox":
         return ("bbox", shape["label"], _r(shape["x"]), _r(shape["y"]), _r(shape["w"]), _r(shape["h"]))
     if shape["type"] == "polygon":

@@ -60,7 +60,7 @@ def _renamed(shapes: list[Shape], names: dict[str, str]) -> list[Shape]:
     out = []
     for s in shapes:
         copy = Shape(s.type, names[s.label], s.x, s.y, s.w, s.h, [list(p) for p in s.points], s.skeleton)
-        copy.group = s.group
+        copy.group, copy.attributes = s.group, s.attributes
         out.append(copy)
     return out
 
