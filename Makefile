@@ -25,6 +25,11 @@ test: ## Install what the tests need (as root on Debian) and run every suite aga
 	@bash scripts/bootstrap.sh test
 	@bash scripts/test.sh
 
+.PHONY: fuzz
+fuzz: ## Fuzz the API (schemathesis, admin/manager/annotator tokens, loopback) and print the number of 5xx (FUZZ_EXAMPLES, FUZZ_MAX_TIME)
+	@bash scripts/bootstrap.sh test
+	$(PY) tests/fuzz/fuzz.py
+
 .PHONY: lint
 lint: ## ruff + mypy for Python, tsc + eslint for the UI
 	@bash scripts/bootstrap.sh lint

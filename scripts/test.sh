@@ -17,6 +17,9 @@ for dir in tests/smoke libs/outbound/tests services/api/tests tests/security ser
   .venv/bin/pytest "$dir" || failed+=("$dir")
 done
 
+section "Fuzz: schemathesis against the API (small example budget; any 5xx fails)"
+FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2} FUZZ_MAX_TIME=${FUZZ_MAX_TIME:-40} .venv/bin/python tests/fuzz/fuzz.py || failed+=("tests/fuzz")
+
 section "Worker: services/worker/tests (its own environment, with torch)"
 .venv-worker/bin/pytest services/worker/tests || failed+=("services/worker/tests")
 
