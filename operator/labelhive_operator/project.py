@@ -24,6 +24,10 @@ LABEL_PROJECT = "labelhive.io/project"
 LABEL_COMPONENT = "app.kubernetes.io/component"
 
 
+# Where cluster pods (the ingress controller among them) usually live; a manifest can name its own.
+DEFAULT_TRUSTED_PROXIES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8")
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
 
@@ -34,6 +38,7 @@ class Ingress(_Spec):
     class_name: str | None = None
     tls_secret: str | None = None
     annotations: dict[str, str] = Field(default_factory=dict)
+    trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
 
     @property
     def hosts(self) -> list[str]:
@@ -55,6 +60,11 @@ class Storage(_Spec):
     image_delivery: Literal["presigned", "proxy"] = "presigned"
     source_bucket: str | None = None
     target_bucket: str | None = None
+    import_buckets: list[str] = Field(default_factory=list)
+
+    @property
+    def import_bucket_names(self) -> list[str]:
+        return sorted({entry.split("/", 1)[0] for entry in self.import_buckets if entry.strip()})
 
 
 class Database(_Spec):
@@ -107,6 +117,7 @@ class Auth(_Spec):
 
 class ProjectSpec(_Spec):
     display_name: str | None = None
+    outbound_allow: list[str] = Field(default_factory=list)
     locale: Literal["zh-CN", "en"] = "en"
     ingress: Ingress
     storage: Storage

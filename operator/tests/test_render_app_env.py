@@ -130,3 +130,41 @@ def test_pool_times_replicas_stays_under_the_connection_limit(limit, replicas):
 
 def test_contract_file_is_where_the_test_reads_it():
     assert Path(REPO / "contracts" / "README.md").is_file() and "LABELHIVE_PUBLIC_URLS" in CONTRACT_VARS
+
+
+def test_proxies_import_buckets_and_outbound_allow_reach_the_app_and_workers():
+    default = {e["name"]: e.get("value") for e in app_env.build_api_env(sample_project(), PoolPlan(1, 1))}
+    assert default["LABELHIVE_TRUSTED_PROXIES"] == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fd00::/8"
+    assert default["LABELHIVE_S3_IMPORT_BUCKETS"] == "" and default["LABELHIVE_OUTBOUND_ALLOW"] == ""
+    project = sample_project(
+        ingress={"host": "weld.factory-a.example.com", "trustedProxies": ["10.42.0.0/16"]},
+        storage={
+            "endpoint": "http://seaweedfs.storage:8333",
+            "credentialsSecret": "s3-admin",
+            "importBuckets": ["line-cameras", "shared/weld/"],
+        },
+        outboundAllow=["10.0.5.0/24", "minio.storage.svc"],
+    )
+    api = {e["name"]: e.get("value") for e in app_env.build_api_env(project, PoolPlan(1, 1))}
+    worker = {e["name"]: e.get("value") for e in app_env.build_worker_env(project, "cluster.local")}
+    assert api["LABELHIVE_TRUSTED_PROXIES"] == "10.42.0.0/16"
+    assert api["LABELHIVE_S3_IMPORT_BUCKETS"] == "line-cameras,shared/weld/"
+    assert (
+        api["LABELHIVE_OUTBOUND_ALLOW"]
+        == worker["LABELHIVE_OUTBOUND_ALLOW"]
+        == "10.0.5.0/24,minio.storage.svc"
+    )
+    assert project.spec.storage.import_bucket_names == ["line-cameras", "shared"]
+
+
+def test_the_scoped_identity_may_only_read_the_import_buckets():
+    from labelhive_operator.provision.storage import bucket_policy
+
+    assert bucket_policy(["a-src", "a-tgt"]) == bucket_policy(
+        ["a-src", "a-tgt"], ()
+    )  # unchanged without imports
+    policy = bucket_policy(["a-src", "a-tgt"], ["cams", "a-src"])
+    own, imports = policy["Statement"]
+    assert own["Action"] == ["s3:*"] and "arn:aws:s3:::cams" not in own["Resource"]
+    assert imports["Action"] == ["s3:GetObject", "s3:ListBucket"]
+    assert imports["Resource"] == ["arn:aws:s3:::cams", "arn:aws:s3:::cams/*"]

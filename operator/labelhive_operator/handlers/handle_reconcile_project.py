@@ -179,7 +179,13 @@ def _run_steps(
             )
             if spec.storage.scoped_credentials != "Disabled":
                 scoped = storage.ensure_scoped_identity(
-                    spec.storage.endpoint, spec.storage.region, admin, project.iam_user, buckets, known
+                    spec.storage.endpoint,
+                    spec.storage.region,
+                    admin,
+                    project.iam_user,
+                    buckets,
+                    known,
+                    read_only=spec.storage.import_bucket_names,
                 )
                 if scoped is not None:
                     identity = scoped

@@ -130,12 +130,20 @@ def _current_encryption(s3: Any, bucket: str) -> dict[str, Any] | None:
     return rule or None
 
 
-def bucket_policy(buckets: list[str]) -> dict[str, Any]:
+def bucket_policy(buckets: list[str], read_only: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """Everything on the project's own buckets; list and read on the admin's import buckets."""
     resources = [f"arn:aws:s3:::{b}" for b in buckets] + [f"arn:aws:s3:::{b}/*" for b in buckets]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["s3:*"], "Resource": resources}],
-    }
+    statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": ["s3:*"], "Resource": resources}]
+    extra = sorted(set(read_only) - set(buckets))
+    if extra:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{b}" for b in extra] + [f"arn:aws:s3:::{b}/*" for b in extra],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def normalized_policy(doc: Any) -> Any:
@@ -160,13 +168,14 @@ def ensure_scoped_identity(
     user: str,
     buckets: list[str],
     known: S3Identity | None,
+    read_only: list[str] | tuple[str, ...] = (),
 ) -> S3Identity | None:
     """An IAM user allowed only `buckets`, reusing `known` when it is still one of its keys.
 
     None when the backend has no usable IAM API (the caller decides whether that is acceptable).
     """
     iam = _boto("iam", endpoint, region, admin)
-    policy = json.dumps(bucket_policy(buckets))
+    policy = json.dumps(bucket_policy(buckets, read_only))
     try:
         try:
             iam.get_user(UserName=user)

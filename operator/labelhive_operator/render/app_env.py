@@ -97,6 +97,9 @@ def build_api_env(project: Project, pool: PoolPlan) -> list[dict[str, Any]]:
         _plain("LABELHIVE_DATABASE_POOL_SIZE", pool.pool_size),
         _plain("LABELHIVE_DATABASE_MAX_OVERFLOW", pool.max_overflow),
         _plain("LABELHIVE_PUBLIC_URLS", ",".join(project.public_urls)),
+        _plain("LABELHIVE_TRUSTED_PROXIES", ",".join(spec.ingress.trusted_proxies)),
+        _plain("LABELHIVE_S3_IMPORT_BUCKETS", ",".join(spec.storage.import_buckets)),
+        _plain("LABELHIVE_OUTBOUND_ALLOW", ",".join(spec.outbound_allow)),
         *_s3_env(project),
         _plain("LABELHIVE_IMAGE_DELIVERY", spec.storage.image_delivery),
         _plain("LABELHIVE_PRELABEL_QUEUE", project.queue),
@@ -124,6 +127,7 @@ def build_worker_env(project: Project, cluster_domain: str) -> list[dict[str, An
         _plain("LABELHIVE_DEVICE", "cuda" if prelabel.gpu.count > 0 else "cpu"),
         _plain("LABELHIVE_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS),
         _plain("LABELHIVE_API_URL", api_url(project, cluster_domain)),
+        _plain("LABELHIVE_OUTBOUND_ALLOW", ",".join(project.spec.outbound_allow)),
     ]
     if prelabel.checkpoint is not None:
         env.append(
