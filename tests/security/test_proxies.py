@@ -39,3 +39,27 @@ def test_behind_the_trusted_proxy_the_limit_follows_the_real_client(server):
         assert _login(ingress, ADMIN_EMAIL, ADMIN_PASSWORD, "203.0.113.50").status_code == 429
         # Another client behind the same ingress is not affected.
         assert _login(ingress, ADMIN_EMAIL, ADMIN_PASSWORD, "203.0.113.51").status_code == 200
+
+
+def test_the_forwarded_chain_is_read_from_the_right():
+    import asyncio
+    import ipaddress
+
+    from labelhive_api.api.forwarded import ForwardedHeaders
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen["client"] = scope["client"][0]
+        seen["headers"] = dict(scope["headers"])
+
+    proxies = [ipaddress.ip_network("10.0.0.0/8")]
+
+    def call(peer: str, xff: str) -> str:
+        scope = {"type": "http", "client": (peer, 1), "headers": [(b"x-forwarded-for", xff.encode())]}
+        asyncio.run(ForwardedHeaders(app, proxies)(scope, None, None))  # type: ignore[arg-type]
+        return seen["client"]
+
+    assert call("10.1.1.1", "6.6.6.6, 198.51.100.7") == "198.51.100.7"  # a client-sent prefix is ignored
+    assert call("10.1.1.1", "10.9.9.9") == "10.9.9.9"  # an intranet client behind the ingress
+    assert call("203.0.113.9", "1.1.1.1") == "203.0.113.9" and b"x-forwarded-for" not in seen["headers"]

@@ -65,12 +65,13 @@ class ForwardedHeaders:
                 if k == b"x-forwarded-for"
                 for part in v.decode("latin-1").split(",")
             ]
-            # The client is the right-most address that is not one of our proxies.
-            for hop in reversed(chain):
-                if not self._is_trusted(hop):
-                    ip = _ip(hop)
-                    if ip is not None:
-                        scope = dict(scope)
-                        scope["client"] = (str(ip), 0)
-                    break
+            # The client is the right-most address that is not one of our proxies (or, when every hop is
+            # in a trusted range, e.g. an intranet client behind the ingress, the left-most one).
+            hops = [ip for ip in (_ip(hop) for hop in chain) if ip is not None]
+            client_ip = next((ip for ip in reversed(hops) if not self._is_trusted(str(ip))), None)
+            if client_ip is None and hops:
+                client_ip = hops[0]
+            if client_ip is not None:
+                scope = dict(scope)
+                scope["client"] = (str(client_ip), 0)
         await self.app(scope, receive, send)
