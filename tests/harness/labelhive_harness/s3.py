@@ -130,3 +130,47 @@ def start_s3() -> S3:
 
     wait_for(ready, what="SeaweedFS S3", timeout=90, log=log, process=process)
     return s3
+
+
+def start_s3_with_iam() -> S3:
+    """A SeaweedFS whose embedded IAM API accepts writes (the shared one's identities are a static file),
+    for tests that give each project its own S3 identity; the returned S3 holds the admin identity."""
+    data = run_dir("seaweedfs-iam")
+    (data / "store").mkdir(exist_ok=True)
+    ports = {n: free_port() for n in ("master", "volume", "filer", "s3")}
+    grpc = {n: free_port() for n in ("master", "volume", "filer", "s3")}
+    access_key, secret_key = "lhadmin" + secrets.token_hex(4), secrets.token_hex(16)
+    args = [
+        _weed(),
+        "mini",
+        f"-dir={data / 'store'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        "-admin.ui=false",
+        "-webdav=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        "-master.volumeSizeLimitMB=64",
+        "-s3.iam.readOnly=false",
+    ]
+    args += [f"-{n}.port={ports[n]}" for n in ports] + [f"-{n}.port.grpc={grpc[n]}" for n in grpc]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY=secret_key)
+    log = data / "weed.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=data, start_new_session=True
+        )
+    s3 = S3(
+        endpoint=f"http://127.0.0.1:{ports['s3']}",
+        access_key=access_key,
+        secret_key=secret_key,
+        log=log,
+        _process=process,
+    )
+
+    def ready() -> bool:
+        return port_open(ports["s3"]) and isinstance(s3.client().list_buckets(), dict)
+
+    wait_for(ready, what="SeaweedFS S3 with IAM", timeout=90, log=log, process=process)
+    return s3
