@@ -33,7 +33,7 @@ WELD_SVG = (
     "<circle cx='210' cy='196' r='9' fill='#1f2933'/>"
     "<path d='M430 180 l30 25 l-12 8 l25 14' stroke='#1f2933' stroke-width='4' fill='none'/></svg>"
 )
-IMAGE_URL = "data:image/svg+xml," + quote(WELD_SVG, safe=":/=' ")
+IMAGE_URL = "data:image/svg+xml," + quote(WELD_SVG, safe=":/='")  # no raw spaces: a URL has none
 IMAGE_SIZE = (640, 400)
 
 LABELS = [

@@ -114,7 +114,7 @@ def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots
     expect(shapes).to_have_count(2)
     expect(shapes.first).to_contain_text("气孔")
     expect(status).to_have_text("没有修改")
-    expect(page.get_by_role("heading", level=3).first).to_have_text("标签")
+    expect(page.get_by_role("heading", level=3, name="标签", exact=True)).to_be_visible()
 
     page.get_by_test_id("submit").click()
     expect(page).not_to_have_url(re.compile(rf"/tasks/{task_id}$"))
