@@ -6,20 +6,23 @@ import { useTranslation } from 'react-i18next'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { JobProgress, JobStateTag, formatBytes } from '../../components/JobProgress'
 import type { WorkspaceTabProps } from '../workspace/types'
+import { useBatches } from '../tasks/api'
 import { exportsApi, type ExportJob } from './api'
 import { ExportDialog } from './ExportDialog'
 
-function scopeOf(job: ExportJob, t: (k: string, o?: Record<string, unknown>) => string): string {
+function scopeOf(job: ExportJob, t: (k: string, o?: Record<string, unknown>) => string, batchName: (id: number) => string): string {
   const o = job.options ?? {}
   const parts: string[] = []
-  if (o.batch_ids?.length) parts.push(t('history.batches', { n: o.batch_ids.length }))
-  if (o.states?.length) parts.push(o.states.join(', '))
+  if (o.batch_ids?.length) parts.push(o.batch_ids.map(batchName).join(', '))
+  if (o.states?.length) parts.push(o.states.map((s) => t(`projects:state.${s}`)).join(', '))
   if (o.labels?.length) parts.push(o.labels.join(', '))
   return parts.join(' · ') || t('history.everything')
 }
 
 export function ExportTab({ project }: WorkspaceTabProps) {
-  const { t, i18n } = useTranslation('exports')
+  const { t, i18n } = useTranslation(['exports', 'projects'])
+  const batches = useBatches(project.id)
+  const batchName = (id: number) => batches.data?.find((b) => b.id === id)?.name ?? `#${id}`
   const queryClient = useQueryClient()
   const [open, setOpen] = useState(false)
   const key = ['project', project.id, 'exports']
@@ -67,7 +70,7 @@ export function ExportTab({ project }: WorkspaceTabProps) {
               </Space>
             ),
           },
-          { title: t('history.scope'), render: (_, j) => <Typography.Text type="secondary">{scopeOf(j, tt)}</Typography.Text> },
+          { title: t('history.scope'), render: (_, j) => <Typography.Text type="secondary">{scopeOf(j, tt, batchName)}</Typography.Text> },
           { title: t('history.state'), render: (_, j) => <JobStateTag state={j.state} /> },
           { title: t('history.progress'), render: (_, j) => <JobProgress done={j.done} total={j.total} state={j.state} /> },
           { title: t('history.size'), render: (_, j) => formatBytes(j.size_bytes) },

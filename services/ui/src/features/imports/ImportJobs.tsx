@@ -129,7 +129,7 @@ export function ImportJobs({ projectId }: { projectId: number }) {
             title: t('jobs.result'),
             render: (_, j) => (
               <Space size={4} wrap data-testid={`import-result-${j.id}`}>
-                <Tag color="success">{t('jobs.imported', { n: j.imported })}</Tag>
+                {(j.imported > 0 || j.shapes === 0) && <Tag color="success">{t('jobs.imported', { n: j.imported })}</Tag>}
                 {j.duplicates > 0 && <Tag>{t('jobs.duplicates', { n: j.duplicates })}</Tag>}
                 {j.refused > 0 && <Tag color="error">{t('jobs.refused', { n: j.refused })}</Tag>}
                 {j.shapes > 0 && <Tag color="blue">{t('jobs.shapes', { n: j.shapes })}</Tag>}

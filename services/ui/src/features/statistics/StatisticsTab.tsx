@@ -66,7 +66,7 @@ export function StatisticsTab({ project }: WorkspaceTabProps) {
     grid: { left: 40, right: 16, top: 36, bottom: 28 },
     xAxis: { type: 'category', data: series.map((r) => r.day.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
-    series: kinds.map((k) => ({ name: t(`kind.${k}`), type: k === 'submitted' ? 'bar' : 'line', data: series.map((r) => r[k]), itemStyle: { color: COLOURS[k] } })),
+    series: kinds.map((k) => ({ name: t(`kind.${k}`), type: k === 'submitted' ? 'bar' : 'line', barMaxWidth: 24, data: series.map((r) => r[k]), itemStyle: { color: COLOURS[k] } })),
   }
   const people = s?.annotators ?? []
   const perAnnotator: ChartOption = {
@@ -76,7 +76,7 @@ export function StatisticsTab({ project }: WorkspaceTabProps) {
     xAxis: { type: 'category', data: people.map((a) => a.display_name) },
     yAxis: [{ type: 'value', minInterval: 1 }, { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } }],
     series: [
-      { name: t('kind.submitted'), type: 'bar', data: people.map((a) => a.done), itemStyle: { color: COLOURS.submitted } },
+      { name: t('kind.submitted'), type: 'bar', barMaxWidth: 48, data: people.map((a) => a.done), itemStyle: { color: COLOURS.submitted } },
       { name: t('annotators.acceptedRate'), type: 'line', yAxisIndex: 1, data: people.map((a) => (a.accepted_rate === null ? null : Math.round(a.accepted_rate * 100))), itemStyle: { color: COLOURS.accepted } },
     ],
   }
@@ -85,7 +85,7 @@ export function StatisticsTab({ project }: WorkspaceTabProps) {
     grid: { left: 48, right: 16, top: 16, bottom: 28 },
     xAxis: { type: 'category', data: people.map((a) => a.display_name) },
     yAxis: { type: 'value', axisLabel: { formatter: `{value} ${t('seconds')}` } },
-    series: [{ name: t('annotators.timePerTask'), type: 'bar', data: people.map((a) => (a.median_lead_time_ms === null ? null : Math.round(a.median_lead_time_ms / 100) / 10)), itemStyle: { color: '#7c3aed' } }],
+    series: [{ name: t('annotators.timePerTask'), type: 'bar', barMaxWidth: 48, data: people.map((a) => (a.median_lead_time_ms === null ? null : Math.round(a.median_lead_time_ms / 100) / 10)), itemStyle: { color: '#7c3aed' } }],
   }
   const labels = s?.labels ?? []
   const perLabel: ChartOption = {
@@ -93,13 +93,13 @@ export function StatisticsTab({ project }: WorkspaceTabProps) {
     grid: { left: 100, right: 24, top: 16, bottom: 24 },
     xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', data: labels.map((l) => name(l.label)).reverse() },
-    series: [{ name: t('labels.shapes'), type: 'bar', data: labels.map((l) => l.shapes).reverse(), itemStyle: { color: '#0891b2' } }],
+    series: [{ name: t('labels.shapes'), type: 'bar', barMaxWidth: 28, data: labels.map((l) => l.shapes).reverse(), itemStyle: { color: '#0891b2' } }],
   }
   const byState = s?.tasks.by_state
   const backlog: ChartOption = {
     tooltip: { trigger: 'item' },
     legend: { bottom: 0 },
-    series: [{ type: 'pie', radius: ['45%', '70%'], data: TASK_STATES.map((st) => ({ name: t(`projects:state.${st}`), value: byState?.[st] ?? 0, itemStyle: { color: COLOURS[st] } })) }],
+    series: [{ type: 'pie', radius: ['40%', '62%'], label: { formatter: '{b}: {c}' }, data: TASK_STATES.filter((st) => (byState?.[st] ?? 0) > 0).map((st) => ({ name: t(`projects:state.${st}`), value: byState?.[st] ?? 0, itemStyle: { color: COLOURS[st] } })) }],
   }
   const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`)
   const secs = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)} ${t('seconds')}`)
