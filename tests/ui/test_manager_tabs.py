@@ -6,6 +6,7 @@ Screenshots of every tab in zh-CN and en go to LABELHIVE_UI_SCREENSHOTS (or the 
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,8 +67,12 @@ def open_tab(page: Any, stack: Stack, pid: int, tab: str) -> None:
 
 
 def images_loaded(page: Any) -> None:
-    """Every <img> on the page has arrived (thumbnails are made on first request)."""
-    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    """Every <img> on the page has arrived (thumbnails are made on first request). Polled from here: the
+    page's CSP (rightly) refuses the eval that wait_for_function would need."""
+    deadline = time.monotonic() + 30
+    while not page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"):
+        assert time.monotonic() < deadline, "images did not load"
+        page.wait_for_timeout(200)
 
 
 def shoot(page: Any, stack: Stack, pid: int, tab: str, shots: Path, name: str) -> None:
