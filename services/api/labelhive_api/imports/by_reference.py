@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from labelhive_api.imports.bulk import BulkWriter, Entry, entry_for, insert_dicts
@@ -224,26 +225,10 @@ class TaskFileImport:
                 ledger.append(self._ledger(row, state, outcome.task_id))
             if ledger:
                 insert_dicts(session, ImportItem.__table__, ledger)
-            counts = {
-                s: sum(1 for r in ledger if r["state"] == s) for s in ("imported", "duplicate", "refused")
-            }
-            imported = run.imported + counts["imported"]
-            duplicates = run.duplicates + counts["duplicate"]
-            refused = run.refused + counts["refused"]
-            seen = run.seen + len(ledger)
-            session.execute(
-                update(ImportJob)
-                .where(ImportJob.id == run.job_id)
-                .values(
-                    done=imported + duplicates + refused,
-                    total=max(run.total, seen),
-                    imported=imported,
-                    duplicates=duplicates,
-                    refused=refused,
-                    shapes=run.shapes + shapes,
-                )
+            totals = run.record_progress(
+                session, Counter(r["state"] for r in ledger), shapes=run.shapes + shapes
             )
-        run.imported, run.duplicates, run.refused, run.seen = imported, duplicates, refused, seen
+        run.imported, run.duplicates, run.refused, run.seen = totals
         run.shapes += shapes
         run.done_names.update(r.name for r in rows)
 

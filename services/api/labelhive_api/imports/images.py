@@ -60,13 +60,19 @@ class ImageRefused(Exception):
         self.detail = detail
 
 
+def accepted_type(data: bytes) -> str:
+    """The image type the bytes start with, if it is one we import (else refused `not_an_image`)."""
+    content_type = sniff_content_type(data[:16])
+    if content_type not in ACCEPTED:
+        raise ImageRefused("not_an_image", "not a JPEG, PNG, WebP, BMP, TIFF or GIF file")
+    return content_type
+
+
 def inspect_image(data: bytes, *, max_pixels: int, max_bytes: int | None = None) -> ImageInfo:
     """Width, height and type from the header, then a structural check; refuses bombs before decoding."""
     if max_bytes is not None and len(data) > max_bytes:
         raise ImageRefused("too_large", f"{len(data)} bytes > limit {max_bytes}")
-    content_type = sniff_content_type(data[:16])
-    if content_type not in ACCEPTED:
-        raise ImageRefused("not_an_image", "not a JPEG, PNG, WebP, BMP, TIFF or GIF file")
+    content_type = accepted_type(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -17,12 +17,17 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
 from labelhive_api.imports.by_reference import TaskFileImport, _Row
-from labelhive_api.imports.images import ACCEPTED, ImageRefused, displayed_size, exif_orientation
+from labelhive_api.imports.images import (
+    ACCEPTED,
+    ImageRefused,
+    accepted_type,
+    displayed_size,
+    exif_orientation,
+)
 from labelhive_api.imports.models import ImportItem
 from labelhive_api.imports.safezip import Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
 from labelhive_api.storage.scope import ScopedStore
-from labelhive_api.storage.sniff import sniff_content_type
 
 if TYPE_CHECKING:
     from labelhive_api.imports.service import ImportRun
@@ -33,9 +38,7 @@ HEAD_BYTES = 64 * 1024
 def image_size(data: bytes, max_pixels: int) -> tuple[int, int, int] | None:
     """(displayed width, height, EXIF orientation) from the start of an image file; None when the bytes end
     before the header does. Refuses what is not an image, or is too many pixels."""
-    content_type = sniff_content_type(data[:16])
-    if content_type not in ACCEPTED:
-        raise ImageRefused("not_an_image", "not a JPEG, PNG, WebP, BMP, TIFF or GIF file")
+    content_type = accepted_type(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

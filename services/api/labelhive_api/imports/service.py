@@ -413,24 +413,32 @@ class ImportRun:
                         for o in final
                     ],
                 )
-            counts = Counter(o.state for o in final)
-            imported = self.imported + counts["imported"]
-            duplicates = self.duplicates + counts["duplicate"]
-            refused = self.refused + counts["refused"]
-            seen = self.seen + len(final)
-            session.execute(
-                update(ImportJob)
-                .where(ImportJob.id == self.job_id)
-                .values(
-                    done=imported + duplicates + refused,
-                    total=max(self.total, seen),
-                    imported=imported,
-                    duplicates=duplicates,
-                    refused=refused,
-                )
-            )
-        self.imported, self.duplicates, self.refused, self.seen = imported, duplicates, refused, seen
+            totals = self.record_progress(session, Counter(o.state for o in final))
+        self.imported, self.duplicates, self.refused, self.seen = totals
         self.done_names.update(o.name for o in final)
+
+    def record_progress(
+        self, session: Session, states: Counter[str], **extra: Any
+    ) -> tuple[int, int, int, int]:
+        """Adds a chunk's ledger rows ({state: how many}) to the job's progress, in the chunk's transaction;
+        returns the totals (imported, duplicates, refused, seen) to keep once it commits."""
+        imported = self.imported + states["imported"]
+        duplicates = self.duplicates + states["duplicate"]
+        refused = self.refused + states["refused"]
+        seen = self.seen + sum(states.values())
+        session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == self.job_id)
+            .values(
+                done=imported + duplicates + refused,
+                total=max(self.total, seen),
+                imported=imported,
+                duplicates=duplicates,
+                refused=refused,
+                **extra,
+            )
+        )
+        return imported, duplicates, refused, seen
 
     # -- datasets with annotations ----------------------------------------------------------------
 
