@@ -147,7 +147,9 @@ class Server:
 def run_import(
     server: Server, headers: dict[str, str], pid: int, start: Any
 ) -> tuple[dict[str, Any], float, list[float]]:
-    """Starts an import with `start()`, polls its status until it ends; returns the job, wall seconds, polls."""
+    """Starts an import with `start()`, polls its status until it ends; returns the job, wall seconds, polls
+    (the job also carries `server_cpu`: the server process's CPU seconds meanwhile)."""
+    cpu0 = cpu_seconds(server.proc.pid)
     t0 = time.perf_counter()
     created = start()
     assert created.status_code == 202, created.text
@@ -159,8 +161,15 @@ def run_import(
         polls.append(time.perf_counter() - p0)
         body = answer.json()
         if answer.status_code != 200 or body["state"] in ("finished", "failed", "cancelled"):
+            body["server_cpu"] = cpu_seconds(server.proc.pid) - cpu0
             return body, time.perf_counter() - t0, polls
         time.sleep(0.05)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def report(name: str, job: dict[str, Any], wall: float, polls: list[float], raw_rate: float) -> None:
@@ -178,7 +187,8 @@ def report(name: str, job: dict[str, Any], wall: float, polls: list[float], raw_
         f"  {name:<38} {job['state']:<8} imported={job['imported']:>8,} refused={job['refused']:>4} "
         f"shapes={job['shapes']:>8,}  job {ran:6.1f} s = {rate:8,.0f} tasks/s ({100 * rate / raw_rate:4.1f}% of raw)"
         f"  wall {wall:6.1f} s  polls n={len(polls)} p50={percentile(polls, 50) * 1000:.1f} ms "
-        f"p95={percentile(polls, 95) * 1000:.1f} ms max={max(polls) * 1000:.1f} ms  [{load()}]",
+        f"p95={percentile(polls, 95) * 1000:.1f} ms max={max(polls) * 1000:.1f} ms  "
+        f"server CPU {1000 * job['server_cpu'] / max(job['imported'], 1):.3f} ms/task  [{load()}]",
         flush=True,
     )
     if job.get("error"):
