@@ -47,7 +47,8 @@ def report(name: str, samples: list[float], target_ms: float | None, cpu_s: floa
     print(
         f"{name:<34} n={len(samples):<4} p50={percentile(samples, 50) * 1000:7.2f} ms  "
         f"p95={percentile(samples, 95) * 1000:7.2f} ms  mean={statistics.mean(samples) * 1000:7.2f} ms  "
-        f"throughput={len(samples) / total:8.1f}/s{cpu}{target}",
+        f"throughput={len(samples) / total:8.1f}/s{cpu}{target}  "
+        f"[load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}]",
         flush=True,
     )
 
@@ -238,7 +239,7 @@ def run_calls(
         assert r.status_code == 200, r.text
         leased.append(r.json()["task"]["id"])
 
-    measure("next task (lease, SKIP LOCKED)", next_task, len(heads), 30)
+    measure("next task (lease, SKIP LOCKED)", next_task, len(heads), 10)
     assert len(set(leased)) == len(leased)
 
     cursors: list[str | None] = [None]
@@ -251,7 +252,7 @@ def run_calls(
         assert r.status_code == 200 and len(r.json()["items"]) == 50
         cursors.append(r.json()["next_cursor"])
 
-    measure("list page (state+label filter, 50)", list_page, args.samples, 30)
+    measure("list page (state+label filter, 50)", list_page, args.samples, 10)
 
     def list_assignee(_i: int) -> None:
         r = c.get(
@@ -261,13 +262,13 @@ def run_calls(
         )
         assert r.status_code == 200
 
-    measure("list page (assignee+state filter)", list_assignee, args.samples, 30)
+    measure("list page (assignee+state filter)", list_assignee, args.samples, 10)
 
     def counts(_i: int) -> None:
         r = c.get(f"{base}/tasks/counts", headers=admin_h)
         assert r.json()["total"] == args.tasks
 
-    measure("count by state", counts, args.samples, 30)
+    measure("count by state", counts, args.samples, 10)
 
     box = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
     created: list[tuple[int, int]] = []
@@ -281,7 +282,7 @@ def run_calls(
         assert r.status_code == 201, r.text
         created.append((i, r.json()["id"]))
 
-    measure("annotation submit (first save)", submit, len(heads), 30)
+    measure("annotation submit (first save)", submit, len(heads), 10)
 
     def save(i: int) -> None:
         who, ann_id = created[i]
@@ -292,13 +293,13 @@ def run_calls(
         )
         assert r.status_code == 200, r.text
 
-    measure("annotation save (versioned update)", save, len(created), 30)
+    measure("annotation save (versioned update)", save, len(created), 10)
 
     def stats(_i: int) -> None:
         r = c.get(f"{base}/stats", headers=admin_h)
         assert r.json()["tasks"]["total"] == args.tasks
 
-    measure("project statistics", stats, args.samples, 100)
+    measure("project statistics", stats, args.samples, 10)
 
 
 if __name__ == "__main__":
