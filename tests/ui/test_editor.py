@@ -153,8 +153,12 @@ def test_stale_save_gets_a_translated_409_and_reloads_the_latest(
     page.get_by_test_id("language").select_option("zh-CN")
     expect(shapes).to_have_count(2)
     page.get_by_test_id("save").click()
+    # the other save was this same user's (over the API): the wording says so instead of "someone else"
+    dialog = page.get_by_test_id("conflict-dialog")
+    expect(dialog).to_contain_text("您在另一个标签页中保存了此任务的第 2 版")
+    page.get_by_test_id("conflict-cancel").click()
     conflict = page.get_by_test_id("conflict")
-    expect(conflict).to_contain_text("其他人保存了它（当前为第 2 版）")
+    expect(conflict).to_contain_text("您在另一个标签页中保存了此任务的第 2 版")
     page.screenshot(path=str(shots / "editor-conflict-zh.png"))
 
     page.get_by_test_id("conflict-reload").click()

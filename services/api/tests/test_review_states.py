@@ -245,3 +245,64 @@ def test_the_table_is_closed() -> None:
     assert states.allowed_actions("accepted", states.Actor.OWNER) == []
     with pytest.raises(states.InvalidTransition):
         states.transition("accepted", states.Action.SAVE, states.Actor.REVIEWER)
+
+
+def test_my_work_lists_rejected_first_with_comments_then_in_progress_submitted_accepted(any_env: Any) -> None:
+    env = any_env
+    project = env.project()
+    ids = env.tasks(project, 4)
+    owner = env.user("annotator", project)
+    a, r = env.token(owner), env.token(env.user("reviewer", project))
+    c, base = env.client, f"/api/v1/projects/{project.id}"
+    anns = []
+    for task_id in ids[:3]:
+        c.post(f"{base}/tasks/next", headers=a)
+        anns.append(c.post(f"{base}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=a).json())
+    assert c.post(f"{base}/tasks/next", headers=a).json()["task"]["id"] == ids[3]
+    c.put(f"{base}/tasks/{ids[3]}/draft", json={"version": 0, "result": [BOX]}, headers=a)
+    c.post(
+        f"{base}/annotations/{anns[0]['id']}/review",
+        json={
+            "decision": "reject",
+            "version": 1,
+            "comment": "框太大",
+            "shape_comments": [{"shape_id": "s1", "comment": "收紧"}],
+        },
+        headers=r,
+    )
+    c.post(f"{base}/annotations/{anns[2]['id']}/review", json={"decision": "accept", "version": 1}, headers=r)
+    work = c.get(f"{base}/my-work", headers=a).json()
+    assert work["counts"] == {"rejected": 1, "in_progress": 1, "submitted": 1, "accepted": 1}
+    (rejected,) = work["groups"]["rejected"]
+    assert rejected["task_id"] == ids[0] and rejected["comment"] == "框太大"
+    assert rejected["shape_comments"] == [{"shape_id": "s1", "comment": "收紧"}]
+    assert [i["task_id"] for i in work["groups"]["in_progress"]] == [ids[3]]
+    assert work["groups"]["in_progress"][0]["status"] == "draft"
+    assert [i["task_id"] for i in work["groups"]["submitted"]] == [ids[1]]
+    assert [i["task_id"] for i in work["groups"]["accepted"]] == [ids[2]]
+    assert list(work["groups"]) == ["rejected", "in_progress", "submitted", "accepted"]
+    other = c.get(f"{base}/my-work", headers=r).json()
+    assert other["counts"] == {"rejected": 0, "in_progress": 0, "submitted": 0, "accepted": 0}
+
+
+def test_editor_features_say_whether_smart_select_has_a_worker(env: Any) -> None:
+    project = env.project()
+    a = env.token(env.user("annotator", project))
+    got = env.client.get(f"/api/v1/projects/{project.id}/editor-features", headers=a)
+    assert got.json() == {"smart_select": False}
+
+
+def test_next_task_never_serves_a_skipped_task(any_env: Any) -> None:
+    env = any_env
+    project = env.project()
+    ids = env.tasks(project, 3)
+    a = env.token(env.user("annotator", project))
+    base = f"/api/v1/projects/{project.id}"
+    first = env.client.post(f"{base}/tasks/next", headers=a).json()["task"]["id"]
+    assert first == ids[0]
+    env.client.post(f"{base}/tasks/{first}/release", headers=a)
+    skipped = env.client.post(f"{base}/tasks/next", params={"skip": [first]}, headers=a).json()["task"]["id"]
+    assert skipped == ids[1]
+    env.client.post(f"{base}/tasks/{skipped}/release", headers=a)
+    last = env.client.post(f"{base}/tasks/next", params={"skip": [first, skipped]}, headers=a)
+    assert last.json()["task"]["id"] == ids[2]

@@ -17,6 +17,7 @@ import { ProfilePage } from './features/profile/ProfilePage'
 import { NewProjectPage } from './features/workspace/NewProjectPage'
 import { WorkspacePage } from './features/workspace/WorkspacePage'
 import { ReviewQueuePage } from './features/review/ReviewQueuePage'
+import { MyWorkPage } from './features/work/MyWorkPage'
 import { isLocale, setLocale } from './i18n'
 
 type SessionState = { status: 'loading' } | { status: 'anonymous' } | { status: 'signedIn'; user: User } | { status: 'error'; error: unknown }
@@ -87,6 +88,8 @@ function SignedInApp() {
         return <NextTaskPage key={route.projectId} projectId={route.projectId} />
       case 'task':
         return <EditorPage key={`${route.projectId}/${route.taskId}`} projectId={route.projectId} taskId={route.taskId} />
+      case 'myWork':
+        return <MyWorkPage key={route.projectId} projectId={route.projectId} />
       case 'review':
         return <ReviewQueuePage key={route.projectId} projectId={route.projectId} />
       case 'reviewTask':

@@ -18,8 +18,8 @@ from labelhive_api.annotations.schemas import (
     DraftIn,
     DraftOut,
 )
-from labelhive_api.api.deps import Access, SessionDep, require
-from labelhive_api.api.schemas import json_response
+from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
+from labelhive_api.api.schemas import ResponseBody, json_response
 from labelhive_api.errors import NotFound
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks.routes import visible_task
@@ -115,3 +115,13 @@ def delete_draft(task_id: int, access: Annotator, session: SessionDep) -> Respon
     session.delete(draft)
     session.commit()
     return Response(status_code=204)
+
+
+class EditorFeaturesOut(ResponseBody):
+    smart_select: bool  # an interactive (click-to-segment) worker is configured
+
+
+@router.get("/projects/{project_id}/editor-features")
+def editor_features(access: Annotator, settings: SettingsDep) -> EditorFeaturesOut:
+    """What the editor may offer here: smart select only with an interactive worker behind it."""
+    return EditorFeaturesOut(smart_select=bool(settings.interactive_url))

@@ -12,7 +12,7 @@ from labelhive_api.annotations.routes import _readable
 from labelhive_api.annotations.schemas import AnnotationOut
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.api.schemas import Page, RequestBody, ResponseBody
-from labelhive_api.reviews import service
+from labelhive_api.reviews import my_work, service
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks.service import decode_cursor, encode_cursor
 
@@ -110,3 +110,34 @@ def rework_annotation(
 def annotation_reviews(annotation_id: int, access: Annotator, session: SessionDep) -> list[ReviewOut]:
     ann = _readable(session, access, annotation_id)
     return [ReviewOut.model_validate(r) for r in service.reviews_of(session, ann)]
+
+
+class WorkItemOut(ResponseBody):
+    task_id: int
+    filename: str
+    status: str = Field(description="annotation status, or draft / leased for work not submitted yet")
+    annotation_id: int | None
+    version: int | None
+    updated_at: datetime | None
+    comment: str = Field(description="the reviewer's last reject or reopen comment (rejected group)")
+    shape_comments: list[dict[str, Any]]
+    reviewer_id: int | None
+
+
+class MyWorkOut(ResponseBody):
+    counts: dict[str, int]
+    groups: dict[str, list[WorkItemOut]] = Field(
+        description="rejected (and in rework), in_progress, submitted, accepted; newest first"
+    )
+
+
+@router.get("/projects/{project_id}/my-work")
+def my_work_page(
+    access: Annotator, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> MyWorkOut:
+    """The caller's own work, rejected first with the reviewer's comments."""
+    counts, groups = my_work.my_work(session, access.project_id, access.user.id, limit)
+    return MyWorkOut(
+        counts=counts,
+        groups={g: [WorkItemOut.model_validate(i) for i in items] for g, items in groups.items()},
+    )

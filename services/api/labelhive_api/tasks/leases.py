@@ -7,6 +7,7 @@ so even without row locks (SQLite) a task is never over-handed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, exists, select, update
@@ -59,7 +60,9 @@ def release_slot(session: Session, task_id: int) -> None:
         task.state = TaskState.NEW.value
 
 
-def _candidate(session: Session, project: Project, user_id: int, assigned: bool) -> Task | None:
+def _candidate(
+    session: Session, project: Project, user_id: int, assigned: bool, skip: Collection[int] = ()
+) -> Task | None:
     mine = Task.assignee_id == user_id if assigned else Task.assignee_id.is_(None)
     not_done_by_me = ~exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id)
     not_leased_by_me = ~exists().where(TaskLease.task_id == Task.id, TaskLease.user_id == user_id)
@@ -75,6 +78,8 @@ def _candidate(session: Session, project: Project, user_id: int, assigned: bool)
     ]
     if project.overlap > 1:
         conditions += [not_done_by_me, not_leased_by_me]
+    if skip:
+        conditions.append(Task.id.not_in(list(skip)))
     # Ordering by assignee_id (constant here) too makes the (project_id, assignee_id, state, id) index the
     # only presorted path: PostgreSQL's LIMIT estimate would otherwise walk the primary key through every
     # finished task before the first open one.
@@ -107,15 +112,21 @@ def _claim_slot(session: Session, task: Task, overlap: int) -> bool:
 
 
 def next_task(
-    session: Session, project: Project, user_id: int, lease_seconds: int
+    session: Session, project: Project, user_id: int, lease_seconds: int, skip: Collection[int] = ()
 ) -> tuple[Task, datetime] | None:
-    """The caller's current task (lease extended), else rework, else the next assigned, else unassigned."""
+    """The caller's current task (lease extended), else rework, else the next assigned, else unassigned;
+    never one of `skip` (the tasks the annotator skipped this session)."""
     now = utcnow()
     until = now + timedelta(seconds=lease_seconds)
     held = session.execute(
         select(TaskLease, Task)
         .join(Task, Task.id == TaskLease.task_id)
-        .where(TaskLease.project_id == project.id, TaskLease.user_id == user_id, TaskLease.expires_at > now)
+        .where(
+            TaskLease.project_id == project.id,
+            TaskLease.user_id == user_id,
+            TaskLease.expires_at > now,
+            TaskLease.task_id.not_in(list(skip)),
+        )
         .order_by(TaskLease.task_id)
         .limit(1)
     ).first()
@@ -130,6 +141,7 @@ def next_task(
             Annotation.project_id == project.id,
             Annotation.user_id == user_id,
             Annotation.status.in_([AnnotationStatus.REJECTED.value, AnnotationStatus.REWORK.value]),
+            Annotation.task_id.not_in(list(skip)),
         )
         .order_by(Annotation.id)
         .limit(1)
@@ -143,7 +155,7 @@ def next_task(
         return rework, until
     for assigned in (True, False):
         for _attempt in range(5):
-            task = _candidate(session, project, user_id, assigned)
+            task = _candidate(session, project, user_id, assigned, skip)
             if task is None:
                 break
             if not _claim_slot(session, task, project.overlap):

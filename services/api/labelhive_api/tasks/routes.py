@@ -128,11 +128,18 @@ def my_tasks(
 
 
 @router.post("/projects/{project_id}/tasks/next")
-def next_task(access: Annotator, session: SessionDep, settings: SettingsDep) -> NextTaskOut:
+def next_task(
+    access: Annotator,
+    session: SessionDep,
+    settings: SettingsDep,
+    skip: Annotated[
+        list[int] | None, Query(max_length=500, description="task ids skipped this session")
+    ] = None,
+) -> NextTaskOut:
     if access.project.archived_at is not None:
         raise Conflict("this project is archived", code="project_archived")
     lease = access.project.task_lease_seconds or settings.task_lease_seconds
-    found = leases.next_task(session, access.project, access.user.id, lease)
+    found = leases.next_task(session, access.project, access.user.id, lease, skip or ())
     if found is None:
         session.commit()  # expired leases given back stay given back
         raise NoTaskAvailable()

@@ -1,7 +1,7 @@
 // Every API call the UI makes, in one place: /api/v1 routes of services/api.
 import type { Shape } from '../editor/types'
 import { ApiError, apiUrl, http } from './http'
-import type { Annotation, ApiToken, Batch, Draft, Invite, InvitePreview, Label, LabelInput, Member, ProjectInput, SchemaVersion, Page, Prediction, Project, ProjectSummary, Review, Role, ShapeComment, Statistics, Task, TaskFilters, TaskState, User } from './types'
+import type { Annotation, AnnotationVersion, ApiToken, Batch, Draft, Invite, InvitePreview, Label, LabelInput, Member, MyWork, ProjectInput, SchemaVersion, Page, Prediction, Project, ProjectSummary, Review, Role, ShapeComment, Statistics, Task, TaskFilters, TaskState, User } from './types'
 
 export const auth = {
   me: () => http.get<User>('auth/me'),
@@ -81,9 +81,10 @@ export const tasks = {
     http.get<Page<Task>>(`projects/${projectId}/tasks`, { ...filters, cursor, limit }),
   get: (projectId: number, taskId: number) => http.get<Task>(`projects/${projectId}/tasks/${taskId}`),
   /** The next task for me (leased to me), or null when there is nothing left. */
-  next: async (projectId: number): Promise<Task | null> => {
+  next: async (projectId: number, skip: number[] = []): Promise<Task | null> => {
+    const query = skip.length ? `?${skip.map((id) => `skip=${id}`).join('&')}` : ''
     try {
-      return (await http.post<{ task: Task }>(`projects/${projectId}/tasks/next`)).task
+      return (await http.post<{ task: Task }>(`projects/${projectId}/tasks/next${query}`)).task
     } catch (e) {
       if (e instanceof ApiError && e.code === 'no_task_available') return null
       throw e
@@ -114,6 +115,18 @@ export const annotations = {
   update: (projectId: number, annotationId: number, version: number, result: Shape[], leadTimeMs: number) =>
     http.put<Annotation>(`projects/${projectId}/annotations/${annotationId}`, { version, result, lead_time_ms: Math.round(leadTimeMs) }),
   reviews: (projectId: number, annotationId: number) => http.get<Review[]>(`projects/${projectId}/annotations/${annotationId}/reviews`),
+  history: (projectId: number, annotationId: number) => http.get<AnnotationVersion[]>(`projects/${projectId}/annotations/${annotationId}/history`),
+  /** Rejected -> rework: the annotator takes the work back (the editor does it on opening). */
+  rework: (projectId: number, annotationId: number, version: number) =>
+    http.post<Annotation>(`projects/${projectId}/annotations/${annotationId}/rework`, { version }),
+  /** Accepted -> rework, by a reviewer or manager who says why. */
+  reopen: (projectId: number, annotationId: number, version: number, reason: string) =>
+    http.post<Review>(`projects/${projectId}/annotations/${annotationId}/reopen`, { version, reason }),
+}
+
+export const work = {
+  mine: (projectId: number) => http.get<MyWork>(`projects/${projectId}/my-work`),
+  editorFeatures: (projectId: number) => http.get<{ smart_select: boolean }>(`projects/${projectId}/editor-features`),
 }
 
 export const drafts = {

@@ -80,10 +80,45 @@ export interface Annotation {
   id: number
   task_id: number
   user_id: number
-  status: 'submitted' | 'accepted' | 'rejected'
+  status: AnnotationStatus
   version: number
   result: Shape[]
   updated_at?: string
+  updated_by?: number | null
+  /** what the review state machine allows from this status (by someone: see services/api/README.md) */
+  next_actions?: ReviewAction[]
+}
+
+export type AnnotationStatus = 'submitted' | 'accepted' | 'rejected' | 'rework'
+export type ReviewAction = 'submit' | 'save' | 'accept' | 'reject' | 'rework' | 'resubmit' | 'reopen'
+
+/** One version in an annotation's history: every save and every review transition. */
+export interface AnnotationVersion {
+  version: number
+  status: AnnotationStatus
+  result: Shape[]
+  author_id: number | null
+  reason: string
+  created_at: string
+}
+
+export type WorkGroup = 'rejected' | 'in_progress' | 'submitted' | 'accepted'
+
+export interface WorkItem {
+  task_id: number
+  filename: string
+  status: AnnotationStatus | 'draft' | 'leased'
+  annotation_id: number | null
+  version: number | null
+  updated_at: string | null
+  comment: string
+  shape_comments: ShapeComment[]
+  reviewer_id: number | null
+}
+
+export interface MyWork {
+  counts: Record<WorkGroup, number>
+  groups: Record<WorkGroup, WorkItem[]>
 }
 
 /** Autosaved work in progress, kept apart from submissions (version 0: none yet). */
@@ -98,7 +133,8 @@ export interface Review {
   id: number
   annotation_id: number
   annotation_version: number
-  decision: 'accept' | 'reject'
+  decision: 'accept' | 'reject' | 'reopen'
+  reviewer_id?: number
   comment: string
   shape_comments?: ShapeComment[]
   created_at: string

@@ -14,6 +14,7 @@ describe('hash routes', () => {
       { name: 'next', projectId: 3 },
       { name: 'task', projectId: 3, taskId: 42 },
       { name: 'review', projectId: 3 },
+      { name: 'myWork', projectId: 3 },
       { name: 'reviewTask', projectId: 3, taskId: 42, annotationId: 7 },
     ]
     for (const r of routes) expect(parseRoute(routeHref(r))).toEqual(r)

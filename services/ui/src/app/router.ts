@@ -1,5 +1,6 @@
 // Hash routes (#/projects/3): work behind any static server or ingress path prefix, no server fallback needed.
 import { useSyncExternalStore } from 'react'
+import { mayLeave, setLeaveGuard } from './leaveGuard'
 
 /** The project workspace's tabs (`#/projects/3/labels`); which ones a role sees is in features/workspace/tabs.tsx. */
 export const PROJECT_TABS = ['overview', 'labels', 'members', 'import', 'tasks', 'prelabel', 'export', 'webhooks', 'statistics', 'settings', 'golden'] as const
@@ -17,6 +18,7 @@ export type Route =
   | { name: 'project'; projectId: number; tab?: ProjectTab }
   | { name: 'next'; projectId: number }
   | { name: 'task'; projectId: number; taskId: number }
+  | { name: 'myWork'; projectId: number }
   | { name: 'review'; projectId: number }
   | { name: 'reviewTask'; projectId: number; taskId: number; annotationId: number }
   | { name: 'notFound' }
@@ -37,6 +39,7 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 3 && isProjectTab(parts[2])) return parts[2] === 'overview' ? { name: 'project', projectId } : { name: 'project', projectId, tab: parts[2] }
   if (parts[2] === 'next' && parts.length === 3) return { name: 'next', projectId }
   if (parts[2] === 'review' && parts.length === 3) return { name: 'review', projectId }
+  if (parts[2] === 'mine' && parts.length === 3) return { name: 'myWork', projectId }
   if (parts[2] === 'tasks' && parts.length === 4 && !Number.isNaN(num(parts[3]))) return { name: 'task', projectId, taskId: num(parts[3]) }
   if (parts[2] === 'review' && parts.length === 5 && !Number.isNaN(num(parts[3])) && !Number.isNaN(num(parts[4])))
     return { name: 'reviewTask', projectId, taskId: num(parts[3]), annotationId: num(parts[4]) }
@@ -61,6 +64,8 @@ export function routeHref(route: Route): string {
       return `#/projects/${route.projectId}/tasks/${route.taskId}`
     case 'review':
       return `#/projects/${route.projectId}/review`
+    case 'myWork':
+      return `#/projects/${route.projectId}/mine`
     case 'reviewTask':
       return `#/projects/${route.projectId}/review/${route.taskId}/${route.annotationId}`
     case 'notFound':
@@ -68,10 +73,14 @@ export function routeHref(route: Route): string {
   }
 }
 
-export function navigate(route: Route, replace = false): void {
+/** Go to a route; an unsaved-changes guard may refuse (returns false). */
+export function navigate(route: Route, replace = false): boolean {
+  if (!mayLeave()) return false
+  setLeaveGuard(null)
   const href = routeHref(route)
   if (replace) window.location.replace(href)
   else window.location.hash = href
+  return true
 }
 
 function subscribe(fn: () => void): () => void {

@@ -1,9 +1,11 @@
 // The editor core: framework-free, behind a small interface (load, shapes in/out, tools, undo/redo, events).
 // HTML canvas 2D rather than Konva: no dependency, a few hundred shapes redraw in well under a frame.
+import type { ShapeChange } from './diff'
 import { AddShapes, RemoveShape, ReplaceAll, ShapeDocument, UpdateShape } from './document'
 import { moveShape } from './geometry'
 import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
+import { toolsFor } from './labelTools'
 import { attachKeyboard, attachPointer, attachWheel, type HeldKeys, type InteractionHost } from './interactions'
 import { render } from './renderer'
 import { createTool, type Notice, type Tool, type ToolContext } from './tools'
@@ -25,6 +27,9 @@ export interface EditorState {
   /** shapes changed since setShapes / markSaved */
   dirty: boolean
   zoom: number
+  /** shapes hidden from view, and shapes locked against edits (ids) */
+  hidden: string[]
+  locked: string[]
 }
 
 export interface EditorEvents {
@@ -63,6 +68,9 @@ export class AnnotationCanvas {
   private selectedId: string | null = null
   private predictions: Shape[] = []
   private focusedPrediction: string | null = null
+  private hidden = new Set<string>()
+  private locked = new Set<string>()
+  private changes: ReadonlyMap<string, ShapeChange> | null = null
   /** history marker of the last saved (or loaded) state */
   private savedMarker = 0
   private readOnly = false
@@ -127,6 +135,8 @@ export class AnnotationCanvas {
     this.doc.shapes = shapes.map((s) => ({ ...s }))
     this.history.clear()
     this.selectedId = null
+    this.hidden.clear()
+    this.locked.clear()
     this.savedMarker = this.history.marker
     this.changed()
   }
@@ -152,6 +162,50 @@ export class AnnotationCanvas {
     })
     this.execute(new AddShapes(copies))
     return copies.map((c) => c.id)
+  }
+
+  /** The review overlay: what changed since the version reviewed last (null: none). */
+  setChanges(changes: readonly ShapeChange[] | null): void {
+    this.changes = changes ? new Map(changes.map((c) => [c.id, c])) : null
+    this.requestRender()
+  }
+
+  /** Hide or show a shape (the selected one by default); a hidden shape is neither drawn nor hit. */
+  toggleHidden(id = this.selectedId): void {
+    if (!id || !this.doc.get(id)) return
+    if (this.hidden.has(id)) this.hidden.delete(id)
+    else {
+      this.hidden.add(id)
+      if (this.selectedId === id) this.selectedId = null
+    }
+    this.emitState()
+    this.requestRender()
+  }
+
+  /** Lock or unlock a shape (the selected one by default): a locked shape cannot be moved, relabelled or deleted. */
+  toggleLocked(id = this.selectedId): void {
+    if (!id || !this.doc.get(id)) return
+    if (this.locked.has(id)) this.locked.delete(id)
+    else this.locked.add(id)
+    this.emitState()
+    this.requestRender()
+  }
+
+  /** Select the next (or previous) visible shape, wrapping around: keyboard review without the mouse. */
+  selectAdjacent(step: 1 | -1): void {
+    const visible = this.doc.shapes.filter((s) => s.type !== 'tag' && !this.hidden.has(s.id))
+    if (visible.length === 0) return
+    const i = visible.findIndex((s) => s.id === this.selectedId)
+    const next = i < 0 ? (step > 0 ? 0 : visible.length - 1) : (i + step + visible.length) % visible.length
+    this.select(visible[next].id)
+  }
+
+  /** COCO keypoint visibility of one point: 0 not labelled, 1 labelled but hidden, 2 visible (undoable). */
+  setKeypointVisibility(id: string, index: number, v: 0 | 1 | 2): void {
+    const s = this.doc.get(id)
+    if (!s || s.type !== 'keypoints' || !s.points[index] || this.locked.has(id) || s.points[index][2] === v) return
+    const points = s.points.map((p, i) => (i === index ? ([p[0], p[1], v] as [number, number, number]) : p))
+    this.execute(new UpdateShape(s, { ...s, points }, 'visibility'))
   }
 
   /** Replace every shape as one undoable change (restoring unsaved work). */
@@ -188,9 +242,15 @@ export class AnnotationCanvas {
     this.requestRender()
   }
 
+  /** The tools the active label allows (smart select only with a segmenter): what the toolbox offers. */
+  allowedTools(): ToolName[] {
+    return toolsFor(this.activeLabel ? this.labelMap.get(this.activeLabel) : null, this.segmenter !== null)
+  }
+
   setTool(name: ToolName): void {
     if (this.readOnly && name !== 'pan') return
     if (name === this.tool.name) return
+    if (name === 'segment' && !this.segmenter) return
     this.tool.cancel()
     this.tool = createTool(name)
     this.pickLabelFor(name)
@@ -230,8 +290,11 @@ export class AnnotationCanvas {
       return
     }
     this.activeLabel = value
+    // a drawing tool this label may not use gives way to the first one it may
+    const allowed = this.allowedTools()
+    if (!allowed.includes(this.tool.name)) this.setTool(allowed.find((t) => t !== 'select' && t !== 'pan') ?? 'select')
     const selected = this.selectedShape()
-    if (selected && selected.type !== 'tag' && selected.label !== value) this.execute(new UpdateShape(selected, { ...selected, label: value }, 'relabel'))
+    if (selected && selected.type !== 'tag' && selected.label !== value && !this.locked.has(selected.id)) this.execute(new UpdateShape(selected, { ...selected, label: value }, 'relabel'))
     this.emitState()
   }
 
@@ -243,7 +306,7 @@ export class AnnotationCanvas {
 
   deleteSelected(): void {
     const s = this.selectedShape()
-    if (!s) return
+    if (!s || this.locked.has(s.id)) return
     this.selectedId = null
     this.execute(new RemoveShape(s))
   }
@@ -252,6 +315,7 @@ export class AnnotationCanvas {
   nudgeSelected(dx: number, dy: number): boolean {
     const s = this.selectedShape()
     if (!s || this.readOnly) return false
+    if (this.locked.has(s.id)) return true
     const moved = moveShape(s, dx, dy, this.imageSize)
     if (JSON.stringify(moved) !== JSON.stringify(s)) this.execute(new UpdateShape(s, moved, 'nudge'))
     return true
@@ -305,6 +369,8 @@ export class AnnotationCanvas {
       canRedo: this.history.canRedo,
       dirty: this.history.marker !== this.savedMarker,
       zoom: this.viewport.scale,
+      hidden: [...this.hidden],
+      locked: [...this.locked],
     }
   }
 
@@ -338,6 +404,15 @@ export class AnnotationCanvas {
         return true
       case 'nudge':
         return this.nudgeSelected(action.dx, action.dy)
+      case 'hide':
+        this.toggleHidden()
+        return true
+      case 'lock':
+        this.toggleLocked()
+        return true
+      case 'shape':
+        this.selectAdjacent(action.step)
+        return true
       case 'zoom':
         this.zoomBy(action.factor)
         return true
@@ -419,7 +494,7 @@ export class AnnotationCanvas {
     return {
       image: this.imageSize,
       scale: this.viewport.scale,
-      shapes: this.doc.shapes,
+      shapes: this.hidden.size || this.locked.size ? this.doc.shapes.filter((s) => !this.hidden.has(s.id) && !this.locked.has(s.id)) : this.doc.shapes,
       selectedId: this.selectedId,
       label: this.activeLabel ? (this.labelMap.get(this.activeLabel) ?? null) : null,
       newId: newShapeId,
@@ -481,6 +556,8 @@ export class AnnotationCanvas {
       activeColor: (this.activeLabel && this.labelMap.get(this.activeLabel)?.color) || '#f5b700',
       brightness: this.adjust.brightness,
       contrast: this.adjust.contrast,
+      hidden: this.hidden,
+      changes: this.changes,
     })
   }
 }

@@ -34,4 +34,12 @@ describe('editor hotkeys', () => {
     expect(k('Delete')).toEqual({ kind: 'delete' })
     expect(k('q')).toBeNull()
   })
+
+  it('hides and locks with Shift+H / Shift+L, walks shapes with Tab', () => {
+    expect(k('H', { shift: true })).toEqual({ kind: 'hide' })
+    expect(k('L', { shift: true })).toEqual({ kind: 'lock' })
+    expect(k('h')).toEqual({ kind: 'tool', tool: 'pan' })
+    expect(k('Tab')).toEqual({ kind: 'shape', step: 1 })
+    expect(k('Tab', { shift: true })).toEqual({ kind: 'shape', step: -1 })
+  })
 })

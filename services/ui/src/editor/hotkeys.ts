@@ -11,6 +11,9 @@ export type KeyAction =
   | { kind: 'zoom'; factor: number }
   | { kind: 'tool-key'; key: string }
   | { kind: 'nudge'; dx: number; dy: number }
+  | { kind: 'hide' }
+  | { kind: 'lock' }
+  | { kind: 'shape'; step: 1 | -1 }
 
 export const TOOL_KEYS: Readonly<Record<string, ToolName>> = {
   v: 'select',
@@ -38,6 +41,10 @@ export function keyAction(input: KeyInput, labels: readonly EditorLabel[]): KeyA
     return null
   }
   if (input.alt) return null
+  // Shift+letter and Tab are never label hotkeys
+  if (input.shift && key === 'h') return { kind: 'hide' }
+  if (input.shift && key === 'l') return { kind: 'lock' }
+  if (key === 'Tab') return { kind: 'shape', step: input.shift ? -1 : 1 }
   const label = labels.find((l) => l.hotkey && l.hotkey.toLowerCase() === key)
   if (label) return { kind: 'label', value: label.value }
   if (key === 'Enter' || key === 'Escape') return { kind: 'tool-key', key }

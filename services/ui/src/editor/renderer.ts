@@ -1,4 +1,5 @@
 // Draws the image and shapes on a 2D context; pure function of its inputs.
+import { CHANGE_COLORS, type ShapeChange } from './diff'
 import { HANDLES, handlePoint, shapeBounds } from './geometry'
 import type { EditorLabel, Point, Shape } from './types'
 import { toScreen, type Viewport } from './viewport'
@@ -21,6 +22,10 @@ export interface Scene {
   /** display-only image adjustment (1 = unchanged); never alters the image or the shapes */
   brightness: number
   contrast: number
+  /** shapes not drawn (hidden by the user) */
+  hidden?: ReadonlySet<string>
+  /** review overlay: changes since the version reviewed last, drawn in CHANGE_COLORS */
+  changes?: ReadonlyMap<string, ShapeChange> | null
 }
 
 const UNKNOWN_COLOR = '#9aa5b1'
@@ -41,9 +46,13 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
     const score = p.score === undefined ? '' : ` ${Math.round(p.score * 100)}%`
     drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true, focused: p.id === scene.focusedPrediction, caption: nameOf(scene, p) + score })
   }
+  if (scene.changes) drawGhosts(ctx, vp, scene)
   for (const s of scene.shapes) {
+    if (scene.hidden?.has(s.id)) continue
     const shown = scene.preview && scene.preview.id === s.id ? scene.preview : s
-    drawShape(ctx, vp, shown, colorOf(scene, s), {
+    const change = scene.changes?.get(s.id)
+    const color = change && change.kind !== 'same' ? CHANGE_COLORS[change.kind] : colorOf(scene, s)
+    drawShape(ctx, vp, shown, color, {
       selected: s.id === scene.selectedId,
       caption: nameOf(scene, s),
       edges: scene.labels.get(s.label)?.skeleton?.edges,
@@ -65,6 +74,17 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
     ctx.stroke()
   }
   ctx.restore()
+}
+
+/** Where removed and moved shapes were in the version reviewed last: dashed, in their change colour. */
+function drawGhosts(ctx: CanvasRenderingContext2D, vp: Viewport, scene: Scene): void {
+  for (const c of scene.changes!.values()) {
+    if ((c.kind !== 'removed' && c.kind !== 'moved') || !c.before) continue
+    ctx.save()
+    ctx.globalAlpha = c.kind === 'moved' ? 0.6 : 1
+    drawShape(ctx, vp, c.before, CHANGE_COLORS[c.kind], { dashed: true, caption: c.kind === 'removed' ? `✕ ${nameOf(scene, c.before)}` : undefined })
+    ctx.restore()
+  }
 }
 
 function nameOf(scene: Scene, s: Shape): string {

@@ -14,6 +14,8 @@ import formsEn from './locales/en/forms.json'
 import projectsEn from './locales/en/projects.json'
 import reviewEn from './locales/en/review.json'
 import suggestionsEn from './locales/en/suggestions.json'
+import workEn from './locales/en/work.json'
+import annotateEn from './locales/en/annotate.json'
 import workspaceEn from './locales/en/workspace.json'
 import authZh from './locales/zh-CN/auth.json'
 import statisticsZh from './locales/zh-CN/statistics.json'
@@ -30,6 +32,8 @@ import formsZh from './locales/zh-CN/forms.json'
 import projectsZh from './locales/zh-CN/projects.json'
 import reviewZh from './locales/zh-CN/review.json'
 import suggestionsZh from './locales/zh-CN/suggestions.json'
+import workZh from './locales/zh-CN/work.json'
+import annotateZh from './locales/zh-CN/annotate.json'
 import workspaceZh from './locales/zh-CN/workspace.json'
 
 // One line per namespace (fewer merge conflicts when features add theirs).
@@ -50,6 +54,8 @@ export const NAMESPACES = [
   'webhooks',
   'statistics',
   'forms',
+  'work',
+  'annotate',
 ] as const
 export type Namespace = (typeof NAMESPACES)[number]
 
@@ -70,6 +76,8 @@ export const en = {
   webhooks: webhooksEn,
   statistics: statisticsEn,
   forms: formsEn,
+  work: workEn,
+  annotate: annotateEn,
 }
 export const zhCN: Record<Namespace, object> = {
   common: commonZh,
@@ -88,6 +96,8 @@ export const zhCN: Record<Namespace, object> = {
   webhooks: webhooksZh,
   statistics: statisticsZh,
   forms: formsZh,
+  work: workZh,
+  annotate: annotateZh,
 }
 
 export const resources = { en, 'zh-CN': zhCN }

@@ -17,16 +17,33 @@ interface Props {
   onRestored: () => void
   onReload: () => void
   shapeName: (id: string) => string | null
+  /** my accepted annotation, read-only */
+  acceptedReadOnly?: boolean
+  /** the save I lost to was mine, in another tab (null: not known yet) */
+  conflictSelf?: boolean | null
+  /** reopen the side-by-side dialog */
+  onCompare?: () => void
 }
 
-export function EditorBanners({ projectId, taskId, canvas, save, saved, reviewing, restorable, onRestored, onReload, shapeName }: Props) {
-  const { t } = useTranslation('editor')
+export function EditorBanners({ projectId, taskId, canvas, save, saved, reviewing, restorable, onRestored, onReload, shapeName, acceptedReadOnly = false, conflictSelf = null, onCompare }: Props) {
+  const { t } = useTranslation(['editor', 'annotate'])
   const rejection = reviewing ? null : saved?.rejection
   return (
     <>
       {save.kind === 'conflict' && (
         <div className="alert alert-warn" role="alert" data-testid="conflict">
-          <span>{save.version ? t('conflict.messageVersion', { version: save.version }) : t('conflict.message')}</span>
+          <span>
+            {conflictSelf
+              ? t('annotate:conflict.bySelf', { version: save.version ?? '—' })
+              : save.version
+                ? t('conflict.messageVersion', { version: save.version })
+                : t('conflict.message')}
+          </span>
+          {onCompare && (
+            <button type="button" className="btn btn-small btn-primary" onClick={onCompare} data-testid="conflict-compare">
+              {t('annotate:conflict.compare')}
+            </button>
+          )}
           <button type="button" className="btn btn-small" onClick={onReload} data-testid="conflict-reload">
             {t('conflict.reload')}
           </button>
@@ -37,9 +54,14 @@ export function EditorBanners({ projectId, taskId, canvas, save, saved, reviewin
           {errorMessage(save.error)}
         </div>
       )}
+      {acceptedReadOnly && (
+        <div className="alert alert-info" role="status" data-testid="accepted-read-only">
+          {t('annotate:accepted.readOnly')}
+        </div>
+      )}
       {rejection && (
         <div className="alert alert-warn" role="status" data-testid="rejection">
-          <strong>{t('rejected.title')}</strong>
+          <strong>{rejection.decision === 'reopen' ? t('annotate:accepted.reopened') : t('rejected.title')}</strong>
           <span>
             {rejection.comment || (rejection.shape_comments?.length ? '' : t('rejected.noComment'))}
             {rejection.shape_comments?.map((c) => (

@@ -1,8 +1,10 @@
 // The annotation editor page: the canvas with its toolbox and side panels, wired to the task on the server.
+import { useQuery } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { predictions as predictionsApi, taskImageUrl } from '../../api/endpoints'
+import { predictions as predictionsApi, taskImageUrl, tasks as tasksApi, work } from '../../api/endpoints'
 import type { Prediction } from '../../api/types'
+import { setLeaveGuard } from '../../app/leaveGuard'
 import { navigate } from '../../app/router'
 import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
@@ -15,12 +17,16 @@ import { asAccepted, suggestionsOf } from '../suggestions/suggestions'
 import { useSuggestions } from '../suggestions/useSuggestions'
 import { projectRole } from '../workspace/WorkspacePage'
 import { ReviewPanel } from '../review/ReviewPanel'
+import { ConflictDialog, type ConflictState } from './ConflictDialog'
 import { EditorBanners } from './EditorBanners'
 import { EditorBar } from './EditorBar'
 import { EditorCanvas } from './EditorCanvas'
 import { EditorSidebar } from './EditorSidebar'
+import { ShortcutsOverlay } from './ShortcutsOverlay'
 import { Toolbox } from './Toolbox'
 import { saveLocalDraft } from './draftStore'
+import { previousOf, skip as skipTask, visit } from './taskTrail'
+import './annotate.css'
 import { localBase, useTaskAnnotation } from './useTaskAnnotation'
 
 const NOTICE_MS = 3000
@@ -28,10 +34,20 @@ const NOTICE_MS = 3000
 const AUTOSAVE_MS = 20_000
 
 export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectId: number; taskId: number; reviewAnnotationId?: number }) {
-  const { t, i18n } = useTranslation('editor')
+  const { t, i18n } = useTranslation(['editor', 'annotate'])
   const { user } = useSession()
   const doc = useTaskAnnotation({ projectId, taskId, userId: user.id, reviewAnnotationId })
-  const { reviewing, loaded, saved, savedRef, save, setSave, applySaved, doSave, reloadLatest, setRestorable } = doc
+  const { reviewing, loaded, saved, savedRef, save, setSave, applySaved, doSave, reloadLatest, setRestorable, conflict, resolveConflict } = doc
+  const features = useQuery({ queryKey: ['project', projectId, 'editor-features'], queryFn: () => work.editorFeatures(projectId), staleTime: 60_000 })
+  const smartSelect = features.data?.smart_select ?? false
+  const [showShortcuts, setShowShortcuts] = useState(false)
+  const [pageNotice, setPageNotice] = useState<string | null>(null)
+  const [resolving, setResolving] = useState(false)
+  /** the conflict whose dialog the user put aside ("not now"); a new conflict shows again */
+  const [dismissed, setDismissed] = useState<ConflictState | null>(null)
+  /** my accepted annotation: read-only until a reviewer reopens it (services/api/README.md) */
+  const acceptedReadOnly = !reviewing && saved?.annotation?.status === 'accepted'
+
   const [canvas, setCanvas] = useState<AnnotationCanvas | null>(null)
   const [state, setState] = useState<EditorState | null>(null)
   const [shapes, setShapes] = useState<Shape[]>([])
@@ -41,6 +57,15 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   const [accepted, setAccepted] = useState<ReadonlySet<number>>(new Set())
   const labels = useMemo(() => toEditorLabels(loaded?.project.labels ?? [], i18n.language), [loaded?.project.labels, i18n.language])
   const dirty = state?.dirty ?? false
+  useEffect(() => visit(projectId, taskId), [projectId, taskId])
+
+  // in-app navigation with unsaved shapes asks first (closing the tab is the beforeunload below); the
+  // canvas's own state is read at that moment, so a save just before navigating never asks
+  useEffect(() => {
+    if (!canvas) return
+    setLeaveGuard(() => !canvas.getState().dirty || window.confirm(t('annotate:unsaved.confirm')))
+    return () => setLeaveGuard(null)
+  }, [canvas, t])
 
   // wire the canvas to the loaded task once both exist
   useEffect(() => {
@@ -53,7 +78,8 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     const offNotice = canvas.on('notice', setNotice)
     // reviewers may fix shapes too: the fixes are saved as a new version with their decision
     canvas.setReadOnly(false)
-    canvas.setSegmenter((point, label) =>
+    if (!smartSelect) canvas.setSegmenter(null)
+    else canvas.setSegmenter((point, label) =>
       predictionsApi.segment(projectId, taskId, point, label).then(
         (r) => {
           setSave((prev) => (prev.kind === 'error' ? { kind: 'idle' } : prev))
@@ -76,7 +102,11 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       offChange()
       offNotice()
     }
-  }, [canvas, loaded, applySaved, savedRef, setSave, projectId, taskId, reviewing])
+  }, [canvas, loaded, applySaved, savedRef, setSave, projectId, taskId, reviewing, smartSelect])
+
+  useEffect(() => {
+    if (canvas && loaded) canvas.setReadOnly(acceptedReadOnly)
+  }, [canvas, loaded, acceptedReadOnly])
 
   useEffect(() => {
     canvas?.setAriaLabel(t('canvasLabel'))
@@ -131,8 +161,31 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   }, [shapes, dirty, saved, reviewing, saveNow, save.kind])
 
   const submitAndNext = useCallback(async () => {
+    if (acceptedReadOnly) {
+      navigate({ name: 'next', projectId })
+      return
+    }
     if (await saveNow(true)) navigate({ name: 'next', projectId })
-  }, [saveNow, projectId])
+  }, [saveNow, projectId, acceptedReadOnly])
+
+  /** Leave this task for later (its lease goes back; a draft stays) and open the next one not skipped. */
+  const skipToNext = useCallback(async () => {
+    if (canvas?.getState().dirty && !window.confirm(t('annotate:unsaved.confirm'))) return
+    setLeaveGuard(null)
+    await tasksApi.release(projectId, taskId).catch(() => undefined)
+    try {
+      const next = await tasksApi.next(projectId, skipTask(projectId, taskId))
+      if (next) navigate({ name: 'task', projectId, taskId: next.id })
+      else setPageNotice(t('annotate:skip.none'))
+    } catch (e) {
+      setSave({ kind: 'error', error: e })
+    }
+  }, [projectId, taskId, setSave, t, canvas])
+
+  const goPrevious = useCallback(() => {
+    const previous = previousOf(projectId, taskId)
+    if (previous !== null) navigate({ name: 'task', projectId, taskId: previous })
+  }, [projectId, taskId])
 
   // page-level keys: Ctrl+S saves; editor keys work even when focus left the canvas
   useEffect(() => {
@@ -143,12 +196,35 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         return
       }
       const target = e.target as HTMLElement | null
+      const typing = !!target?.closest('input, textarea, select, [contenteditable]')
+      if (!typing && !reviewing) {
+        if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+          e.preventDefault()
+          void submitAndNext()
+          return
+        }
+        if (e.key === 'PageDown') {
+          e.preventDefault()
+          void skipToNext()
+          return
+        }
+        if (e.key === 'PageUp') {
+          e.preventDefault()
+          goPrevious()
+          return
+        }
+      }
+      if (!typing && e.key === '?') {
+        e.preventDefault()
+        setShowShortcuts((v) => !v)
+        return
+      }
       if (!canvas || !target || target.closest('input, textarea, select, [contenteditable]') || target.tagName === 'CANVAS') return
       if (canvas.handleKey({ key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey })) e.preventDefault()
     }
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
-  }, [canvas, saveNow, reviewing])
+  }, [canvas, saveNow, reviewing, submitAndNext, skipToNext, goPrevious])
 
   if (doc.loadError) return <ErrorMessage error={doc.loadError} onRetry={() => void doc.load()} />
 
@@ -175,10 +251,13 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
         restorable={doc.restorable}
         onRestored={() => setRestorable(null)}
         onReload={() => canvas && void reloadLatest(canvas)}
+        acceptedReadOnly={acceptedReadOnly}
+        conflictSelf={conflict ? conflict.self : null}
+        onCompare={conflict ? () => setDismissed(null) : undefined}
         shapeName={shapeName}
       />
       <div className="editor-body">
-        <Toolbox canvas={canvas} state={state} />
+        <Toolbox canvas={canvas} state={state} smartSelect={smartSelect} onShortcuts={() => setShowShortcuts(true)} />
         <div className="stage-wrap">
           <EditorCanvas labels={labels} onReady={setCanvas} />
           {imageError && <div className="stage-message">{t('imageError')}</div>}
@@ -190,6 +269,11 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
           {state?.nextPoint && (
             <div className="hint-chip" role="status">
               {t('nextPoint', { name: state.nextPoint })}
+            </div>
+          )}
+          {pageNotice && (
+            <div className="toast" role="status" data-testid="page-notice" onAnimationEnd={() => setPageNotice(null)}>
+              {pageNotice}
             </div>
           )}
           {notice && (
@@ -228,11 +312,34 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
             predictions={loaded?.predictions ?? []}
             accepted={accepted}
             onAccept={acceptPrediction}
-            readOnly={false}
+            readOnly={acceptedReadOnly}
             reviewing={reviewing}
           />
         </aside>
       </div>
+      {showShortcuts && (
+        <ShortcutsOverlay
+          labels={labels}
+          onClose={() => {
+            setShowShortcuts(false)
+            canvas?.focus()
+          }}
+        />
+      )}
+      {conflict && conflict !== dismissed && loaded && (
+        <ConflictDialog
+          conflict={conflict}
+          labels={labels}
+          image={{ url: taskImageUrl(loaded.task), width: loaded.task.width ?? 1, height: loaded.task.height ?? 1 }}
+          saving={resolving}
+          onCancel={() => setDismissed(conflict)}
+          onResolve={(choices) => {
+            if (!canvas) return
+            setResolving(true)
+            void resolveConflict(canvas, choices, () => crypto.randomUUID()).finally(() => setResolving(false))
+          }}
+        />
+      )}
     </div>
   )
 }

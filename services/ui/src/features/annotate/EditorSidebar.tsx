@@ -3,6 +3,7 @@ import type { Prediction } from '../../api/types'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
 import { isTagOnly, type EditorLabel, type Shape } from '../../editor/types'
 import { ImageAdjust } from './ImageAdjust'
+import { KeypointVisibility } from './KeypointVisibility'
 
 interface Props {
   canvas: AnnotationCanvas | null
@@ -18,7 +19,10 @@ interface Props {
 }
 
 export function EditorSidebar({ canvas, state, labels, shapes, predictions, accepted, onAccept, readOnly, reviewing = false }: Props) {
-  const { t } = useTranslation('editor')
+  const { t } = useTranslation(['editor', 'annotate'])
+  const hidden = new Set(state?.hidden ?? [])
+  const locked = new Set(state?.locked ?? [])
+  const selected = shapes.find((s) => s.id === state?.selectedId)
   const byValue = new Map(labels.map((l) => [l.value, l]))
   const withShapes = predictions.filter((p) => p.result.length > 0)
   const drawLabels = labels.filter((l) => !isTagOnly(l))
@@ -97,12 +101,36 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
           {drawn.map((s, i) => {
             const label = byValue.get(s.label)
             return (
-              <li key={s.id} className={state?.selectedId === s.id ? 'selected' : ''}>
+              <li key={s.id} className={state?.selectedId === s.id ? 'selected' : ''} data-shape-id={s.id}>
                 <button type="button" className="shape-btn" onClick={() => canvas?.select(s.id)}>
                   <span className="swatch" style={{ background: label?.color ?? '#9aa5b1' }} />
                   {i + 1}. {label?.name ?? s.label} <span className="muted">{t(`shapeType.${s.type}`)}</span>
+                  {hidden.has(s.id) && <span className="muted small"> · {t('annotate:shape.hidden')}</span>}
+                  {locked.has(s.id) && <span className="muted small"> · {t('annotate:shape.locked')}</span>}
+                </button>
+                <button
+                  type="button"
+                  className="btn btn-small btn-quiet"
+                  data-testid="shape-hide"
+                  aria-pressed={hidden.has(s.id)}
+                  title={`${t(hidden.has(s.id) ? 'annotate:shape.show' : 'annotate:shape.hide')} (Shift+H)`}
+                  onClick={() => canvas?.toggleHidden(s.id)}
+                >
+                  {t(hidden.has(s.id) ? 'annotate:shape.show' : 'annotate:shape.hide')}
                 </button>
                 {!readOnly && (
+                  <button
+                    type="button"
+                    className="btn btn-small btn-quiet"
+                    data-testid="shape-lock"
+                    aria-pressed={locked.has(s.id)}
+                    title={`${t(locked.has(s.id) ? 'annotate:shape.unlock' : 'annotate:shape.lock')} (Shift+L)`}
+                    onClick={() => canvas?.toggleLocked(s.id)}
+                  >
+                    {t(locked.has(s.id) ? 'annotate:shape.unlock' : 'annotate:shape.lock')}
+                  </button>
+                )}
+                {!readOnly && !locked.has(s.id) && (
                   <button
                     type="button"
                     className="btn btn-small btn-quiet"
@@ -121,6 +149,10 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
           })}
         </ul>
       </section>
+
+      {selected?.type === 'keypoints' && (
+        <KeypointVisibility canvas={canvas} shape={selected} label={byValue.get(selected.label)} readOnly={readOnly || locked.has(selected.id)} />
+      )}
 
       <ImageAdjust canvas={canvas} />
 

@@ -12,11 +12,22 @@ const TOOLS: { name: ToolName; key: string }[] = [
   { name: 'segment', key: 'S' },
 ]
 
-export function Toolbox({ canvas, state }: { canvas: AnnotationCanvas | null; state: EditorState | null }) {
-  const { t } = useTranslation('editor')
+interface Props {
+  canvas: AnnotationCanvas | null
+  state: EditorState | null
+  /** an interactive worker answers smart select (else the tool is hidden, with a hint) */
+  smartSelect: boolean
+  onShortcuts: () => void
+}
+
+/** Offers the tools the selected label allows (the label schema's `tools`). */
+export function Toolbox({ canvas, state, smartSelect, onShortcuts }: Props) {
+  const { t } = useTranslation(['editor', 'annotate'])
+  // state carries the active label, so this follows label changes
+  const allowed = canvas && state ? canvas.allowedTools() : TOOLS.map((x) => x.name)
   return (
-    <div className="toolbox" role="toolbar" aria-label={t('toolbar.tools')}>
-      {TOOLS.map((tool) => (
+    <div className="toolbox" role="toolbar" aria-label={t('toolbar.tools')} data-active-label={state?.activeLabel ?? ''}>
+      {TOOLS.filter((tool) => allowed.includes(tool.name)).map((tool) => (
         <button
           key={tool.name}
           type="button"
@@ -44,6 +55,15 @@ export function Toolbox({ canvas, state }: { canvas: AnnotationCanvas | null; st
         <Icon name="fit" />
       </button>
       {state && <span className="zoom muted">{Math.round(state.zoom * 100)}%</span>}
+      <div className="toolbox-sep" />
+      <button type="button" className="tool" onClick={onShortcuts} title={t('annotate:shortcuts.open')} aria-label={t('annotate:shortcuts.open')} data-testid="shortcuts-button">
+        ?
+      </button>
+      {!smartSelect && (
+        <span className="tool-hint muted" data-testid="no-smart-select" title={t('annotate:tools.noSmartSelect')}>
+          {t('annotate:tools.noSmartSelect')}
+        </span>
+      )}
     </div>
   )
 }

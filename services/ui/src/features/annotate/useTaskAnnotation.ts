@@ -4,7 +4,9 @@ import { annotations as annotationsApi, drafts as draftsApi, predictions as pred
 import { ApiError } from '../../api/http'
 import type { Annotation, Draft, Prediction, Project, Review, Task } from '../../api/types'
 import type { AnnotationCanvas } from '../../editor/AnnotationCanvas'
+import { merge, type Choice } from '../../editor/merge'
 import type { Shape } from '../../editor/types'
+import type { ConflictState } from './ConflictDialog'
 import { clearLocalDraft, loadLocalDraft } from './draftStore'
 
 export interface Loaded {
@@ -51,15 +53,18 @@ export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationI
   /** unsaved work found in this browser for the loaded version */
   const [restorable, setRestorable] = useState<Shape[] | null>(null)
   const openedAt = useRef(0)
+  /** a lost save race, until the user resolves it shape by shape */
+  const [conflict, setConflict] = useState<ConflictState | null>(null)
+  const latestRef = useRef<Saved | null>(null)
 
   /** What the server holds for this task: mine (annotation + draft), or the one under review. */
   const fetchSaved = useCallback(async (): Promise<Saved> => {
     if (reviewing) return { annotation: await annotationsApi.get(projectId, reviewAnnotationId), draft: null, rejection: null }
     const [annotation, draft] = await Promise.all([annotationsApi.mine(projectId, taskId, userId), draftsApi.get(projectId, taskId)])
     let rejection: Review | null = null
-    if (annotation?.status === 'rejected') {
+    if (annotation?.status === 'rejected' || annotation?.status === 'rework') {
       const list = await annotationsApi.reviews(projectId, annotation.id).catch(() => [] as Review[])
-      rejection = list.filter((r) => r.decision === 'reject').at(-1) ?? null
+      rejection = list.filter((r) => r.decision === 'reject' || r.decision === 'reopen').at(-1) ?? null
     }
     return { annotation, draft, rejection }
   }, [projectId, taskId, reviewing, reviewAnnotationId, userId])
@@ -113,7 +118,7 @@ export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationI
         let next: Saved
         if (current.annotation) {
           const annotation = await annotationsApi.update(projectId, current.annotation.id, current.annotation.version, result, leadTime)
-          next = { annotation, draft: null, rejection: annotation.status === 'rejected' ? current.rejection : null }
+          next = { annotation, draft: null, rejection: annotation.status === 'rejected' || annotation.status === 'rework' ? current.rejection : null }
         } else if (submit) {
           next = { annotation: await annotationsApi.create(projectId, taskId, result, leadTime), draft: null, rejection: null }
         } else {
@@ -131,11 +136,40 @@ export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationI
         if (e instanceof ApiError && (e.code === 'version_conflict' || e.code === 'annotation_exists')) {
           const version = e.body.current_version
           setSave({ kind: 'conflict', version: typeof version === 'number' && version > 0 ? version : null })
+          // what won the race, to show next to mine (nothing is dropped until the user chooses)
+          try {
+            const latest = await fetchSaved()
+            latestRef.current = latest
+            setConflict({
+              mine: result,
+              theirs: latest.draft?.result ?? latest.annotation?.result ?? [],
+              version: latest.annotation?.version ?? null,
+              self: !latest.annotation || latest.draft !== null || latest.annotation.updated_by === userId,
+            })
+          } catch {
+            // the banner still offers to load the latest version
+          }
         } else setSave({ kind: 'error', error: e })
         return false
       }
     },
-    [projectId, taskId],
+    [projectId, taskId, fetchSaved, userId],
+  )
+
+  /** Apply the user's per-shape choices on top of the version that won, then save that as the next version. */
+  const resolveConflict = useCallback(
+    async (canvas: AnnotationCanvas, choices: Record<string, Choice>, newId: () => string): Promise<boolean> => {
+      const latest = latestRef.current
+      if (!latest || !conflict) return false
+      const merged = merge(conflict.mine, conflict.theirs, choices, newId)
+      savedRef.current = latest
+      setSaved(latest)
+      canvas.replaceShapes(merged)
+      const ok = await doSave(canvas, false)
+      if (ok) setConflict(null)
+      return ok
+    },
+    [conflict, doSave],
   )
 
   /** After a conflict: take the server's latest version (my unsaved changes are dropped). */
@@ -145,6 +179,7 @@ export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationI
         const current = await fetchSaved()
         clearLocalDraft(projectId, taskId)
         applySaved(canvas, current)
+        setConflict(null)
         setRestorable(null)
         setSave({ kind: 'idle' })
       } catch (e) {
@@ -154,5 +189,5 @@ export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationI
     [projectId, taskId, applySaved, fetchSaved],
   )
 
-  return { reviewing, loaded, loadError, load, saved, savedRef, save, setSave, restorable, setRestorable, applySaved, doSave, reloadLatest }
+  return { reviewing, loaded, loadError, load, saved, savedRef, save, setSave, restorable, setRestorable, applySaved, doSave, reloadLatest, conflict, setConflict, resolveConflict }
 }

@@ -15,7 +15,7 @@ export function projectRole(user: User, projectId: number): Role | null {
 }
 
 export function WorkspacePage({ projectId, tab = 'overview' }: { projectId: number; tab?: ProjectTab }) {
-  const { t } = useTranslation(['workspace', 'projects', 'common'])
+  const { t } = useTranslation(['workspace', 'projects', 'common', 'work'])
   const { user } = useSession()
   const project = useProject(projectId)
   const role = projectRole(user, projectId)
@@ -41,6 +41,9 @@ export function WorkspacePage({ projectId, tab = 'overview' }: { projectId: numb
         <div className="actions">
           <a className="btn btn-primary" href={routeHref({ name: 'next', projectId })} data-testid="next-task">
             {t('projects:myNextTask')}
+          </a>
+          <a className="btn" href={routeHref({ name: 'myWork', projectId })} data-testid="my-work-link">
+            {t('work:title')}
           </a>
           {role !== 'annotator' && (
             <a className="btn" href={routeHref({ name: 'review', projectId })}>
