@@ -43,7 +43,7 @@ def _task_query(project_id: int, options: ExportOptions) -> Select[Any]:
 
 def count_tasks(db: Database, project_id: int, options: ExportOptions) -> int:
     query = _task_query(project_id, options).with_only_columns(func.count())
-    with db.sessions() as session:
+    with db.reading() as session:
         return int(session.scalar(query) or 0)
 
 
@@ -114,7 +114,7 @@ def iter_task_pages(
     """Pages of tasks in id order, each read in its own short transaction."""
     base = _task_query(project_id, options)
     while True:
-        with db.sessions() as session:
+        with db.reading() as session:  # SQLite: a snapshot, no write lock
             tasks = session.execute(base.where(Task.id > after_id).order_by(Task.id).limit(page_size)).all()
             if not tasks:
                 return

@@ -199,6 +199,8 @@ def coco_object(shapes: list[Shape], ann_id: int, image_id: int, category_id: in
         }
         if box.score is not None:
             single["score"] = box.score
+        if box.attributes:
+            single["attributes"] = dict(box.attributes)
         return single
     polygons = [s for s in shapes if s.type == "polygon"]
     keypoints = next((s for s in shapes if s.type == "keypoints"), None)
