@@ -48,3 +48,23 @@ def shoot(page: Any, shots: Path, name: str, locale: str) -> Path:
     path = shots / f"{name}.{locale}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def member(server: Server, project_id: int, role: str, email: str, name: str) -> tuple[str, str]:
+    """An account with `role` in the project, made the way people join: through an invite link."""
+    import httpx
+
+    invite = server.admin.call("POST", f"/projects/{project_id}/invites", json={"role": role})
+    password = "member-pass-2026"
+    r = httpx.post(
+        f"{server.base}/api/v1/invites/{invite['token']}/accept",
+        json={"email": email, "password": password, "display_name": name, "locale": "zh-CN"},
+        headers={"Origin": server.base},
+        timeout=60,
+    )
+    assert r.status_code == 201, r.text
+    return email, password
+
+
+def new_project(server: Server, name: str, **fields: Any) -> int:
+    return int(server.admin.call("POST", "/projects", json={"name": name, **fields})["id"])

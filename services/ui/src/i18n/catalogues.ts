@@ -13,6 +13,7 @@ import errorsEn from './locales/en/errors.json'
 import formsEn from './locales/en/forms.json'
 import projectsEn from './locales/en/projects.json'
 import reviewEn from './locales/en/review.json'
+import schemaEn from './locales/en/schema.json'
 import suggestionsEn from './locales/en/suggestions.json'
 import workEn from './locales/en/work.json'
 import annotateEn from './locales/en/annotate.json'
@@ -31,6 +32,7 @@ import errorsZh from './locales/zh-CN/errors.json'
 import formsZh from './locales/zh-CN/forms.json'
 import projectsZh from './locales/zh-CN/projects.json'
 import reviewZh from './locales/zh-CN/review.json'
+import schemaZh from './locales/zh-CN/schema.json'
 import suggestionsZh from './locales/zh-CN/suggestions.json'
 import workZh from './locales/zh-CN/work.json'
 import annotateZh from './locales/zh-CN/annotate.json'
@@ -56,6 +58,7 @@ export const NAMESPACES = [
   'forms',
   'work',
   'annotate',
+  'schema',
 ] as const
 export type Namespace = (typeof NAMESPACES)[number]
 
@@ -78,6 +81,7 @@ export const en = {
   forms: formsEn,
   work: workEn,
   annotate: annotateEn,
+  schema: schemaEn,
 }
 export const zhCN: Record<Namespace, object> = {
   common: commonZh,
@@ -98,6 +102,7 @@ export const zhCN: Record<Namespace, object> = {
   forms: formsZh,
   work: workZh,
   annotate: annotateZh,
+  schema: schemaZh,
 }
 
 export const resources = { en, 'zh-CN': zhCN }
