@@ -1,5 +1,5 @@
-"""S3 prefix imports by reference (`POST /imports/s3` with `reference: true`): tasks point at the objects where
-they are, nothing is copied. Per object: the listing, then one ranged read of its first bytes for the size
+"""Imports by reference (`POST /imports/s3` or `/imports/urls` with `reference: true`): tasks point at the
+objects (or URLs) where they are, nothing is copied. Per object: the listing, then one ranged read of its first bytes for the size
 (EXIF orientation applied, as for uploads), a whole read only when the header lies further in; reads run in
 parallel and the tasks go in through the bulk path a chunk at a time, with the ledger (`imports.by_reference`).
 
@@ -8,11 +8,15 @@ Objects imported before into the project (same bucket and key) are counted as du
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import posixpath
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from labelhive_outbound import OutboundPolicy, OutboundRefused, fetch
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
@@ -25,7 +29,7 @@ from labelhive_api.imports.images import (
     exif_orientation,
 )
 from labelhive_api.imports.models import ImportItem
-from labelhive_api.imports.safezip import Refusal
+from labelhive_api.imports.safezip import MemberRefused, Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
 from labelhive_api.storage.scope import ScopedStore
 
@@ -58,6 +62,8 @@ def image_size(data: bytes, max_pixels: int) -> tuple[int, int, int] | None:
 
 
 class ObjectImport(TaskFileImport):
+    """Objects of an allowed S3 bucket/prefix, imported in place."""
+
     def __init__(self, run: ImportRun, store: ScopedStore, source_bucket: str) -> None:
         super().__init__(run)
         self.store = store
@@ -98,21 +104,23 @@ class ObjectImport(TaskFileImport):
     def _row(self, entry: FileEntry | Refusal) -> _Row:
         if isinstance(entry, Refusal):
             return _Row(entry.name, reason=entry.reason, detail=entry.detail)
-        key = entry.name.split("/", 3)[-1]  # s3://bucket/key
         try:
-            size = self._size(key)
+            size = self._size(entry)
         except ImageRefused as refused:
             return _Row(entry.name, reason=refused.reason, detail=refused.detail, source_ref=entry.source_ref)
+        except MemberRefused as refused:
+            reason, detail = refused.refusal.reason, refused.refusal.detail
+            return _Row(entry.name, reason=reason, detail=detail, source_ref=entry.source_ref)
         except Exception as exc:  # noqa: BLE001 - this object's problem only
             detail = f"{type(exc).__name__}: {exc}"[:500]
             return _Row(entry.name, reason="unreadable", detail=detail, source_ref=entry.source_ref)
         width, height, orientation = size
-        image = key if self.in_source else f"s3://{self.store.bucket}/{key}"
+        image, filename = self._where(entry)
         return _Row(
             entry.name,
             new_task={
                 "image": image,
-                "filename": key,
+                "filename": filename,
                 "width": width,
                 "height": height,
                 "orientation": orientation,
@@ -121,11 +129,51 @@ class ObjectImport(TaskFileImport):
             source_ref=entry.source_ref,
         )
 
-    def _size(self, key: str) -> tuple[int, int, int]:
+    def _size(self, entry: FileEntry) -> tuple[int, int, int]:
         max_pixels = self.run.settings.max_image_pixels
-        size = image_size(self.store.read_head(key, HEAD_BYTES), max_pixels)
+        head = self._head(entry)
+        size = image_size(head, max_pixels) if head else None
         if size is None:  # the header lies further in (a large EXIF block, a progressive JPEG's tables)
-            size = image_size(self.store.get(key), max_pixels)
+            size = image_size(entry.read(), max_pixels)
         if size is None:
             raise ImageRefused("corrupt_image", "no readable image header")
         return size
+
+    def _where(self, entry: FileEntry) -> tuple[str, str]:
+        """The task's image reference and file name."""
+        key = entry.name.split("/", 3)[-1]  # s3://bucket/key
+        return (key if self.in_source else f"s3://{self.store.bucket}/{key}"), key
+
+    def _head(self, entry: FileEntry) -> bytes:
+        return self.store.read_head(entry.name.split("/", 3)[-1], HEAD_BYTES)
+
+
+class UrlImport(ObjectImport):
+    """A list of image URLs imported by reference: the task is the URL; a ranged GET (under the outbound
+    policy) for the size, the whole image only from servers that ignore ranges or put the header further."""
+
+    def __init__(self, run: ImportRun, policy: OutboundPolicy) -> None:
+        TaskFileImport.__init__(self, run)
+        self.head_policy = dataclasses.replace(policy, max_bytes=HEAD_BYTES)
+
+    def _where(self, entry: FileEntry) -> tuple[str, str]:
+        return entry.name, posixpath.basename(urlsplit(entry.name).path) or entry.name
+
+    def _head(self, entry: FileEntry) -> bytes:
+        try:
+            answer = fetch(
+                entry.name,
+                self.head_policy,
+                headers={"User-Agent": "LabelHive-import/1", "Range": f"bytes=0-{HEAD_BYTES - 1}"},
+            )
+        except OutboundRefused as refused:
+            if refused.code == "too_large":  # the server sent the whole image: read it under the full cap
+                return b""
+            raise MemberRefused(Refusal(entry.name, _reason(refused), refused.reason)) from None
+        if answer.status not in (200, 206):
+            raise MemberRefused(Refusal(entry.name, "unreadable", f"HTTP {answer.status}"))
+        return answer.body
+
+
+def _reason(refused: OutboundRefused) -> str:
+    return "refused_address" if refused.code in ("address_refused", "unsupported_url") else "unreadable"

@@ -52,6 +52,11 @@ class S3ImportIn(ImportOptions):
 
 class UrlImportIn(ImportOptions):
     urls: list[str] = Field(min_length=1, max_length=100_000)
+    reference: bool = Field(
+        False,
+        description="tasks are the URLs themselves (a ranged GET per image for its size); false: the images "
+        "are downloaded into content-addressed storage",
+    )
 
 
 def _create(

@@ -183,6 +183,10 @@ class ImportRun:
                     self.options.get("bucket"), str(self.options.get("prefix", ""))
                 )
                 ObjectImport(self, store, self.storage.source.bucket).import_objects(list(entries))
+            elif self.kind == "urls" and self.format == "images" and self.options.get("reference"):
+                from labelhive_api.imports.objects import UrlImport
+
+                UrlImport(self, self._outbound()).import_objects(list(entries))
             elif self.format == "images":
                 self._import_images(entries, streaming=self.kind == "s3")
             elif self.format == "tasks":

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import threading
 import uuid
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -201,3 +204,64 @@ def test_s3_objects_imported_by_reference_get_their_size_from_a_ranged_read_and_
     resync = job(world, project, headers, again["id"])
     assert (resync["imported"], resync["duplicates"], resync["refused"]) == (1, 2, 1)
     assert task_count(world, project) == 3
+
+
+def test_url_lists_imported_by_reference_read_only_the_start_of_each_image(world, tmp_path):
+    big = io.BytesIO()
+    from PIL import Image
+
+    # A large noisy PNG: its size is in the first bytes, the rest is never downloaded when ranges work.
+    Image.frombytes("RGB", (700, 500), os.urandom(700 * 500 * 3)).save(big, "PNG", compress_level=0)
+    (tmp_path / "big.png").write_bytes(big.getvalue())
+    (tmp_path / "turned.jpg").write_bytes(exif_rotated_jpeg(40, 30))
+    (tmp_path / "page.html").write_text("<html></html>")
+    served: list[tuple[str, str | None]] = []
+
+    class Ranged(SimpleHTTPRequestHandler):
+        """Answers `Range: bytes=0-N` with 206 and the first N+1 bytes, as object stores and CDNs do."""
+
+        def do_GET(self) -> None:
+            served.append((self.path, self.headers.get("Range")))
+            path = tmp_path / self.path.lstrip("/")
+            if not path.is_file():
+                self.send_error(404)
+                return
+            data = path.read_bytes()
+            wanted = self.headers.get("Range", "")
+            status = 200
+            if wanted.startswith("bytes=0-"):
+                data, status = data[: int(wanted[len("bytes=0-") :]) + 1], 206
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ranged)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        admin = world.user(admin=True)
+        headers = world.token(admin)
+        project = world.project(admin)
+        urls = [f"{base}/big.png", f"{base}/turned.jpg", f"{base}/missing.png", f"{base}/page.html"]
+        created = world.client.post(
+            f"/api/v1/projects/{project.id}/imports/urls",
+            headers=headers,
+            json={"urls": urls, "reference": True},
+        )
+        assert created.status_code == 202, created.text
+        world.run_jobs()
+        done = job(world, project, headers, created.json()["id"])
+        assert (done["imported"], done["refused"]) == (2, 2)
+        reasons = {r["name"]: r["reason"] for r in items(world, project, headers, done["id"], "refused")}
+        assert reasons == {f"{base}/missing.png": "unreadable", f"{base}/page.html": "not_an_image"}
+        with world.db.sessions() as s:
+            tasks = {t.image: t for t in s.scalars(select(Task).where(Task.project_id == project.id))}
+        assert (tasks[urls[0]].width, tasks[urls[0]].height, tasks[urls[0]].filename) == (700, 500, "big.png")
+        assert (tasks[urls[1]].width, tasks[urls[1]].height, tasks[urls[1]].orientation) == (30, 40, 6)
+        assert all(wanted == "bytes=0-65535" for _path, wanted in served)  # never a whole image
+    finally:
+        server.shutdown()
