@@ -72,7 +72,10 @@ def fetch_bytes(
             answer = fetch(ref.url, policy, headers={"User-Agent": "LabelHive-worker/1"})
         except OutboundRefused as refused:
             if refused.code in ("address_refused", "unsupported_url"):
-                raise JobError("image_url_refused", f"GET {ref.url}: {refused.reason}") from None
+                # The contract's image_unreachable, but permanent: retrying cannot change the policy.
+                raise JobError(
+                    "image_unreachable", f"GET {ref.url}: refused by the outbound policy: {refused.reason}"
+                ) from None
             if refused.code == "too_large":
                 raise JobError(
                     "image_too_large", f"{ref.url} is larger than {MAX_IMAGE_BYTES} bytes"

@@ -93,7 +93,8 @@ def test_loopback_image_url_is_refused(
     msg = message(scene(9), "auto")
     msg["image"] = {"url": "http://127.0.0.1:9/nothing-listens-here.png", "sha256": "1" * 64}
     broker.send(live_worker.env["LABELHIVE_PRELABEL_QUEUE"], msg)
-    assert_dead(broker, live_worker, receiver, msg, "image_url_refused", attempts=1)
+    body = assert_dead(broker, live_worker, receiver, msg, "image_unreachable", attempts=1)
+    assert "outbound policy" in body["reason"]["message"]
 
 
 def test_missing_s3_object(live_worker: WorkerProcess, broker: Broker, receiver: Receiver) -> None:
