@@ -3,13 +3,9 @@ accepts writes (the harness's has a static, read-only identity file), to prove t
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import psycopg
@@ -20,47 +16,11 @@ from labelhive_operator.provision import database, storage
 
 @pytest.fixture(scope="module")
 def iam_s3() -> Iterator[tuple[str, storage.S3Identity]]:
-    from labelhive_harness.common import free_port, port_open, run_dir, stop_process
+    from labelhive_harness.s3 import start_s3_with_iam
 
-    weed = Path(sys.executable).parent / "weed"
-    data = run_dir("seaweedfs-iam")
-    (data / "store").mkdir()
-    ports = {n: free_port() for n in ("master", "volume", "filer", "s3")}
-    grpc = {n: free_port() for n in ("master", "volume", "filer", "s3")}
-    admin = storage.S3Identity("lhadmin" + secrets.token_hex(4), secrets.token_hex(16))
-    args = [
-        str(weed),
-        "mini",
-        f"-dir={data / 'store'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        "-master.telemetry=false",
-        "-admin.ui=false",
-        "-webdav=false",
-        "-s3.port.iceberg=0",  # fixed default ports: off, so parallel instances never collide
-        "-s3.port.lance=0",
-        "-master.volumeSizeLimitMB=64",
-        "-s3.iam.readOnly=false",
-    ]
-    args += [f"-{n}.port={ports[n]}" for n in ports] + [f"-{n}.port.grpc={grpc[n]}" for n in grpc]
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=admin.access_key, AWS_SECRET_ACCESS_KEY=admin.secret_key)
-    with (data / "weed.log").open("wb") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if port_open(ports["s3"]):
-                storage.ping(endpoint, "us-east-1", admin)
-                break
-        except storage.StorageError:
-            pass
-        time.sleep(0.5)
-    else:
-        stop_process(proc)
-        pytest.fail(f"SeaweedFS with IAM did not start (log: {data / 'weed.log'})")
-    yield endpoint, admin
-    stop_process(proc)
+    s3 = start_s3_with_iam()
+    yield s3.endpoint, storage.S3Identity(s3.access_key, s3.secret_key)
+    s3.stop()
 
 
 def _s3(endpoint: str, who: storage.S3Identity):

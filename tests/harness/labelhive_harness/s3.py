@@ -57,6 +57,29 @@ def _weed() -> str:
     return found
 
 
+def _mini_args(data: Path, volume_mb: int) -> tuple[dict[str, int], list[str]]:
+    """`weed mini` on loopback with free ports, telemetry and extras off; returns the HTTP ports too."""
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    args = [
+        _weed(),
+        "mini",
+        f"-dir={data / 'store'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-master.telemetry=false",
+        "-admin.ui=false",
+        "-webdav=false",
+        # Iceberg and Lance catalogs listen on fixed default ports: off, so parallel instances never collide.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-master.volumeSizeLimitMB={volume_mb}",
+    ]
+    args += [f"-{name}.port={ports[name]}" for name in ports]
+    args += [f"-{name}.port.grpc={grpc[name]}" for name in grpc]
+    return ports, args
+
+
 def start_s3() -> S3:
     if endpoint := os.environ.get(ENV_ENDPOINT):
         return S3(
@@ -81,31 +104,8 @@ def start_s3() -> S3:
             }
         )
     )
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
-    grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
-    args = [
-        _weed(),
-        "mini",
-        f"-dir={data / 'store'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        "-master.telemetry=false",
-        "-admin.ui=false",
-        "-webdav=false",
-        # Iceberg and Lance catalogs listen on fixed default ports: off, so parallel instances never collide.
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        f"-master.port={ports['master']}",
-        f"-master.port.grpc={grpc['master']}",
-        f"-volume.port={ports['volume']}",
-        f"-volume.port.grpc={grpc['volume']}",
-        f"-filer.port={ports['filer']}",
-        f"-filer.port.grpc={grpc['filer']}",
-        f"-s3.port={ports['s3']}",
-        f"-s3.port.grpc={grpc['s3']}",
-        f"-s3.config={config}",
-        "-master.volumeSizeLimitMB=256",
-    ]
+    ports, args = _mini_args(data, volume_mb=256)
+    args.append(f"-s3.config={config}")
     (data / "store").mkdir()
     out = log.open("ab")
     process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=data, start_new_session=True)
@@ -137,24 +137,9 @@ def start_s3_with_iam() -> S3:
     for tests that give each project its own S3 identity; the returned S3 holds the admin identity."""
     data = run_dir("seaweedfs-iam")
     (data / "store").mkdir(exist_ok=True)
-    ports = {n: free_port() for n in ("master", "volume", "filer", "s3")}
-    grpc = {n: free_port() for n in ("master", "volume", "filer", "s3")}
     access_key, secret_key = "lhadmin" + secrets.token_hex(4), secrets.token_hex(16)
-    args = [
-        _weed(),
-        "mini",
-        f"-dir={data / 'store'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        "-master.telemetry=false",
-        "-admin.ui=false",
-        "-webdav=false",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        "-master.volumeSizeLimitMB=64",
-        "-s3.iam.readOnly=false",
-    ]
-    args += [f"-{n}.port={ports[n]}" for n in ports] + [f"-{n}.port.grpc={grpc[n]}" for n in grpc]
+    ports, args = _mini_args(data, volume_mb=64)
+    args.append("-s3.iam.readOnly=false")
     env = dict(os.environ, AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY=secret_key)
     log = data / "weed.log"
     with log.open("ab") as out:
