@@ -23,6 +23,7 @@ class ExportOptions:
     label_map: dict[str, str] = field(default_factory=dict)  # child -> parent, followed transitively
     val_fraction: float = 0.0
     split_seed: int = 0
+    test_fraction: float = 0.0  # a third split beside train and val (0: none)
     source: str = "annotations"
     skip_empty: bool = False
     # Class names in the export: "value" (the stored label values) or a locale ("zh-CN", "en"): that
@@ -34,6 +35,8 @@ class ExportOptions:
             raise ExportOptionsError(f"format must be one of {', '.join(FORMATS)}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ExportOptionsError("val_fraction must be in [0, 1)")
+        if not 0.0 <= self.test_fraction < 1.0 or self.val_fraction + self.test_fraction >= 1.0:
+            raise ExportOptionsError("test_fraction must be in [0, 1) and leave some of train")
         if self.source not in SOURCES:
             raise ExportOptionsError("source must be annotations or predictions")
         for child in self.label_map:

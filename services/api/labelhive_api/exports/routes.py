@@ -38,6 +38,7 @@ class ExportIn(RequestBody):
     )
     val_fraction: float = Field(0.0, ge=0.0, lt=1.0)
     split_seed: int = 0
+    test_fraction: float = Field(0.0, ge=0.0, lt=1.0, description="share of tasks in a `test` split")
     source: Literal["annotations", "predictions"] = "annotations"
     skip_empty: bool = False
     label_names: str = Field(

@@ -158,10 +158,13 @@ class Exporter:
     # -- pieces shared by every format ------------------------------------------------------------
 
     def split_of(self, task_id: int) -> str:
-        if self.options.val_fraction <= 0:
+        val, test = self.options.val_fraction, self.options.test_fraction
+        if val <= 0 and test <= 0:
             return "train"
         digest = hashlib.sha256(f"{self.options.split_seed}:{task_id}".encode()).digest()
-        return "val" if int.from_bytes(digest[:8], "big") / 2**64 < self.options.val_fraction else "train"
+        # val keeps the tasks it had without a test split; test takes the next slice of the range
+        at = int.from_bytes(digest[:8], "big") / 2**64
+        return "val" if at < val else "test" if at < val + test else "train"
 
     def item_of(self, row: TaskRow) -> ImageItem:
         shapes: list[Shape] = []
@@ -358,6 +361,8 @@ class _YoloWriter(_Writer):
     def finish(self, zipper: ZipStream) -> None:
         splits = {"train": "images/train"}
         splits["val"] = "images/val" if "val" in self.splits else "images/train"
+        if "test" in self.splits:
+            splits["test"] = "images/test"
         names = [c.name for c in self.exporter.categories]
         kpt_shape = (max(self.keypoints, 1), 3) if self.mode == "pose" else None
         doc = yolo_data_yaml(names, splits, self.mode, kpt_shape)
