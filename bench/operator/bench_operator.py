@@ -141,14 +141,21 @@ def main(count: int) -> int:
             core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=NS)))
             while not core.list_namespaced_service_account(NS).items:
                 time.sleep(0.2)
+            # Admin Secrets live in the operator's namespace; every bench project names the same ones.
             for name, data in {
                 "s3-admin": {"accessKey": s3.access_key, "secretKey": s3.secret_key},
                 "pg-admin": {"url": pg.url},
                 "rabbitmq": {"url": mq.url, "managementUrl": mq.management_url},
             }.items():
                 core.create_namespaced_secret(
-                    NS, client.V1Secret(metadata=client.V1ObjectMeta(name=name), string_data=data)
+                    RELEASE_NS, client.V1Secret(metadata=client.V1ObjectMeta(name=name), string_data=data)
                 )
+            client.NetworkingV1Api(admin).create_ingress_class(
+                client.V1IngressClass(
+                    metadata=client.V1ObjectMeta(name="nginx"),
+                    spec=client.V1IngressClassSpec(controller="k8s.io/ingress-nginx"),
+                )
+            )
             cpu, rtt = baseline(admin)
 
             logs = run_dir("bench-operator")
@@ -158,6 +165,7 @@ def main(count: int) -> int:
                 os.environ,
                 KUBECONFIG=str(operator_kubeconfig(admin, kube.kubeconfig, logs / "kubeconfig")),
                 LABELHIVE_OPERATOR_HEALTH_ENDPOINT=health,
+                LABELHIVE_OPERATOR_NAMESPACE=RELEASE_NS,
                 LABELHIVE_OPERATOR_RESYNC_SECONDS=str(RESYNC),
                 LABELHIVE_OPERATOR_POLL_SECONDS="5",
                 LABELHIVE_OPERATOR_API_IMAGE="registry.invalid/api:bench",

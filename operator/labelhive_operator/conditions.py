@@ -12,9 +12,12 @@ SECRET_READY = "SecretReady"
 MIGRATED = "Migrated"
 API_READY = "ApiReady"
 UI_READY = "UiReady"
+INTERACTIVE_READY = "InteractiveReady"
 INGRESS_READY = "IngressReady"
 WORKERS_READY = "WorkersReady"
 READY = "Ready"
+# Advisory: reported (with an Event when False) but does not hold Ready back.
+CONNECTION_BUDGET = "ConnectionBudget"
 
 # Reconcile order; Ready summarises them.
 STEPS = (
@@ -24,12 +27,15 @@ STEPS = (
     MIGRATED,
     API_READY,
     UI_READY,
+    INTERACTIVE_READY,
     INGRESS_READY,
     WORKERS_READY,
 )
 
 PHASE_PROVISIONING = "Provisioning"
 PHASE_READY = "Ready"
+# Advisory: reported (with an Event when False) but does not hold Ready back.
+CONNECTION_BUDGET = "ConnectionBudget"
 PHASE_DEGRADED = "Degraded"
 PHASE_FAILED = "Failed"
 PHASE_DELETING = "Deleting"

@@ -36,6 +36,12 @@ class Config(BaseModel):
     keda: str = Field("auto", pattern="^(auto|off)$")
     keda_check_seconds: float = Field(60.0, gt=0)
     cluster_domain: str = Field("cluster.local", min_length=1)
+    # The operator's own namespace: the admin Secrets a LabelingProject names (S3, PostgreSQL, RabbitMQ) are
+    # read from here only, never from the tenant's namespace; the leader Lease lives here too.
+    namespace: str = Field("labelhive-system", min_length=1, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    # Replicas elect one leader through a Lease; the others stand by. Off only for a single local process.
+    leader_election: bool = True
+    leader_lease_seconds: float = Field(15.0, ge=2)
     # kopf's liveness endpoint; its JSON also carries the API call and write counters. Empty disables it.
     health_endpoint: str = "http://0.0.0.0:8080/healthz"
 

@@ -28,6 +28,10 @@ RESOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ("batch/v1", "Job"): ("/apis/batch/v1", "jobs"),
     ("networking.k8s.io/v1", "Ingress"): ("/apis/networking.k8s.io/v1", "ingresses"),
     ("keda.sh/v1alpha1", "ScaledObject"): ("/apis/keda.sh/v1alpha1", "scaledobjects"),
+    ("policy/v1", "PodDisruptionBudget"): ("/apis/policy/v1", "poddisruptionbudgets"),
+    ("v1", "Pod"): ("/api/v1", "pods"),
+    ("networking.k8s.io/v1", "IngressClass"): ("/apis/networking.k8s.io/v1", "ingressclasses"),
+    ("coordination.k8s.io/v1", "Lease"): ("/apis/coordination.k8s.io/v1", "leases"),
     (API_VERSION, KIND): (f"/apis/{API_VERSION}", PLURAL),
 }
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -139,13 +143,32 @@ class Kube:
 
     @staticmethod
     def path(api_version: str, kind: str, namespace: str, name: str | None = None) -> str:
+        """namespace "" is a cluster-scoped resource (IngressClass)."""
         prefix, plural = RESOURCES[(api_version, kind)]
-        path = f"{prefix}/namespaces/{quote(namespace)}/{plural}"
+        path = f"{prefix}/namespaces/{quote(namespace)}/{plural}" if namespace else f"{prefix}/{plural}"
         return f"{path}/{quote(name)}" if name else path
 
     # --- operations ------------------------------------------------------------------------------------
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         return self.request("GET", self.path(api_version, kind, namespace, name), kind=kind)
+
+    def list(
+        self, api_version: str, kind: str, namespace: str, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = {"labelSelector": label_selector} if label_selector else None
+        result = self.request("GET", self.path(api_version, kind, namespace), query=query, kind=kind)
+        return list((result or {}).get("items") or [])
+
+    def replace(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """PUT with the object's resourceVersion: fails with 409 when someone else wrote first (leases)."""
+        meta = obj["metadata"]
+        path = self.path(obj["apiVersion"], obj["kind"], meta["namespace"], meta["name"])
+        return self.request("PUT", path, obj, kind=obj["kind"]) or {}
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        meta = obj["metadata"]
+        path = self.path(obj["apiVersion"], obj["kind"], meta["namespace"])
+        return self.request("POST", path, obj, kind=obj["kind"]) or {}
 
     def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Server-side apply as labelhive-operator, taking over fields others changed (drift repair)."""

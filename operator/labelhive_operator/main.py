@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,6 +17,7 @@ from labelhive_operator.handlers.handle_event_child import on_child_event, on_pr
 from labelhive_operator.handlers.handle_run_project import run_project
 from labelhive_operator.handlers.handle_scale_workers import scale_tick
 from labelhive_operator.kube import Kube, load_configuration
+from labelhive_operator.leader import LeaderElection, StandbyHealth, identity
 from labelhive_operator.project import GROUP, MANAGED_BY, PLURAL, VERSION
 
 MANAGED = {"app.kubernetes.io/managed-by": MANAGED_BY}
@@ -103,6 +105,19 @@ def build_context(config: Config) -> Context:
     return Context(config=config, kube=kube, executor=ThreadPoolExecutor(config.threads, "reconcile"))
 
 
+def _become_leader(ctx: Context, config: Config) -> None:
+    """Stand by (answering health probes) until this replica holds the Lease; exit if it is ever lost."""
+    election = LeaderElection(ctx.kube, config.namespace, identity(), config.leader_lease_seconds)
+    standby = StandbyHealth(config.health_endpoint) if config.health_endpoint else None
+    try:
+        election.wait_until_leader()
+    finally:
+        if standby is not None:
+            standby.close()
+    # Losing the lease means another replica leads now: stop at once, the pod restarts and stands by.
+    election.keep_renewing(lambda: os._exit(1))
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # kopf logs every handled watch event at INFO; at 100 projects that is noise and CPU. Ours stay at INFO.
@@ -118,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback, for a missing kubeconfig
         print(f"labelhive-operator: cannot reach Kubernetes: {exc}", file=sys.stderr)
         return 2
+    if config.leader_election:
+        _become_leader(ctx, config)
     register_scaler(config)
     namespaces = config.namespace_list
     kopf.run(

@@ -39,6 +39,9 @@ class Ingress(_Spec):
     tls_secret: str | None = None
     annotations: dict[str, str] = Field(default_factory=dict)
     trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
+    # Uploads (images, zip archives) and slow exports pass the controller: rendered per known controller.
+    max_body_size_mb: int = Field(1024, alias="maxBodySizeMB")
+    timeout_seconds: int = 600
 
     @property
     def hosts(self) -> list[str]:
@@ -97,6 +100,13 @@ class Checkpoint(_Spec):
     path: str
 
 
+class Interactive(_Spec):
+    """The click-to-segment endpoint (`labelhive-worker serve`): always on, CPU unless gpu is set."""
+
+    replicas: int = 1
+    gpu: bool = False
+
+
 class Prelabel(_Spec):
     model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
     checkpoint: Checkpoint | None = None
@@ -108,6 +118,7 @@ class Prelabel(_Spec):
     node_selector: dict[str, str] = Field(default_factory=dict)
     tolerations: list[dict[str, Any]] = Field(default_factory=list)
     affinity: dict[str, Any] | None = None
+    interactive: Interactive = Field(default_factory=Interactive)
 
 
 class Auth(_Spec):
@@ -202,6 +213,11 @@ class Project:
     @property
     def queue(self) -> str:
         return self.spec.queue.name or f"labelhive.{self.namespace}.{self.name}.prelabel"
+
+    @property
+    def broker_vhost(self) -> str:
+        """The project's own RabbitMQ virtual host; its user has the same name."""
+        return f"labelhive.{self.namespace}.{self.name}"
 
     @property
     def public_urls(self) -> list[str]:

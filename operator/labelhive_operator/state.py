@@ -81,6 +81,10 @@ class ProjectRuntime:
     management_url: str | None = None
     queue_error: str | None = None
     storage_message: str | None = None
+    # The PostgreSQL server's connection budget as last read (an advisory condition), and whether a
+    # ScaledObject left from when KEDA scaled this project has been looked for since KEDA was switched off.
+    connection_budget: Any = None
+    scaled_object_checked: bool = False
     last_status: dict[str, Any] | None = None
     last_status_rv: int = 0
     loop: asyncio.AbstractEventLoop | None = None

@@ -17,14 +17,16 @@ def build_status(
     extra: dict[str, Any],
     generation: int,
     at: str | None = None,
+    advisories: list[c.Condition] | None = None,
 ) -> dict[str, Any]:
+    """`advisories` are conditions that are reported (and sent as Events) but do not hold Ready back."""
     ready = c.summary(steps)
     was_ready = current.get("phase") in (c.PHASE_READY, c.PHASE_DEGRADED)
     wanted = dict(extra)
     wanted["phase"] = c.phase(ready, was_ready)
     wanted["observedGeneration"] = generation
     wanted["conditions"] = c.merge_conditions(
-        current.get("conditions") or [], [*steps, ready], generation, at
+        current.get("conditions") or [], [*steps, ready, *(advisories or [])], generation, at
     )
     return wanted
 

@@ -20,8 +20,14 @@ def schema() -> dict[str, Any]:
     return crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 
 
-def test_chart_ships_the_same_crd():
-    assert (CHART / "crds" / CRD_FILE.name).read_text() == CRD_FILE.read_text()
+def test_chart_ships_the_same_crd_as_a_template_helm_upgrades_and_keeps():
+    assert (CHART / "files" / CRD_FILE.name).read_text() == CRD_FILE.read_text()
+    assert not (CHART / "crds").exists(), "helm never upgrades crds/"
+    assert crd()["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert (
+        'Files.Get "files/labelingprojects.labelhive.io.yaml"'
+        in (CHART / "templates" / "crd.yaml").read_text()
+    )
 
 
 def test_names_columns_and_status_subresource():
@@ -98,27 +104,58 @@ def test_sample_manifest_uses_only_fields_the_schema_knows():
     check(sample["spec"], schema()["properties"]["spec"], "spec")
 
 
-def _rules() -> list[dict[str, Any]]:
+def _rules(*blocks: str) -> list[dict[str, Any]]:
     text = (CHART / "templates" / "_helpers.tpl").read_text()
     rules = []
-    for block in ("labeling.rules", "labeling.discoveryRules"):
+    for block in blocks or ("labeling.rules", "labeling.discoveryRules"):
         body = text.split(f'define "{block}" -}}}}', 1)[1].split("{{- end }}", 1)[0]
         rules += yaml.safe_load(body)
     return rules
 
 
-def test_chart_rbac_grants_what_the_client_uses_and_no_deletes():
+def _granted(*blocks: str) -> dict[tuple[str, str], set[str]]:
     granted: dict[tuple[str, str], set[str]] = {}
-    for rule in _rules():
+    for rule in _rules(*blocks):
         for group in rule["apiGroups"]:
             for resource in rule["resources"]:
                 granted.setdefault((group, resource), set()).update(rule["verbs"])
+    return granted
+
+
+# What the operator's client does with each kind it knows (kube.py RESOURCES).
+USED = {
+    "Secret": {"get", "create", "patch"},
+    "Service": {"get", "patch"},
+    "Event": {"create"},
+    "Deployment": {"get", "patch"},
+    "Job": {"get", "patch", "delete"},
+    "Ingress": {"get", "patch"},
+    "ScaledObject": {"get", "patch", "delete"},
+    "PodDisruptionBudget": {"get", "patch"},
+    "Pod": {"list"},
+    "IngressClass": {"get", "list"},
+    "LabelingProject": {"get", "patch"},
+}
+
+
+def test_chart_rbac_grants_what_the_client_uses_and_deletes_only_failed_jobs_and_stale_scaled_objects():
+    granted = _granted()
     for (api_version, kind), (_prefix, plural) in RESOURCES.items():
+        if kind == "Lease":
+            continue  # the operator's own namespace only (below)
         group = api_version.split("/")[0] if "/" in api_version else ""
         verbs = granted.get((group, plural), set())
-        assert ("create" if kind == "Event" else "patch") in verbs, (kind, verbs)
+        assert USED[kind] <= verbs, (kind, verbs)
     assert "patch" in granted[("labelhive.io", "labelingprojects/status")]
-    assert not any("delete" in verbs or "*" in verbs for verbs in granted.values()), (
-        "children go by owner references"
+    deletes = sorted(
+        resource for (_g, resource), verbs in granted.items() if "delete" in verbs or "*" in verbs
     )
+    assert deletes == ["jobs", "scaledobjects"], "other children go by owner references"
     assert "list" not in granted[("", "secrets")], "Secrets are read by name only"
+    assert granted[("", "pods")] == {"list"}, "pods are only looked at"
+
+
+def test_leases_and_admin_secrets_only_in_the_operators_namespace():
+    own = _granted("labeling.ownNamespaceRules")
+    assert own == {("", "secrets"): {"get"}, ("coordination.k8s.io", "leases"): {"get", "create", "update"}}
+    assert ("coordination.k8s.io", "leases") not in _granted()

@@ -108,3 +108,49 @@ def test_database_errors_have_reasons_and_no_password(postgres):
     with pytest.raises(database.DatabaseError) as err:
         database.ping("postgresql://a:b@127.0.0.1:9/none")
     assert err.value.reason == "DatabaseUnreachable"
+
+
+def test_connection_budget_counts_every_limited_login_role(postgres):
+    before = database.connection_budget(postgres.url)
+    assert before.max_connections > before.reserved >= 0
+    role = schema = "lh_budget_" + secrets.token_hex(3)
+    database.ensure_role_and_schema(postgres.url, role, schema, "pw-one-123", False, 11)
+    try:
+        after = database.connection_budget(postgres.url)
+        assert after.committed == before.committed + 11
+        huge = "lh_budget_" + secrets.token_hex(3)
+        database.ensure_role_and_schema(postgres.url, huge, huge, "pw-one-123", False, after.available + 1)
+        try:
+            over = database.connection_budget(postgres.url)
+            assert not over.fits and str(over.available) in over.describe()
+        finally:
+            database.drop_role_and_schema(postgres.url, huge, huge)
+    finally:
+        database.drop_role_and_schema(postgres.url, role, schema)
+
+
+def test_each_project_gets_its_own_broker_vhost_and_user(rabbitmq):
+    import pika
+    import pika.exceptions
+    from labelhive_operator.provision import broker
+
+    vhost = f"labelhive.unit-{secrets.token_hex(3)}.p"
+    url = broker.project_url(rabbitmq.url, vhost, vhost, "pw-" + secrets.token_hex(8))
+    assert rabbitmq.password not in url and url.endswith("/" + vhost)
+    password = pika.URLParameters(url).credentials.password
+    broker.ensure_project_broker(rabbitmq.management_url, vhost, vhost, password)
+    broker.ensure_project_broker(rabbitmq.management_url, vhost, vhost, password)  # idempotent
+    try:
+        conn = pika.BlockingConnection(pika.URLParameters(url))
+        try:
+            conn.channel().queue_declare("labelhive.unit.prelabel", durable=True)
+        finally:
+            conn.close()
+        # The same user has no rights on the broker's default vhost (where other tenants may live).
+        default = url.rsplit("/", 1)[0] + "/%2F"
+        with pytest.raises(pika.exceptions.AMQPError):
+            pika.BlockingConnection(pika.URLParameters(default)).close()
+    finally:
+        broker.delete_project_broker(rabbitmq.management_url, vhost, vhost)
+    with pytest.raises(pika.exceptions.AMQPError):
+        pika.BlockingConnection(pika.URLParameters(url)).close()

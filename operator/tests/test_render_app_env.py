@@ -33,6 +33,10 @@ def test_api_env_is_the_contract():
     )
     assert values["LABELHIVE_S3_PUBLIC_ENDPOINTS"] == "https://s3.factory-a.example.com,http://10.0.0.5:8333"
     assert values["LABELHIVE_BOOTSTRAP_ADMIN_EMAIL"] == "lead@factory-a.example.com"
+    assert (
+        values["LABELHIVE_INTERACTIVE_URL"]
+        == "http://weld-defects-interactive.factory-a.svc.cluster.local:8090"
+    )
     assert values["LABELHIVE_PRELABEL_QUEUE"] == "labelhive.factory-a.weld-defects.prelabel"
     worker_token = next(e for e in env if e["name"] == "LABELHIVE_WORKER_TOKEN")
     assert worker_token["valueFrom"]["secretKeyRef"]["key"] == "LABELHIVE_API_TOKEN", "the worker's token"
@@ -168,3 +172,30 @@ def test_the_scoped_identity_may_only_read_the_import_buckets():
     assert own["Action"] == ["s3:*"] and "arn:aws:s3:::cams" not in own["Resource"]
     assert imports["Action"] == ["s3:GetObject", "s3:ListBucket"]
     assert imports["Resource"] == ["arn:aws:s3:::cams", "arn:aws:s3:::cams/*"]
+
+
+def test_every_manifest_field_for_the_app_is_rendered():
+    project = sample_project(
+        displayName="A厂焊缝缺陷",
+        locale="en",
+        auth={"signup": "open", "admins": ["lead@a.example.com", "qa@a.example.com"]},
+    )
+    values = {e["name"]: e.get("value") for e in app_env.build_api_env(project, PoolPlan(1, 1))}
+    assert values["LABELHIVE_DISPLAY_NAME"] == "A厂焊缝缺陷"
+    assert values["LABELHIVE_DEFAULT_LOCALE"] == "en"
+    assert values["LABELHIVE_SIGNUP"] == "open"
+    assert values["LABELHIVE_BOOTSTRAP_ADMIN_EMAILS"] == "lead@a.example.com,qa@a.example.com"
+
+
+def test_interactive_off_means_no_url():
+    project = sample_project(prelabel={"interactive": {"replicas": 0}})
+    names = _names(app_env.build_api_env(project, PoolPlan(1, 1)))
+    assert "LABELHIVE_INTERACTIVE_URL" not in names
+
+
+def test_interactive_env_is_the_contract_and_holds_no_broker_credentials():
+    env = app_env.build_interactive_env(sample_project(), "cluster.local")
+    names = set(_names(env))
+    assert names <= CONTRACT_VARS
+    assert {"LABELHIVE_API_TOKEN", "LABELHIVE_MODEL", "LABELHIVE_INTERACTIVE_PORT"} <= names
+    assert "LABELHIVE_AMQP_URL" not in names

@@ -3,6 +3,7 @@
 from labelhive_operator.render.app_env import PoolPlan
 from labelhive_operator.render.workloads import (
     build_api_deployment_spec,
+    build_interactive_deployment_spec,
     build_migration_job_spec,
     build_ui_deployment_spec,
     build_worker_deployment_spec,
@@ -24,6 +25,7 @@ def test_every_child_is_owned_and_labelled():
         build_ui_deployment_spec(project, "ui:1", "IfNotPresent"),
         build_worker_deployment_spec(project, "worker:1", 0, "IfNotPresent", "cluster.local"),
         build_migration_job_spec(project, API, "IfNotPresent"),
+        build_interactive_deployment_spec(project, "worker:1", "IfNotPresent", "cluster.local"),
     ):
         meta = obj["metadata"]
         assert meta["namespace"] == "factory-a"
@@ -33,6 +35,12 @@ def test_every_child_is_owned_and_labelled():
         assert meta["labels"]["labelhive.io/project"] == "weld-defects"
         pod = obj["spec"]["template"]
         assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+        # Pod Security "restricted": seccomp, no privilege escalation, no capabilities.
+        assert pod["spec"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert _container(obj)["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+        for volume in pod["spec"]["volumes"]:
+            if "emptyDir" in volume:
+                assert volume["emptyDir"].get("sizeLimit"), (obj["metadata"]["name"], volume)
         assert _container(obj)["securityContext"]["allowPrivilegeEscalation"] is False
         if obj["kind"] == "Deployment":
             assert obj["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
@@ -45,7 +53,9 @@ def test_api_deployment():
     assert dep["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 1, "maxUnavailable": 0}
     c = _container(dep)
     assert c["image"] == API and c["args"] == ["serve"]
-    assert c["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": 8000}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": 8000}, (
+        "not Ready without its database"
+    )
     assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert c["resources"]["requests"]["cpu"] == "250m" and "memory" in c["resources"]["limits"]
     env = {e["name"]: e.get("value") for e in c["env"]}
@@ -138,3 +148,39 @@ def test_a_new_api_image_is_a_new_migration_job():
         "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD",
     } <= set(env)
     assert (env["LABELHIVE_DATABASE_POOL_SIZE"], env["LABELHIVE_DATABASE_MAX_OVERFLOW"]) == ("1", "0")
+
+
+def test_api_and_ui_spread_over_nodes_and_drain_gracefully():
+    project = sample_project()
+    for dep in (
+        build_api_deployment_spec(project, API, PoolPlan(2, 2), "IfNotPresent"),
+        build_ui_deployment_spec(project, "ui:1", "IfNotPresent"),
+    ):
+        pod = dep["spec"]["template"]["spec"]
+        keys = [t["topologyKey"] for t in pod["topologySpreadConstraints"]]
+        assert keys == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]
+        assert all(t["whenUnsatisfiable"] == "ScheduleAnyway" for t in pod["topologySpreadConstraints"])
+        selector = pod["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"]
+        assert selector.items() <= dep["spec"]["template"]["metadata"]["labels"].items()
+        assert _container(dep)["lifecycle"]["preStop"] == {"sleep": {"seconds": 5}}
+
+
+def test_interactive_endpoint_runs_serve_on_cpu_by_default():
+    project = sample_project()
+    dep = build_interactive_deployment_spec(project, "worker:1", "IfNotPresent", "cluster.local")
+    c = _container(dep)
+    assert dep["metadata"]["name"] == "weld-defects-interactive" and dep["spec"]["replicas"] == 1
+    assert c["args"] == ["serve"] and c["ports"][0]["containerPort"] == 8090
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": 8090}
+    assert "nvidia.com/gpu" not in c["resources"]["limits"], "click-to-segment holds no GPU unless asked"
+    assert "nodeSelector" not in dep["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["LABELHIVE_DEVICE"] == "cpu" and "LABELHIVE_AMQP_URL" not in env
+    on_gpu = build_interactive_deployment_spec(
+        sample_project(prelabel={"interactive": {"gpu": True}, "nodeSelector": {"gpu": "yes"}}),
+        "worker:1",
+        "IfNotPresent",
+        "cluster.local",
+    )
+    assert _container(on_gpu)["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert on_gpu["spec"]["template"]["spec"]["nodeSelector"] == {"gpu": "yes"}

@@ -1,6 +1,7 @@
 """End-to-end fixtures: the chart installed with helm on the harness control plane, the operator running as
 a local process with the chart's ServiceAccount token (so its RBAC is what is tested), and team namespaces
-with the admin Secrets pointing at the harness's SeaweedFS, PostgreSQL and RabbitMQ."""
+whose admin Secrets (pointing at the harness's SeaweedFS, PostgreSQL and RabbitMQ) live in the operator's
+namespace, named after the team, as a platform admin keeps them."""
 
 from __future__ import annotations
 
@@ -45,7 +46,12 @@ OPERATOR_ENV = {
     "LABELHIVE_OPERATOR_API_IMAGE": "registry.invalid/labelhive/api:e2e",
     "LABELHIVE_OPERATOR_UI_IMAGE": "registry.invalid/labelhive/ui:e2e",
     "LABELHIVE_OPERATOR_WORKER_IMAGE": "registry.invalid/labelhive/worker:e2e",
+    "LABELHIVE_OPERATOR_NAMESPACE": RELEASE_NS,
+    "LABELHIVE_OPERATOR_LEADER_LEASE_SECONDS": "6",
 }
+# The admin Secrets a manifest names; each team gets its own copies in the operator's namespace.
+ADMIN_SECRETS = {"s3-admin": ("storage", "credentialsSecret"), "pg-admin": ("database", "adminSecret")}
+ADMIN_SECRETS["rabbitmq"] = ("queue", "amqpSecret")
 
 
 # Every wait below is scaled by this (a busy shared machine makes the control plane itself slow).
@@ -129,6 +135,15 @@ def chart(kube, admin_api, helm_bin) -> str:
         return any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or [])
 
     eventually(established, "CRD established")
+    # The class the sample manifest names, served by ingress-nginx (whose annotations the operator knows).
+    networking = client.NetworkingV1Api(admin_api)
+    with contextlib.suppress(client.ApiException):
+        networking.create_ingress_class(
+            client.V1IngressClass(
+                metadata=client.V1ObjectMeta(name="nginx"),
+                spec=client.V1IngressClassSpec(controller="k8s.io/ingress-nginx"),
+            )
+        )
     return RELEASE
 
 
@@ -239,9 +254,30 @@ class Team:
     def custom(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api)
 
+    def admin_secret(self, name: str) -> str:
+        """This team's copy of an admin Secret, in the operator's namespace."""
+        return f"{self.namespace}-{name}"
+
+    def set_admin_secret(self, name: str, data: dict[str, str]) -> None:
+        client.CoreV1Api(self.api).patch_namespaced_secret(
+            self.admin_secret(name), RELEASE_NS, {"stringData": data}
+        )
+
+    def create_admin_secret(self, name: str, data: dict[str, str]) -> None:
+        meta = client.V1ObjectMeta(
+            name=self.admin_secret(name), labels={"labelhive.io/e2e-team": self.namespace}
+        )
+        client.CoreV1Api(self.api).create_namespaced_secret(
+            RELEASE_NS, client.V1Secret(metadata=meta, string_data=data)
+        )
+
     def apply(self, body: dict[str, Any]) -> dict[str, Any]:
         body = json.loads(json.dumps(body))
         body["metadata"]["namespace"] = self.namespace
+        spec = body["spec"]
+        for name, (section, key) in ADMIN_SECRETS.items():
+            if spec.setdefault(section, {}).get(key, name) == name:
+                spec[section][key] = self.admin_secret(name)
         return self.custom.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body)
 
     def get(self, name: str) -> dict[str, Any]:
@@ -313,18 +349,25 @@ def team_factory(admin_api, s3, postgres, rabbitmq, operator_process) -> Iterato
         name = f"{prefix}-{uuid.uuid4().hex[:6]}"
         core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
         created.append(name)
+        team = Team(name, admin_api)
         if secrets:
-            for secret, data in {
-                "s3-admin": {"accessKey": s3.access_key, "secretKey": s3.secret_key},
-                "pg-admin": {"url": postgres.url},
-                "rabbitmq": {"url": rabbitmq.url, "managementUrl": rabbitmq.management_url},
-            }.items():
-                core.create_namespaced_secret(
-                    name, client.V1Secret(metadata=client.V1ObjectMeta(name=secret), string_data=data)
-                )
-        return Team(name, admin_api)
+            for secret, data in admin_secret_data(s3, postgres, rabbitmq).items():
+                team.create_admin_secret(secret, data)
+        return team
 
     yield make
     for name in created:
         with contextlib.suppress(client.ApiException):
             core.delete_namespace(name)
+        with contextlib.suppress(client.ApiException):
+            core.delete_collection_namespaced_secret(
+                RELEASE_NS, label_selector=f"labelhive.io/e2e-team={name}"
+            )
+
+
+def admin_secret_data(s3, postgres, rabbitmq) -> dict[str, dict[str, str]]:
+    return {
+        "s3-admin": {"accessKey": s3.access_key, "secretKey": s3.secret_key},
+        "pg-admin": {"url": postgres.url},
+        "rabbitmq": {"url": rabbitmq.url, "managementUrl": rabbitmq.management_url},
+    }

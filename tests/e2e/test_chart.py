@@ -44,24 +44,45 @@ def test_template_cluster_wide(helm_cli):
         if d
     ]
     kinds = sorted(d["kind"] for d in docs)
-    assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment", "ServiceAccount"]
+    assert kinds == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "Deployment",
+        "Role",
+        "RoleBinding",
+        "ServiceAccount",
+    ]
+    crd = next(d for d in docs if d["kind"] == "CustomResourceDefinition")
+    assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep", "uninstall keeps the projects"
+    (own,) = [d for d in docs if d["kind"] == "Role"]
+    assert own["metadata"]["namespace"] == "labelhive-system", (
+        "admin Secrets and the Lease: own namespace only"
+    )
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["LABELHIVE_OPERATOR_NAMESPACES"] == ""
+    assert env["LABELHIVE_OPERATOR_NAMESPACE"] == "labelhive-system"
+    assert deployment["spec"]["replicas"] == 2, "two replicas, one leader"
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["volumes"][0]["emptyDir"]["sizeLimit"]
     assert env["LABELHIVE_OPERATOR_API_IMAGE"].startswith("ghcr.io/labelhive/api:")
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "labeling"
 
 
 def test_template_per_namespace_has_no_cluster_wide_write_rights(helm_cli):
-    out = _helm(helm_cli, "template", "labeling", str(CHART), "--set", "watchNamespaces={team-a,team-b}")
+    out = _helm(
+        helm_cli, "template", "labeling", str(CHART), "-n", "ops", "--set", "watchNamespaces={team-a,team-b}"
+    )
     docs = [d for d in yaml.safe_load_all(out) if d]
     roles = [d for d in docs if d["kind"] == "Role"]
-    assert sorted(r["metadata"]["namespace"] for r in roles) == ["team-a", "team-b"]
+    assert sorted(r["metadata"]["namespace"] for r in roles) == ["ops", "team-a", "team-b"]
     (cluster_role,) = [d for d in docs if d["kind"] == "ClusterRole"]
-    assert all(set(rule["verbs"]) <= {"list", "watch"} for rule in cluster_role["rules"]), (
-        "CRD discovery only"
+    assert all(set(rule["verbs"]) <= {"get", "list", "watch"} for rule in cluster_role["rules"]), (
+        "CRD discovery and IngressClasses only, read-only"
     )
 
 

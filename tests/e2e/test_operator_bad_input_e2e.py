@@ -19,7 +19,7 @@ def _wrong_password(url: str) -> str:
 
 
 def _set_secret(team: Team, name: str, data: dict[str, str]) -> None:
-    client.CoreV1Api(team.api).patch_namespaced_secret(name, team.namespace, {"stringData": data})
+    team.set_admin_secret(name, data)
 
 
 def _gone(team: Team, name: str) -> bool:

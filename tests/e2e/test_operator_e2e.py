@@ -13,10 +13,10 @@ import pika
 import psycopg
 import pytest
 from conftest import GROUP, Team, eventually, sample_manifest
-from kubernetes import client
+from kubernetes import client, config
 
 GPU = "nvidia.com/gpu"
-CHILDREN = ("weld-defects-api", "weld-defects-ui", "weld-defects-worker")
+CHILDREN = ("weld-defects-api", "weld-defects-ui", "weld-defects-interactive", "weld-defects-worker")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,7 @@ def test_project_reaches_ready_with_every_condition_true(team, weld, kubectl_bin
         "Migrated",
         "ApiReady",
         "UiReady",
+        "InteractiveReady",
         "IngressReady",
         "WorkersReady",
         "Ready",
@@ -51,6 +52,12 @@ def test_project_reaches_ready_with_every_condition_true(team, weld, kubectl_bin
         assert conditions[step]["status"] == "True", conditions[step]
         assert conditions[step]["reason"] and conditions[step]["lastTransitionTime"]
     assert status["workers"] == {"replicas": 0, "ready": 0, "scaler": "builtin"}
+    # Where the admins' first password is, never the password.
+    assert status["adminCredentials"] == {
+        "emails": ["lead@factory-a.example.com"],
+        "secret": "weld-defects-app",
+        "passwordKey": "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD",
+    }
     assert status["queue"]["name"] == f"labelhive.{team.namespace}.weld-defects.prelabel"
     # What the platform admin reads: kubectl get labelingprojects
     out = subprocess.run(
@@ -113,7 +120,9 @@ def test_children_exist_with_the_expected_spec(team, weld, admin_api):
     )
     ns, uid = team.namespace, weld["metadata"]["uid"]
     objs = [apps.read_namespaced_deployment(n, ns) for n in CHILDREN]
-    objs += [core.read_namespaced_service(n, ns) for n in ("weld-defects-api", "weld-defects-ui")]
+    objs += [core.read_namespaced_service(n, ns) for n in CHILDREN[:3]]
+    policy = client.PolicyV1Api(admin_api)
+    objs += [policy.read_namespaced_pod_disruption_budget(n, ns) for n in CHILDREN[:2]]
     objs += [
         net.read_namespaced_ingress("weld-defects", ns),
         core.read_namespaced_secret("weld-defects-app", ns),
@@ -134,7 +143,9 @@ def test_children_exist_with_the_expected_spec(team, weld, admin_api):
     container = api.spec.template.spec.containers[0]
     assert api.spec.replicas == 2
     assert container.image == "registry.invalid/labelhive/api:e2e"
-    assert container.readiness_probe.http_get.path == "/healthz"
+    assert container.readiness_probe.http_get.path == "/readyz"
+    assert api.spec.template.spec.security_context.seccomp_profile.type == "RuntimeDefault"
+    assert api.spec.template.spec.volumes[0].empty_dir.size_limit
     env = {e.name: e for e in container.env}
     assert env["LABELHIVE_PUBLIC_URLS"].value == ",".join(weld["status"]["urls"])
     assert env["LABELHIVE_DATABASE_URL"].value_from.secret_key_ref.name == "weld-defects-app"
@@ -146,6 +157,15 @@ def test_children_exist_with_the_expected_spec(team, weld, admin_api):
     ingress = net.read_namespaced_ingress("weld-defects", ns)
     assert [r.host for r in ingress.spec.rules] == [u.split("://")[1] for u in weld["status"]["urls"]]
     assert ingress.spec.ingress_class_name == "nginx"
+    # The class's controller is ingress-nginx: uploads over 1 MiB and slow exports pass it.
+    assert ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "1024m"
+    assert ingress.metadata.annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "600"
+
+    interactive = apps.read_namespaced_deployment("weld-defects-interactive", ns)
+    assert interactive.spec.template.spec.containers[0].args == ["serve"]
+    assert env["LABELHIVE_INTERACTIVE_URL"].value == (
+        f"http://weld-defects-interactive.{ns}.svc.cluster.local:8090"
+    )
 
     worker = apps.read_namespaced_deployment("weld-defects-worker", ns)
     wc = worker.spec.template.spec.containers[0]
@@ -164,8 +184,8 @@ def test_secrets_never_appear_in_status_or_events(team, weld):
         assert value not in status and value not in events
 
 
-def _publish(rabbitmq, queue: str, count: int) -> None:
-    conn = pika.BlockingConnection(pika.URLParameters(rabbitmq.url))
+def _publish(amqp_url: str, queue: str, count: int) -> None:
+    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
         ch = conn.channel()
         # Declared as contracts/README.md says both sides declare it.
@@ -183,8 +203,8 @@ def _publish(rabbitmq, queue: str, count: int) -> None:
         conn.close()
 
 
-def _purge(rabbitmq, queue: str) -> None:
-    conn = pika.BlockingConnection(pika.URLParameters(rabbitmq.url))
+def _purge(amqp_url: str, queue: str) -> None:
+    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
         conn.channel().queue_purge(queue)
     finally:
@@ -197,7 +217,11 @@ def test_workers_follow_the_queue_0_to_n_to_0_on_gpu_nodes_only(team, weld, rabb
     gpu_nodes = {n.metadata.name for n in core.list_node(label_selector="labelhive.io/gpu=true").items}
     assert gpu_nodes, "the harness has GPU nodes"
 
-    _publish(rabbitmq, queue, 45)  # ceil(45 / targetQueueLength 20) = 3
+    # The project's own broker user and virtual host, as the API publishes; the broker-wide URL is not in it.
+    amqp_url = team.secret("weld-defects-app")["LABELHIVE_AMQP_URL"]
+    assert amqp_url != rabbitmq.url and rabbitmq.password not in amqp_url
+    assert amqp_url.endswith(f"/labelhive.{team.namespace}.weld-defects")
+    _publish(amqp_url, queue, 45)  # ceil(45 / targetQueueLength 20) = 3
     eventually(
         lambda: apps.read_namespaced_deployment("weld-defects-worker", team.namespace).spec.replicas == 3,
         "worker Deployment scaled to 3",
@@ -237,7 +261,7 @@ def test_workers_follow_the_queue_0_to_n_to_0_on_gpu_nodes_only(team, weld, rabb
     )
     assert status["queue"]["depth"] == 45
 
-    _purge(rabbitmq, queue)
+    _purge(amqp_url, queue)
     eventually(
         lambda: apps.read_namespaced_deployment("weld-defects-worker", team.namespace).spec.replicas == 0,
         "worker Deployment back to 0 after the scale-down delay",
@@ -310,7 +334,7 @@ def test_invalid_manifest_is_rejected_by_the_api_server_naming_the_field(team, s
 
 
 def test_missing_secret_bad_database_and_taken_host_are_conditions_then_recover(
-    team_factory, weld, s3, postgres, admin_api
+    team_factory, weld, s3, postgres, rabbitmq, admin_api
 ):
     other = team_factory("factory-b", secrets=False)
     taken_host = weld["spec"]["ingress"]["host"]
@@ -320,19 +344,27 @@ def test_missing_secret_bad_database_and_taken_host_are_conditions_then_recover(
         "StorageReady False with reason SecretMissing",
         timeout=30,
     )
-    assert cond["status"] == "False" and "s3-admin" in cond["message"]
+    assert cond["status"] == "False" and other.admin_secret("s3-admin") in cond["message"]
+    assert "operator's namespace" in cond["message"]
     assert other.get("late")["status"]["phase"] == "Failed"
     assert any(e.reason == "SecretMissing" and e.type == "Warning" for e in other.events("late"))
 
     core = client.CoreV1Api(admin_api)
-    for name, data in {
+    bad = {
         "s3-admin": {"accessKey": s3.access_key, "secretKey": s3.secret_key},
         "pg-admin": {"url": "postgresql://nobody:wrong@127.0.0.1:1/none"},
-        "rabbitmq": {"url": "amqp://guest:guest@127.0.0.1:1/%2F"},
-    }.items():
+        "rabbitmq": {"url": rabbitmq.url, "managementUrl": rabbitmq.management_url},
+    }
+    # Admin credentials in the team's own namespace are never read: a tenant cannot plant them.
+    for name, data in bad.items():
         core.create_namespaced_secret(
-            other.namespace, client.V1Secret(metadata=client.V1ObjectMeta(name=name), string_data=data)
+            other.namespace,
+            client.V1Secret(metadata=client.V1ObjectMeta(name=other.admin_secret(name)), string_data=data),
         )
+    time.sleep(5)  # longer than the operator's longest retry delay here (backoff max 4 s)
+    assert other.condition("late", "StorageReady")["reason"] == "SecretMissing"
+    for name, data in bad.items():
+        other.create_admin_secret(name, data)
     cond = eventually(
         lambda: (c := other.condition("late", "DatabaseReady")).get("reason") == "DatabaseUnreachable" and c,
         "DatabaseReady False: unreachable",
@@ -343,7 +375,7 @@ def test_missing_secret_bad_database_and_taken_host_are_conditions_then_recover(
     assert any(e.reason == "DatabaseUnreachable" for e in other.events("late"))
 
     other.patch("late", {"ingress": {"host": taken_host}})
-    core.patch_namespaced_secret("pg-admin", other.namespace, {"stringData": {"url": postgres.url}})
+    other.set_admin_secret("pg-admin", {"url": postgres.url})
     cond = eventually(
         lambda: (c := other.condition("late", "IngressReady")).get("reason") == "HostTaken" and c,
         "IngressReady False: host taken",
@@ -495,7 +527,46 @@ KEDA_CRD = {
 }
 
 
-def test_keda_scaled_object_replaces_the_builtin_scaler_when_keda_is_installed(team, s3, admin_api):
+def _switched_off_keda_removes(team: Team, project: dict[str, Any], operator_kubeconfig) -> None:
+    """An operator configured with KEDA off (this one, in-process, with the chart's RBAC) deletes the
+    ScaledObject it finds, so it cannot fight the built-in scaler."""
+    from labelhive_operator.config import load_config
+    from labelhive_operator.context import Context
+    from labelhive_operator.handlers.reconcile_workloads import _remove_scaled_object
+    from labelhive_operator.kube import Kube
+    from labelhive_operator.project import Project
+    from labelhive_operator.state import ProjectRuntime
+
+    config = load_config({"LABELHIVE_OPERATOR_KEDA": "off"})
+    kube = Kube(kubernetes_config(operator_kubeconfig))
+    ctx = Context(config=config, kube=kube, executor=None)  # type: ignore[arg-type]
+    custom = client.CustomObjectsApi(team.api)
+    before = custom.get_namespaced_custom_object(
+        "keda.sh", "v1alpha1", team.namespace, "scaledobjects", "kedaproj-worker"
+    )["metadata"]["uid"]
+    _remove_scaled_object(ctx, Project(project), ProjectRuntime())
+    try:
+        after = custom.get_namespaced_custom_object(
+            "keda.sh", "v1alpha1", team.namespace, "scaledobjects", "kedaproj-worker"
+        )["metadata"]["uid"]
+    except client.ApiException as exc:
+        assert exc.status == 404
+        after = None
+    assert after != before, "the ScaledObject was deleted (the KEDA-on operator may have made a new one)"
+    assert any(e.reason == "ScaledObjectRemoved" for e in team.events("kedaproj"))
+
+
+def kubernetes_config(kubeconfig):
+    from kubernetes.client import Configuration
+
+    cfg = Configuration()
+    config.load_kube_config(str(kubeconfig), client_configuration=cfg)
+    return cfg
+
+
+def test_keda_scaled_object_replaces_the_builtin_scaler_when_keda_is_installed(
+    team, s3, admin_api, operator_kubeconfig
+):
     """KEDA itself is not installed here: its ScaledObject API (the CRD) is what the operator detects."""
     ext = client.ApiextensionsV1Api(admin_api)
     ext.create_custom_resource_definition(KEDA_CRD)
@@ -520,6 +591,7 @@ def test_keda_scaled_object_replaces_the_builtin_scaler_when_keda_is_installed(t
         assert so["spec"]["scaleTargetRef"]["name"] == "kedaproj-worker"
         assert so["spec"]["triggers"][0]["metadata"]["queueName"] == project["status"]["queue"]["name"]
         assert so["metadata"]["ownerReferences"][0]["uid"] == project["metadata"]["uid"]
+        _switched_off_keda_removes(team, project, operator_kubeconfig)
         team.delete("kedaproj")
         eventually(lambda: _gone(team, "kedaproj"), "kedaproj deleted", timeout=60)
     finally:

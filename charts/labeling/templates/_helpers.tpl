@@ -51,7 +51,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: ["labelhive.io"]
   resources: ["labelingprojects/status"]
   verbs: ["get", "patch"]
-# Referenced admin Secrets are read; the app Secret is server-side applied (create + patch). No list/watch.
+# The app Secret is read and server-side applied (create + patch) in the team's namespace. No list/watch.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create", "patch"]
@@ -62,25 +62,48 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "patch"]
-- apiGroups: ["batch"]
-  resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["ingresses"]
   verbs: ["get", "list", "watch", "create", "patch"]
-# Used only when KEDA is installed.
+# A failed migration Job is deleted so that it runs again (a Job never restarts once Failed).
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "create", "patch"]
+# Pods are listed (never changed) while a component is not ready, to say why: ImagePullBackOff, CrashLoopBackOff.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
+# Used only when KEDA is installed; a ScaledObject is deleted when KEDA is switched off.
 - apiGroups: ["keda.sh"]
   resources: ["scaledobjects"]
-  verbs: ["get", "create", "patch"]
+  verbs: ["get", "create", "patch", "delete"]
 # Events on transitions and failures.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
 {{- end }}
 
-{{/* Cluster-scoped and read-only: kopf discovers the resources it watches through the CRDs. */}}
+{{/* Cluster-scoped and read-only: kopf discovers the resources it watches through the CRDs; the Ingress
+controller behind a class decides the body size and timeout annotations. */}}
 {{- define "labeling.discoveryRules" -}}
 - apiGroups: ["apiextensions.k8s.io"]
   resources: ["customresourcedefinitions"]
   verbs: ["list", "watch"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["ingressclasses"]
+  verbs: ["get", "list"]
+{{- end }}
+
+{{/* In the operator's own namespace only: the admin Secrets (S3, PostgreSQL, RabbitMQ) are read here and
+nowhere else, and the replicas elect a leader through a Lease. */}}
+{{- define "labeling.ownNamespaceRules" -}}
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+- apiGroups: ["coordination.k8s.io"]
+  resources: ["leases"]
+  verbs: ["get", "create", "update"]
 {{- end }}

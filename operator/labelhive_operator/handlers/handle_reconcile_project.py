@@ -1,8 +1,10 @@
 """Reconcile one LabelingProject, level-triggered and idempotent, step by step in dependency order:
-buckets -> schema + role -> app Secret -> migration Job -> API/UI -> Ingress -> workers -> status.
+buckets -> schema + role -> app Secret -> migration Job -> API/UI/interactive -> Ingress -> workers -> status.
 
-Each step yields a condition. A step that cannot proceed stops the ones after it (they report Blocked);
-nothing that exists is deleted because something is unreachable.
+Each step yields a condition. On a new project a step that cannot proceed stops the ones after it (they
+report Blocked); once the app Secret exists, an S3 or PostgreSQL outage is reported and the later steps
+still run with the credentials already issued, so a deleted Deployment is repaired during an outage.
+Nothing that exists is deleted because something is unreachable.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from pydantic import ValidationError
 
 from labelhive_operator import conditions as c
 from labelhive_operator.context import Context
+from labelhive_operator.handlers.reconcile_workloads import run_workload_steps
 from labelhive_operator.kube import KubeError
 from labelhive_operator.project import Project
-from labelhive_operator.provision import database, storage
-from labelhive_operator.render import app_env, network, scaling, workloads
+from labelhive_operator.provision import broker, database, storage
+from labelhive_operator.provision.queue import QueueError
+from labelhive_operator.render import app_env
 from labelhive_operator.state import ProjectRuntime
 
 SCOPED_IDENTITY = "buckets ready; the project has its own S3 identity limited to its buckets"
@@ -40,6 +44,7 @@ class StepFailed(Exception):
 class Outcome:
     steps: list[c.Condition] = field(default_factory=list)
     status: dict[str, Any] = field(default_factory=dict)
+    advisories: list[c.Condition] = field(default_factory=list)
 
     @property
     def ready(self) -> c.Condition:
@@ -50,46 +55,24 @@ def _fail(step: str, reason: str, message: str) -> StepFailed:
     return StepFailed(c.Condition(step, False, reason, message, failed=True))
 
 
-def _secret(ctx: Context, project: Project, step: str, name: str, keys: tuple[str, ...]) -> dict[str, str]:
-    data = ctx.read_secret(project.namespace, name)
+def admin_secret(ctx: Context, step: str, name: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """An admin Secret, read from the operator's own namespace only (never the tenant's)."""
+    namespace = ctx.config.namespace
+    data = ctx.read_secret(namespace, name)
     if data is None:
         raise _fail(
-            step, "SecretMissing", f"Secret {project.namespace}/{name} not found (keys: {', '.join(keys)})"
+            step,
+            "SecretMissing",
+            f"Secret {namespace}/{name} not found in the operator's namespace (keys: {', '.join(keys)})",
         )
     missing = [k for k in keys if not data.get(k)]
     if missing:
-        raise _fail(step, "SecretKeyMissing", f"Secret {project.namespace}/{name} has no key {missing[0]!r}")
+        raise _fail(step, "SecretKeyMissing", f"Secret {namespace}/{name} has no key {missing[0]!r}")
     return data
 
 
 def _generated(existing: dict[str, str] | None, key: str) -> str:
     return (existing or {}).get(key) or secrets.token_urlsafe(32)
-
-
-def _deployment_ready(live: dict[str, Any] | None, replicas: int) -> tuple[bool, str]:
-    if not live:
-        return False, "not created yet"
-    st = live.get("status") or {}
-    ready = int(st.get("readyReplicas") or 0)
-    updated = int(st.get("updatedReplicas") or 0)
-    current = (st.get("observedGeneration") or 0) >= (live.get("metadata", {}).get("generation") or 0)
-    ok = current and ready >= replicas and updated >= replicas
-    return ok, f"{ready}/{replicas} replicas ready"
-
-
-def _job_state(job: dict[str, Any] | None) -> tuple[str, str]:
-    """('missing' | 'running' | 'succeeded' | 'failed', message)."""
-    if job is None:
-        return "missing", ""
-    st = job.get("status") or {}
-    for cond in st.get("conditions") or []:
-        if cond.get("status") == "True" and cond.get("type") in ("Complete", "SuccessCriteriaMet"):
-            return "succeeded", ""
-        if cond.get("status") == "True" and cond.get("type") in ("Failed", "FailureTarget"):
-            return "failed", str(cond.get("message") or cond.get("reason") or "job failed")
-    if int(st.get("succeeded") or 0) >= 1:
-        return "succeeded", ""
-    return "running", f"{int(st.get('active') or 0)} pod(s) active, {int(st.get('failed') or 0)} failed"
 
 
 def external_fingerprint(project: Project, *secret_data: dict[str, str]) -> str:
@@ -136,26 +119,33 @@ def reconcile(ctx: Context, body: dict[str, Any], runtime: ProjectRuntime) -> Ou
     return out
 
 
-def _run_steps(
-    ctx: Context, project: Project, runtime: ProjectRuntime, out: Outcome, pending: list[str]
-) -> None:
-    spec = project.spec
-    cfg = ctx.config
+def _read_admin_secret(
+    ctx: Context, step: str, name: str, keys: tuple[str, ...]
+) -> tuple[dict[str, str] | None, StepFailed | None]:
+    try:
+        return admin_secret(ctx, step, name, keys), None
+    except StepFailed as exc:
+        return None, exc
 
-    # 1. Storage ---------------------------------------------------------------------------------------
-    s3_secret = _secret(
-        ctx, project, c.STORAGE_READY, spec.storage.credentials_secret, ("accessKey", "secretKey")
-    )
-    pg_secret = _secret(ctx, project, c.DATABASE_READY, spec.database.admin_secret, ("url",))
-    amqp_secret = _secret(ctx, project, c.SECRET_READY, spec.queue.amqp_secret, ("url",))
-    existing_app = ctx.read_secret(project.namespace, project.app_secret)
+
+def _continue_or_raise(out: Outcome, exc: StepFailed, existing_app: dict[str, str] | None, key: str) -> None:
+    """A new project stops at a failed step; a provisioned one reports it and goes on with what it has."""
+    if existing_app is None or not existing_app.get(key):
+        raise exc
+    out.steps.append(exc.condition)
+
+
+def _storage_step(
+    ctx: Context,
+    project: Project,
+    runtime: ProjectRuntime,
+    out: Outcome,
+    existing_app: dict[str, str] | None,
+    fresh: bool,
+    s3_secret: dict[str, str],
+) -> storage.S3Identity:
+    spec = project.spec
     admin = storage.S3Identity(s3_secret["accessKey"], s3_secret["secretKey"])
-    fingerprint = external_fingerprint(project, s3_secret, pg_secret)
-    fresh = (
-        runtime.external_fingerprint == fingerprint
-        and time.monotonic() - runtime.external_checked_at < cfg.resync_seconds
-        and existing_app is not None
-    )
     identity = admin
     storage_message = runtime.storage_message or SHARED_IDENTITY
     known = None
@@ -202,15 +192,24 @@ def _run_steps(
             raise _fail(c.STORAGE_READY, exc.reason, str(exc)) from None
         runtime.storage_message = storage_message
     out.steps.append(c.Condition(c.STORAGE_READY, True, "BucketsReady", storage_message))
+    return identity
 
-    # 2. Database --------------------------------------------------------------------------------------
+
+def _database_step(
+    project: Project,
+    runtime: ProjectRuntime,
+    out: Outcome,
+    existing_app: dict[str, str] | None,
+    fresh: bool,
+    pg_secret: dict[str, str],
+    pool: app_env.PoolPlan,
+) -> str:
+    """Ensures the role and schema; returns the project's database URL."""
+    spec = project.spec
     try:
         _, address = database.parse_admin_url(pg_secret["url"])
-        pool = app_env.plan_pool(spec.database.connection_limit, spec.api.replicas)
     except database.DatabaseError as exc:
         raise _fail(c.DATABASE_READY, exc.reason, str(exc)) from None
-    except app_env.ConnectionLimitTooLow as exc:
-        raise _fail(c.DATABASE_READY, "ConnectionLimitTooLow", str(exc)) from None
     old_password = database.password_of((existing_app or {}).get(app_env.DATABASE_URL, ""))
     password = old_password or secrets.token_urlsafe(24)
     if not fresh or old_password is None:
@@ -223,6 +222,7 @@ def _run_steps(
                 set_password=old_password is None,
                 connection_limit=spec.database.connection_limit,
             )
+            runtime.connection_budget = database.connection_budget(pg_secret["url"])
         except database.DatabaseError as exc:
             raise _fail(c.DATABASE_READY, exc.reason, str(exc)) from None
     out.steps.append(
@@ -234,145 +234,136 @@ def _run_steps(
             f"API pool {pool.pool_size}+{pool.max_overflow} per process)",
         )
     )
+    return database.app_url(address, project.role, password)
+
+
+def _broker_step(
+    project: Project,
+    runtime: ProjectRuntime,
+    existing_app: dict[str, str] | None,
+    fresh: bool,
+    amqp_secret: dict[str, str],
+) -> str:
+    """The project's own vhost and user on the broker; returns the project's AMQP URL (never the admin's)."""
+    management = amqp_secret.get("managementUrl")
+    if not management:
+        raise _fail(
+            c.SECRET_READY,
+            "BrokerManagementMissing",
+            f"Secret {project.spec.queue.amqp_secret} needs managementUrl: each project gets its own RabbitMQ "
+            "virtual host and user, created through the management API",
+        )
+    old = (existing_app or {}).get(app_env.AMQP_URL, "")
+    # The password issued before is kept while the URL still names this project's user on this broker.
+    old_password = database.password_of(old)
+    url = broker.project_url(
+        amqp_secret["url"], project.broker_vhost, project.broker_vhost, old_password or ""
+    )
+    if not old_password or url != old:
+        old_password = None
+    password = old_password or secrets.token_urlsafe(24)
+    url = broker.project_url(amqp_secret["url"], project.broker_vhost, project.broker_vhost, password)
+    if not fresh or url != old:
+        try:
+            broker.ensure_project_broker(management, project.broker_vhost, project.broker_vhost, password)
+        except QueueError as exc:
+            raise _fail(c.SECRET_READY, exc.reason, str(exc)) from None
+    runtime.management_url = management
+    runtime.amqp_url = url
+    return url
+
+
+def _budget_condition(runtime: ProjectRuntime) -> c.Condition | None:
+    budget = runtime.connection_budget
+    if budget is None:
+        return None
+    if budget.fits:
+        return c.Condition(c.CONNECTION_BUDGET, True, "WithinBudget", budget.describe())
+    return c.Condition(c.CONNECTION_BUDGET, False, "Overcommitted", budget.describe())
+
+
+def _run_steps(
+    ctx: Context, project: Project, runtime: ProjectRuntime, out: Outcome, pending: list[str]
+) -> None:
+    spec = project.spec
+    existing_app = ctx.read_secret(project.namespace, project.app_secret)
+
+    s3_secret, s3_error = _read_admin_secret(
+        ctx, c.STORAGE_READY, spec.storage.credentials_secret, ("accessKey", "secretKey")
+    )
+    pg_secret, pg_error = _read_admin_secret(ctx, c.DATABASE_READY, spec.database.admin_secret, ("url",))
+    amqp_secret, amqp_error = _read_admin_secret(ctx, c.SECRET_READY, spec.queue.amqp_secret, ("url",))
+    fingerprint = external_fingerprint(project, s3_secret or {}, pg_secret or {}, amqp_secret or {})
+    fresh = (
+        runtime.external_fingerprint == fingerprint
+        and time.monotonic() - runtime.external_checked_at < ctx.config.resync_seconds
+        and existing_app is not None
+    )
+
+    # 1. Storage ---------------------------------------------------------------------------------------
+    try:
+        if s3_secret is None:
+            raise s3_error or _fail(c.STORAGE_READY, "SecretMissing", "no S3 credentials")
+        identity = _storage_step(ctx, project, runtime, out, existing_app, fresh, s3_secret)
+    except StepFailed as exc:
+        _continue_or_raise(out, exc, existing_app, app_env.S3_ACCESS_KEY)
+        assert existing_app is not None
+        identity = storage.S3Identity(
+            existing_app[app_env.S3_ACCESS_KEY], existing_app[app_env.S3_SECRET_KEY]
+        )
+
+    # 2. Database --------------------------------------------------------------------------------------
+    try:
+        pool = app_env.plan_pool(spec.database.connection_limit, spec.api.replicas)
+    except app_env.ConnectionLimitTooLow as exc:
+        raise _fail(c.DATABASE_READY, "ConnectionLimitTooLow", str(exc)) from None
+    try:
+        if pg_secret is None:
+            raise pg_error or _fail(c.DATABASE_READY, "SecretMissing", "no PostgreSQL admin URL")
+        database_url = _database_step(project, runtime, out, existing_app, fresh, pg_secret, pool)
+    except StepFailed as exc:
+        _continue_or_raise(out, exc, existing_app, app_env.DATABASE_URL)
+        assert existing_app is not None
+        database_url = existing_app[app_env.DATABASE_URL]
+    budget = _budget_condition(runtime)
+    if budget is not None:
+        out.advisories.append(budget)
 
     # 3. App Secret ------------------------------------------------------------------------------------
+    if amqp_secret is None:
+        raise amqp_error or _fail(c.SECRET_READY, "SecretMissing", "no AMQP URL")
+    amqp_url = _broker_step(project, runtime, existing_app, fresh, amqp_secret)
     values = {
-        app_env.DATABASE_URL: database.app_url(address, project.role, password),
+        app_env.DATABASE_URL: database_url,
         app_env.SECRET_KEY: _generated(existing_app, app_env.SECRET_KEY),
         app_env.ADMIN_PASSWORD: _generated(existing_app, app_env.ADMIN_PASSWORD),
         app_env.S3_ACCESS_KEY: identity.access_key,
         app_env.S3_SECRET_KEY: identity.secret_key,
-        app_env.AMQP_URL: amqp_secret["url"],
+        app_env.AMQP_URL: amqp_url,
         app_env.API_TOKEN: _generated(existing_app, app_env.API_TOKEN),
     }
     if existing_app != {**(existing_app or {}), **values} or existing_app is None:
         ctx.kube.apply(app_env.build_app_secret(project, values))
-    runtime.external_fingerprint = fingerprint
-    if not fresh:
-        runtime.external_checked_at = time.monotonic()
-    runtime.management_url = amqp_secret.get("managementUrl") or None
-    runtime.amqp_url = amqp_secret["url"]
+    degraded = any(step.status is not True for step in out.steps)
+    if not degraded:
+        runtime.external_fingerprint = fingerprint
+        if not fresh:
+            runtime.external_checked_at = time.monotonic()
     checksum = app_env.secret_checksum(values)
+    out.status["adminCredentials"] = {
+        "emails": list(spec.auth.admins),
+        "secret": project.app_secret,
+        "passwordKey": app_env.ADMIN_PASSWORD,
+    }
     out.steps.append(
         c.Condition(
-            c.SECRET_READY, True, "SecretReady", f"Secret {project.app_secret} holds the app's credentials"
-        )
-    )
-
-    # 4. Migration -------------------------------------------------------------------------------------
-    api_image = spec.api.image or cfg.api_image
-    migrated = project.status.get("migratedImage")
-    if migrated == api_image:
-        out.steps.append(c.Condition(c.MIGRATED, True, "Migrated", f"database migrated for {api_image}"))
-    else:
-        job_name = workloads.migration_job_name(project, api_image)
-        job = ctx.live("batch/v1", "Job", project.namespace, job_name)
-        if job is None:
-            job = ctx.ensure(
-                workloads.build_migration_job_spec(project, api_image, cfg.image_pull_policy, checksum)
-            )
-        state, message = _job_state(job)
-        if state == "running":
-            state, message = _job_state(ctx.fresh("batch/v1", "Job", project.namespace, job_name))
-        if state == "succeeded":
-            migrated = api_image
-            out.steps.append(c.Condition(c.MIGRATED, True, "Migrated", f"database migrated for {api_image}"))
-        elif state == "failed":
-            out.steps.append(
-                c.Condition(c.MIGRATED, False, "MigrationFailed", f"Job {job_name}: {message}", failed=True)
-            )
-        else:
-            out.steps.append(c.Condition(c.MIGRATED, False, "MigrationRunning", f"Job {job_name}: {message}"))
-    if migrated:
-        out.status["migratedImage"] = migrated
-
-    # 5. API and UI ------------------------------------------------------------------------------------
-    if migrated:
-        api = ctx.ensure(
-            workloads.build_api_deployment_spec(project, migrated, pool, cfg.image_pull_policy, checksum)
-        )
-        ok, message = _deployment_ready(api, spec.api.replicas)
-        if not ok:
-            ok, message = _deployment_ready(
-                ctx.fresh("apps/v1", "Deployment", project.namespace, project.child("api")), spec.api.replicas
-            )
-        if migrated != api_image:
-            message += f"; running {migrated} until the migration for {api_image} completes"
-        out.steps.append(c.Condition(c.API_READY, ok, "Available" if ok else "Progressing", message))
-    else:
-        out.steps.append(
-            c.Condition(c.API_READY, False, "WaitingForMigration", "the API starts after its migration")
-        )
-    ctx.ensure(network.build_service_spec(project, "api"))
-    ui = ctx.ensure(
-        workloads.build_ui_deployment_spec(project, spec.ui.image or cfg.ui_image, cfg.image_pull_policy)
-    )
-    ctx.ensure(network.build_service_spec(project, "ui"))
-    ok, message = _deployment_ready(ui, spec.ui.replicas)
-    if not ok:
-        ok, message = _deployment_ready(
-            ctx.fresh("apps/v1", "Deployment", project.namespace, project.child("ui")), spec.ui.replicas
-        )
-    out.steps.append(c.Condition(c.UI_READY, ok, "Available" if ok else "Progressing", message))
-
-    # 6. Ingress ---------------------------------------------------------------------------------------
-    taken = {h: ctx.hosts.claimed_by_others(h, project.namespace, project.name) for h in spec.ingress.hosts}
-    taken = {h: owners for h, owners in taken.items() if owners}
-    if taken:
-        host, owners = next(iter(taken.items()))
-        out.steps.append(
-            c.Condition(
-                c.INGRESS_READY,
-                False,
-                "HostTaken",
-                f"host {host} is already served by Ingress {owners[0]}",
-                True,
-            )
-        )
-    else:
-        ingress = ctx.ensure(network.build_ingress_spec(project))
-        ctx.hosts.update(project.namespace, project.name, set(spec.ingress.hosts))
-        lb = ((ingress.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-        where = ", ".join(str(i.get("ip") or i.get("hostname")) for i in lb) or "no load balancer address yet"
-        out.steps.append(
-            c.Condition(
-                c.INGRESS_READY, True, "Configured", f"hosts {', '.join(spec.ingress.hosts)} ({where})"
-            )
-        )
-
-    # 7. Workers ---------------------------------------------------------------------------------------
-    worker_image = spec.prelabel.image or cfg.worker_image
-    keda = ctx.keda_available()
-    if keda:
-        worker = ctx.ensure(
-            workloads.build_worker_deployment_spec(
-                project, worker_image, None, cfg.image_pull_policy, cfg.cluster_domain, checksum
-            )
-        )
-        ctx.ensure(scaling.build_scaled_object_spec(project))
-        replicas = int((worker.get("spec") or {}).get("replicas") or 0)
-    else:
-        live = ctx.live("apps/v1", "Deployment", project.namespace, project.child("worker"))
-        current = runtime.desired_workers
-        if current is None:
-            current = (
-                int((live or {}).get("spec", {}).get("replicas") or 0) if live else spec.prelabel.min_replicas
-            )
-        replicas = min(max(current, spec.prelabel.min_replicas), spec.prelabel.max_replicas)
-        runtime.desired_workers = replicas
-        worker = ctx.ensure(
-            workloads.build_worker_deployment_spec(
-                project, worker_image, replicas, cfg.image_pull_policy, cfg.cluster_domain, checksum
-            )
-        )
-    ready = int((worker.get("status") or {}).get("readyReplicas") or 0)
-    out.status["workers"] = {"replicas": replicas, "ready": ready, "scaler": "keda" if keda else "builtin"}
-    out.steps.append(
-        c.Condition(
-            c.WORKERS_READY,
+            c.SECRET_READY,
             True,
-            "ScaledObject" if keda else "Scaling",
-            f"{ready}/{replicas} workers ready (min {spec.prelabel.min_replicas}, max {spec.prelabel.max_replicas}, "
-            f"{spec.prelabel.gpu.count} x {spec.prelabel.gpu.resource} each)",
+            "SecretReady",
+            f"Secret {project.app_secret} holds the app's credentials; the admins' first password is its key "
+            f"{app_env.ADMIN_PASSWORD}",
         )
     )
+
+    # 4.-8. Migration, Deployments, Ingress, workers ---------------------------------------------------
+    run_workload_steps(ctx, project, runtime, out, pool, checksum)

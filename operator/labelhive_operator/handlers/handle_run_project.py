@@ -73,7 +73,9 @@ def reconcile_and_publish(ctx: Context, body: dict[str, Any], runtime: ProjectRu
             ctx.kube.event(body, "Warning", failure.reason, failure.message)
             return min(2.0**runtime.failures, cfg.backoff_max_seconds)
         generation = int(body.get("metadata", {}).get("generation") or 0)
-        wanted = build_status(current, outcome.steps, outcome.status, generation)
+        wanted = build_status(
+            current, outcome.steps, outcome.status, generation, advisories=outcome.advisories
+        )
         patch = status_changes(current, wanted)
         if patch:
             logger.info("status: %s", describe_changes(current, patch))

@@ -127,3 +127,42 @@ def ping(admin_url: str) -> None:
     """Raises DatabaseError unless the server answers with these credentials."""
     with _connect(admin_url) as conn:
         conn.execute("SELECT 1")
+
+
+@dataclass(frozen=True)
+class ConnectionBudget:
+    """The server's connection limit against what every limited login role (every project) may open."""
+
+    max_connections: int
+    reserved: int
+    committed: int
+
+    @property
+    def available(self) -> int:
+        return self.max_connections - self.reserved
+
+    @property
+    def fits(self) -> bool:
+        return self.committed <= self.available
+
+    def describe(self) -> str:
+        return (
+            f"login roles with a connection limit (every project) may open {self.committed} connections; "
+            f"the server allows {self.available} (max_connections {self.max_connections} - "
+            f"{self.reserved} reserved for superusers)"
+        )
+
+
+def connection_budget(admin_url: str) -> ConnectionBudget:
+    try:
+        with _connect(admin_url) as conn:
+            row = conn.execute(
+                "SELECT current_setting('max_connections')::int,"
+                " current_setting('superuser_reserved_connections')::int,"
+                " coalesce(sum(rolconnlimit) FILTER (WHERE rolconnlimit > 0 AND rolcanlogin AND NOT rolsuper), 0)"
+                " FROM pg_roles"
+            ).fetchone()
+    except psycopg.Error as exc:
+        raise DatabaseError("DatabaseError", f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    assert row is not None
+    return ConnectionBudget(int(row[0]), int(row[1]), int(row[2]))

@@ -13,6 +13,7 @@ from labelhive_operator.render.common import metadata
 
 API_PORT = 8000
 UI_PORT = 8080
+INTERACTIVE_PORT = 8090  # labelhive-worker serve: POST /v1/click, /healthz, /readyz
 MODEL_DIR = "/models"
 MAX_IMAGE_PIXELS = 100_000_000
 
@@ -29,6 +30,8 @@ API_SECRET_KEYS = (DATABASE_URL, SECRET_KEY, ADMIN_PASSWORD, S3_ACCESS_KEY, S3_S
 # The API accepts the workers' results with the token the workers send (one value, two names).
 WORKER_TOKEN = "LABELHIVE_WORKER_TOKEN"
 WORKER_SECRET_KEYS = (S3_ACCESS_KEY, S3_SECRET_KEY, AMQP_URL, API_TOKEN)
+# The interactive endpoint takes no queue messages: no broker credentials.
+INTERACTIVE_SECRET_KEYS = (S3_ACCESS_KEY, S3_SECRET_KEY, API_TOKEN)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,15 @@ def _s3_env(project: Project) -> list[dict[str, Any]]:
     return env
 
 
-def build_api_env(project: Project, pool: PoolPlan) -> list[dict[str, Any]]:
+def interactive_url(project: Project, cluster_domain: str) -> str:
+    return (
+        f"http://{project.child('interactive')}.{project.namespace}.svc.{cluster_domain}:{INTERACTIVE_PORT}"
+    )
+
+
+def build_api_env(
+    project: Project, pool: PoolPlan, cluster_domain: str = "cluster.local"
+) -> list[dict[str, Any]]:
     """Environment of `labelhive-api serve` (and `migrate`), exactly the contract's variables."""
     spec = project.spec
     env = [
@@ -105,34 +116,62 @@ def build_api_env(project: Project, pool: PoolPlan) -> list[dict[str, Any]]:
         _plain("LABELHIVE_PRELABEL_QUEUE", project.queue),
         _plain("LABELHIVE_HOST", "0.0.0.0"),
         _plain("LABELHIVE_PORT", API_PORT),
+        _plain("LABELHIVE_DEFAULT_LOCALE", spec.locale),
+        _plain("LABELHIVE_SIGNUP", spec.auth.signup),
     ]
+    if spec.display_name:
+        env.append(_plain("LABELHIVE_DISPLAY_NAME", spec.display_name))
     if spec.auth.admins:
+        # Every admin named in the manifest; the first is also the classic single-admin variable.
         env.append(_plain("LABELHIVE_BOOTSTRAP_ADMIN_EMAIL", spec.auth.admins[0]))
+        env.append(_plain("LABELHIVE_BOOTSTRAP_ADMIN_EMAILS", ",".join(spec.auth.admins)))
+    if spec.prelabel.interactive.replicas > 0:
+        env.append(_plain("LABELHIVE_INTERACTIVE_URL", interactive_url(project, cluster_domain)))
     env += [_secret(project, key) for key in API_SECRET_KEYS]
     env.append(_secret(project, API_TOKEN, WORKER_TOKEN))
     return env
 
 
-def build_migration_env(project: Project) -> list[dict[str, Any]]:
+def build_migration_env(project: Project, cluster_domain: str = "cluster.local") -> list[dict[str, Any]]:
     """The API's own environment (migrate also ensures the bootstrap admin), with one connection."""
-    return build_api_env(project, PoolPlan(pool_size=1, max_overflow=0))
+    return build_api_env(project, PoolPlan(pool_size=1, max_overflow=0), cluster_domain)
 
 
-def build_worker_env(project: Project, cluster_domain: str) -> list[dict[str, Any]]:
+def _model_env(project: Project, device: str) -> list[dict[str, Any]]:
     prelabel = project.spec.prelabel
     env = [
-        _plain("LABELHIVE_PRELABEL_QUEUE", project.queue),
-        *_s3_env(project),
         _plain("LABELHIVE_MODEL", prelabel.model),
-        _plain("LABELHIVE_DEVICE", "cuda" if prelabel.gpu.count > 0 else "cpu"),
+        _plain("LABELHIVE_DEVICE", device),
         _plain("LABELHIVE_MAX_IMAGE_PIXELS", MAX_IMAGE_PIXELS),
-        _plain("LABELHIVE_API_URL", api_url(project, cluster_domain)),
+        # The worker and the interactive endpoint download images: the same outbound policy as the API.
         _plain("LABELHIVE_OUTBOUND_ALLOW", ",".join(project.spec.outbound_allow)),
     ]
     if prelabel.checkpoint is not None:
         env.append(
             _plain("LABELHIVE_MODEL_CHECKPOINT", f"{MODEL_DIR}/{prelabel.checkpoint.path.lstrip('/')}")
         )
+    return env
+
+
+def build_interactive_env(project: Project, cluster_domain: str) -> list[dict[str, Any]]:
+    """Environment of `labelhive-worker serve`; the API presents LABELHIVE_API_TOKEN to it."""
+    env = [
+        *_s3_env(project),
+        *_model_env(project, "cuda" if project.spec.prelabel.interactive.gpu else "cpu"),
+        _plain("LABELHIVE_API_URL", api_url(project, cluster_domain)),
+        _plain("LABELHIVE_INTERACTIVE_PORT", INTERACTIVE_PORT),
+    ]
+    env += [_secret(project, key) for key in INTERACTIVE_SECRET_KEYS]
+    return env
+
+
+def build_worker_env(project: Project, cluster_domain: str) -> list[dict[str, Any]]:
+    env = [
+        _plain("LABELHIVE_PRELABEL_QUEUE", project.queue),
+        *_s3_env(project),
+        *_model_env(project, "cuda" if project.spec.prelabel.gpu.count > 0 else "cpu"),
+        _plain("LABELHIVE_API_URL", api_url(project, cluster_domain)),
+    ]
     env += [_secret(project, key) for key in WORKER_SECRET_KEYS]
     return env
 

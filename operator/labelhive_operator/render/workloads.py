@@ -8,10 +8,12 @@ from typing import Any
 from labelhive_operator.project import Project
 from labelhive_operator.render.app_env import (
     API_PORT,
+    INTERACTIVE_PORT,
     MODEL_DIR,
     UI_PORT,
     PoolPlan,
     build_api_env,
+    build_interactive_env,
     build_migration_env,
     build_worker_env,
 )
@@ -21,12 +23,41 @@ WORKER_METRICS_PORT = 9808  # labelhive-worker serves /metrics, /healthz, /ready
 SECRET_CHECKSUM = "labelhive.io/app-secret-checksum"
 # Root filesystems are read-only; each pod gets a private emptyDir for scratch files.
 SCRATCH = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - a per-pod emptyDir, not a shared /tmp
+# emptyDir caps: a pod that fills its scratch space is evicted instead of filling the node's disk.
+# The API spools uploads and export parts there, so it gets the most.
+SCRATCH_LIMITS = {"api": "4Gi", "migrate": "64Mi", "ui": "64Mi", "worker": "1Gi", "interactive": "1Gi"}
 RESTRICTED = {
     "allowPrivilegeEscalation": False,
     "readOnlyRootFilesystem": True,
     "capabilities": {"drop": ["ALL"]},
 }
-POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001}
+# Pod Security "restricted" also requires a seccomp profile.
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "runAsGroup": 10001,
+    "fsGroup": 10001,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# Endpoints take a moment to drop a terminating pod; serving through that moment avoids 502s on rollouts.
+PRE_STOP = {"preStop": {"sleep": {"seconds": 5}}}
+
+
+def scratch_volume(component: str) -> dict[str, Any]:
+    return {"name": "tmp", "emptyDir": {"sizeLimit": SCRATCH_LIMITS[component]}}
+
+
+def spread(project: Project, component: str) -> list[dict[str, Any]]:
+    """Replicas on different nodes (and zones) when the cluster has them; never blocks scheduling."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": project.selector(component)},
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
 
 
 def _http_probe(path: str, port: int, period: int, failures: int) -> dict[str, Any]:
@@ -85,14 +116,18 @@ def migration_job_name(project: Project, api_image: str) -> str:
 
 
 def build_migration_job_spec(
-    project: Project, api_image: str, pull_policy: str, checksum: str | None = None
+    project: Project,
+    api_image: str,
+    pull_policy: str,
+    checksum: str | None = None,
+    cluster_domain: str = "cluster.local",
 ) -> dict[str, Any]:
     container = {
         "name": "migrate",
         "image": api_image,
         "imagePullPolicy": pull_policy,
         "args": ["migrate"],
-        "env": build_migration_env(project),
+        "env": build_migration_env(project, cluster_domain),
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
         "securityContext": RESTRICTED,
         "volumeMounts": [dict(SCRATCH)],
@@ -100,7 +135,7 @@ def build_migration_job_spec(
     template = _pod_template(
         project,
         "migrate",
-        {"restartPolicy": "Never", "containers": [container], "volumes": [{"name": "tmp", "emptyDir": {}}]},
+        {"restartPolicy": "Never", "containers": [container], "volumes": [scratch_volume("migrate")]},
         checksum,
     )
     meta = metadata(project, migration_job_name(project, api_image), "migrate")
@@ -120,7 +155,12 @@ def build_migration_job_spec(
 
 
 def build_api_deployment_spec(
-    project: Project, api_image: str, pool: PoolPlan, pull_policy: str, checksum: str | None = None
+    project: Project,
+    api_image: str,
+    pool: PoolPlan,
+    pull_policy: str,
+    checksum: str | None = None,
+    cluster_domain: str = "cluster.local",
 ) -> dict[str, Any]:
     container = {
         "name": "api",
@@ -128,17 +168,22 @@ def build_api_deployment_spec(
         "imagePullPolicy": pull_policy,
         "args": ["serve"],
         "ports": [{"name": "http", "containerPort": API_PORT, "protocol": "TCP"}],
-        "env": build_api_env(project, pool),
-        "readinessProbe": _http_probe("/healthz", API_PORT, 5, 3),
+        "env": build_api_env(project, pool, cluster_domain),
+        # Ready only while the database answers and is migrated (/readyz); alive while the process answers.
+        "readinessProbe": _http_probe("/readyz", API_PORT, 5, 3),
         "livenessProbe": _http_probe("/healthz", API_PORT, 10, 6),
         "startupProbe": _http_probe("/healthz", API_PORT, 2, 60),
+        "lifecycle": PRE_STOP,
         "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
         "securityContext": RESTRICTED,
         "volumeMounts": [dict(SCRATCH)],
     }
-    template = _pod_template(
-        project, "api", {"containers": [container], "volumes": [{"name": "tmp", "emptyDir": {}}]}, checksum
-    )
+    pod = {
+        "containers": [container],
+        "volumes": [scratch_volume("api")],
+        "topologySpreadConstraints": spread(project, "api"),
+    }
+    template = _pod_template(project, "api", pod, checksum)
     # maxSurge 1 is what plan_pool budgets connections for.
     strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     return _deployment(project, "api", project.spec.api.replicas, template, strategy)
@@ -152,13 +197,17 @@ def build_ui_deployment_spec(project: Project, ui_image: str, pull_policy: str) 
         "ports": [{"name": "http", "containerPort": UI_PORT, "protocol": "TCP"}],
         "readinessProbe": _http_probe("/", UI_PORT, 5, 3),
         "livenessProbe": _http_probe("/", UI_PORT, 10, 6),
+        "lifecycle": PRE_STOP,
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
         "securityContext": RESTRICTED,
         "volumeMounts": [dict(SCRATCH)],
     }
-    template = _pod_template(
-        project, "ui", {"containers": [container], "volumes": [{"name": "tmp", "emptyDir": {}}]}, None
-    )
+    pod = {
+        "containers": [container],
+        "volumes": [scratch_volume("ui")],
+        "topologySpreadConstraints": spread(project, "ui"),
+    }
+    template = _pod_template(project, "ui", pod, None)
     strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
     return _deployment(project, "ui", project.spec.ui.replicas, template, strategy)
 
@@ -183,10 +232,7 @@ def build_worker_deployment_spec(
 ) -> dict[str, Any]:
     """replicas None leaves the count to someone else (a KEDA ScaledObject)."""
     prelabel = project.spec.prelabel
-    resources: dict[str, Any] = {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "8Gi"}}
-    if prelabel.gpu.count > 0:
-        resources["limits"][prelabel.gpu.resource] = str(prelabel.gpu.count)
-        resources["requests"][prelabel.gpu.resource] = str(prelabel.gpu.count)
+    resources = _gpu_resources(project, prelabel.gpu.count > 0, {"cpu": "1", "memory": "2Gi"}, "8Gi")
     container: dict[str, Any] = {
         "name": "worker",
         "image": worker_image,
@@ -202,7 +248,19 @@ def build_worker_deployment_spec(
         "securityContext": RESTRICTED,
         "volumeMounts": [dict(SCRATCH)],
     }
-    volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {}}]
+    pod = _model_pod(project, "worker", container, gpu=prelabel.gpu.count > 0)
+    # A message in flight is acked late: a stopped worker's message is redelivered, nothing is lost.
+    pod["terminationGracePeriodSeconds"] = 120
+    template = _pod_template(project, "worker", pod, checksum)
+    # Scale-ups must not wait for a second GPU: replace old pods before starting new ones.
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+    return _deployment(project, "worker", replicas, template, strategy)
+
+
+def _model_pod(project: Project, component: str, container: dict[str, Any], *, gpu: bool) -> dict[str, Any]:
+    """A pod that loads the model: the checkpoint volume, and the GPU placement when it requests a GPU."""
+    prelabel = project.spec.prelabel
+    volumes: list[dict[str, Any]] = [scratch_volume(component)]
     if prelabel.checkpoint is not None:
         container["volumeMounts"].append({"name": "models", "mountPath": MODEL_DIR, "readOnly": True})
         volumes.append(
@@ -211,20 +269,53 @@ def build_worker_deployment_spec(
                 "persistentVolumeClaim": {"claimName": prelabel.checkpoint.claim_name, "readOnly": True},
             }
         )
-    pod: dict[str, Any] = {
-        "containers": [container],
-        "volumes": volumes,
-        # A message in flight is acked late: a stopped worker's message is redelivered, nothing is lost.
-        "terminationGracePeriodSeconds": 120,
+    pod: dict[str, Any] = {"containers": [container], "volumes": volumes}
+    if gpu:
+        if prelabel.node_selector:
+            pod["nodeSelector"] = dict(prelabel.node_selector)
+        tolerations = worker_tolerations(project)
+        if tolerations:
+            pod["tolerations"] = tolerations
+        if prelabel.affinity:
+            pod["affinity"] = prelabel.affinity
+    return pod
+
+
+def _gpu_resources(project: Project, gpu: bool, requests: dict[str, str], limit: str) -> dict[str, Any]:
+    resources: dict[str, Any] = {"requests": dict(requests), "limits": {"memory": limit}}
+    if gpu:
+        count = str(max(project.spec.prelabel.gpu.count, 1))
+        resources["limits"][project.spec.prelabel.gpu.resource] = count
+        resources["requests"][project.spec.prelabel.gpu.resource] = count
+    return resources
+
+
+def build_interactive_deployment_spec(
+    project: Project,
+    worker_image: str,
+    pull_policy: str,
+    cluster_domain: str,
+    checksum: str | None = None,
+) -> dict[str, Any]:
+    """`labelhive-worker serve`: click-to-segment for the editor, always running (CPU unless interactive.gpu)."""
+    interactive = project.spec.prelabel.interactive
+    container: dict[str, Any] = {
+        "name": "interactive",
+        "image": worker_image,
+        "imagePullPolicy": pull_policy,
+        "args": ["serve"],
+        "ports": [{"name": "http", "containerPort": INTERACTIVE_PORT, "protocol": "TCP"}],
+        "env": build_interactive_env(project, cluster_domain),
+        "startupProbe": _http_probe("/healthz", INTERACTIVE_PORT, 5, 120),
+        "readinessProbe": _http_probe("/readyz", INTERACTIVE_PORT, 10, 3),
+        "livenessProbe": _http_probe("/healthz", INTERACTIVE_PORT, 20, 3),
+        "lifecycle": PRE_STOP,
+        "resources": _gpu_resources(project, interactive.gpu, {"cpu": "500m", "memory": "1Gi"}, "4Gi"),
+        "securityContext": RESTRICTED,
+        "volumeMounts": [dict(SCRATCH)],
     }
-    if prelabel.node_selector:
-        pod["nodeSelector"] = dict(prelabel.node_selector)
-    tolerations = worker_tolerations(project)
-    if tolerations:
-        pod["tolerations"] = tolerations
-    if prelabel.affinity:
-        pod["affinity"] = prelabel.affinity
-    template = _pod_template(project, "worker", pod, checksum)
-    # Scale-ups must not wait for a second GPU: replace old pods before starting new ones.
-    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
-    return _deployment(project, "worker", replicas, template, strategy)
+    pod = _model_pod(project, "interactive", container, gpu=interactive.gpu)
+    pod["topologySpreadConstraints"] = spread(project, "interactive")
+    template = _pod_template(project, "interactive", pod, checksum)
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    return _deployment(project, "interactive", interactive.replicas, template, strategy)

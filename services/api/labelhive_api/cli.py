@@ -42,7 +42,8 @@ def _migrate(settings: Settings) -> None:
 
 
 def _bootstrap_admin(settings: Settings) -> str | None:
-    if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
+    """Ensures every bootstrap admin (LABELHIVE_BOOTSTRAP_ADMIN_EMAIL and _EMAILS); says who, never the password."""
+    if not (settings.bootstrap_admins and settings.bootstrap_admin_password):
         return None
     from sqlalchemy.exc import IntegrityError
 
@@ -50,17 +51,21 @@ def _bootstrap_admin(settings: Settings) -> str | None:
     from labelhive_api.db.engine import Database
 
     db = Database.from_settings(settings)
+    done = []
     try:
-        with db.session() as session:
-            user, created = ensure_bootstrap_admin(
-                session, settings.bootstrap_admin_email, settings.bootstrap_admin_password
-            )
-            return f"{user.email} ({'created' if created else 'exists'})"
-    except IntegrityError:
-        # Another replica created it at the same moment.
-        return f"{settings.bootstrap_admin_email} (exists)"
+        for email in settings.bootstrap_admins:
+            try:
+                with db.session() as session:
+                    user, created = ensure_bootstrap_admin(
+                        session, email, settings.bootstrap_admin_password, locale=settings.default_locale
+                    )
+                    done.append(f"{user.email} ({'created' if created else 'exists'})")
+            except IntegrityError:
+                # Another replica created it at the same moment.
+                done.append(f"{email} (exists)")
     finally:
         db.dispose()
+    return ", ".join(done)
 
 
 @cli.command()
@@ -99,7 +104,7 @@ def serve() -> None:
 
     base = f"http://{settings.host}:{settings.port}/"
     if admin:
-        print(f"LabelHive on {base}  -  log in as {settings.bootstrap_admin_email}", flush=True)
+        print(f"LabelHive on {base}  -  log in as {settings.bootstrap_admins[0]}", flush=True)
         if settings.environment == "development":
             print(
                 f"  password: {settings.bootstrap_admin_password}  (LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD)",

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     public_urls: CommaList = []
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
+    # Every admin a LabelingProject names (spec.auth.admins); each gets the bootstrap password.
+    bootstrap_admin_emails: CommaList = []
+    # What the operator renders from the manifest: the instance's name, new accounts' language, signup mode.
+    display_name: str | None = Field(None, max_length=200)
+    default_locale: Literal["zh-CN", "en"] = "zh-CN"
+    signup: Literal["invite-only", "open"] = "invite-only"
 
     data_dir: Path = Path(".labelhive")
     storage_backend: Literal["local", "s3"] = "local"
@@ -88,6 +94,7 @@ class Settings(BaseSettings):
         "s3_import_buckets",
         "outbound_allow",
         "trusted_proxies",
+        "bootstrap_admin_emails",
         mode="before",
     )
     @classmethod
@@ -95,6 +102,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def bootstrap_admins(self) -> list[str]:
+        """The single-admin variable and the list together, each once, in order."""
+        emails = [self.bootstrap_admin_email, *self.bootstrap_admin_emails]
+        return list(dict.fromkeys(e for e in emails if e))
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:

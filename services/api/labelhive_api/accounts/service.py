@@ -61,14 +61,19 @@ def create_user(
     return user
 
 
-def ensure_bootstrap_admin(session: Session, email: str, password: str) -> tuple[User, bool]:
+def ensure_bootstrap_admin(
+    session: Session, email: str, password: str, locale: str = "zh-CN"
+) -> tuple[User, bool]:
     """Create the first admin if missing; never changes an existing account's password."""
     user = user_by_email(session, email)
     if user is not None:
         if not user.is_admin:
             user.is_admin = True
         return user, False
-    return create_user(session, email=email, password=password, display_name="Admin", is_admin=True), True
+    user = create_user(
+        session, email=email, password=password, display_name="Admin", locale=locale, is_admin=True
+    )
+    return user, True
 
 
 @dataclass

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from labelhive_api.accounts.routes import router as accounts
+from labelhive_api.accounts.signup_routes import router as signup
 from labelhive_api.annotations.routes import router as annotation_routes
 from labelhive_api.exemplars.routes import router as exemplars
 from labelhive_api.exports.routes import router as exports
 from labelhive_api.imports.routes import router as imports
 from labelhive_api.imports.uploads import router as import_uploads
+from labelhive_api.instance.routes import router as instance
 from labelhive_api.predictions.job_routes import router as prelabel_panel
 from labelhive_api.predictions.routes import router as predictions
 from labelhive_api.projects.routes import router as projects
@@ -22,6 +24,8 @@ from labelhive_api.webhooks.routes import router as webhooks
 
 api_router = APIRouter()
 api_router.include_router(accounts)
+api_router.include_router(signup)
+api_router.include_router(instance)
 api_router.include_router(projects)
 api_router.include_router(tasks)
 api_router.include_router(task_bulk)
