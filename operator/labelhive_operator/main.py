@@ -105,7 +105,7 @@ def build_context(config: Config) -> Context:
     return Context(config=config, kube=kube, executor=ThreadPoolExecutor(config.threads, "reconcile"))
 
 
-def _become_leader(ctx: Context, config: Config) -> None:
+def _become_leader(ctx: Context, config: Config) -> LeaderElection:
     """Stand by (answering health probes) until this replica holds the Lease; exit if it is ever lost."""
     election = LeaderElection(ctx.kube, config.namespace, identity(), config.leader_lease_seconds)
     standby = StandbyHealth(config.health_endpoint) if config.health_endpoint else None
@@ -116,6 +116,7 @@ def _become_leader(ctx: Context, config: Config) -> None:
             standby.close()
     # Losing the lease means another replica leads now: stop at once, the pod restarts and stands by.
     election.keep_renewing(lambda: os._exit(1))
+    return election
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback, for a missing kubeconfig
         print(f"labelhive-operator: cannot reach Kubernetes: {exc}", file=sys.stderr)
         return 2
-    if config.leader_election:
-        _become_leader(ctx, config)
+    election = _become_leader(ctx, config) if config.leader_election else None
     register_scaler(config)
     namespaces = config.namespace_list
     kopf.run(
@@ -144,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         liveness_endpoint=config.health_endpoint or None,
         memo=kopf.Memo(ctx=ctx),
     )
+    if election is not None:
+        election.release()
     return 0
 
 

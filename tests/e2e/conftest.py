@@ -231,10 +231,10 @@ def operator_process(operator_kubeconfig, tmp_path_factory) -> Iterator[Operator
         try:
             op.counters()
             return True
-        except OSError:
+        except (OSError, KeyError):  # KeyError: standing by for the leader Lease (a previous session's)
             return False
 
-    eventually(healthy, "operator health endpoint", timeout=60)
+    eventually(healthy, "operator leading, health endpoint up", timeout=60)
     yield op
     os.killpg(proc.pid, signal.SIGTERM)
     try:

@@ -5,8 +5,9 @@ import -> SAM pre-label -> annotate (accept the prediction) -> COCO export with 
 project's own PostgreSQL schema and S3 buckets, with browser-style requests from both ingress hosts.
 
 Overridden locally, and only these: LABELHIVE_HOST/PORT (the listen address), the worker's LABELHIVE_API_URL
-(cluster DNS does not resolve here), LABELHIVE_DEVICE=cpu (no GPU on this machine) and the worker's metrics
-port (a free one)."""
+and the API's LABELHIVE_INTERACTIVE_URL (cluster DNS does not resolve here), LABELHIVE_DEVICE=cpu (no GPU on
+this machine) and the workers' ports (free ones). The interactive Deployment's `labelhive-worker serve` runs
+too, so one click is segmented."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class RunningApp:
     project: dict[str, Any]
     api_env: dict[str, str]
     worker: subprocess.Popen[bytes] | None
+    interactive: subprocess.Popen[bytes] | None
     logs: Path
 
 
@@ -123,12 +125,16 @@ def app(flow_team, flow_project, admin_api) -> Iterator[RunningApp]:
     assert migrate.returncode == 0, migrate.stderr[-2000:]
 
     api_container = apps.read_namespaced_deployment("flow-api", ns).spec.template.spec.containers[0]
-    port = free_port()
+    port, interactive_port = free_port(), free_port()
     api_env = {
         **resolve_env(flow_team, api_container),
         "LABELHIVE_HOST": "127.0.0.1",
         "LABELHIVE_PORT": str(port),
     }
+    assert api_env["LABELHIVE_INTERACTIVE_URL"].endswith(".svc.cluster.local:8090"), (
+        "click-to-segment is wired"
+    )
+    api_env["LABELHIVE_INTERACTIVE_URL"] = f"http://127.0.0.1:{interactive_port}"
     api = _spawn([str(API_BIN), *api_container.args], api_env, logs / "api.log")
     base = f"http://127.0.0.1:{port}"
 
@@ -141,8 +147,17 @@ def app(flow_team, flow_project, admin_api) -> Iterator[RunningApp]:
 
     eventually(healthy, "API serving on the rendered environment", timeout=120)
 
-    worker = None
+    worker = interactive = None
     if WORKER_BIN.exists():
+        served = apps.read_namespaced_deployment("flow-interactive", ns).spec.template.spec.containers[0]
+        assert served.args == ["serve"]
+        interactive_env = {
+            **resolve_env(flow_team, served),
+            "LABELHIVE_API_URL": base,
+            "LABELHIVE_INTERACTIVE_PORT": str(interactive_port),
+        }
+        assert interactive_env["LABELHIVE_DEVICE"] == "cpu" and "LABELHIVE_AMQP_URL" not in interactive_env
+        interactive = _spawn([str(WORKER_BIN), *served.args], interactive_env, logs / "interactive.log")
         worker_container = apps.read_namespaced_deployment("flow-worker", ns).spec.template.spec.containers[0]
         worker_env = {
             **resolve_env(flow_team, worker_container),
@@ -152,14 +167,18 @@ def app(flow_team, flow_project, admin_api) -> Iterator[RunningApp]:
         }
         worker = _spawn([str(WORKER_BIN), *worker_container.args], worker_env, logs / "worker.log")
     try:
-        yield RunningApp(base, flow_project, api_env, worker, logs)
+        yield RunningApp(base, flow_project, api_env, worker, interactive, logs)
     finally:
+        _stop(interactive)
         _stop(worker)
         _stop(api)
 
 
 def test_the_rendered_environment_is_the_contract(app):
     env = app.api_env
+    # The manifest's name and language reach the login page.
+    instance = httpx.get(f"{app.base}/api/v1/instance", timeout=10).json()
+    assert instance == {"display_name": "B厂 划痕检测", "default_locale": "zh-CN", "signup": "invite-only"}
     assert env["LABELHIVE_ENVIRONMENT"] == "production"
     assert env["LABELHIVE_PUBLIC_URLS"].split(",") == app.project["status"]["urls"]
     assert (
@@ -260,6 +279,22 @@ def test_one_image_import_prelabel_annotate_export(app, flow_team, s3, postgres)
     assert prediction["result"] and {s["label"] for s in prediction["result"]} == {"defect"}
 
     assert http.post(f"/api/v1/projects/{pid}/tasks/next", headers=unsafe).status_code == 200
+
+    # One click on the blue rectangle, through the interactive endpoint the operator deployed.
+    def clicked() -> dict[str, Any] | None:
+        assert app.interactive is not None and app.interactive.poll() is None, (
+            app.logs / "interactive.log"
+        ).read_text()[-3000:]
+        r = http.post(
+            f"/api/v1/projects/{pid}/tasks/{task['id']}/segment",
+            json={"points": [[130, 100, 1]], "label": "defect"},
+            headers=unsafe,
+        )
+        return r.json() if r.status_code == 200 else None
+
+    segmented = eventually(clicked, "click-to-segment answered", timeout=180, interval=2)
+    (shape, *_) = segmented["shapes"]
+    assert shape["label"] == "defect"
     accepted = http.post(
         f"/api/v1/projects/{pid}/predictions/{prediction['id']}/accept", json={}, headers=unsafe
     )

@@ -44,6 +44,13 @@ export function hasChosenLocale(): boolean {
   return isLocale(localStorage.getItem(STORAGE_KEY))
 }
 
+/** The site's language (the LabelingProject's spec.locale), unless this browser's user chose one. */
+export function applySiteLocale(locale: Locale): void {
+  if (hasChosenLocale() || i18next.language === locale) return
+  document.documentElement.lang = locale
+  void i18next.changeLanguage(locale)
+}
+
 export function currentLocale(): Locale {
   return isLocale(i18next.language) ? i18next.language : 'en'
 }

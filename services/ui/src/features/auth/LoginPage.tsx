@@ -4,6 +4,7 @@ import { auth } from '../../api/endpoints'
 import type { User } from '../../api/types'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { LanguageSwitch } from '../../components/LanguageSwitch'
+import { useInstance } from './instance'
 
 export function LoginPage({ onSignedIn }: { onSignedIn: (user: User) => void }) {
   const { t } = useTranslation(['auth', 'common'])
@@ -11,6 +12,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (user: User) => void }) 
   const [password, setPassword] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>(null)
+  const instance = useInstance()
 
   async function submit(e: FormEvent) {
     e.preventDefault()
@@ -34,6 +36,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (user: User) => void }) 
       </div>
       <form className="card login-card" onSubmit={(e) => void submit(e)}>
         <h1>{t('common:app.title')}</h1>
+        {instance?.display_name ? <h2 data-testid="instance-name">{instance.display_name}</h2> : null}
         <p className="muted">{t('common:app.tagline')}</p>
         <label className="field">
           <span>{t('email')}</span>
