@@ -34,7 +34,9 @@ def test_manifest_fields_reach_the_login_page(monkeypatch, tmp_path):
     monkeypatch.setenv("LABELHIVE_DISPLAY_NAME", "A厂焊缝缺陷")
     monkeypatch.setenv("LABELHIVE_DEFAULT_LOCALE", "en")
     monkeypatch.setenv("LABELHIVE_SIGNUP", "open")
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/t.db", data_dir=tmp_path)
+    settings = Settings(
+        environment="development", database_url=f"sqlite:///{tmp_path}/t.db", data_dir=tmp_path
+    )
     with TestClient(create_app(settings)) as client:
         body = client.get("/api/v1/instance").json()
     assert body == {"display_name": "A厂焊缝缺陷", "default_locale": "en", "signup": "open"}
@@ -63,9 +65,14 @@ def test_every_admin_the_manifest_names_is_created_with_the_manifest_locale(tmp_
     monkeypatch.setenv(
         "LABELHIVE_BOOTSTRAP_ADMIN_EMAILS", "lead@factory-a.example.com,qa@factory-a.example.com"
     )
-    monkeypatch.setenv("LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD", "first-password-123")
+    monkeypatch.setenv("LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD", "Weld-seam-first-7261")
     monkeypatch.setenv("LABELHIVE_DEFAULT_LOCALE", "en")
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/t.db", data_dir=tmp_path)
+    settings = Settings(
+        environment="test",
+        secret_key="test-secret-key-0123456789",
+        database_url=f"sqlite:///{tmp_path}/t.db",
+        data_dir=tmp_path,
+    )
     _migrate(settings)
     assert (
         _bootstrap_admin(settings)
