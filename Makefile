@@ -65,14 +65,10 @@ e2e-kind: ## Run the end-to-end suite on a kind cluster (needs Docker and kind; 
 
 IMAGE_REGISTRY ?= ghcr.io/labelhive
 IMAGE_TAG ?= 0.1.0
-CONTAINER_TOOL ?= docker
-IMAGES := api ui worker operator
+CONTAINER_TOOL ?=
+IMAGE_BASES ?=
+export IMAGE_REGISTRY IMAGE_TAG CONTAINER_TOOL IMAGE_BASES
 
 .PHONY: images
-images: ## Build the api, ui, worker (CUDA) and operator images (IMAGE_REGISTRY, IMAGE_TAG, CONTAINER_TOOL=docker|podman)
-	@command -v $(CONTAINER_TOOL) >/dev/null || { echo "make images needs $(CONTAINER_TOOL) on PATH (or CONTAINER_TOOL=podman)"; exit 2; }
-	@for image in $(IMAGES); do \
-	  echo "== $(IMAGE_REGISTRY)/$$image:$(IMAGE_TAG)"; \
-	  $(CONTAINER_TOOL) build --build-arg UV_VERSION=$(UV_VERSION) -f images/$$image.Dockerfile \
-	    -t $(IMAGE_REGISTRY)/$$image:$(IMAGE_TAG) . || exit 1; \
-	done
+images: ## Build the api, ui, worker and operator images and print sizes (CONTAINER_TOOL=docker|podman|buildah, IMAGE_BASES=public|local, WORKER_VARIANT=cuda|cpu)
+	@bash scripts/images.sh

@@ -1,19 +1,27 @@
-# LabelHive API (FastAPI). Build from the repository root:  docker build -f images/api.Dockerfile -t labelhive/api .
+# LabelHive API (FastAPI). Build from the repository root:  make images  (or: docker build -f images/api.Dockerfile .)
 # Runs `labelhive-api serve`; the operator's migration Job runs `labelhive-api migrate` with the same image.
+# Base images are build arguments (defaults: the public ones); `make images IMAGE_BASES=local` passes Debian
+# bases built on this machine (scripts/image-bases.sh).
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
-ARG UV_VERSION=0.9.9
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
 
-FROM ghcr.io/astral-sh/uv:${UV_VERSION} AS uv
+FROM ${UV_IMAGE} AS uv
 
 FROM ${PYTHON_IMAGE} AS build
+# Set only where the build must trust a local CA (an intercepting proxy); make images passes the host's.
+ARG SSL_CERT_FILE
+# 1: no uv cache in the image (docker); make images passes 0 with buildah/podman, which mount the host's.
+ARG UV_NO_CACHE=1
 COPY --from=uv /uv /usr/local/bin/uv
-ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_PYTHON=python3
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY services/api services/api
 # The outbound-request policy both services depend on (a workspace library).
 COPY libs/outbound libs/outbound
+# Every other workspace member's pyproject.toml: `uv sync --locked` checks the whole workspace against the lock.
 COPY services/worker/pyproject.toml services/worker/pyproject.toml
+COPY services/cli/pyproject.toml services/cli/pyproject.toml
 COPY operator/pyproject.toml operator/pyproject.toml
 COPY tests/harness/pyproject.toml tests/harness/pyproject.toml
 # Only the API and its locked dependencies; no dev tools, no other service.

