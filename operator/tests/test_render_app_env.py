@@ -137,7 +137,7 @@ def test_contract_file_is_where_the_test_reads_it():
 
 
 def test_proxies_import_buckets_and_outbound_allow_reach_the_app_and_workers():
-    default = {e["name"]: e.get("value") for e in app_env.build_api_env(sample_project(), PoolPlan(1, 1))}
+    default = {e["name"]: e.get("value", "") for e in app_env.build_api_env(sample_project(), PoolPlan(1, 1))}
     assert default["LABELHIVE_TRUSTED_PROXIES"] == "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fd00::/8"
     assert default["LABELHIVE_S3_IMPORT_BUCKETS"] == "" and default["LABELHIVE_OUTBOUND_ALLOW"] == ""
     project = sample_project(
@@ -199,3 +199,10 @@ def test_interactive_env_is_the_contract_and_holds_no_broker_credentials():
     assert names <= CONTRACT_VARS
     assert {"LABELHIVE_API_TOKEN", "LABELHIVE_MODEL", "LABELHIVE_INTERACTIVE_PORT"} <= names
     assert "LABELHIVE_AMQP_URL" not in names
+
+
+def test_empty_values_are_rendered_as_the_api_server_stores_them():
+    env = app_env.build_api_env(sample_project(), PoolPlan(1, 1))
+    empty = [e for e in env if e.get("value") == ""]
+    assert empty == [], "an empty value is stored without `value`: rendering one would rewrite the Deployment"
+    assert {"name": "LABELHIVE_OUTBOUND_ALLOW"} in env

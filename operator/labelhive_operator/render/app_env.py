@@ -64,7 +64,10 @@ def plan_pool(connection_limit: int, api_replicas: int) -> PoolPlan:
 
 
 def _plain(name: str, value: object) -> dict[str, Any]:
-    return {"name": name, "value": str(value)}
+    # The API server stores an empty value as no value at all: render it that way, or every comparison with
+    # the live Deployment differs and each resync rewrites it (the container sees "" either way).
+    text = str(value)
+    return {"name": name, "value": text} if text else {"name": name}
 
 
 def _secret(project: Project, key: str, name: str | None = None) -> dict[str, Any]:
