@@ -74,7 +74,7 @@ class ObjectImport(TaskFileImport):
         run = self.run
         run.total = max(run.total, len(entries))
         todo = [e for e in entries if e.name not in run.done_names]
-        with ThreadPoolExecutor(run.settings.workers, thread_name_prefix="import-size") as pool:
+        with ThreadPoolExecutor(run.settings.probe_workers, thread_name_prefix="import-size") as pool:
             for start in range(0, len(todo), self.chunk_size):
                 self.run._check_continue()
                 chunk = todo[start : start + self.chunk_size]

@@ -66,6 +66,8 @@ class ImportSettings:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     # Tasks by reference (format `tasks`): tasks per write transaction.
     reference_chunk: int = 1000
+    # Imports by reference: ranged reads for image sizes in flight at once (small, latency-bound).
+    probe_workers: int = 32
 
 
 @dataclass
