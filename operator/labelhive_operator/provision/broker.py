@@ -3,28 +3,15 @@ project's own AMQP URL, never the broker-wide admin URL, and no project can read
 
 from __future__ import annotations
 
-import base64
-import json
 import urllib.error
 import urllib.request
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from labelhive_operator.provision.queue import QueueError
+from labelhive_operator.provision.queue import QueueError, management_request
 
 
 def _request(management_url: str, method: str, path: str, body: object | None = None) -> int:
-    parts = urlsplit(management_url)
-    if parts.scheme not in ("http", "https"):
-        raise QueueError("BadAmqpSecret", "managementUrl must be an http:// or https:// URL")
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path.rstrip('/')}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310 - scheme checked
-    request.add_header("Content-Type", "application/json")
-    if parts.username:
-        token = base64.b64encode(
-            f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-        ).decode()
-        request.add_header("Authorization", f"Basic {token}")
+    request = management_request(management_url, path, method, body)
     try:
         with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - URL from the admin Secret
             return int(resp.status)

@@ -24,18 +24,29 @@ def _vhost(amqp_url: str) -> str:
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 
-def depth_from_management(management_url: str, amqp_url: str, queue: str) -> int:
+def management_request(
+    management_url: str, path: str, method: str = "GET", body: object | None = None
+) -> urllib.request.Request:
+    """A request to RabbitMQ's management API with the credentials in its URL (scheme checked)."""
     parts = urlsplit(management_url)
-    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path.rstrip('/')}"
-    url = f"{base}/api/queues/{quote(_vhost(amqp_url), safe='')}/{quote(queue, safe='')}"
     if parts.scheme not in ("http", "https"):
         raise QueueError("BadAmqpSecret", "managementUrl must be an http:// or https:// URL")
-    request = urllib.request.Request(url)  # noqa: S310 - scheme checked above
+    base = f"{parts.scheme}://{parts.hostname}:{parts.port or 15672}{parts.path.rstrip('/')}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310 - scheme checked
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
     if parts.username:
         token = base64.b64encode(
             f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
         ).decode()
         request.add_header("Authorization", f"Basic {token}")
+    return request
+
+
+def depth_from_management(management_url: str, amqp_url: str, queue: str) -> int:
+    path = f"/api/queues/{quote(_vhost(amqp_url), safe='')}/{quote(queue, safe='')}"
+    request = management_request(management_url, path)
     try:
         with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310 - URL from the project's Secret
             data = json.loads(resp.read())
