@@ -1,0 +1,318 @@
+"""Editor benchmark on the harness's headless Chromium: frame time while panning and zooming a 4000x3000 image
+with 1,000 boxes and 100 polygons; "next task" -> editable image; JS heap after many tasks in a row.
+
+Each figure has a baseline from the same run: the same image with an empty canvas (no shapes) for frames,
+tasks with a tiny image for next -> editable, the heap after the first task for memory. Starts
+`labelhive-api serve` on SQLite (loopback, free port) with the built UI; the task image is served to the
+page at its own API URL by Playwright (no object store needed). Prints figures, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "harness"))
+DIST = REPO / "services" / "ui" / "dist"
+API_BIN = Path(sys.executable).parent / "labelhive-api"
+EMAIL, PASSWORD = "bench@labelhive.local", "bench-ui-password-2026"
+W, H = 4000, 3000
+LABELS = [
+    {
+        "value": "crack",
+        "names": {"zh-CN": "裂纹", "en": "Crack"},
+        "color": "#e4572e",
+        "hotkey": "1",
+        "tools": ["bbox", "polygon"],
+    },
+    {
+        "value": "porosity",
+        "names": {"zh-CN": "气孔", "en": "Porosity"},
+        "color": "#2a9d8f",
+        "hotkey": "2",
+        "tools": ["bbox", "polygon"],
+    },
+]
+
+# Drives the view for `frames` animation frames (wheel zoom in and out, Shift+wheel pans) and returns the
+# intervals between frames in ms: what the annotator sees as smoothness.
+FRAMES_JS = """async (frames) => {
+  const canvas = document.querySelector('[data-testid=editor-canvas]')
+  const r = canvas.getBoundingClientRect()
+  const deltas = []
+  let last = await new Promise(requestAnimationFrame)
+  for (let i = 0; i < frames; i++) {
+    const phase = Math.floor(i / 30) % 4
+    const init = { clientX: r.left + r.width / 2 + 80 * Math.sin(i / 9), clientY: r.top + r.height / 2, bubbles: true, cancelable: true }
+    if (phase === 0) canvas.dispatchEvent(new WheelEvent('wheel', { ...init, deltaY: -60 }))
+    else if (phase === 1) canvas.dispatchEvent(new WheelEvent('wheel', { ...init, deltaY: 60, shiftKey: true }))
+    else if (phase === 2) canvas.dispatchEvent(new WheelEvent('wheel', { ...init, deltaY: 60 }))
+    else canvas.dispatchEvent(new WheelEvent('wheel', { ...init, deltaY: -60, shiftKey: true }))
+    const now = await new Promise(requestAnimationFrame)
+    deltas.push(now - last)
+    last = now
+  }
+  return deltas
+}"""
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def line(name: str, samples: list[float], unit: str, target: str) -> None:
+    print(
+        f"{name:<46} n={len(samples):<4} p50={percentile(samples, 50):8.1f} {unit}  p95={percentile(samples, 95):8.1f} {unit}  "
+        f"max={max(samples):8.1f} {unit}  mean={statistics.mean(samples):8.1f} {unit}  {target}  [load average {load()}]",
+        flush=True,
+    )
+
+
+def jpeg(width: int, height: int) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (width, height), (92, 104, 117))
+    draw = ImageDraw.Draw(img)
+    rnd = random.Random(1)
+    for _ in range(400):  # texture, so the JPEG is photo-sized rather than a flat colour
+        x, y = rnd.randrange(width), rnd.randrange(height)
+        draw.ellipse(
+            [x, y, x + rnd.randrange(20, 200), y + rnd.randrange(20, 200)],
+            fill=tuple(rnd.randrange(40, 200) for _ in range(3)),
+        )
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def heavy_shapes() -> list[dict[str, Any]]:
+    rnd = random.Random(2)
+    shapes: list[dict[str, Any]] = []
+    for i in range(1000):
+        x, y = rnd.uniform(0, W - 120), rnd.uniform(0, H - 120)
+        shapes.append(
+            {
+                "id": f"b{i}",
+                "type": "bbox",
+                "label": "crack",
+                "x": x,
+                "y": y,
+                "w": rnd.uniform(20, 110),
+                "h": rnd.uniform(20, 110),
+            }
+        )
+    for i in range(100):
+        cx, cy = rnd.uniform(200, W - 200), rnd.uniform(200, H - 200)
+        pts = [[cx + 150 * math.cos(a / 12 * 6.283), cy + 110 * math.sin(a / 12 * 6.283)] for a in range(12)]
+        shapes.append({"id": f"p{i}", "type": "polygon", "label": "porosity", "points": pts})
+    return shapes
+
+
+class Api:
+    def __init__(self, base: str) -> None:
+        self.client = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
+        r = self.client.post("/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        r.raise_for_status()
+        self.client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+
+    def call(self, method: str, path: str, **kw: Any) -> Any:
+        r = self.client.request(method, path, **kw)
+        assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text[:300]}"
+        return r.json() if r.content else None
+
+
+def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "LABELHIVE_ENVIRONMENT": "test",
+        "LABELHIVE_SECRET_KEY": "bench-ui-secret-key-0123456789",
+        "LABELHIVE_DATABASE_URL": f"sqlite:///{workdir / 'labelhive.db'}",
+        "LABELHIVE_DATA_DIR": str(workdir / "data"),
+        "LABELHIVE_UI_DIR": str(DIST),
+        "LABELHIVE_HOST": "127.0.0.1",
+        "LABELHIVE_PORT": str(port),
+        "LABELHIVE_BOOTSTRAP_ADMIN_EMAIL": EMAIL,
+        "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD,
+        "LABELHIVE_WEBHOOK_WORKER": "false",
+        "LABELHIVE_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([str(API_BIN), "migrate"], env=env, check=True, capture_output=True, cwd=workdir)
+    log = (workdir / "api.log").open("w")
+    proc = subprocess.Popen(
+        [str(API_BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the API did not start: {(workdir / 'api.log').read_text()[-2000:]}")
+        time.sleep(0.3)
+
+
+def tasks(api: Api, pid: int, n: int, size: tuple[int, int], name: str) -> list[int]:
+    keys = [hashlib.sha256(f"{name}-{i}".encode()).hexdigest() for i in range(n)]
+    rows = [
+        {
+            "image": f"assets/sha256/{keys[i][:2]}/{keys[i]}",
+            "filename": f"{name}-{i}.jpg",
+            "width": size[0],
+            "height": size[1],
+        }
+        for i in range(n)
+    ]
+    ids: list[int] = api.call("POST", f"/projects/{pid}/tasks", json={"tasks": rows})["ids"]
+    return ids
+
+
+def heap(page: Any) -> tuple[float, int, int]:
+    """JS heap (MiB) after a forced GC, DOM nodes and JS event listeners of the page."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("HeapProfiler.collectGarbage")
+    used = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    dom = cdp.send("Memory.getDOMCounters")
+    cdp.detach()
+    return float(used) / 2**20, int(dom["nodes"]), int(dom["jsEventListeners"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=240)
+    parser.add_argument(
+        "--tasks", type=int, default=200, help="tasks in a row for next -> editable and memory"
+    )
+    args = parser.parse_args()
+    if not (DIST / "index.html").is_file():
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=REPO / "services" / "ui", check=True)
+    from labelhive_harness.chromium import start_chromium
+
+    big, small = jpeg(W, H), jpeg(16, 12)
+    with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
+        proc, base = start_server(Path(tmp))
+        browser = start_chromium()
+        try:
+            api = Api(base)
+            pid = api.call("POST", "/projects", json={"name": "bench ui", "labels": LABELS})["id"]
+            heavy_task, empty_task = tasks(api, pid, 2, (W, H), "frames")
+            api.call(
+                "POST", f"/projects/{pid}/tasks/{heavy_task}/annotations", json={"result": heavy_shapes()}
+            )
+            api.call("POST", f"/projects/{pid}/tasks/{empty_task}/annotations", json={"result": []})
+            tiny = tasks(api, pid, min(args.tasks, 50), (16, 12), "tiny")
+            row = tasks(api, pid, args.tasks, (W, H), "row")
+            print(
+                f"bench/ui: Chromium {browser.browser.version}, image {W}x{H}, server {base}  [load average {load()}]"
+            )
+
+            context = browser.browser.new_context(viewport={"width": 1400, "height": 860})
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            # every task image is served at its own API URL, from the bytes above (tiny tasks get the tiny one)
+            tiny_ids = {str(t) for t in tiny}
+            page.route(
+                "**/tasks/*/image*",
+                lambda route: route.fulfill(
+                    status=200,
+                    content_type="image/jpeg",
+                    body=small if route.request.url.split("/tasks/")[1].split("/")[0] in tiny_ids else big,
+                    headers={"Cache-Control": "no-store"},
+                ),
+            )
+            page.goto(f"{base}/")
+            page.fill("input[name=email]", EMAIL)
+            page.fill("input[name=password]", PASSWORD)
+            page.get_by_test_id("login-submit").click()
+            page.get_by_test_id("current-user").wait_for()
+
+            def open_task(task_id: int) -> None:
+                page.goto(f"{base}/#/projects/{pid}/tasks/{task_id}")
+                page.wait_for_selector("[data-testid=editor-canvas][data-image]")
+
+            frames: dict[str, list[float]] = {}
+            for name, task_id in (
+                ("baseline (empty canvas)", empty_task),
+                ("1,000 boxes + 100 polygons", heavy_task),
+            ):
+                open_task(task_id)
+                page.evaluate(FRAMES_JS, 20)  # warm-up
+                frames[name] = page.evaluate(FRAMES_JS, args.frames)
+            for name, samples in frames.items():
+                line(f"frame interval, pan+zoom, {name}", samples, "ms", "(target p95 <= 16.7 ms)")
+
+            def next_to_editable(ids: list[int]) -> list[float]:
+                """Click "next task" in the previous task's editor (skip, PageDown) until each is editable."""
+                api.call(
+                    "POST",
+                    f"/projects/{pid}/tasks/assign",
+                    json={"task_ids": ids, "assignee_id": api.call("GET", "/auth/me")["id"]},
+                )
+                open_task(ids[0])
+                out: list[float] = []
+                for _ in ids[1:]:
+                    ms = page.evaluate(
+                        """() => new Promise((resolve) => {
+                          const start = performance.now()
+                          const before = location.hash
+                          const poll = () => {
+                            const c = document.querySelector('[data-testid=editor-canvas]')
+                            if (location.hash !== before && c && c.dataset.image) resolve(performance.now() - start)
+                            else requestAnimationFrame(poll)
+                          }
+                          window.dispatchEvent(new KeyboardEvent('keydown', { key: 'PageDown', bubbles: true }))
+                          requestAnimationFrame(poll)
+                        })"""
+                    )
+                    out.append(ms)
+                return out
+
+            baseline_next = next_to_editable(tiny)
+            heap_first = heap(page)
+            row_next = next_to_editable(row)
+            heap_last = heap(page)
+            line("next -> editable, baseline (16x12 empty canvas)", baseline_next, "ms", "(target <= 300 ms)")
+            line(f"next -> editable, {W}x{H} image", row_next, "ms", "(target <= 300 ms)")
+            (mb0, nodes0, listeners0), (mb1, nodes1, listeners1) = heap_first, heap_last
+            print(
+                f"{'memory after GC (baseline: after the tiny tasks)':<46} JS heap {mb0:6.1f} -> {mb1:6.1f} MiB "
+                f"({mb1 - mb0:+.1f}) after {len(row)} tasks in a row; DOM nodes {nodes0} -> {nodes1}; "
+                f"listeners {listeners0} -> {listeners1}  (target: no growth)  [load average {load()}]",
+                flush=True,
+            )
+        finally:
+            browser.stop()
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    main()
