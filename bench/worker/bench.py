@@ -1,11 +1,13 @@
 """Pre-label worker benchmark (figures, never pass/fail).
 
 For the available device it prints: model load time, embedding time per image, prompt -> mask time,
+click -> mask time (one point, on a cached embedding), exemplar search per image (excluding the embedding;
+one label, one exemplar, scenes with several instances) beside the pure decoder forward of the same run,
 end-to-end images/s through the real queue (harness RabbitMQ + S3, a `labelhive-worker run` process,
 results POSTed to a local receiver), and the same model's pure forward-pass images/s (encoder + decoder,
 same images and prompts, in this process) measured in the same run; their ratio is the pipeline overhead.
 
-  bench/worker/run.sh [--images N] [--model mobile-sam|sam-vit-b|sam-vit-l|sam-vit-h] [--random-init]
+  bench/worker/run.sh [--images N] [--model mobile-sam|sam-vit-b|sam-vit-l|sam-vit-h] [--random-init] [--no-queue]
 
 --random-init builds the model with random weights (speed does not depend on them; for GPU figures of
 sam-vit-h without its checkpoint); the queue figures need real weights and are skipped then.
@@ -52,6 +54,69 @@ def make_image(seed: int, size: tuple[int, int] = (1024, 768)) -> bytes:
 
 
 PROMPTS = [{"id": "rect", "box": {"x": 140, "y": 190, "w": 370, "h": 240}}]
+
+
+def make_scene(
+    seed: int, size: tuple[int, int] = (1024, 768)
+) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Red disks (8, random radius 40-70 px) on a light textured background: several instances per image."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    img = np.clip(rng.normal(200, 8, size=(h, w, 3)), 0, 255).astype(np.uint8)
+    yy, xx = np.mgrid[0:h, 0:w]
+    disks: list[tuple[int, int, int]] = []
+    while len(disks) < 8:
+        r = int(rng.integers(40, 70))
+        cx, cy = int(rng.integers(r + 5, w - r - 5)), int(rng.integers(r + 5, h - r - 5))
+        if all((cx - x) ** 2 + (cy - y) ** 2 > (r + q + 10) ** 2 for x, y, q in disks):
+            disks.append((cx, cy, r))
+            img[(xx - cx) ** 2 + (yy - cy) ** 2 <= r * r] = (190, 40, 40)
+    return img, disks
+
+
+def exemplar_figures(model: Any, scenes: int) -> None:
+    """Exemplar search per image (embeddings computed beforehand, not counted), click -> mask, and the pure
+    decoder forward (a batch of 16 point prompts, no pre/post-processing) as the baseline, same run."""
+    from labelhive_worker.exemplar.grids import normalized_features
+    from labelhive_worker.exemplar.search import SearchOptions, search
+    from labelhive_worker.exemplar.targets import build_target, view_of
+    from labelhive_worker.model_interface import DecodePrompt
+
+    made = [make_scene(7000 + n) for n in range(scenes + 1)]
+    embeddings = [model.embed(img) for img, _ in made]
+    cx, cy, r = made[0][1][0]
+    ring = [[cx + r * np.cos(a), cy + r * np.sin(a)] for a in np.linspace(0, 2 * np.pi, 48, endpoint=False)]
+    view = view_of(model, "bench", embeddings[0], {"type": "polygon", "points": ring})
+    target = build_target("disk", [view], [])  # type: ignore[list-item]
+    assert target is not None
+    searches, found = [], []
+    for emb in embeddings[1:]:
+        feats = normalized_features(emb)
+        t0 = time.perf_counter()
+        hits = search(model, emb, feats, target, SearchOptions())
+        searches.append(time.perf_counter() - t0)
+        found.append(len(hits))
+    clicks, forwards = [], []
+    for (_img, disks), emb in zip(made[1:], embeddings[1:], strict=True):
+        x, y, _ = disks[0]
+        t0 = time.perf_counter()
+        model.predict(emb, points=[(x, y, 1)])
+        clicks.append(time.perf_counter() - t0)
+        prompts = [DecodePrompt(points=((float(dx), float(dy), 1),)) for dx, dy, _ in disks] * 2
+        t0 = time.perf_counter()
+        model.decode(emb, prompts, multimask=True)
+        forwards.append((time.perf_counter() - t0) / len(prompts))
+    print(
+        f"exemplar search  {statistics.median(searches) * 1000:.0f} ms/image (median of {len(searches)}, "
+        f"excluding the embedding; found {statistics.median(found):.0f} of 8 disks; load {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"click -> mask    {statistics.median(clicks) * 1000:.1f} ms (one point, cached embedding, multimask)"
+    )
+    print(
+        f"decoder forward  {statistics.median(forwards) * 1000:.1f} ms/prompt (baseline: batch of 16 points, "
+        "3 masks each, no pre/post-processing)"
+    )
 
 
 def device_line(device: str) -> str:
@@ -226,6 +291,8 @@ def main() -> None:
     parser.add_argument("--model", default="mobile-sam")
     parser.add_argument("--random-init", action="store_true")
     parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--no-queue", action="store_true", help="skip the through-the-queue figures")
+    parser.add_argument("--scenes", type=int, default=int(os.environ.get("BENCH_SCENES", "4")))
     args = parser.parse_args()
 
     from labelhive_worker.model_handler import SamModel
@@ -270,7 +337,10 @@ def main() -> None:
     print(
         f"pure forward     {pure_a:.3f} images/s (encoder + 2 box prompts, in-process; cpu baseline {base_a:.1f} GFLOP/s)"
     )
-
+    if not args.random_init:  # exemplar search needs real features to find anything
+        exemplar_figures(model, args.scenes)
+    if args.no_queue:
+        return
     if args.random_init:
         print("through queue    skipped (random weights: the worker only runs verified checkpoints)")
         return

@@ -73,6 +73,44 @@ class Output(_Strict):
     min_area: float = Field(default=16, ge=0)
 
 
+class ExemplarShape(_Strict):
+    """A reference shape in its image's pixels: a polygon, or a box (turned into SAM's mask of the box)."""
+
+    type: Literal["polygon", "bbox"]
+    points: list[tuple[float, float]] | None = Field(default=None, min_length=3, max_length=10000)
+    x: float | None = None
+    y: float | None = None
+    w: float | None = Field(default=None, gt=0)
+    h: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _geometry(self) -> ExemplarShape:
+        if self.type == "polygon" and self.points is None:
+            raise ValueError("a polygon exemplar needs points")
+        if self.type == "bbox" and None in (self.x, self.y, self.w, self.h):
+            raise ValueError("a box exemplar needs x, y, w, h")
+        return self
+
+
+class Exemplar(_Strict):
+    id: str = Id
+    image: ImageRef
+    shape: ExemplarShape
+
+
+class ExemplarLabel(_Strict):
+    label: str = Field(min_length=1, max_length=128)
+    set_id: str | None = Field(default=None, max_length=128)
+    version: int = Field(default=0, ge=0)
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    exemplars: list[Exemplar] = Field(default_factory=list, max_length=64)
+
+
+class ExemplarOptions(_Strict):
+    labels: list[ExemplarLabel] = Field(min_length=1, max_length=50)
+    max_instances: int = Field(default=100, ge=1, le=500)
+
+
 class Callback(_Strict):
     url: str = Field(pattern=r"^https?://", max_length=2048)
 
@@ -83,9 +121,10 @@ class PrelabelTask(_Strict):
     project_id: str = Id
     task_id: str = Id
     image: ImageRef
-    mode: Literal["box", "points", "auto"]
+    mode: Literal["box", "points", "auto", "exemplar"]
     prompts: list[Prompt] = Field(default_factory=list, max_length=500)
     auto: AutoOptions = Field(default_factory=AutoOptions)
+    exemplar: ExemplarOptions | None = None
     model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"]
     output: Output = Field(default_factory=Output)
     label_mapping: dict[str, str] = Field(default_factory=dict)
@@ -99,6 +138,8 @@ class PrelabelTask(_Strict):
             raise ValueError("box mode needs at least one prompt, each with a box")
         if self.mode == "points" and (not self.prompts or any(p.points is None for p in self.prompts)):
             raise ValueError("points mode needs at least one prompt, each with points")
+        if self.mode == "exemplar" and self.exemplar is None:
+            raise ValueError("exemplar mode needs exemplar.labels")
         return self
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from labelhive_worker.model_handler import Embedding
+from labelhive_worker.model_interface import Embedding
 
 log = logging.getLogger(__name__)
 

@@ -9,30 +9,14 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from labelhive_worker.errors import ConfigError
+from labelhive_worker.model_interface import Decoded, DecodePrompt, Embedding, Mask
 from labelhive_worker.settings import OFFICIAL_SHA256_PREFIX
-
-
-@dataclass(frozen=True)
-class Embedding:
-    """SAM's image embedding (256 x 64 x 64) with the sizes the decoder needs to map masks back."""
-
-    features: np.ndarray
-    original_size: tuple[int, int]  # h, w of the image
-    input_size: tuple[int, int]  # h, w after resizing the longest side to 1024
-    model_version: str
-
-
-@dataclass(frozen=True)
-class Mask:
-    mask: np.ndarray  # H x W bool, image pixels
-    score: float  # predicted IoU
 
 
 def file_sha256(path: Path) -> str:
@@ -118,8 +102,18 @@ def _build(model: str) -> Any:
     return sam_model_registry[{"sam-vit-b": "vit_b", "sam-vit-l": "vit_l", "sam-vit-h": "vit_h"}[model]]()
 
 
+__all__ = ["DecodePrompt", "Decoded", "Embedding", "Mask", "SamModel"]
+
+DECODE_CHUNK = 16  # prompts per decoder pass: bounds memory (each repeats the 256 x 64 x 64 embedding)
+
+
 class SamModel:
-    """One loaded model per process. embed() is the heavy part; predict() reuses an embedding (~0.1 s on CPU)."""
+    """One loaded model per process (the SAM v1 adapter of model_interface.SegmentationModel).
+    embed() is the heavy part; predict() and decode() reuse an embedding (~0.1 s per prompt on CPU)."""
+
+    input_side = 1024
+    feature_stride = 16
+    mask_stride = 4
 
     def __init__(self, name: str, net: Any, device: str, checkpoint_sha256: str, load_seconds: float) -> None:
         from segment_anything import SamPredictor
@@ -255,3 +249,71 @@ class SamModel:
             Mask(mask=np.asarray(m["segmentation"], dtype=bool), score=float(m["predicted_iou"]))
             for m in found[: options.max_masks]
         ]
+
+    def decode(self, embedding: Embedding, prompts: list[DecodePrompt], *, multimask: bool) -> Decoded:
+        """The decoder on many prompts of one image, in chunks; prompts are grouped by what they carry
+        (points only, box, mask input) since one pass needs the same inputs for every prompt."""
+        k = 3 if multimask else 1
+        side = self.input_side // self.mask_stride
+        logits = np.zeros((len(prompts), k, side, side), dtype=np.float32)
+        quality = np.zeros((len(prompts), k), dtype=np.float32)
+        groups: dict[tuple[bool, bool, bool], list[int]] = {}
+        for n, p in enumerate(prompts):
+            groups.setdefault((bool(p.points), p.box is not None, p.mask_logits is not None), []).append(n)
+        for members in groups.values():
+            for start in range(0, len(members), DECODE_CHUNK):
+                chunk = members[start : start + DECODE_CHUNK]
+                out, iou = self._decode_chunk(embedding, [prompts[n] for n in chunk], multimask)
+                logits[chunk] = out
+                quality[chunk] = iou
+        return Decoded(logits=logits, quality=quality)
+
+    def _decode_chunk(
+        self, embedding: Embedding, prompts: list[DecodePrompt], multimask: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        transform = self._predictor.transform
+        dev = self.device
+        points = None
+        if prompts[0].points:
+            most = max(len(p.points) for p in prompts)
+            coords = np.zeros((len(prompts), most, 2), dtype=np.float32)
+            labels = -np.ones((len(prompts), most), dtype=np.float32)  # -1: padding, "not a point"
+            for n, p in enumerate(prompts):
+                xy = np.array([[x, y] for x, y, _ in p.points], dtype=np.float32)
+                coords[n, : len(xy)] = transform.apply_coords(xy, embedding.original_size)
+                labels[n, : len(xy)] = [v for _, _, v in p.points]
+            points = (torch.as_tensor(coords, device=dev), torch.as_tensor(labels, device=dev))
+        boxes = None
+        if prompts[0].box is not None:
+            xyxy = np.array([p.box for p in prompts], dtype=np.float32)
+            boxes = torch.as_tensor(transform.apply_boxes(xyxy, embedding.original_size), device=dev)
+        masks = None
+        if prompts[0].mask_logits is not None:
+            stacked = np.stack([np.asarray(p.mask_logits, dtype=np.float32) for p in prompts])[:, None]
+            masks = torch.as_tensor(stacked, device=dev)
+        features = torch.as_tensor(embedding.features, dtype=torch.float32, device=dev)[None]
+        with torch.inference_mode(), self._autocast():
+            sparse, dense = self.net.prompt_encoder(points=points, boxes=boxes, masks=masks)
+            low, iou = self.net.mask_decoder(
+                image_embeddings=features,
+                image_pe=self.net.prompt_encoder.get_dense_pe(),
+                sparse_prompt_embeddings=sparse,
+                dense_prompt_embeddings=dense,
+                multimask_output=multimask,
+            )
+        return low.float().cpu().numpy(), iou.float().cpu().numpy()
+
+    def to_image(self, logits: np.ndarray, embedding: Embedding) -> np.ndarray:
+        """Low-resolution logits (G x G) -> H x W bool mask in image pixels (SAM's own upscaling)."""
+        import torch
+
+        with torch.inference_mode():
+            low = torch.as_tensor(np.asarray(logits, dtype=np.float32)[None, None], device=self.device)
+            full = self.net.postprocess_masks(low, embedding.input_size, embedding.original_size)
+        return bool_mask(full[0, 0].cpu().numpy())
+
+
+def bool_mask(logits: np.ndarray) -> np.ndarray:
+    return np.asarray(logits > 0.0, dtype=bool)

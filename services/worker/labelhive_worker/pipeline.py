@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from labelhive_worker.batching import EmbeddingBatcher
 from labelhive_worker.contract import PrelabelTask
 from labelhive_worker.embedding_cache import EmbeddingCache
 from labelhive_worker.errors import JobError
+from labelhive_worker.exemplar import job as exemplar_job
 from labelhive_worker.geometry import mask_shapes
 from labelhive_worker.images import DecodedImage, decode, fetch_bytes, s3_client
 from labelhive_worker.labels import LabelMapper
@@ -30,6 +31,7 @@ class Runtime:
     s3: Any
     cache: EmbeddingCache
     batcher: EmbeddingBatcher
+    targets: exemplar_job.TargetMemo = field(default_factory=exemplar_job.TargetMemo)
 
     @classmethod
     def create(cls, settings: WorkerSettings) -> Runtime:
@@ -107,13 +109,22 @@ def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str,
     fetched = time.perf_counter()
     embedding, source = rt.embedding_for(image)
     embedded = time.perf_counter()
-    masks = predict_masks(task, rt, image, embedding)
+    mapper = LabelMapper(task.label_mapping, task.label_parents)
+    model_version = rt.model.model_version
+    report: dict[str, Any] | None = None
+    if task.mode == "exemplar":
+        assert task.exemplar is not None
+        # Exemplar labels already are project label values; the version names the sets that found them.
+        masks, report = exemplar_job.find(task.exemplar, rt, embedding)
+        model_version += "+ex." + exemplar_job.set_digest(model_version, task.exemplar.labels)[:8]
+    else:
+        masks = [
+            (sid, mapper.label_for(cls), mask) for sid, cls, mask in predict_masks(task, rt, image, embedding)
+        ]
     decoded = time.perf_counter()
 
-    mapper = LabelMapper(task.label_mapping, task.label_parents)
     shapes: list[dict[str, Any]] = []
-    for shape_id, cls, mask in masks:
-        label = mapper.label_for(cls)
+    for shape_id, label, mask in masks:
         if label is None:
             continue
         shapes += mask_shapes(
@@ -125,9 +136,7 @@ def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str,
             tolerance=task.output.simplify_tolerance,
             min_area=task.output.min_area,
         )
-    result = base_result(
-        task.job_id, task.project_id, task.task_id, task.model, rt.model.model_version, attempt
-    )
+    result = base_result(task.job_id, task.project_id, task.task_id, task.model, model_version, attempt)
     result.update(
         status="done",
         shapes=shapes,
@@ -140,6 +149,8 @@ def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str,
             "total": round(time.perf_counter() - started, 4),
         },
     )
+    if report is not None:
+        result["exemplar"] = report
     if rt.cache.bucket:
         result["embedding"] = {"bucket": rt.cache.bucket, "key": rt.cache.key(image.sha256)}
     return result, source
