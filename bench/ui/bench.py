@@ -28,26 +28,11 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "harness"))
+sys.path.insert(0, str(REPO / "tests" / "ui"))
 DIST = REPO / "services" / "ui" / "dist"
 API_BIN = Path(sys.executable).parent / "labelhive-api"
 EMAIL, PASSWORD = "bench@labelhive.local", "bench-ui-password-2026"
 W, H = 4000, 3000
-LABELS = [
-    {
-        "value": "crack",
-        "names": {"zh-CN": "裂纹", "en": "Crack"},
-        "color": "#e4572e",
-        "hotkey": "1",
-        "tools": ["bbox", "polygon"],
-    },
-    {
-        "value": "porosity",
-        "names": {"zh-CN": "气孔", "en": "Porosity"},
-        "color": "#2a9d8f",
-        "hotkey": "2",
-        "tools": ["bbox", "polygon"],
-    },
-]
 
 # Drives the view for `frames` animation frames (wheel zoom in and out, Shift+wheel pans) and returns the
 # intervals between frames in ms: what the annotator sees as smoothness.
@@ -211,6 +196,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (DIST / "index.html").is_file():
         subprocess.run(["npm", "run", "--silent", "build"], cwd=REPO / "services" / "ui", check=True)
+    from conftest import LABELS  # the UI tests' weld-defect labels (tests/ui/conftest.py)
     from labelhive_harness.chromium import start_chromium
 
     big, small = jpeg(W, H), jpeg(16, 12)
