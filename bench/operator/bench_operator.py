@@ -184,7 +184,7 @@ def main(count: int) -> int:
                 try:
                     start_counters = counters(health)
                     break
-                except OSError:
+                except (OSError, KeyError):  # KeyError: still standing by for the leader Lease
                     time.sleep(0.3)
             rss_idle = rss_kib(proc.pid)[0]
 
