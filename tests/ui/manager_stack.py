@@ -96,7 +96,7 @@ def start_stack(postgres: Any, s3: Any, ui_dist: Path, workdir: Path) -> Iterato
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:

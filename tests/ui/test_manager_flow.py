@@ -1,0 +1,176 @@
+"""Issue 9's "done": a manager, using only the browser (in Chinese), creates a project, builds its label schema
+with Chinese names only, uploads 20 images and a zip, imports a COCO file's boxes as pre-labels, invites an
+annotator and a reviewer, gives the pre-labeled tasks to the annotator as a batch, and after one task was
+annotated and accepted exports it with images, downloads the zip and finds the image inside. Harness
+PostgreSQL + S3; every request stays on the page's origin (the export download: the deployment's own S3)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from manager_stack import Client, Stack, coco_for, start_stack, weld_photo, zip_of
+from playwright.sync_api import expect
+from test_manager_tabs import images_loaded, pick, sign_in
+
+PASSWORD = "weld-line3-inspect-9"
+
+
+@pytest.fixture(scope="module")
+def stack(postgres: Any, s3: Any, ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with start_stack(postgres, s3, ui_dist, tmp_path_factory.mktemp("manager-flow")) as running:
+        yield running
+
+
+def join_by_invite(chromium: Any, url: str, name: str, email: str) -> None:
+    """Someone opens the invite link in their own browser and creates their account."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(url)
+        page.get_by_test_id("language").select_option("zh-CN")
+        page.fill("input[name=display_name]", name)
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_role("button", name="创建账号").click()
+        # password hashing (argon2) is deliberately slow, more so on a busy machine
+        expect(page.get_by_test_id("current-user")).to_have_text(name, timeout=60_000)
+    finally:
+        context.close()
+
+
+def invite(page: Any, role_label: str) -> str:
+    page.get_by_text("邀请成员").click()
+    page.get_by_label("角色").select_option(label=role_label)
+    page.get_by_role("button", name="生成邀请链接").click()
+    url = page.get_by_test_id("invite-url").input_value()
+    assert "/invite/" in url
+    return str(url)
+
+
+def test_manager_sets_up_feeds_staffs_and_ships_a_project(chromium: Any, stack: Stack, shots: Path) -> None:
+    context = chromium.new_context(
+        viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    manager = stack.client()  # only to check what the UI did
+    try:
+        sign_in(page, stack, "zh-CN")
+
+        # a new project
+        page.get_by_test_id("new-project").click()
+        page.fill("#project-name", "A厂焊缝缺陷")
+        page.get_by_test_id("project-submit").click()
+        expect(page.get_by_test_id("project-name")).to_contain_text("A厂焊缝缺陷")
+        pid = int(re.search(r"#/projects/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+        page.screenshot(path=str(shots / "flow-1-project-zh-CN.png"))
+
+        # a label schema with Chinese names only: the stored values are generated
+        page.goto(f"{stack.base}/#/projects/{pid}/labels")
+        form = page.get_by_test_id("schema-form")
+        for n, name in enumerate(("气孔", "裂纹")):
+            if form.get_by_test_id("label-card").count() <= n:
+                page.get_by_test_id("add-label").click()
+            form.get_by_test_id("name-zh").nth(n).fill(name)
+        page.get_by_test_id("save-schema").click()
+        expect(page.get_by_test_id("save-schema")).to_be_disabled()
+        labels = manager.call("GET", f"/projects/{pid}/label-schema")["labels"]
+        assert [label["names"] for label in labels] == [{"zh-CN": "气孔"}, {"zh-CN": "裂纹"}]
+        assert all(re.fullmatch(r"[a-z0-9_.-]+", label["value"]) for label in labels)
+        page.screenshot(path=str(shots / "flow-2-schema-zh-CN.png"), full_page=True)
+
+        # 20 images and a zip of three more
+        page.goto(f"{stack.base}/#/projects/{pid}/import")
+        files = [
+            {"name": f"weld-{n:03d}.png", "mimeType": "image/png", "buffer": weld_photo(n)}
+            for n in range(1, 21)
+        ]
+        night = zip_of({f"night/n-{n}.png": weld_photo(100 + n) for n in range(1, 4)})
+        files.append({"name": "line3-night.zip", "mimeType": "application/zip", "buffer": night})
+        chooser = page.get_by_test_id("file-upload").locator("input[type=file]:not([webkitdirectory])")
+        chooser.set_input_files(files)
+        page.get_by_test_id("start-upload").click()
+        jobs = page.get_by_test_id("import-jobs")
+        expect(jobs.locator("tr.ant-table-row").first).to_contain_text("已完成", timeout=90_000)
+        expect(jobs.locator("tr.ant-table-row").first).to_contain_text("已导入 23")
+
+        # a COCO file whose boxes (category named in Chinese) become pre-labels, chosen explicitly
+        pick(page, page.get_by_test_id("import-format"), "COCO JSON")
+        page.get_by_test_id("import-annotations-as").get_by_text("预标注（建议）").click()
+        coco = coco_for([f"weld-{n:03d}.png" for n in range(1, 6)], "气孔")
+        chooser.set_input_files([{"name": "pores.json", "mimeType": "application/json", "buffer": coco}])
+        page.get_by_test_id("start-upload").click()
+        expect(jobs.locator("tr.ant-table-row").first).to_contain_text("标注 5 个", timeout=90_000)
+        page.screenshot(path=str(shots / "flow-3-import-zh-CN.png"), full_page=True)
+
+        # an annotator and a reviewer join by invite links
+        page.goto(f"{stack.base}/#/projects/{pid}")
+        join_by_invite(chromium, invite(page, "标注员"), "王质检", "wang@factory-a.example.com")
+        page.reload()
+        join_by_invite(chromium, invite(page, "审核员"), "李审核", "li@factory-a.example.com")
+        members = {m["display_name"]: m for m in manager.call("GET", f"/projects/{pid}/members")}
+        assert members["王质检"]["role"] == "annotator" and members["李审核"]["role"] == "reviewer"
+
+        # the five pre-labeled tasks become a batch for the annotator
+        page.goto(f"{stack.base}/#/projects/{pid}/tasks")
+        grid = page.get_by_test_id("task-grid")
+        expect(grid.locator("tr.ant-table-row")).to_have_count(23)
+        pick(page, page.get_by_label("预标注"), "有预标注")
+        expect(grid.locator("tr.ant-table-row")).to_have_count(5)
+        grid.locator("thead .ant-checkbox-input").check()
+        page.get_by_test_id("bulk-new-batch").click()
+        page.get_by_test_id("batch-name").fill("第一批")
+        pick(page, page.get_by_test_id("batch-assignee"), "王质检")
+        page.get_by_role("button", name="创建批次").click()
+        expect(page.get_by_test_id("selection-bar")).to_have_count(0)
+        images_loaded(page)
+        page.screenshot(path=str(shots / "flow-4-batch-zh-CN.png"), full_page=True)
+        [batch] = manager.call("GET", f"/projects/{pid}/batches")
+        assert (batch["name"], batch["assignee_id"]) == ("第一批", members["王质检"]["user_id"])
+
+        # the annotator does one task of the batch, the reviewer accepts it
+        annotator = Client(stack.base, "wang@factory-a.example.com", PASSWORD)
+        task = annotator.call("POST", f"/projects/{pid}/tasks/next")["task"]
+        assert task["batch_id"] == batch["id"]
+        box = {"id": "s1", "type": "bbox", "label": labels[0]["value"], "x": 20, "y": 95, "w": 40, "h": 30}
+        done = annotator.call(
+            "POST", f"/projects/{pid}/tasks/{task['id']}/annotations", json={"result": [box]}
+        )
+        reviewer = Client(stack.base, "li@factory-a.example.com", PASSWORD)
+        reviewer.call(
+            "POST",
+            f"/projects/{pid}/annotations/{done['id']}/review",
+            json={"decision": "accept", "comment": "", "version": done["version"]},
+        )
+
+        # an export of accepted work with its images, downloaded and opened
+        page.goto(f"{stack.base}/#/projects/{pid}/export")
+        page.get_by_test_id("new-export").click()
+        pick(page, page.get_by_test_id("export-format"), "COCO")
+        expect(page.get_by_test_id("export-images")).to_be_checked()
+        page.get_by_test_id("start-export").click()
+        history = page.get_by_test_id("export-history")
+        expect(history.locator("tr.ant-table-row").first).to_contain_text("已完成", timeout=90_000)
+        page.screenshot(path=str(shots / "flow-5-export-zh-CN.png"))
+        with page.expect_download() as download:
+            history.locator("a", has_text="下载").first.click()
+        with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as archive:
+            names = archive.namelist()
+            images = [n for n in names if n.endswith(".png")]
+            assert len(images) == 1, names
+            assert archive.read(images[0]) == weld_photo(int(task["filename"][5:8]))
+            coco_files = [n for n in names if n.endswith(".json")]
+            assert any(b'"bbox"' in archive.read(n) for n in coco_files), names
+    finally:
+        context.close()
+    outside = [u for u in requests if not u.startswith(stack.base) and not u.startswith("data:")]
+    assert all(u.startswith(stack.s3_endpoint) and "/exports/" in u for u in outside), outside
