@@ -42,7 +42,7 @@ def test_invite_prediction_submit_reject_with_comment(
 
     # the manager makes an invite link on the project page
     sign_in(page, server)
-    page.goto(f"{server.base}/#/projects/{pid}")
+    page.goto(f"{server.base}/#/projects/{pid}/members")
     page.get_by_text("邀请成员").click()
     page.get_by_role("button", name="生成邀请链接").click()
     invite_url = page.get_by_test_id("invite-url").input_value()

@@ -11,7 +11,7 @@ export const auth = {
   setLocale: (locale: string) => http.patch<User>('auth/me', { locale, new_password: null }),
   update: (body: { display_name?: string; locale?: string; current_password?: string; new_password?: string }) => http.patch<User>('auth/me', body),
   tokens: () => http.get<ApiToken[]>('auth/tokens'),
-  createToken: (body: { name: string; expires_in_days?: number | null }) => http.post<ApiToken & { token: string }>('auth/tokens', body),
+  createToken: (body: { name: string; expires_in_days: number }) => http.post<ApiToken & { token: string }>('auth/tokens', body),
   revokeToken: (id: number) => http.delete<void>(`auth/tokens/${id}`),
 }
 

@@ -26,7 +26,7 @@ export function Providers({ children }: { children: ReactNode }) {
   const { i18n } = useTranslation()
   return (
     <QueryClientProvider client={queryClient}>
-      <ConfigProvider locale={i18n.language === 'zh-CN' ? zhCN : enUS} theme={{ token: { colorPrimary: '#2563eb', fontFamily: FONT, borderRadius: 6 } }}>
+      <ConfigProvider button={{ autoInsertSpace: false }} locale={i18n.language === 'zh-CN' ? zhCN : enUS} theme={{ token: { colorPrimary: '#2563eb', fontFamily: FONT, borderRadius: 6 } }}>
         <AntApp>{children}</AntApp>
       </ConfigProvider>
     </QueryClientProvider>

@@ -14,6 +14,8 @@ import formsEn from './locales/en/forms.json'
 import projectsEn from './locales/en/projects.json'
 import reviewEn from './locales/en/review.json'
 import schemaEn from './locales/en/schema.json'
+import membersEn from './locales/en/members.json'
+import profileEn from './locales/en/profile.json'
 import suggestionsEn from './locales/en/suggestions.json'
 import workEn from './locales/en/work.json'
 import annotateEn from './locales/en/annotate.json'
@@ -33,6 +35,8 @@ import formsZh from './locales/zh-CN/forms.json'
 import projectsZh from './locales/zh-CN/projects.json'
 import reviewZh from './locales/zh-CN/review.json'
 import schemaZh from './locales/zh-CN/schema.json'
+import membersZh from './locales/zh-CN/members.json'
+import profileZh from './locales/zh-CN/profile.json'
 import suggestionsZh from './locales/zh-CN/suggestions.json'
 import workZh from './locales/zh-CN/work.json'
 import annotateZh from './locales/zh-CN/annotate.json'
@@ -59,6 +63,8 @@ export const NAMESPACES = [
   'work',
   'annotate',
   'schema',
+  'members',
+  'profile',
 ] as const
 export type Namespace = (typeof NAMESPACES)[number]
 
@@ -82,6 +88,8 @@ export const en = {
   work: workEn,
   annotate: annotateEn,
   schema: schemaEn,
+  members: membersEn,
+  profile: profileEn,
 }
 export const zhCN: Record<Namespace, object> = {
   common: commonZh,
@@ -103,6 +111,8 @@ export const zhCN: Record<Namespace, object> = {
   work: workZh,
   annotate: annotateZh,
   schema: schemaZh,
+  members: membersZh,
+  profile: profileZh,
 }
 
 export const resources = { en, 'zh-CN': zhCN }

@@ -12,7 +12,7 @@ const GRANTABLE: Record<Role, Role[]> = {
 }
 
 /** Managers make an invite link and hand it out (chat, e-mail, a printed QR code...). */
-export function InvitePanel({ projectId, myRole }: { projectId: number; myRole: Role }) {
+export function InvitePanel({ projectId, myRole, onCreated }: { projectId: number; myRole: Role; onCreated?: () => void }) {
   const { t } = useTranslation(['projects', 'common'])
   const roles = GRANTABLE[myRole]
   const [role, setRole] = useState<Role>('annotator')
@@ -31,6 +31,7 @@ export function InvitePanel({ projectId, myRole }: { projectId: number; myRole: 
     setCopied(false)
     try {
       setUrl((await invites.create(projectId, { role, max_uses: maxUses, expires_in_hours: hours })).url)
+      onCreated?.()
     } catch (err) {
       setError(err)
     } finally {

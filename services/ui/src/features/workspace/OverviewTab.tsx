@@ -4,7 +4,6 @@ import { useTranslation } from 'react-i18next'
 import { projects as projectsApi } from '../../api/endpoints'
 import { useSession } from '../../app/session'
 import { Markdown } from '../../components/markdown'
-import { InvitePanel } from '../projects/InvitePanel'
 import { ProgressPanel } from '../projects/ProgressPanel'
 import { TaskList } from '../projects/TaskList'
 import type { WorkspaceTabProps } from './types'
@@ -31,7 +30,6 @@ export function OverviewTab({ project, role }: WorkspaceTabProps) {
       )}
       {reviewer && <ProgressPanel stats={stats.data ?? null} labels={project.labels} />}
       {reviewer && <TaskList project={project} userId={user.id} />}
-      {(role === 'admin' || role === 'manager') && <InvitePanel projectId={project.id} myRole={role} />}
     </>
   )
 }
