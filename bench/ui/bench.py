@@ -271,7 +271,7 @@ def main() -> None:
                             if (location.hash !== before && c && c.dataset.image) resolve(performance.now() - start)
                             else requestAnimationFrame(poll)
                           }
-                          window.dispatchEvent(new KeyboardEvent('keydown', { key: 'PageDown', bubbles: true }))
+                          document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'PageDown', bubbles: true }))
                           requestAnimationFrame(poll)
                         })"""
                     )
