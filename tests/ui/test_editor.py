@@ -126,7 +126,11 @@ def test_draw_box_in_chinese_save_reload_submit(page: Any, server: Server, shots
 def test_stale_save_gets_a_translated_409_and_reloads_the_latest(
     page: Any, server: Server, shots: Path
 ) -> None:
-    admin, pid, task_id = server.admin, server.project_id, server.task_ids[-1]
+    admin, pid = server.admin, server.project_id
+    # a task nobody has annotated yet (the module's earlier tests annotate some of them)
+    task_id = next(
+        t for t in server.task_ids if not admin.call("GET", f"/projects/{pid}/tasks/{t}/annotations")
+    )
     # the profile language applies at sign-in
     admin.call("PATCH", "/auth/me", json={"locale": "zh-CN", "new_password": None})
     box = {"id": "a", "type": "bbox", "label": "crack", "x": 20, "y": 20, "w": 50, "h": 40}

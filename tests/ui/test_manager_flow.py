@@ -47,7 +47,9 @@ def join_by_invite(chromium: Any, url: str, name: str, email: str) -> None:
 
 def invite(page: Any, role_label: str) -> str:
     page.get_by_text("邀请成员").click()
-    page.get_by_label("角色").select_option(label=role_label)
+    page.locator("select").filter(has=page.get_by_role("option", name=role_label)).select_option(
+        label=role_label
+    )
     page.get_by_role("button", name="生成邀请链接").click()
     url = page.get_by_test_id("invite-url").input_value()
     assert "/invite/" in url
@@ -112,8 +114,8 @@ def test_manager_sets_up_feeds_staffs_and_ships_a_project(chromium: Any, stack: 
         expect(jobs.locator("tr.ant-table-row").first).to_contain_text("标注 5 个", timeout=90_000)
         page.screenshot(path=str(shots / "flow-3-import-zh-CN.png"), full_page=True)
 
-        # an annotator and a reviewer join by invite links
-        page.goto(f"{stack.base}/#/projects/{pid}")
+        # an annotator and a reviewer join by invite links made on the members tab
+        page.goto(f"{stack.base}/#/projects/{pid}/members")
         join_by_invite(chromium, invite(page, "标注员"), "王质检", "wang@factory-a.example.com")
         page.reload()
         join_by_invite(chromium, invite(page, "审核员"), "李审核", "li@factory-a.example.com")
