@@ -143,7 +143,8 @@ def main() -> int:
     errors: Counter[str] = Counter()
     unavailable: Counter[str] = Counter()
     total = 0
-    for line in server.log_text().splitlines():
+    # split on newlines only: a logged value may carry U+2028 and the like, which splitlines() also breaks on
+    for line in server.log_text().split("\n"):
         if not line.startswith("{"):
             continue
         entry = json.loads(line)
