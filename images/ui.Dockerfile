@@ -12,9 +12,12 @@ COPY services/ui/package.json services/ui/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY services/ui ./
 RUN npm run build
+COPY images/ui-nginx.conf images/csp-script-hashes.mjs /conf/
+RUN sed -i "s|__SCRIPT_HASHES__|$(node /conf/csp-script-hashes.mjs dist/index.html)|" /conf/ui-nginx.conf \
+    && ! grep -q __SCRIPT_HASHES__ /conf/ui-nginx.conf
 
 FROM ${NGINX_IMAGE}
-COPY images/ui-nginx.conf /etc/nginx/conf.d/default.conf
+COPY --from=build /conf/ui-nginx.conf /etc/nginx/conf.d/default.conf
 COPY --from=build /ui/dist /usr/share/nginx/html
 EXPOSE 8080
 USER 101

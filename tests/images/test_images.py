@@ -6,7 +6,10 @@ Run with buildah's chroot isolation (no container runtime needed); these are the
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -42,6 +45,12 @@ def run(container: str, *cmd: str, user: str | None = None) -> str:
     out = buildah(*args)
     assert out.returncode == 0, f"{' '.join(cmd)}: {out.stderr[-2000:]}"
     return out.stdout
+
+
+def inline_script_hashes_of(html: bytes) -> list[str]:
+    """The CSP hash sources of a page's inline scripts (what the API's security headers compute)."""
+    bodies = re.findall(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.S | re.I)
+    return ["'sha256-" + base64.b64encode(hashlib.sha256(b).digest()).decode() + "'" for b in bodies]
 
 
 def config(container: str, field: str) -> str:
@@ -83,3 +92,12 @@ def test_ui_image_serves_the_build_with_an_unprivileged_nginx(container):
     # file of UID 101 stands in for it here.
     out = run(container, "sh", "-c", "nginx -t >/tmp/t.log 2>&1; s=$?; cat /tmp/t.log; exit $s", user="101")
     assert "test is successful" in out
+    # the page is served with the API's own policy: the build's inline script allowed by its hash, nothing else
+    conf = run(container, "cat", "/etc/nginx/conf.d/default.conf")
+    html = run(container, "cat", "/usr/share/nginx/html/index.html").encode()
+    want = inline_script_hashes_of(html)
+    assert want, "the build's index.html has its inline <base> script"
+    policy = next(line for line in conf.splitlines() if "add_header Content-Security-Policy" in line)
+    assert f"script-src 'self' {' '.join(want)};" in policy
+    assert "frame-ancestors 'none'" in policy and "connect-src 'self';" in policy
+    assert conf.count('X-Content-Type-Options "nosniff" always') == conf.count("    location ")
