@@ -14,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.staticfiles import StaticFiles
 
-from labelhive_api.api import problems
+from labelhive_api.api import docs, problems
 from labelhive_api.api.deps import may_send_large_body, require_global
 from labelhive_api.api.forwarded import ForwardedHeaders, parse_networks
 from labelhive_api.api.middleware import BodyLimit, IdRange, Metrics, RequestObserver
@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version="0.1.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        # Served by api/docs.py from files in the installed packages (FastAPI's own page loads a CDN).
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api_router, prefix="/api/v1")
+    docs.install(app, _public_dependency())
     _serve_ui(app, settings.ui_dir)
     app.add_middleware(
         BodyLimit,
