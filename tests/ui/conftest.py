@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
 import os
 import socket
 import subprocess
@@ -11,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
+from PIL import Image, ImageDraw
 
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "services" / "ui"
@@ -23,18 +26,38 @@ API_BIN = Path(sys.executable).parent / "labelhive-api"
 ADMIN_EMAIL = "lead@factory-a.example.com"
 ADMIN_PASSWORD = "weld-inspect-2026"
 
-# A weld plate drawn in SVG: a data: URL fits in a task's `image` field, so no object store is needed here.
-WELD_SVG = (
-    "<svg xmlns='http://www.w3.org/2000/svg' width='640' height='400'>"
-    "<defs><linearGradient id='g' x2='0' y2='1'><stop offset='0' stop-color='#9aa5b1'/>"
-    "<stop offset='1' stop-color='#52606d'/></linearGradient></defs>"
-    "<rect width='640' height='400' fill='url(#g)'/><rect y='170' width='640' height='60' fill='#3e4c59'/>"
-    "<path d='M0 200 Q160 185 320 200 T640 200' stroke='#cbd2d9' stroke-width='6' fill='none'/>"
-    "<circle cx='210' cy='196' r='9' fill='#1f2933'/>"
-    "<path d='M430 180 l30 25 l-12 8 l25 14' stroke='#1f2933' stroke-width='4' fill='none'/></svg>"
-)
-IMAGE_URL = "data:image/svg+xml," + quote(WELD_SVG, safe=":/='")  # no raw spaces: a URL has none
 IMAGE_SIZE = (640, 400)
+
+
+def weld_png() -> bytes:
+    """A weld plate (gradient, dark seam band, a bright bead, a pore and a crack) as PNG bytes."""
+    w, h = IMAGE_SIZE
+    img = Image.new("RGB", IMAGE_SIZE)
+    draw = ImageDraw.Draw(img)
+    for y in range(h):  # #9aa5b1 at the top to #52606d at the bottom
+        t = y / (h - 1)
+        draw.line(
+            [(0, y), (w, y)],
+            fill=tuple(round(a + (b - a) * t) for a, b in zip((154, 165, 177), (82, 96, 109), strict=True)),
+        )
+    draw.rectangle([0, 170, w, 230], fill=(62, 76, 89))
+    draw.line(
+        [(x, 200 - 12 * math.sin(x / w * 2 * math.pi)) for x in range(0, w + 1, 8)],
+        fill=(203, 210, 217),
+        width=6,
+    )
+    draw.ellipse([201, 187, 219, 205], fill=(31, 41, 51))
+    draw.line([(430, 180), (460, 205), (448, 213), (473, 227)], fill=(31, 41, 51), width=4)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+WELD_PNG = weld_png()
+# Task images come only from http(s) URLs or the project's storage: the fixture imports this PNG once, and
+# every test's tasks point at its content-addressed key in the project's storage.
+_SHA = hashlib.sha256(WELD_PNG).hexdigest()
+IMAGE_URL = f"assets/sha256/{_SHA[:2]}/{_SHA}"
 
 LABELS = [
     {
@@ -82,6 +105,27 @@ class Server:
     admin: Api
     project_id: int
     task_ids: list[int]
+
+
+def import_image(api: Api, project_id: int, filename: str, data: bytes) -> int:
+    """Upload one image through an import job, as a manager would; the new task's id."""
+    job = api.call(
+        "POST",
+        f"/projects/{project_id}/imports",
+        files=[("files", (filename, data, "image/png"))],
+        data={"format": "images"},
+    )
+    deadline = time.monotonic() + 60
+    while (job := api.call("GET", f"/projects/{project_id}/imports/{job['id']}"))["state"] not in (
+        "finished",
+        "failed",
+    ):
+        assert time.monotonic() < deadline, f"import job still {job['state']} after 60 s"
+        time.sleep(0.2)
+    assert job["state"] == "finished", job
+    task = api.call("GET", f"/projects/{project_id}/tasks", params={"sort": "-id", "limit": 1})["items"][0]
+    assert task["image"] == IMAGE_URL, task
+    return int(task["id"])
 
 
 @pytest.fixture(scope="session")
@@ -135,16 +179,17 @@ def server(ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "/projects",
             json={"name": "A厂焊缝缺陷", "description": "Weld seam defects, line 3", "labels": LABELS},
         )
-        tasks = [
+        ids = [import_image(admin, project["id"], "weld-001.png", WELD_PNG)]
+        more = [
             {
                 "image": IMAGE_URL,
                 "filename": f"weld-{i:03d}.png",
                 "width": IMAGE_SIZE[0],
                 "height": IMAGE_SIZE[1],
             }
-            for i in range(1, 4)
+            for i in range(2, 4)
         ]
-        ids = admin.call("POST", f"/projects/{project['id']}/tasks", json={"tasks": tasks})["ids"]
+        ids += admin.call("POST", f"/projects/{project['id']}/tasks", json={"tasks": more})["ids"]
         yield Server(base=base, admin=admin, project_id=project["id"], task_ids=ids)
     finally:
         proc.terminate()

@@ -128,7 +128,12 @@ def test_stale_save_gets_a_translated_409_and_reloads_the_latest(
 ) -> None:
     admin, pid = server.admin, server.project_id
     # a task of its own: the session's other tests annotate, lease and skip the shared ones
-    fresh = {"image": IMAGE_URL, "filename": "weld-stale.png", "width": IMAGE_SIZE[0], "height": IMAGE_SIZE[1]}
+    fresh = {
+        "image": IMAGE_URL,
+        "filename": "weld-stale.png",
+        "width": IMAGE_SIZE[0],
+        "height": IMAGE_SIZE[1],
+    }
     [task_id] = admin.call("POST", f"/projects/{pid}/tasks", json={"tasks": [fresh]})["ids"]
     # the profile language applies at sign-in
     admin.call("PATCH", "/auth/me", json={"locale": "zh-CN", "new_password": None})

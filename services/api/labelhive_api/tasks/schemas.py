@@ -28,7 +28,7 @@ class AnnotationIn(RequestBody):
 
 _IMAGE = re.compile(
     r"^(https?://[^\s]+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\s]+"
-    r"|assets/sha256/[0-9a-f]{2}/[0-9a-f]{64}|data:image/[a-z0-9.+-]+[;,][^\s]*)$"
+    r"|assets/sha256/[0-9a-f]{2}/[0-9a-f]{64})$"
 )
 
 
@@ -37,17 +37,16 @@ class TaskIn(RequestBody):
         min_length=1,
         max_length=1024,
         description="http(s) URL, the project's storage key (assets/sha256/..), s3://bucket/key of an "
-        "allowed import bucket, or a data:image URL",
+        "allowed import bucket",
     )
 
     @field_validator("image")
     @classmethod
     def _image_source(cls, value: str) -> str:
-        # Anything else (javascript:, file:, other keys) would become a redirect target or a link in the UI.
+        # Anything else would become a redirect target or a link in the UI (javascript:, file:, other keys)
+        # or bypass the outbound policy, the image checks and the object store (data:).
         if not _IMAGE.match(value):
-            raise ValueError(
-                "image must be an http(s) or s3:// URL, an assets/sha256/ key or a data:image URL"
-            )
+            raise ValueError("image must be an http(s) or s3:// URL or an assets/sha256/ key")
         return value
 
     filename: str = Field("", max_length=1024)
