@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import png
 from labelhive_api.imports.models import ImportJob
-from labelhive_api.imports.runner import claim_next, mark_failed
+from labelhive_api.imports.runner import MAX_ATTEMPTS, claim_next, mark_failed
 
 
 def _staged(api) -> list[str]:
@@ -57,3 +57,19 @@ def test_staging_names_are_random_and_a_failed_job_removes_them(api):
     assert _staged(api) == []
     resumed = api.client.post(f"/api/v1/projects/{project.id}/imports/{claim.job_id}/resume", headers=headers)
     assert (resumed.status_code, resumed.json()["code"]) == (409, "staging_removed")
+
+
+def test_a_job_that_used_up_its_attempts_is_failed_with_its_staging_removed(api):
+    admin = api.user(admin=True)
+    project = api.project(admin)
+    headers = api.token(admin)
+    created = _upload(api, project.id, headers, ["a.png", "b.png"])
+    assert created.status_code == 202, created.text
+    assert len(_staged(api)) == 2
+    # every earlier run died holding the lease (a crash loop): the next claim gives up on it
+    with api.db.session() as s:
+        s.get(ImportJob, created.json()["id"]).attempts = MAX_ATTEMPTS
+    assert claim_next(api.db, ImportJob, api.storage) is None
+    failed = api.job(project.id, created.json()["id"], headers)
+    assert failed["state"] == "failed" and f"after {MAX_ATTEMPTS} attempts" in failed["error"]
+    assert _staged(api) == []

@@ -43,7 +43,11 @@ class Claim:
     attempt: int
 
 
-def claim_next(db: Database, model: type[ImportJob] | type[ExportJob]) -> Claim | None:
+def claim_next(
+    db: Database, model: type[ImportJob] | type[ExportJob], storage: Storage | None = None
+) -> Claim | None:
+    """The oldest queued (or abandoned) job of this kind, leased to the caller; None when there is none. A job
+    that has used up its attempts is failed instead, and its staged upload files are removed with it."""
     now = utcnow()
     claimable = or_(
         model.state == JobState.QUEUED,
@@ -60,9 +64,21 @@ def claim_next(db: Database, model: type[ImportJob] | type[ExportJob]) -> Claim 
             session.execute(
                 update(model)
                 .where(model.id == job_id)
-                .values(state=JobState.FAILED, error=f"gave up after {attempts} attempts", lease_until=None)
+                .values(
+                    state=JobState.FAILED,
+                    error=f"gave up after {attempts} attempts",
+                    lease_until=None,
+                    finished_at=now,
+                )
             )
-            return None
+            options = session.get(model, job_id).options if model is ImportJob else None
+        else:
+            options = None
+    if attempts >= MAX_ATTEMPTS:
+        if storage is not None and isinstance(options, dict) and options.get("staging"):
+            remove_staging(storage.target, options["staging"])
+        return None
+    with db.session() as session:
         result = session.execute(
             update(model)
             .where(model.id == job_id, model.attempts == attempts, claimable)
@@ -186,7 +202,7 @@ class DataJobRunner:
                 for model in (ImportJob, ExportJob):
                     if not self._slots.acquire(blocking=False):
                         break
-                    claim = claim_next(self.db, model)
+                    claim = claim_next(self.db, model, self.storage)
                     if claim is None:
                         self._slots.release()
                         continue
@@ -251,7 +267,7 @@ def run_until_idle(db: Database, storage: Storage, **options: Any) -> int:
     """Runs every claimable job in this thread (tests, `labelhive-api` one-shot use); returns how many."""
     count = 0
     while True:
-        claim = claim_next(db, ImportJob) or claim_next(db, ExportJob)
+        claim = claim_next(db, ImportJob, storage) or claim_next(db, ExportJob, storage)
         if claim is None:
             return count
         run_claimed(db, storage, claim, **options)
