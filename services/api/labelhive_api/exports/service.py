@@ -304,34 +304,45 @@ class _Writer:
 
 class _CocoWriter(_Writer):
     """`annotations/instances_<split>.json` + `images/<split>/...` (file_name relative to that folder);
-    keypoint categories carry their point names and skeleton in the same file (instances + keypoints)."""
+    keypoint categories carry their point names and skeleton in the same file (instances + keypoints). When
+    the schema has keypoint labels, `annotations/person_keypoints_<split>.json` repeats their objects as
+    COCO's keypoint task does, for the readers that look for keypoints only there (Datumaro)."""
 
     def __init__(self, exporter: Exporter) -> None:
         self.exporter = exporter
         self.writers: dict[str, CocoWriter] = {}
+        self.keypoint_writers: dict[str, CocoWriter] = {}
+        self.has_keypoints = any(c.keypoints for c in exporter.categories)
 
     def add(
         self, zipper: ZipStream, item: ImageItem, split: str, data: bytes | None, lost: Counter[str]
     ) -> None:
         if split not in self.writers:
             self.writers[split] = CocoWriter(self.exporter.categories)
+            if self.has_keypoints:
+                self.keypoint_writers[split] = CocoWriter(self.exporter.categories, keypoints_only=True)
         if data is not None:
             zipper.add_bytes(f"images/{split}/{item.file_name}", data)
         self.writers[split].add(item, image_id=int(item.ref or 0), lost=lost)
+        if self.has_keypoints:
+            self.keypoint_writers[split].add(item, image_id=int(item.ref or 0), lost=Counter())
 
     def finish(self, zipper: ZipStream) -> None:
         if not self.writers:
             self.writers["train"] = CocoWriter(self.exporter.categories)
-        for split, writer in sorted(self.writers.items()):
+        files = [(f"instances_{split}", writer) for split, writer in sorted(self.writers.items())]
+        files += [(f"person_keypoints_{split}", w) for split, w in sorted(self.keypoint_writers.items())]
+        for name, writer in files:
+            split = name.rsplit("_", 1)[1]
             with tempfile.TemporaryFile() as spool:
                 writer.write_to(
                     spool, {"description": f"LabelHive export {self.exporter.job_id}", "split": split}
                 )
                 spool.seek(0)
-                zipper.add_stream(f"annotations/instances_{split}.json", spool)
+                zipper.add_stream(f"annotations/{name}.json", spool)
 
     def close(self) -> None:
-        for writer in self.writers.values():
+        for writer in [*self.writers.values(), *self.keypoint_writers.values()]:
             writer.close()
 
 

@@ -11,12 +11,37 @@ files so a million boxes never sit in memory, then concatenated into one documen
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 import shutil
 import tempfile
 from collections import Counter
 from typing import IO, Any
 
 from labelhive_api.formats.model import Category, Dataset, FormatError, ImageItem, Shape
+
+_COCO_TASK_FILE = re.compile(r"^(instances|person_keypoints|captions|image_info)_(.+)\.json$", re.I)
+
+
+def coco_task_files(paths: list[str]) -> list[str]:
+    """The annotation files of a COCO folder worth reading: `person_keypoints_<split>.json` repeats the
+    objects of `instances_<split>.json` beside it (as COCO's own release and our export write them), and
+    captions / image-info files carry no objects. Other names are all read."""
+    tasks = {}
+    for path in paths:
+        folder, name = posixpath.split(path)
+        if match := _COCO_TASK_FILE.match(name):
+            tasks[path] = (folder, match.group(1).lower(), match.group(2))
+    instances = {(folder, split) for folder, task, split in tasks.values() if task == "instances"}
+    keep = []
+    for path in paths:
+        folder, task, split = tasks.get(path, ("", "", ""))
+        if task in ("captions", "image_info") or (
+            task == "person_keypoints" and (folder, split) in instances
+        ):
+            continue
+        keep.append(path)
+    return keep
 
 
 def read_coco(data: bytes | str | dict[str, Any]) -> Dataset:
@@ -278,11 +303,15 @@ class CocoWriter:
     """Streams a COCO document: add images one at a time, then `write_to` a binary stream.
 
     Categories are fixed up front (ids 1..n in the given order) so every annotation can be written
-    as soon as its image is seen.
+    as soon as its image is seen. `keypoints_only` writes only the objects that carry keypoints (with their
+    box and mask), as COCO's `person_keypoints_*.json` files do; category ids stay those of the full file.
     """
 
-    def __init__(self, categories: list[Category], spool_dir: str | None = None) -> None:
+    def __init__(
+        self, categories: list[Category], spool_dir: str | None = None, *, keypoints_only: bool = False
+    ) -> None:
         self.categories = categories
+        self.keypoints_only = keypoints_only
         self.category_ids = {c.name: i for i, c in enumerate(categories, start=1)}
         self._images = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115 - closed in close()
         self._annotations = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115
@@ -304,7 +333,10 @@ class CocoWriter:
                 self.skipped[label] = self.skipped.get(label, 0) + len(shapes)
                 continue
             ann = coco_object(shapes, self._ann_count + len(anns) + 1, image_id, category_id)
-            if ann is not None:
+            if self.keypoints_only:
+                if ann is not None and ann.get("keypoints"):
+                    anns.append(ann)
+            elif ann is not None:
                 anns.append(ann)
             else:
                 (lost if lost is not None else self.lost)["tag_not_in_coco"] += len(shapes)
@@ -323,7 +355,7 @@ class CocoWriter:
         cats = []
         for i, c in enumerate(self.categories, start=1):
             cat: dict[str, Any] = {"id": i, "name": c.name, "supercategory": c.supercategory or c.name}
-            if c.keypoints:
+            if c.keypoints or self.keypoints_only:  # a keypoints file names points for every category
                 cat["keypoints"] = c.keypoints
                 cat["skeleton"] = c.skeleton
             cats.append(cat)

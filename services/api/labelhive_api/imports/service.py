@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
-from labelhive_api.formats.coco import read_coco
+from labelhive_api.formats.coco import coco_task_files, read_coco
 from labelhive_api.formats.labelstudio import read_labelstudio
 from labelhive_api.formats.model import Category, Dataset, FormatError, ImageItem
 from labelhive_api.formats.voc import read_voc
@@ -466,6 +466,9 @@ class ImportRun:
         """The dataset described by the annotation files; YOLO label texts are returned for later."""
         dataset = Dataset()
         yolo_texts: dict[str, str] = {}
+        if self.format == "coco":
+            wanted_paths = set(coco_task_files([f.path for f in files]))
+            files = [f for f in files if f.path in wanted_paths]
         for entry in files:
             ext = posixpath.splitext(entry.path)[1].lower()
             wanted = {

@@ -293,7 +293,8 @@ def _datumaro(folders: dict[str, Path], names: list[str]) -> None:
     import datumaro as dm
 
     counts = {}
-    for fmt, reader in (("coco", "coco_instances"), ("yolo", "yolo"), ("voc", "voc_detection")):
+    # COCO is found as "coco": its instances file and its keypoints file, both read
+    for fmt, reader in (("coco", "coco"), ("yolo", "yolo"), ("voc", "voc_detection")):
         assert reader in dm.Environment().detect_dataset(str(folders[fmt])), fmt
         dataset = dm.Dataset.import_from(str(folders[fmt]), reader)
         labels = [c.name for c in dataset.categories()[dm.AnnotationType.label]]
@@ -302,7 +303,14 @@ def _datumaro(folders: dict[str, Path], names: list[str]) -> None:
         counts[fmt] = Counter(a.type.name for item in dataset for a in item.annotations)
     assert counts["yolo"] == {"bbox": 7}  # 2 crack boxes, 2 boxes of polygon parts, person, a box each
     assert counts["voc"] == {"bbox": 6}  # the two-part polygon is one object; keypoints have no VOC form
-    assert counts["coco"]["polygon"] == 3 and counts["coco"]["bbox"] >= 4
+    assert counts["coco"]["polygon"] == 3 and counts["coco"]["bbox"] >= 4, counts["coco"]
+    # Datumaro reads keypoints only from COCO's keypoint task file: the person's points come through there
+    people = dm.Dataset.import_from(str(folders["coco"]), "coco_person_keypoints")
+    points = [a for item in people for a in item.annotations if a.type == dm.AnnotationType.points]
+    assert len(points) == 2, points  # the person and the keypoints-only object
+    points = next(p for p in points if list(p.points)[:2] == [20, 30])
+    assert list(points.points)[:4] == [20, 30, 25, 60]
+    assert [v.name for v in points.visibility] == ["visible", "hidden", "absent"]
 
 
 def _label_studio_converter(folder: Path, out: Path, names: list[str]) -> None:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import yaml
-from labelhive_api.formats.coco import read_coco, write_coco
+from labelhive_api.formats.coco import coco_task_files, read_coco, write_coco
 from labelhive_api.formats.csvsummary import csv_header, csv_row
 from labelhive_api.formats.labelstudio import ls_task, read_labelstudio
 from labelhive_api.formats.model import Category, Dataset, FormatError, ImageItem, Shape
@@ -141,3 +141,21 @@ def test_csv_summary_rows():
     item = sample().images[0]
     assert csv_header() == b"task_id,file_name,width,height,state,shapes,labels\n"
     assert csv_row(item, 5, "accepted") == b"5,a.jpg,200,100,accepted,3,crack=1;dent=1;person=1\n"
+
+
+def test_coco_folders_read_instances_once_and_skip_files_without_objects():
+    paths = [
+        "annotations/instances_train.json",
+        "annotations/person_keypoints_train.json",  # repeats the train instances' keypoint objects
+        "annotations/person_keypoints_val.json",  # the only file of its split: read
+        "annotations/captions_train.json",
+        "annotations/image_info_test.json",
+        "other/person_keypoints_train.json",  # another folder, no instances beside it
+        "my-labels.json",
+    ]
+    assert coco_task_files(paths) == [
+        "annotations/instances_train.json",
+        "annotations/person_keypoints_val.json",
+        "other/person_keypoints_train.json",
+        "my-labels.json",
+    ]
