@@ -86,7 +86,7 @@ def exemplar_figures(model: Any, scenes: int) -> None:
     embeddings = [model.embed(img) for img, _ in made]
     cx, cy, r = made[0][1][0]
     ring = [[cx + r * np.cos(a), cy + r * np.sin(a)] for a in np.linspace(0, 2 * np.pi, 48, endpoint=False)]
-    view = view_of(model, "bench", embeddings[0], {"type": "polygon", "points": ring})
+    view = view_of(model, "bench", embeddings[0], {"type": "polygon", "points": ring}, made[0][0])
     target = build_target("disk", [view], [])  # type: ignore[list-item]
     assert target is not None
     searches, found = [], []

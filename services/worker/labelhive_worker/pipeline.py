@@ -115,7 +115,7 @@ def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str,
     if task.mode == "exemplar":
         assert task.exemplar is not None
         # Exemplar labels already are project label values; the version names the sets that found them.
-        masks, report = exemplar_job.find(task.exemplar, rt, embedding)
+        masks, report = exemplar_job.find(task.exemplar, rt, embedding, image.rgb)
         model_version += "+ex." + exemplar_job.set_digest(model_version, task.exemplar.labels)[:8]
     else:
         masks = [

@@ -14,10 +14,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from labelhive_worker.contract import ExemplarLabel, ExemplarOptions, ImageRef
+import numpy as np
+from labelhive_worker.contract import ExemplarLabel, ExemplarOptions
 from labelhive_worker.errors import JobError
+from labelhive_worker.exemplar.assign import assign
 from labelhive_worker.exemplar.grids import normalized_features
-from labelhive_worker.exemplar.search import Found, SearchOptions, overlaps, search
+from labelhive_worker.exemplar.search import Found, SearchOptions, search
 from labelhive_worker.exemplar.targets import ExemplarView, LabelTarget, Refusal, build_target, view_of
 from labelhive_worker.model_interface import Embedding, Mask
 
@@ -61,11 +63,12 @@ def _target(rt: Any, lab: ExemplarLabel) -> tuple[LabelTarget | None, list[Refus
     refused: list[Refusal] = []
     for ex in lab.exemplars:
         try:
-            embedding = exemplar_embedding(rt, ex.image)
+            image = rt.load_image(ex.image)
+            embedding, _ = rt.embedding_for(image)
         except JobError as err:
             refused.append(Refusal(ex.id, "exemplar_image_unreadable", f"{err.code}: {err.message}"[:500]))
             continue
-        view = view_of(rt.model, ex.id, embedding, ex.shape.model_dump(exclude_none=True))
+        view = view_of(rt.model, ex.id, embedding, ex.shape.model_dump(exclude_none=True), image.rgb)
         if isinstance(view, Refusal):
             refused.append(view)
         else:
@@ -73,15 +76,6 @@ def _target(rt: Any, lab: ExemplarLabel) -> tuple[LabelTarget | None, list[Refus
     target = build_target(lab.label, views, refused)
     rt.targets.put(key, (target, refused))
     return target, refused
-
-
-def exemplar_embedding(rt: Any, image: ImageRef) -> Embedding:
-    """The exemplar image's embedding from the shared cache (computed and cached on a miss)."""
-    cached, _ = rt.cache.get(image.sha256)
-    if cached is not None:
-        return cached
-    embedding, _ = rt.embedding_for(rt.load_image(image))
-    return embedding
 
 
 def label_report(lab: ExemplarLabel, target: LabelTarget | None, refused: list[Refusal]) -> dict[str, Any]:
@@ -106,11 +100,13 @@ def label_report(lab: ExemplarLabel, target: LabelTarget | None, refused: list[R
 
 
 def find(
-    options: ExemplarOptions, rt: Any, embedding: Embedding
+    options: ExemplarOptions, rt: Any, embedding: Embedding, rgb: np.ndarray
 ) -> tuple[list[tuple[str, str, Mask]], dict[str, Any]]:
-    """(shape id, label, mask) per instance found, and the exemplar report of the result."""
+    """(shape id, label, mask) per instance found on the image (`rgb`, its pixels), and the exemplar
+    report of the result."""
     features = normalized_features(embedding)
     found: list[Found] = []
+    targets: list[LabelTarget] = []
     reports = []
     for lab in options.labels:
         target, refused = _target(rt, lab)
@@ -118,9 +114,11 @@ def find(
         reports.append(report)
         if target is None:
             continue
+        targets.append(target)
         search_options = SearchOptions(threshold=lab.threshold, max_instances=options.max_instances)
         found += search(rt.model, embedding, features, target, search_options)
-    kept = across_labels(found)
+    thresholds = {lab.label: lab.threshold for lab in options.labels}
+    kept = assign(found, targets, thresholds, rt.model, embedding, features, rgb)
     for report in reports:
         report["found"] = sum(1 for f in kept if f.label == report["label"])
     masks = [
@@ -128,12 +126,3 @@ def find(
         for n, f in enumerate(kept[: options.max_instances])
     ]
     return masks, {"labels": reports}
-
-
-def across_labels(found: list[Found]) -> list[Found]:
-    """One suggestion per object: where two labels claim it, the higher score keeps it."""
-    kept: list[Found] = []
-    for f in sorted(found, key=lambda f: -f.score):
-        if not any(overlaps(f.mask, k.mask, 0.5, 0.7) for k in kept):
-            kept.append(f)
-    return kept

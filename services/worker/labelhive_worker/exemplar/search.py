@@ -84,7 +84,7 @@ def size_factor(area: float, target: LabelTarget) -> float:
     return math.exp(-2.0 * off)
 
 
-class _Scorer:
+class Scorer:
     def __init__(self, target: LabelTarget, features: np.ndarray, grid: Grid) -> None:
         self.target = target
         self.features = features
@@ -114,7 +114,7 @@ def overlaps(a: np.ndarray, b: np.ndarray, iou: float, containment: float) -> bo
     return inter / (sa + sb - inter) > iou or inter / max(min(sa, sb), 1.0) > containment
 
 
-def _pick(first: Any, n: int, scorer: _Scorer, label: str, point: tuple[float, float]) -> Found | None:
+def _pick(first: Any, n: int, scorer: Scorer, label: str, point: tuple[float, float]) -> Found | None:
     """Of a prompt's masks, the one SAM rates best among those of a plausible size (not the background)."""
     best: tuple[float, int] | None = None
     for k in range(first.logits.shape[1]):
@@ -149,7 +149,7 @@ def search(
         options.peak_floor,
         options.max_peaks,
     )
-    scorer = _Scorer(target, features, grid)
+    scorer = Scorer(target, features, grid)
     accepted: list[Found] = []
     covered = np.zeros_like(valid)
     i = 0
@@ -192,7 +192,7 @@ def _refine(
     grid: Grid,
     unsure: list[Found],
     accepted: list[Found],
-    scorer: _Scorer,
+    scorer: Scorer,
     radius_cells: float,
 ) -> list[Found]:
     """PerSAM's cascaded post-refinement, with the neighbouring instances as negative points (they keep a

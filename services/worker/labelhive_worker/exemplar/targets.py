@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from labelhive_worker.exemplar.cues import Cues, color_frame, measure, tolerances
 from labelhive_worker.exemplar.grids import (
     Grid,
     normalized_features,
@@ -49,6 +50,7 @@ class ExemplarView:
     valid: np.ndarray  # Hf x Wf cells that hold image
     vector: np.ndarray  # its pooled unit feature
     area: float  # input pixels^2
+    cues: Cues  # colour and shape of the masked pixels (labels tell each other apart by these)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class LabelTarget:
     area_max: float
     used: tuple[str, ...]
     refused: tuple[Refusal, ...] = field(default=())
+    cues: tuple[Cues, ...] = field(default=())  # one per used exemplar
+    tolerance: np.ndarray = field(default_factory=lambda: np.ones(1))  # per cue, from the exemplars' spread
 
 
 def _valid_shape(shape: dict[str, Any], height: int, width: int) -> str | None:
@@ -90,9 +94,10 @@ def _valid_shape(shape: dict[str, Any], height: int, width: int) -> str | None:
 
 
 def view_of(
-    model: Any, exemplar_id: str, embedding: Embedding, shape: dict[str, Any]
+    model: Any, exemplar_id: str, embedding: Embedding, shape: dict[str, Any], rgb: np.ndarray
 ) -> ExemplarView | Refusal:
-    """The exemplar on its image's grids, or why it cannot serve: a box is turned into SAM's mask first."""
+    """The exemplar on its image's grids (`rgb`: its image's pixels), or why it cannot serve: a box is
+    turned into SAM's mask first."""
     height, width = embedding.original_size
     problem = _valid_shape(shape, height, width)
     if problem is not None:
@@ -117,7 +122,8 @@ def view_of(
     features = normalized_features(embedding)
     core = np.where(weights >= 0.5, weights, 0.0)
     vector = pooled_vector(features, core if core.sum() > 0 else weights)
-    if vector is None:
+    cues = measure(fractions >= 0.5, color_frame(rgb, grid), grid)
+    if vector is None or cues is None:
         return Refusal(exemplar_id, "exemplar_invalid_shape", "the exemplar has no usable feature")
     return ExemplarView(
         id=exemplar_id,
@@ -126,6 +132,7 @@ def view_of(
         valid=grid.valid(),
         vector=vector,
         area=float(fractions.sum()) * grid.mask_stride**2,
+        cues=cues,
     )
 
 
@@ -171,4 +178,6 @@ def build_target(label: str, views: list[ExemplarView], refused: list[Refusal]) 
         area_max=max(areas),
         used=tuple(v.id for v in views),
         refused=tuple(refused),
+        cues=tuple(v.cues for v in views),
+        tolerance=tolerances([v.cues for v in views]),
     )
