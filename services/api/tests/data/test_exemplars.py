@@ -113,6 +113,18 @@ def test_golden_samples_are_versioned_with_thumbnails_and_bad_ones_refused(world
     }
     assert "pixels" in refused["too small"].json()["detail"]
 
+    # An image LabelHive does not store (a URL task, no sha256): no embedding can be computed for it.
+    created = world.client.post(
+        f"{base}/tasks",
+        json={"tasks": [{"image": "https://images.example.com/u.jpg", "width": 400, "height": 300}]},
+        headers=t["manager"],
+    )
+    assert created.status_code == 201, created.text
+    (url_task,) = created.json()["ids"]
+    url_ann = _annotate(world, project, t["manager"], url_task, [SQUARE])
+    unusable = _mark(world, project, t["manager"], "crack", url_task, url_ann, "s1")
+    assert (unusable.status_code, unusable.json()["code"]) == (422, "exemplar_image_unusable")
+
     removed = world.client.delete(
         f"{base}/exemplars/{first.json()['exemplars'][0]['id']}", headers=t["manager"]
     )
