@@ -49,7 +49,7 @@ class RabbitMQ:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_for(self._amqp_ready, what="RabbitMQ", timeout=120, log=self.log, process=self._process)
+        wait_for(self._amqp_ready, what="RabbitMQ", timeout=300, log=self.log, process=self._process)
 
     def _amqp_ready(self) -> bool:
         import pika

@@ -10,6 +10,7 @@ import { ErrorMessage } from '../../components/ErrorMessage'
 import { JobProgress, JobStateTag } from '../../components/JobProgress'
 import { fieldErrors } from '../../components/formErrors'
 import { labelName } from '../projects/labels'
+import { ExemplarJobReport, reportColumnTitle } from '../suggestions/ExemplarJobReport'
 import { useBatches, type Selection } from '../tasks/api'
 import type { WorkspaceTabProps } from '../workspace/types'
 import { MODELS, MODES, prelabelApi, type PrelabelJob } from './api'
@@ -148,6 +149,7 @@ export function PrelabelTab({ project }: WorkspaceTabProps) {
             { title: t('jobs.state'), render: (_, j) => <JobStateTag state={j.state} /> },
             { title: t('jobs.progress'), render: (_, j) => <JobProgress done={j.done + j.failed} total={j.total} state={j.state} /> },
             { title: t('jobs.failed'), render: (_, j) => (j.failed ? <Tag color="error">{j.failed}</Tag> : 0) },
+            ...(jobs.data ?? []).some((j) => j.mode === 'exemplar') ? [{ title: reportColumnTitle(), render: (_: unknown, j: PrelabelJob) => <ExemplarJobReport report={j.report} /> }] : [],
             { title: t('jobs.created'), render: (_, j) => new Date(j.created_at).toLocaleString(i18n.language) },
           ]}
         />

@@ -1,5 +1,6 @@
 // Pre-label jobs: queue status, start on a selection, progress, failed items with reason codes.
 import { http } from '../../api/http'
+import type { ExemplarReport } from '../suggestions/ExemplarJobReport'
 import type { Selection } from '../tasks/api'
 
 export const MODELS = ['mobile-sam', 'sam-vit-b', 'sam-vit-l', 'sam-vit-h'] as const
@@ -15,6 +16,8 @@ export interface PrelabelJob {
   failed: number
   created_at: string
   finished_at: string | null
+  /** exemplar jobs: per label, objects found or why the label was skipped */
+  report?: ExemplarReport | null
 }
 
 export interface PrelabelItem {
