@@ -19,12 +19,34 @@ function initialLocale(): Locale {
 const lng = initialLocale()
 document.documentElement.lang = lng
 
+declare global {
+  interface Window {
+    /** Set before the app loads (the locale-completeness browser test does): no fallback language, and
+     * every key looked up but missing from the current locale is listed in `__LABELHIVE_MISSING_KEYS__`. */
+    __LABELHIVE_I18N_CHECK__?: boolean
+    __LABELHIVE_MISSING_KEYS__?: string[]
+  }
+}
+
+const checking = window.__LABELHIVE_I18N_CHECK__ === true
+
+/** `<locale> <namespace>:<key>` for a key some screen used that the catalogue of that locale lacks. */
+export function recordMissingKey(lngs: readonly string[], ns: string, key: string): void {
+  const missing = (window.__LABELHIVE_MISSING_KEYS__ ??= [])
+  const entry = `${lngs.join(',')} ${ns}:${key}`
+  if (!missing.includes(entry)) missing.push(entry)
+}
+
 void i18next.use(initReactI18next).init({
   resources,
   ns: NAMESPACES,
   defaultNS: 'common',
   lng,
-  fallbackLng: 'en',
+  // While checking, a key missing in zh-CN must not be hidden by the English text.
+  fallbackLng: checking ? false : 'en',
+  saveMissing: checking,
+  saveMissingTo: 'current',
+  missingKeyHandler: checking ? recordMissingKey : false,
   interpolation: { escapeValue: false },
 })
 
