@@ -13,22 +13,8 @@ from typing import Any
 import pytest
 from conftest import IMAGE_SIZE, IMAGE_URL, Server
 from playwright.sync_api import expect
-from workspace_helpers import member, new_page, new_project, shoot, sign_in
+from workspace_helpers import TABS, member, new_page, new_project, shoot, sign_in
 
-# Every tab of the workspace (services/ui/src/features/workspace/tabs.tsx) plus the pages around it.
-TABS = [
-    "overview",
-    "labels",
-    "import",
-    "tasks",
-    "prelabel",
-    "golden",
-    "members",
-    "statistics",
-    "export",
-    "webhooks",
-    "settings",
-]
 # Names that are the same in every language: formats, protocols, products.
 SAME_IN_EVERY_LANGUAGE = re.compile(
     r"\b(COCO( JSON)?|YOLO(-seg|-pose)?|Pascal VOC|Label Studio( JSON)?|CSV|JSON|ZIP|S3|URLs?|API|HMAC"
@@ -95,6 +81,15 @@ def walk(page: Any, server: Server, pid: int, locale: str, shots: Path) -> dict[
             page.wait_for_load_state("networkidle")
         shoot(page, shots, f"locale-{name}", locale)
         seen[name] = foreign_strings(page.evaluate(VISIBLE_TEXT), locale, data)
+
+    # The walk covers every tab the workspace shows an admin (a new tab cannot slip past it).
+    page.goto(f"{server.base}/#/projects/{pid}")
+    links = page.get_by_test_id("workspace-tabs").locator("[data-testid^=tab-link-]")
+    expect(links.first).to_be_visible()
+    shown = [
+        str(t).removeprefix("tab-link-") for t in links.evaluate_all("l => l.map(e => e.dataset.testid)")
+    ]
+    assert shown == TABS
 
     screen("projects", "/", "project-list")
     screen("new-project", "/projects/new", "project-form")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from conftest import Server
 from playwright.sync_api import expect
-from workspace_helpers import member, new_page, new_project, shoot, sign_in
+from workspace_helpers import TABS, member, new_page, new_project, shoot, sign_in
 
 
 def test_manager_runs_members_and_sees_nothing_of_another_project(
@@ -48,8 +48,8 @@ def test_manager_runs_members_and_sees_nothing_of_another_project(
         page.locator(".ant-popconfirm").get_by_role("button", name="移除").click()
         expect(members).not_to_contain_text("吴标注")
 
-        # project B: not in the list, and its pages answer "not found" in every tab
-        for tab in ("", "/labels", "/members", "/settings"):
+        # project B: not in the list, and its pages answer "not found" in every tab and page
+        for tab in ("", *(f"/{t}" for t in TABS), "/mine", "/review", "/next"):
             page.goto(f"{server.base}/#/projects/{b}{tab}")
             expect(page.get_by_test_id("error")).to_be_visible()
             expect(page.locator("body")).not_to_contain_text("E线 秘密项目")

@@ -12,6 +12,21 @@ from playwright.sync_api import expect
 # Eight sessions share two cores here: a sign-in (argon2) can take seconds; waiting longer is not a race.
 expect.set_options(timeout=20_000)
 
+# Every tab of the project workspace (services/ui/src/features/workspace/tabs.tsx), as in `#/projects/<id>/<tab>`.
+TABS = [
+    "overview",
+    "labels",
+    "import",
+    "tasks",
+    "prelabel",
+    "golden",
+    "members",
+    "statistics",
+    "export",
+    "webhooks",
+    "settings",
+]
+
 
 def new_page(chromium: Any, server: Server, locale: str) -> Any:
     """A fresh browser context whose UI starts in `locale`, recording every request that leaves the origin."""
