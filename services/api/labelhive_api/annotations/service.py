@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, delete, func, insert, select, update
+from sqlalchemy import Executable, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -389,9 +389,3 @@ def save_draft(
         raise VersionConflict(current_version=draft.version)
     session.refresh(draft)
     return draft
-
-
-def count_for_task(session: Session, task_id: int) -> int:
-    return int(
-        session.scalar(select(func.count()).select_from(Annotation).where(Annotation.task_id == task_id)) or 0
-    )

@@ -8,7 +8,6 @@ multipart upload is aborted or never completed), so re-running it writes the sam
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import posixpath
 import tempfile
@@ -471,11 +470,3 @@ def _writer_for(fmt: str, exporter: Exporter) -> _Writer:
     if fmt == "labelstudio":
         return _LabelStudioWriter(exporter)
     return _CsvWriter()
-
-
-def read_zip_listing(storage: Storage, key: str) -> list[str]:
-    """Names inside a finished export (tests, CLI checks)."""
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(storage.target.get(key))) as archive:
-        return archive.namelist()

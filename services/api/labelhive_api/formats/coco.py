@@ -204,11 +204,6 @@ def _polygon_area(points: list[list[float]]) -> float:
     return abs(area) / 2.0
 
 
-def coco_annotation(shape: Shape, ann_id: int, image_id: int, category_id: int) -> dict[str, Any] | None:
-    """One COCO annotation for a shape; tags have no COCO form (None)."""
-    return coco_object([shape], ann_id, image_id, category_id)
-
-
 def coco_object(shapes: list[Shape], ann_id: int, image_id: int, category_id: int) -> dict[str, Any] | None:
     """One COCO annotation for the shapes of one object (one group): polygon rings, keypoints, a box."""
     if len(shapes) == 1 and shapes[0].type == "bbox":  # the common case, kept cheap (1M boxes per export)

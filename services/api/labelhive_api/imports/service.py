@@ -664,10 +664,6 @@ def task_for_filename(session: Session, project_id: int, file_name: str) -> int 
     return int(found) if found is not None else None
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def describe(job: ImportJob) -> dict[str, Any]:
     return {
         "id": job.id,

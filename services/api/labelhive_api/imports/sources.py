@@ -40,13 +40,6 @@ class Entry:
         return posixpath.splitext(self.path)[1].lower() in ANNOTATION_EXTENSIONS
 
 
-def _read_capped(stream: object, cap: int, name: str) -> bytes:
-    data = stream.read(cap + 1)  # type: ignore[attr-defined]
-    if len(data) > cap:
-        raise ValueError(f"{name}: over the size limit of {cap} bytes")
-    return bytes(data)
-
-
 def staged_uploads(
     store: ObjectStore, prefix: str, limits: ZipLimits, stack: ExitStack
 ) -> Iterator[Entry | Refusal]:

@@ -180,17 +180,3 @@ def release(session: Session, task: Task, user_id: int) -> bool:
     if not done:
         release_slot(session, task.id)
     return True
-
-
-def holds_lease(session: Session, task_id: int, user_id: int) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    TaskLease.task_id == task_id,
-                    TaskLease.user_id == user_id,
-                    TaskLease.expires_at > utcnow(),
-                )
-            )
-        )
-    )

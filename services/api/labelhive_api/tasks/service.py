@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, Select, and_, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from labelhive_api.accounts.models import User
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.statements import insert_for
 from labelhive_api.errors import BadRequest, Unprocessable
@@ -286,16 +284,6 @@ def task_labels_replace_statements(
         drop.where(TaskLabel.label.not_in(labels)),
         *_task_label_rows(session, project_id, task_id, labels),
     ]
-
-
-def user_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
-
-
-def state_summary(states: Iterable[str]) -> dict[str, int]:
-    return dict(Counter(states))
 
 
 def my_task_ids(session: Session, project_id: int, user_id: int, after: int, limit: int) -> list[int]:
