@@ -106,6 +106,14 @@ class Server:
     project_id: int
     task_ids: list[int]
 
+    def new_task(self, filename: str, **fields: Any) -> int:
+        """A task of the test's own on the weld photo (the session's other tests annotate the shared ones)."""
+        task = {"image": IMAGE_URL, "filename": filename, "width": IMAGE_SIZE[0], "height": IMAGE_SIZE[1]}
+        [task_id] = self.admin.call(
+            "POST", f"/projects/{self.project_id}/tasks", json={"tasks": [{**task, **fields}]}
+        )["ids"]
+        return int(task_id)
+
 
 def import_image(api: Api, project_id: int, filename: str, data: bytes) -> int:
     """Upload one image through an import job, as a manager would; the new task's id."""

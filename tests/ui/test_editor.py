@@ -127,14 +127,7 @@ def test_stale_save_gets_a_translated_409_and_reloads_the_latest(
     page: Any, server: Server, shots: Path
 ) -> None:
     admin, pid = server.admin, server.project_id
-    # a task of its own: the session's other tests annotate, lease and skip the shared ones
-    fresh = {
-        "image": IMAGE_URL,
-        "filename": "weld-stale.png",
-        "width": IMAGE_SIZE[0],
-        "height": IMAGE_SIZE[1],
-    }
-    [task_id] = admin.call("POST", f"/projects/{pid}/tasks", json={"tasks": [fresh]})["ids"]
+    task_id = server.new_task("weld-stale.png")
     # the profile language applies at sign-in
     admin.call("PATCH", "/auth/me", json={"locale": "zh-CN", "new_password": None})
     box = {"id": "a", "type": "bbox", "label": "crack", "x": 20, "y": 20, "w": 50, "h": 40}

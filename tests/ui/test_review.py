@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from conftest import IMAGE_SIZE, IMAGE_URL, Server
+from conftest import Server
 from playwright.sync_api import expect
 from test_editor import sign_in, wait_for_image
 
@@ -17,13 +17,7 @@ def test_invite_prediction_submit_reject_with_comment(
 ) -> None:
     admin, pid = server.admin, server.project_id
     admin.call("PATCH", "/auth/me", json={"locale": "zh-CN", "new_password": None})
-    task = {
-        "image": IMAGE_URL,
-        "filename": "weld-review.png",
-        "width": IMAGE_SIZE[0],
-        "height": IMAGE_SIZE[1],
-    }
-    [task_id] = admin.call("POST", f"/projects/{pid}/tasks", json={"tasks": [task]})["ids"]
+    task_id = server.new_task("weld-review.png")
     suggestion = {
         "id": "p1",
         "type": "bbox",
