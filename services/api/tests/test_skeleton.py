@@ -146,16 +146,38 @@ def test_streamed_oversized_json_body_is_413(env):
 def test_least_privilege_project_role_migrates_and_serves_its_own_schema(postgres):
     """What the operator provisions: a login role that owns one schema and may create nothing else."""
     import psycopg
-    from fastapi.testclient import TestClient
-    from labelhive_api.app import create_app
-    from labelhive_api.db.engine import make_engine
 
+    # Everyone's CREATE on schema public is revoked (as PostgreSQL 15+ ships it) for this test, and put back
+    # as it was afterwards: the database is shared with the other tests.
+    public_may_create = (
+        "SELECT coalesce(bool_or(a.grantee = 0 AND a.privilege_type = 'CREATE'), false)"
+        " FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a"
+        " WHERE n.nspname = 'public'"
+    )
     with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS factory_a CASCADE")
         conn.execute("DROP ROLE IF EXISTS factory_a_role")
         conn.execute("CREATE ROLE factory_a_role LOGIN PASSWORD 'factory-a-pw'")
         conn.execute("CREATE SCHEMA factory_a AUTHORIZATION factory_a_role")
+        had_create = conn.execute(public_may_create).fetchone()[0]
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    try:
+        _serve_as_the_project_role(postgres)
+    finally:
+        with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
+            if had_create:
+                conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+            conn.execute("DROP SCHEMA IF EXISTS factory_a CASCADE")
+            conn.execute("DROP OWNED BY factory_a_role")
+            conn.execute("DROP ROLE IF EXISTS factory_a_role")
+            assert conn.execute(public_may_create).fetchone()[0] == had_create
+
+
+def _serve_as_the_project_role(postgres) -> None:
+    from fastapi.testclient import TestClient
+    from labelhive_api.app import create_app
+    from labelhive_api.db.engine import make_engine
+
     url = (
         f"postgresql+psycopg://factory_a_role:factory-a-pw@{postgres.host}:{postgres.port}/{postgres.dbname}"
     )
