@@ -202,3 +202,12 @@ def _serve_as_the_project_role(postgres) -> None:
         engine.dispose()
     with TestClient(create_app(settings)) as c:
         assert c.get("/readyz").json()["checks"] == {"database": "ok", "migrations": "ok"}
+    # ... and it can create nothing outside its own schema
+    import psycopg
+
+    role_dsn = f"postgresql://factory_a_role:factory-a-pw@{postgres.host}:{postgres.port}/{postgres.dbname}"
+    with (
+        psycopg.connect(role_dsn, autocommit=True) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("CREATE TABLE public.intruder (id int)")
