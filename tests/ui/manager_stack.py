@@ -64,7 +64,7 @@ class Stack:
 
 
 @contextmanager
-def start_stack(postgres: Any, s3: Any, ui_dist: Path, workdir: Path) -> Iterator[Stack]:
+def start_stack(postgres: Any, s3: Any, ui_dist: Path, workdir: Path, **extra_env: str) -> Iterator[Stack]:
     suffix = secrets.token_hex(4)
     port = free_port()
     env = {
@@ -87,6 +87,7 @@ def start_stack(postgres: Any, s3: Any, ui_dist: Path, workdir: Path) -> Iterato
         "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD": MANAGER_PASSWORD,
         "LABELHIVE_WEBHOOK_WORKER": "false",
         "LABELHIVE_LOG_FORMAT": "text",
+        **extra_env,
     }
     env.pop("LABELHIVE_AMQP_URL", None)  # no pre-label worker: the panel must say so
     subprocess.run([str(API_BIN), "migrate"], env=env, check=True, capture_output=True, cwd=workdir)

@@ -34,7 +34,10 @@ LABELS = [
 
 @pytest.fixture(scope="module")
 def stack(postgres: Any, s3: Any, ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with start_stack(postgres, s3, ui_dist, tmp_path_factory.mktemp("manager")) as running:
+    # One uploaded file may be at most 1 MiB here, so an oversized file is cheap to make.
+    with start_stack(
+        postgres, s3, ui_dist, tmp_path_factory.mktemp("manager"), LABELHIVE_MAX_UPLOAD_BYTES=str(2**20)
+    ) as running:
         yield running
 
 
@@ -119,7 +122,8 @@ def test_manager_tabs_in_the_browser(browser_page: Any, stack: Stack, shots: Pat
     page.on("request", lambda r: requests.append(r.url))
     sign_in(page, stack)
 
-    # -- import: 20 images, a zip of 3, a text file and a broken zip; one image's upload keeps failing --
+    # -- import: 20 images, a zip of 3, a text file, a broken zip and an oversized file; one image's upload
+    # keeps failing --
     open_tab(page, stack, pid, "import")
     files = [
         {"name": f"weld-{n:03d}.png", "mimeType": "image/png", "buffer": weld_photo(n)} for n in range(1, 21)
@@ -135,12 +139,13 @@ def test_manager_tabs_in_the_browser(browser_page: Any, stack: Stack, shots: Pat
     files.append(
         {"name": "broken.zip", "mimeType": "application/zip", "buffer": b"PK\x03\x04 this zip is cut short"}
     )
+    files.append({"name": "huge-scan.png", "mimeType": "image/png", "buffer": weld_photo(99) + bytes(2**20)})
     lost = 20  # weld-020.png: its requests never reach the server (the connection drops every time)
     page.route(f"**/imports/*/files/{lost - 1}", lambda route: route.abort("connectionreset"))
     page.get_by_test_id("file-upload").locator("input[type=file]:not([webkitdirectory])").set_input_files(
         files
     )
-    expect(page.get_by_test_id("chosen-count")).to_contain_text("23 file(s)")
+    expect(page.get_by_test_id("chosen-count")).to_contain_text("24 file(s)")
     page.get_by_test_id("start-upload").click()
     incomplete = page.get_by_test_id("upload-incomplete")
     expect(incomplete).to_contain_text("1 file(s) did not reach the server", timeout=60_000)
@@ -151,12 +156,13 @@ def test_manager_tabs_in_the_browser(browser_page: Any, stack: Stack, shots: Pat
     first = jobs.locator("tr.ant-table-row").first
     expect(first).to_contain_text("Finished", timeout=60_000)
     expect(first).to_contain_text("22 imported")
-    expect(first).to_contain_text("3 refused")
+    expect(first).to_contain_text("4 refused")
     first.locator(".ant-table-row-expand-icon").click()
     refused = page.get_by_test_id("refused-items")
     for name, reason in (
         ("notes.txt", "Not an image"),
         ("broken.zip", "Damaged zip archive"),
+        ("huge-scan.png", "File too large"),
         ("weld-020.png", "Never reached the server"),
     ):
         expect(refused.locator("tr", has_text=name)).to_contain_text(reason)

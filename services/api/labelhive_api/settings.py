@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     session_hours: int = Field(24 * 14, ge=1)
     task_lease_seconds: int = Field(1800, ge=5)
     max_json_body_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    # One uploaded file (an image, a zip, a dataset file): a larger one is refused as `too_large` and the
+    # others of its upload go on.
+    max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     # One import upload request (all its files); only managers of the project may start sending one.
     max_upload_request_bytes: int = Field(8 * 1024**3, ge=1024)
     # POST /projects/{id}/tasks: tasks by reference with their predictions/annotations (managers only).
