@@ -58,9 +58,17 @@ until .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sy
   sleep 0.5
 done
 
-if [ "${LABELHIVE_DEMO:-1}" != 0 ]; then
+# Made once per data folder: a demo project its user deleted stays deleted.
+seeded="$LABELHIVE_DATA_DIR/.demo-seeded"
+if [ "${LABELHIVE_DEMO:-1}" != 0 ] && [ -f "$seeded" ]; then
+  say "demo project: made on the first run (remove $seeded to make it again)"
+elif [ "${LABELHIVE_DEMO:-1}" != 0 ]; then
   say "demo project (photos from scikit-image, a label schema, predictions, an annotator and a reviewer)"
-  .venv/bin/python scripts/demo/seed.py --base "$base" || say "the demo project could not be made (above); the server runs on"
+  if .venv/bin/python scripts/demo/seed.py --base "$base"; then
+    date -u +%FT%TZ >"$seeded"
+  else
+    say "the demo project could not be made (above); the server runs on"
+  fi
 fi
 say "log in as"
 say "  admin     ${LABELHIVE_BOOTSTRAP_ADMIN_EMAIL} / ${LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD}"

@@ -8,6 +8,7 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from importlib import resources
 from pathlib import Path
@@ -126,11 +127,23 @@ def test_make_dev_seeds_the_demo_project_once(ui_dist: Path, tmp_path: Path) -> 
     finally:
         _stop(proc)
 
-    # A second start finds everything and adds nothing.
+    # A second start leaves the demo alone; the seeding itself, run again, finds everything and adds nothing.
     proc, out = _make_dev(tmp_path / "data", port)
     try:
         said = "\n".join(out)
-        assert "demo project exists" in said and "creating the demo project" not in said, said
+        assert "demo project: made on the first run" in said and "[demo]" not in said, said
+        again = subprocess.run(
+            [sys.executable, "scripts/demo/seed.py", "--base", base, "--admin-email", ADMIN[0]],
+            cwd=REPO,
+            env={**os.environ, "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1]},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert again.returncode == 0, again.stdout + again.stderr
+        for step in ("demo project exists", "photos already imported", "predictions already there"):
+            assert step in again.stdout, again.stdout
+        assert "creating" not in again.stdout and " created" not in again.stdout, again.stdout
         second = _state(base)
         assert [t["id"] for t in second["tasks"]] == [t["id"] for t in first["tasks"]]
         assert {n: [p["id"] for p in ps] for n, ps in second["predictions"].items()} == {
