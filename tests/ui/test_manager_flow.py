@@ -1,8 +1,9 @@
 """Issue 9's "done": a manager, using only the browser (in Chinese), creates a project, builds its label schema
 with Chinese names only, uploads 20 images and a zip, imports a COCO file's boxes as pre-labels, invites an
-annotator and a reviewer, gives the pre-labeled tasks to the annotator as a batch, and after one task was
-annotated and accepted exports it with images, downloads the zip and finds the image inside. Harness
-PostgreSQL + S3; every request stays on the page's origin (the export download: the deployment's own S3)."""
+annotator and a reviewer, gives the pre-labeled tasks to the annotator as a batch, and after the annotator took
+one task's pre-label in the editor and the reviewer accepted it (each in their own browser) exports it with
+images, downloads the zip and finds the image inside. Harness PostgreSQL + S3; every request stays on the
+page's origin (the export download: the deployment's own S3)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from manager_stack import Client, Stack, coco_for, start_stack, weld_photo, zip_of
+from manager_stack import Stack, coco_for, start_stack, weld_photo, zip_of
 from playwright.sync_api import expect
 from test_manager_tabs import images_loaded, pick, sign_in
 
@@ -41,6 +43,31 @@ def join_by_invite(chromium: Any, url: str, name: str, email: str) -> None:
         page.get_by_role("button", name="创建账号").click()
         # password hashing (argon2) is deliberately slow, more so on a busy machine
         expect(page.get_by_test_id("current-user")).to_have_text(name, timeout=60_000)
+    finally:
+        context.close()
+
+
+@contextmanager
+def signed_in(chromium: Any, stack: Stack, email: str) -> Iterator[Any]:
+    """A member's own browser (in Chinese), signed in on the login page."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        outside: list[str] = []
+        context.on(
+            "request",
+            lambda r: r.url.startswith((stack.base, "data:", "blob:")) or outside.append(r.url),
+        )
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{stack.base}/")
+        page.evaluate("localStorage.setItem('labelhive.locale', 'zh-CN')")
+        page.reload()
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("current-user")).to_be_visible(timeout=60_000)
+        yield page
+        assert outside == []
     finally:
         context.close()
 
@@ -139,20 +166,30 @@ def test_manager_sets_up_feeds_staffs_and_ships_a_project(chromium: Any, stack: 
         [batch] = manager.call("GET", f"/projects/{pid}/batches")
         assert (batch["name"], batch["assignee_id"]) == ("第一批", members["王质检"]["user_id"])
 
-        # the annotator does one task of the batch, the reviewer accepts it
-        annotator = Client(stack.base, "wang@factory-a.example.com", PASSWORD)
-        task = annotator.call("POST", f"/projects/{pid}/tasks/next")["task"]
+        # the annotator does one task of the batch in the editor (taking its pre-label), the reviewer accepts it
+        with signed_in(chromium, stack, "wang@factory-a.example.com") as ap:
+            ap.goto(f"{stack.base}/#/projects/{pid}")
+            ap.get_by_test_id("next-task").click()
+            expect(ap.get_by_test_id("editor-canvas")).to_have_attribute("data-image", "320x240")
+            task_id = int(re.search(r"/tasks/(\d+)$", ap.url).group(1))  # type: ignore[union-attr]
+            ap.get_by_test_id("accept-prediction").click()
+            expect(ap.get_by_test_id("shape-list").locator("li")).to_have_count(1)
+            ap.get_by_test_id("submit").click()
+            expect(ap).not_to_have_url(re.compile(rf"/tasks/{task_id}$"))
+        task = manager.call("GET", f"/projects/{pid}/tasks/{task_id}")
         assert task["batch_id"] == batch["id"]
-        box = {"id": "s1", "type": "bbox", "label": labels[0]["value"], "x": 20, "y": 95, "w": 40, "h": 30}
-        done = annotator.call(
-            "POST", f"/projects/{pid}/tasks/{task['id']}/annotations", json={"result": [box]}
-        )
-        reviewer = Client(stack.base, "li@factory-a.example.com", PASSWORD)
-        reviewer.call(
-            "POST",
-            f"/projects/{pid}/annotations/{done['id']}/review",
-            json={"decision": "accept", "comment": "", "version": done["version"]},
-        )
+        with signed_in(chromium, stack, "li@factory-a.example.com") as rp:
+            rp.goto(f"{stack.base}/#/projects/{pid}/review")
+            row = rp.get_by_test_id("review-queue").locator("tr", has_text=f"#{task_id}")
+            expect(row).to_contain_text("王质检")
+            row.get_by_role("link", name="审核").click()
+            expect(rp.get_by_test_id("editor-canvas")).to_have_attribute("data-image", "320x240")
+            rp.get_by_test_id("accept").click()
+            queue = rp.get_by_test_id("review-queue")
+            expect(queue).to_be_visible()
+            expect(queue.locator("tr", has_text=f"#{task_id}")).to_have_count(0)
+        [annotation] = manager.call("GET", f"/projects/{pid}/tasks/{task_id}/annotations")
+        assert annotation["status"] == "accepted" and len(annotation["result"]) == 1
 
         # an export of accepted work with its images, downloaded and opened
         page.goto(f"{stack.base}/#/projects/{pid}/export")
