@@ -21,6 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,21 @@ FRAMES_JS = """async (frames) => {
   }
   return deltas
 }"""
+
+
+# Presses "next task" (PageDown skips to the next task) and resolves with the ms until the new task's image is
+# shown in the editor.
+NEXT_JS = """() => new Promise((resolve) => {
+  const start = performance.now()
+  const before = location.hash
+  const poll = () => {
+    const c = document.querySelector('[data-testid=editor-canvas]')
+    if (location.hash !== before && c && c.dataset.image) resolve(performance.now() - start)
+    else requestAnimationFrame(poll)
+  }
+  document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'PageDown', bubbles: true }))
+  requestAnimationFrame(poll)
+})"""
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -187,13 +205,26 @@ def heap(page: Any) -> tuple[float, int, int]:
     return float(used) / 2**20, int(dom["nodes"]), int(dom["jsEventListeners"])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--frames", type=int, default=240)
-    parser.add_argument(
-        "--tasks", type=int, default=200, help="tasks in a row for next -> editable and memory"
-    )
-    args = parser.parse_args()
+@dataclass
+class Session:
+    """A signed-in page on a bench server with the frames tasks (heavy, empty) and two rows of tasks."""
+
+    page: Any
+    api: Api
+    base: str
+    pid: int
+    heavy_task: int
+    empty_task: int
+    tiny: list[int]
+    row: list[int]
+
+    def open_task(self, task_id: int) -> None:
+        self.page.goto(f"{self.base}/#/projects/{self.pid}/tasks/{task_id}")
+        self.page.wait_for_selector("[data-testid=editor-canvas][data-image]")
+
+
+@contextmanager
+def session(n_tasks: int) -> Iterator[Session]:
     if not (DIST / "index.html").is_file():
         subprocess.run(["npm", "run", "--silent", "build"], cwd=REPO / "services" / "ui", check=True)
     from conftest import LABELS  # the UI tests' weld-defect labels (tests/ui/conftest.py)
@@ -211,8 +242,8 @@ def main() -> None:
                 "POST", f"/projects/{pid}/tasks/{heavy_task}/annotations", json={"result": heavy_shapes()}
             )
             api.call("POST", f"/projects/{pid}/tasks/{empty_task}/annotations", json={"result": []})
-            tiny = tasks(api, pid, min(args.tasks, 50), (16, 12), "tiny")
-            row = tasks(api, pid, args.tasks, (W, H), "row")
+            tiny = tasks(api, pid, min(n_tasks, 50), (16, 12), "tiny")
+            row = tasks(api, pid, n_tasks, (W, H), "row")
             print(
                 f"bench/ui: Chromium {browser.browser.version}, image {W}x{H}, server {base}  [load average {load()}]"
             )
@@ -236,61 +267,7 @@ def main() -> None:
             page.fill("input[name=password]", PASSWORD)
             page.get_by_test_id("login-submit").click()
             page.get_by_test_id("current-user").wait_for()
-
-            def open_task(task_id: int) -> None:
-                page.goto(f"{base}/#/projects/{pid}/tasks/{task_id}")
-                page.wait_for_selector("[data-testid=editor-canvas][data-image]")
-
-            frames: dict[str, list[float]] = {}
-            for name, task_id in (
-                ("baseline (empty canvas)", empty_task),
-                ("1,000 boxes + 100 polygons", heavy_task),
-            ):
-                open_task(task_id)
-                page.evaluate(FRAMES_JS, 20)  # warm-up
-                frames[name] = page.evaluate(FRAMES_JS, args.frames)
-            for name, samples in frames.items():
-                line(f"frame interval, pan+zoom, {name}", samples, "ms", "(target p95 <= 16.7 ms)")
-
-            def next_to_editable(ids: list[int]) -> list[float]:
-                """Click "next task" in the previous task's editor (skip, PageDown) until each is editable."""
-                api.call(
-                    "POST",
-                    f"/projects/{pid}/tasks/assign",
-                    json={"task_ids": ids, "assignee_id": api.call("GET", "/auth/me")["id"]},
-                )
-                open_task(ids[0])
-                out: list[float] = []
-                for _ in ids[1:]:
-                    ms = page.evaluate(
-                        """() => new Promise((resolve) => {
-                          const start = performance.now()
-                          const before = location.hash
-                          const poll = () => {
-                            const c = document.querySelector('[data-testid=editor-canvas]')
-                            if (location.hash !== before && c && c.dataset.image) resolve(performance.now() - start)
-                            else requestAnimationFrame(poll)
-                          }
-                          document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'PageDown', bubbles: true }))
-                          requestAnimationFrame(poll)
-                        })"""
-                    )
-                    out.append(ms)
-                return out
-
-            baseline_next = next_to_editable(tiny)
-            heap_first = heap(page)
-            row_next = next_to_editable(row)
-            heap_last = heap(page)
-            line("next -> editable, baseline (16x12 empty canvas)", baseline_next, "ms", "(target <= 300 ms)")
-            line(f"next -> editable, {W}x{H} image", row_next, "ms", "(target <= 300 ms)")
-            (mb0, nodes0, listeners0), (mb1, nodes1, listeners1) = heap_first, heap_last
-            print(
-                f"{'memory after GC (baseline: after the tiny tasks)':<46} JS heap {mb0:6.1f} -> {mb1:6.1f} MiB "
-                f"({mb1 - mb0:+.1f}) after {len(row)} tasks in a row; DOM nodes {nodes0} -> {nodes1}; "
-                f"listeners {listeners0} -> {listeners1}  (target: no growth)  [load average {load()}]",
-                flush=True,
-            )
+            yield Session(page, api, base, pid, heavy_task, empty_task, tiny, row)
         finally:
             browser.stop()
             proc.terminate()
@@ -298,6 +275,51 @@ def main() -> None:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def next_to_editable(s: Session, ids: list[int]) -> list[float]:
+    """Click "next task" in the previous task's editor (skip, PageDown) until each is editable."""
+    s.api.call(
+        "POST",
+        f"/projects/{s.pid}/tasks/assign",
+        json={"task_ids": ids, "assignee_id": s.api.call("GET", "/auth/me")["id"]},
+    )
+    s.open_task(ids[0])
+    return [s.page.evaluate(NEXT_JS) for _ in ids[1:]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=240)
+    parser.add_argument(
+        "--tasks", type=int, default=200, help="tasks in a row for next -> editable and memory"
+    )
+    args = parser.parse_args()
+    with session(args.tasks) as s:
+        frames: dict[str, list[float]] = {}
+        for name, task_id in (
+            ("baseline (empty canvas)", s.empty_task),
+            ("1,000 boxes + 100 polygons", s.heavy_task),
+        ):
+            s.open_task(task_id)
+            s.page.evaluate(FRAMES_JS, 20)  # warm-up
+            frames[name] = s.page.evaluate(FRAMES_JS, args.frames)
+        for name, samples in frames.items():
+            line(f"frame interval, pan+zoom, {name}", samples, "ms", "(target p95 <= 16.7 ms)")
+
+        baseline_next = next_to_editable(s, s.tiny)
+        heap_first = heap(s.page)
+        row_next = next_to_editable(s, s.row)
+        heap_last = heap(s.page)
+        line("next -> editable, baseline (16x12 empty canvas)", baseline_next, "ms", "(target <= 300 ms)")
+        line(f"next -> editable, {W}x{H} image", row_next, "ms", "(target <= 300 ms)")
+        (mb0, nodes0, listeners0), (mb1, nodes1, listeners1) = heap_first, heap_last
+        print(
+            f"{'memory after GC (baseline: after the tiny tasks)':<46} JS heap {mb0:6.1f} -> {mb1:6.1f} MiB "
+            f"({mb1 - mb0:+.1f}) after {len(s.row)} tasks in a row; DOM nodes {nodes0} -> {nodes1}; "
+            f"listeners {listeners0} -> {listeners1}  (target: no growth)  [load average {load()}]",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 // The editor core: framework-free, behind a small interface (load, shapes in/out, tools, undo/redo, events).
-// HTML canvas 2D rather than Konva: no dependency, a few hundred shapes redraw in well under a frame.
+// HTML canvas 2D rather than Konva: no dependency. Drawing is layered (renderer.ts): the image and the shapes
+// nobody edits are rasterised once into a static layer that pans and zooms as a bitmap; only the selected
+// or edited shape is drawn every frame. At most one draw per animation frame.
 import type { ShapeChange } from './diff'
 import { AddShapes, RemoveShape, ReplaceAll, ShapeDocument, UpdateShape } from './document'
 import { moveShape } from './geometry'
@@ -7,7 +9,9 @@ import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
 import { toolsFor } from './labelTools'
 import { attachKeyboard, attachPointer, attachWheel, type HeldKeys, type InteractionHost } from './interactions'
-import { render } from './renderer'
+import { BACKGROUND, renderLive, renderStatic, type Scene } from './renderer'
+import { SETTLE_MS } from './layerPlan'
+import { StaticLayer } from './staticLayer'
 import { createTool, type Notice, type Tool, type ToolContext } from './tools'
 import { KeypointsTool } from './tools/keypointsTool'
 import { isTagOnly, type EditorLabel, type ImageSize, type Point, type Shape, type ToolName } from './types'
@@ -26,7 +30,6 @@ export interface EditorState {
   canRedo: boolean
   /** shapes changed since setShapes / markSaved */
   dirty: boolean
-  zoom: number
   /** shapes hidden from view, and shapes locked against edits (ids) */
   hidden: string[]
   locked: string[]
@@ -36,6 +39,8 @@ export interface EditorEvents {
   /** shapes changed (draw, edit, undo...) */
   change: (shapes: Shape[]) => void
   state: (state: EditorState) => void
+  /** the view moved or zoomed (its scale); kept apart from `state`, which a pan or zoom never changes */
+  view: (zoom: number) => void
   notice: (notice: Notice) => void
 }
 
@@ -46,6 +51,15 @@ export interface EditorOptions {
 
 /** Click-to-segment provided by the host page (the API call); shapes in image pixels. */
 export type Segmenter = (point: Point, label: string) => Promise<Shape[]>
+
+/** Fetch and decode an image, so that drawing it never waits for decoding. */
+export async function decodeImage(url: string): Promise<HTMLImageElement> {
+  const img = new Image()
+  img.decoding = 'async'
+  img.src = url
+  await img.decode()
+  return img
+}
 
 let idCounter = 0
 function newShapeId(): string {
@@ -77,9 +91,16 @@ export class AnnotationCanvas {
   private segmenter: Segmenter | null = null
   private adjust = { brightness: 1, contrast: 1 }
   private frame = 0
+  private readonly layer = new StaticLayer()
+  /** bumped whenever what the static layer shows changes (shapes, labels, overlays, image) */
+  private contentVersion = 0
+  /** when the view last panned or zoomed, and the timer that redraws it sharp once it settles */
+  private viewChangedAt = -Infinity
+  private settleTimer = 0
   private readonly listeners: { [K in keyof EditorEvents]: Set<EditorEvents[K]> } = {
     change: new Set(),
     state: new Set(),
+    view: new Set(),
     notice: new Set(),
   }
   private readonly resizeObserver: ResizeObserver | null
@@ -115,14 +136,13 @@ export class AnnotationCanvas {
     return () => this.listeners[event].delete(fn)
   }
 
-  async loadImage(url: string): Promise<ImageSize> {
+  /** Show the image at `url`, or the one `decoded` (fetched and decoded ahead, for the same URL). */
+  async loadImage(url: string, decoded?: Promise<HTMLImageElement>): Promise<ImageSize> {
     delete this.canvas.dataset.image
-    const img = new Image()
-    img.decoding = 'async'
-    img.src = url
-    await img.decode()
+    const img = await (decoded ?? decodeImage(url))
     this.image = img
     this.imageSize = { width: img.naturalWidth, height: img.naturalHeight }
+    this.contentVersion += 1
     this.fit()
     // lets tests and tooling know the image is shown (and how big it is)
     this.canvas.dataset.image = `${img.naturalWidth}x${img.naturalHeight}`
@@ -149,7 +169,7 @@ export class AnnotationCanvas {
   setPredictions(shapes: Shape[], focusedId: string | null = null): void {
     this.predictions = shapes
     this.focusedPrediction = focusedId
-    this.requestRender()
+    this.invalidate()
   }
 
   /** Copy prediction shapes into the annotation as one undoable step; returns the new shapes' ids. */
@@ -167,7 +187,7 @@ export class AnnotationCanvas {
   /** The review overlay: what changed since the version reviewed last (null: none). */
   setChanges(changes: readonly ShapeChange[] | null): void {
     this.changes = changes ? new Map(changes.map((c) => [c.id, c])) : null
-    this.requestRender()
+    this.invalidate()
   }
 
   /** Hide or show a shape (the selected one by default); a hidden shape is neither drawn nor hit. */
@@ -179,7 +199,7 @@ export class AnnotationCanvas {
       if (this.selectedId === id) this.selectedId = null
     }
     this.emitState()
-    this.requestRender()
+    this.invalidate()
   }
 
   /** Lock or unlock a shape (the selected one by default): a locked shape cannot be moved, relabelled or deleted. */
@@ -219,13 +239,13 @@ export class AnnotationCanvas {
     this.labelMap = new Map(labels.map((l) => [l.value, l]))
     if (this.activeLabel === null || !this.labelMap.has(this.activeLabel))
       this.activeLabel = labels.find((l) => !isTagOnly(l))?.value ?? null
-    this.requestRender()
+    this.invalidate()
   }
 
   /** Brighten or add contrast to dark factory images, on screen only (1 = unchanged). */
   setImageAdjust(adjust: { brightness: number; contrast: number }): void {
     this.adjust = { brightness: Math.max(0.2, Math.min(4, adjust.brightness)), contrast: Math.max(0.2, Math.min(4, adjust.contrast)) }
-    this.requestRender()
+    this.invalidate()
   }
 
   setSegmenter(segmenter: Segmenter | null): void {
@@ -340,16 +360,17 @@ export class AnnotationCanvas {
   }
 
   fit(): void {
-    this.viewport = fitImage(this.imageSize, this.viewSize())
-    this.emitState()
-    this.requestRender()
+    this.setViewport(fitImage(this.imageSize, this.viewSize()))
   }
 
   zoomBy(factor: number, anchor?: Point): void {
     const view = this.viewSize()
-    this.viewport = zoomAt(this.viewport, factor, anchor ?? { x: view.width / 2, y: view.height / 2 })
-    this.emitState()
-    this.requestRender()
+    this.setViewport(zoomAt(this.viewport, factor, anchor ?? { x: view.width / 2, y: view.height / 2 }))
+  }
+
+  /** The current zoom (1 = one image pixel per CSS pixel); changes are told by the `view` event. */
+  get zoom(): number {
+    return this.viewport.scale
   }
 
   /** Image pixel under a point in the canvas element (CSS pixels); for tests and the status bar. */
@@ -368,7 +389,6 @@ export class AnnotationCanvas {
       canUndo: this.history.canUndo,
       canRedo: this.history.canRedo,
       dirty: this.history.marker !== this.savedMarker,
-      zoom: this.viewport.scale,
       hidden: [...this.hidden],
       locked: [...this.locked],
     }
@@ -433,6 +453,8 @@ export class AnnotationCanvas {
 
   destroy(): void {
     cancelAnimationFrame(this.frame)
+    window.clearTimeout(this.settleTimer)
+    this.layer.release()
     this.resizeObserver?.disconnect()
     for (const undo of this.cleanup) undo()
     this.canvas.remove()
@@ -450,10 +472,7 @@ export class AnnotationCanvas {
       },
       tool: () => this.tool,
       toolContext: () => this.toolContext(),
-      pan: (dx, dy) => {
-        this.viewport = panBy(this.viewport, dx, dy)
-        this.requestRender()
-      },
+      pan: (dx, dy) => this.setViewport(panBy(this.viewport, dx, dy)),
       zoomBy: (factor, anchor) => this.zoomBy(factor, anchor),
       handleKey: (input) => this.handleKey(input),
       toolChanged: () => {
@@ -482,6 +501,22 @@ export class AnnotationCanvas {
   private changed(): void {
     for (const fn of this.listeners.change) fn(this.getShapes())
     this.emitState()
+    this.invalidate()
+  }
+
+  /** What the static layer shows changed: it is rasterised again on the next frame. */
+  private invalidate(): void {
+    this.contentVersion += 1
+    this.requestRender()
+  }
+
+  private setViewport(viewport: Viewport): void {
+    const zoomed = viewport.scale !== this.viewport.scale
+    this.viewport = viewport
+    if (zoomed) for (const fn of this.listeners.view) fn(viewport.scale)
+    this.viewChangedAt = performance.now()
+    window.clearTimeout(this.settleTimer)
+    this.settleTimer = window.setTimeout(() => this.requestRender(), SETTLE_MS)
     this.requestRender()
   }
 
@@ -500,10 +535,7 @@ export class AnnotationCanvas {
       newId: newShapeId,
       commit: (cmd) => this.execute(cmd),
       select: (id) => this.select(id),
-      pan: (dx, dy) => {
-        this.viewport = panBy(this.viewport, dx, dy)
-        this.requestRender()
-      },
+      pan: (dx, dy) => this.setViewport(panBy(this.viewport, dx, dy)),
       notify: (notice) => {
         for (const fn of this.listeners.notice) fn(notice)
       },
@@ -540,9 +572,29 @@ export class AnnotationCanvas {
 
   private draw(): void {
     const dpr = window.devicePixelRatio || 1
-    this.ctx2d.setTransform(dpr, 0, 0, dpr, 0, 0)
+    const ctx = this.ctx2d
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
     const { width, height } = this.viewSize()
-    render(this.ctx2d, width, height, {
+    const scene = this.scene()
+    const preview = scene.preview
+    // the layer shows every shape but the selected and the edited one: those two are part of its key
+    const key = [
+      this.contentVersion,
+      this.image,
+      this.labelMap,
+      this.hidden.size,
+      this.selectedId,
+      preview && this.doc.get(preview.id) ? preview.id : null,
+    ]
+    const settled = performance.now() - this.viewChangedAt >= SETTLE_MS
+    ctx.fillStyle = BACKGROUND
+    ctx.fillRect(0, 0, width, height)
+    this.layer.present(ctx, { key, vp: this.viewport, width, height, dpr }, settled, (layer, region) => renderStatic(layer, region, scene))
+    renderLive(ctx, scene)
+  }
+
+  private scene(): Scene {
+    return {
       image: this.image,
       imageSize: this.imageSize,
       viewport: this.viewport,
@@ -558,6 +610,6 @@ export class AnnotationCanvas {
       contrast: this.adjust.contrast,
       hidden: this.hidden,
       changes: this.changes,
-    })
+    }
   }
 }

@@ -1,6 +1,12 @@
-// Draws the image and shapes on a 2D context; pure function of its inputs.
+// Draws the scene on 2D contexts in two passes, pure functions of their inputs:
+// - the static pass: background, image, suggestions, review ghosts and every shape that is not being edited,
+//   culled to a region of the view; rasterised once into the static layer (staticLayer.ts) and reused;
+// - the live pass, every frame on top: the selected shape, the shape being drawn or edited, the cursor.
+// The shape being edited is drawn above the others (rather than in its place in the list).
 import { CHANGE_COLORS, type ShapeChange } from './diff'
-import { HANDLES, handlePoint, shapeBounds } from './geometry'
+import { CAPTION_FONT, captionWidth, drawShape } from './drawShape'
+import { mayShow, type Region } from './culling'
+import { shapeBounds } from './geometry'
 import type { EditorLabel, Point, Shape } from './types'
 import { toScreen, type Viewport } from './viewport'
 
@@ -28,31 +34,55 @@ export interface Scene {
   changes?: ReadonlyMap<string, ShapeChange> | null
 }
 
+export const BACKGROUND = '#1f2933'
 const UNKNOWN_COLOR = '#9aa5b1'
-const HANDLE_SIZE = 8
 
-export function render(ctx: CanvasRenderingContext2D, width: number, height: number, scene: Scene): void {
+/** Is the shape drawn by the live pass (selected, or being edited by the tool)? */
+export function isLive(scene: Scene, id: string): boolean {
+  return id === scene.selectedId || (scene.preview !== null && scene.preview.id === id)
+}
+
+/** Everything that stays put while the user works, culled to `region` (view CSS px). */
+export function renderStatic(ctx: CanvasRenderingContext2D, region: Region, scene: Scene): void {
   const vp = scene.viewport
   ctx.save()
-  ctx.fillStyle = '#1f2933'
-  ctx.fillRect(0, 0, width, height)
+  ctx.fillStyle = BACKGROUND
+  ctx.fillRect(region.x0, region.y0, region.x1 - region.x0, region.y1 - region.y0)
   if (scene.image) {
     ctx.imageSmoothingEnabled = vp.scale < 2
     if (scene.brightness !== 1 || scene.contrast !== 1) ctx.filter = `brightness(${scene.brightness}) contrast(${scene.contrast})`
     ctx.drawImage(scene.image, vp.offsetX, vp.offsetY, scene.imageSize.width * vp.scale, scene.imageSize.height * vp.scale)
     ctx.filter = 'none'
   }
-  for (const p of scene.predictions) {
-    const score = p.score === undefined ? '' : ` ${Math.round(p.score * 100)}%`
-    drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true, focused: p.id === scene.focusedPrediction, caption: nameOf(scene, p) + score })
+  ctx.font = CAPTION_FONT
+  ctx.textBaseline = 'middle'
+  const shows = (s: Shape, caption: string) => {
+    const b = shapeBounds(s)
+    return b !== null && mayShow(b, vp, region, captionWidth(ctx, caption))
   }
-  if (scene.changes) drawGhosts(ctx, vp, scene)
+  for (const p of scene.predictions) {
+    const caption = nameOf(scene, p) + (p.score === undefined ? '' : ` ${Math.round(p.score * 100)}%`)
+    if (shows(p, caption)) drawShape(ctx, vp, p, colorOf(scene, p), { dashed: true, focused: p.id === scene.focusedPrediction, caption })
+  }
+  if (scene.changes) drawGhosts(ctx, vp, scene, shows)
   for (const s of scene.shapes) {
-    if (scene.hidden?.has(s.id)) continue
+    if (scene.hidden?.has(s.id) || isLive(scene, s.id)) continue
+    const caption = nameOf(scene, s)
+    if (shows(s, caption)) drawShape(ctx, vp, s, shapeColor(scene, s), { caption, edges: scene.labels.get(s.label)?.skeleton?.edges })
+  }
+  ctx.restore()
+}
+
+/** The selected shape, the shape being drawn or edited, and the point the model works on. */
+export function renderLive(ctx: CanvasRenderingContext2D, scene: Scene): void {
+  const vp = scene.viewport
+  ctx.save()
+  ctx.font = CAPTION_FONT
+  ctx.textBaseline = 'middle'
+  for (const s of scene.shapes) {
+    if (scene.hidden?.has(s.id) || !isLive(scene, s.id)) continue
     const shown = scene.preview && scene.preview.id === s.id ? scene.preview : s
-    const change = scene.changes?.get(s.id)
-    const color = change && change.kind !== 'same' ? CHANGE_COLORS[change.kind] : colorOf(scene, s)
-    drawShape(ctx, vp, shown, color, {
+    drawShape(ctx, vp, shown, shapeColor(scene, s), {
       selected: s.id === scene.selectedId,
       caption: nameOf(scene, s),
       edges: scene.labels.get(s.label)?.skeleton?.edges,
@@ -77,13 +107,14 @@ export function render(ctx: CanvasRenderingContext2D, width: number, height: num
 }
 
 /** Where removed and moved shapes were in the version reviewed last: dashed, in their change colour. */
-function drawGhosts(ctx: CanvasRenderingContext2D, vp: Viewport, scene: Scene): void {
+function drawGhosts(ctx: CanvasRenderingContext2D, vp: Viewport, scene: Scene, shows: (s: Shape, caption: string) => boolean): void {
   for (const c of scene.changes!.values()) {
     if ((c.kind !== 'removed' && c.kind !== 'moved') || !c.before) continue
-    ctx.save()
+    const caption = c.kind === 'removed' ? `✕ ${nameOf(scene, c.before)}` : undefined
+    if (!shows(c.before, caption ?? '')) continue
     ctx.globalAlpha = c.kind === 'moved' ? 0.6 : 1
-    drawShape(ctx, vp, c.before, CHANGE_COLORS[c.kind], { dashed: true, caption: c.kind === 'removed' ? `✕ ${nameOf(scene, c.before)}` : undefined })
-    ctx.restore()
+    drawShape(ctx, vp, c.before, CHANGE_COLORS[c.kind], { dashed: true, caption })
+    ctx.globalAlpha = 1
   }
 }
 
@@ -91,121 +122,12 @@ function nameOf(scene: Scene, s: Shape): string {
   return scene.labels.get(s.label)?.name ?? s.label
 }
 
+/** A shape's colour: its change colour in the review overlay, else its label's. */
+function shapeColor(scene: Scene, s: Shape): string {
+  const change = scene.changes?.get(s.id)
+  return change && change.kind !== 'same' ? CHANGE_COLORS[change.kind] : colorOf(scene, s)
+}
+
 function colorOf(scene: Scene, s: Shape): string {
   return scene.labels.get(s.label)?.color ?? UNKNOWN_COLOR
-}
-
-interface Style {
-  selected?: boolean
-  dashed?: boolean
-  focused?: boolean
-  open?: boolean
-  cursor?: Point | null
-  /** label name (and score) drawn at the shape's top-left corner */
-  caption?: string
-  /** skeleton edges between keypoints (indexes) */
-  edges?: [number, number][]
-}
-
-function drawShape(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, style: Style): void {
-  ctx.strokeStyle = color
-  ctx.fillStyle = color
-  ctx.lineWidth = style.selected || style.focused ? 3 : 2
-  ctx.setLineDash(style.dashed ? [6, 4] : [])
-  switch (s.type) {
-    case 'bbox': {
-      const a = toScreen(vp, { x: s.x, y: s.y })
-      ctx.globalAlpha = style.selected ? 0.25 : 0.12
-      ctx.fillRect(a.x, a.y, s.w * vp.scale, s.h * vp.scale)
-      ctx.globalAlpha = 1
-      ctx.strokeRect(a.x, a.y, s.w * vp.scale, s.h * vp.scale)
-      if (style.selected) for (const h of HANDLES) drawHandle(ctx, toScreen(vp, handlePoint(s, h)))
-      break
-    }
-    case 'polygon': {
-      if (s.points.length === 0) break
-      ctx.beginPath()
-      s.points.forEach(([x, y], i) => {
-        const p = toScreen(vp, { x, y })
-        if (i === 0) ctx.moveTo(p.x, p.y)
-        else ctx.lineTo(p.x, p.y)
-      })
-      if (style.open && style.cursor) {
-        const c = toScreen(vp, style.cursor)
-        ctx.lineTo(c.x, c.y)
-      }
-      if (!style.open) {
-        ctx.closePath()
-        ctx.globalAlpha = style.selected ? 0.25 : 0.12
-        ctx.fill()
-        ctx.globalAlpha = 1
-      }
-      ctx.stroke()
-      if (style.selected || style.open) for (const [x, y] of s.points) drawHandle(ctx, toScreen(vp, { x, y }))
-      break
-    }
-    case 'keypoints': {
-      if (style.edges) {
-        ctx.beginPath()
-        for (const [a, b] of style.edges) {
-          const pa = s.points[a]
-          const pb = s.points[b]
-          if (!pa || !pb || pa[2] === 0 || pb[2] === 0) continue
-          const sa = toScreen(vp, { x: pa[0], y: pa[1] })
-          const sb = toScreen(vp, { x: pb[0], y: pb[1] })
-          ctx.moveTo(sa.x, sa.y)
-          ctx.lineTo(sb.x, sb.y)
-        }
-        ctx.stroke()
-      }
-      for (const [x, y, v] of s.points) {
-        if (v === 0) continue
-        const p = toScreen(vp, { x, y })
-        ctx.beginPath()
-        ctx.arc(p.x, p.y, style.selected ? 6 : 5, 0, Math.PI * 2)
-        ctx.globalAlpha = v === 1 ? 0.4 : 1
-        ctx.fill()
-        ctx.globalAlpha = 1
-        ctx.strokeStyle = '#ffffff'
-        ctx.lineWidth = 1.5
-        ctx.stroke()
-      }
-      break
-    }
-    case 'tag':
-      break
-  }
-  ctx.setLineDash([])
-  if (style.caption) drawCaption(ctx, vp, s, color, style.caption)
-}
-
-const CAPTION_FONT = '12px system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Zen Hei", sans-serif'
-
-function drawCaption(ctx: CanvasRenderingContext2D, vp: Viewport, s: Shape, color: string, text: string): void {
-  const b = shapeBounds(s)
-  if (!b) return
-  const p = toScreen(vp, { x: b.x, y: b.y })
-  ctx.save()
-  ctx.font = CAPTION_FONT
-  const w = ctx.measureText(text).width + 8
-  const y = p.y >= 18 ? p.y - 18 : p.y
-  ctx.globalAlpha = 0.9
-  ctx.fillStyle = color
-  ctx.fillRect(p.x, y, w, 18)
-  ctx.globalAlpha = 1
-  ctx.fillStyle = '#ffffff'
-  ctx.textBaseline = 'middle'
-  ctx.fillText(text, p.x + 4, y + 9)
-  ctx.restore()
-}
-
-function drawHandle(ctx: CanvasRenderingContext2D, p: Point): void {
-  ctx.save()
-  ctx.setLineDash([])
-  ctx.fillStyle = '#ffffff'
-  ctx.strokeStyle = '#1f2933'
-  ctx.lineWidth = 1
-  ctx.fillRect(p.x - HANDLE_SIZE / 2, p.y - HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE)
-  ctx.strokeRect(p.x - HANDLE_SIZE / 2, p.y - HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE)
-  ctx.restore()
 }

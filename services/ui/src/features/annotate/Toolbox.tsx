@@ -1,3 +1,4 @@
+import { useCallback, useSyncExternalStore } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
 import type { ToolName } from '../../editor/types'
@@ -54,7 +55,7 @@ export function Toolbox({ canvas, state, smartSelect, onShortcuts }: Props) {
       <button type="button" className="tool" aria-label={t('tool.fit')} onClick={() => canvas?.fit()} title={`${t('tool.fit')} (F)`}>
         <Icon name="fit" />
       </button>
-      {state && <span className="zoom muted">{Math.round(state.zoom * 100)}%</span>}
+      {canvas && state && <ZoomLabel canvas={canvas} />}
       <div className="toolbox-sep" />
       <button type="button" className="tool" onClick={onShortcuts} title={t('annotate:shortcuts.open')} aria-label={t('annotate:shortcuts.open')} data-testid="shortcuts-button">
         ?
@@ -66,4 +67,11 @@ export function Toolbox({ canvas, state, smartSelect, onShortcuts }: Props) {
       )}
     </div>
   )
+}
+
+/** The zoom in percent; follows the canvas's `view` event alone, so panning and zooming re-render only this. */
+function ZoomLabel({ canvas }: { canvas: AnnotationCanvas }) {
+  const subscribe = useCallback((onChange: () => void) => canvas.on('view', onChange), [canvas])
+  const zoom = useSyncExternalStore(subscribe, () => canvas.zoom)
+  return <span className="zoom muted">{Math.round(zoom * 100)}%</span>
 }
