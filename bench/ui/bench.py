@@ -3,8 +3,9 @@ with 1,000 boxes and 100 polygons; "next task" -> editable image; JS heap after 
 
 Each figure has a baseline from the same run: the same image with an empty canvas (no shapes) for frames,
 tasks with a tiny image for next -> editable, the heap after the first task for memory. Starts
-`labelhive-api serve` on SQLite (loopback, free port) with the built UI; the task image is served to the
-page at its own API URL by Playwright (no object store needed). Prints figures, never pass/fail.
+`labelhive-api serve` on SQLite (loopback, free port) with the built UI; task images are files in its local
+object store, served by the API as in a single-node install (a 307 to a signed media URL). Prints figures,
+never pass/fail.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "harness"))
 sys.path.insert(0, str(REPO / "tests" / "ui"))
-DIST = REPO / "services" / "ui" / "dist"
+# the built UI to measure (LABELHIVE_BENCH_UI_DIST: another build, e.g. of an earlier commit, for a before/after)
+DIST = Path(os.environ.get("LABELHIVE_BENCH_UI_DIST", REPO / "services" / "ui" / "dist"))
 API_BIN = Path(sys.executable).parent / "labelhive-api"
 EMAIL, PASSWORD = "bench@labelhive.local", "bench-ui-password-2026"
 W, H = 4000, 3000
@@ -180,8 +182,15 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.3)
 
 
-def tasks(api: Api, pid: int, n: int, size: tuple[int, int], name: str) -> list[int]:
+def tasks(
+    api: Api, pid: int, n: int, size: tuple[int, int], name: str, image: Path, store: Path
+) -> list[int]:
+    """n tasks whose images are `image` (hard links in the object store, each at its own key)."""
     keys = [hashlib.sha256(f"{name}-{i}".encode()).hexdigest() for i in range(n)]
+    for key in keys:
+        path = store / "assets" / "sha256" / key[:2] / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.link(image, path)
     rows = [
         {
             "image": f"assets/sha256/{keys[i][:2]}/{keys[i]}",
@@ -230,20 +239,23 @@ def session(n_tasks: int) -> Iterator[Session]:
     from conftest import LABELS  # the UI tests' weld-defect labels (tests/ui/conftest.py)
     from labelhive_harness.chromium import start_chromium
 
-    big, small = jpeg(W, H), jpeg(16, 12)
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
+        store = Path(tmp) / "data" / "objects" / "source"  # the API's local object store (LocalStore)
+        big, small = Path(tmp) / "big.jpg", Path(tmp) / "small.jpg"
+        big.write_bytes(jpeg(W, H))
+        small.write_bytes(jpeg(16, 12))
         proc, base = start_server(Path(tmp))
         browser = start_chromium()
         try:
             api = Api(base)
             pid = api.call("POST", "/projects", json={"name": "bench ui", "labels": LABELS})["id"]
-            heavy_task, empty_task = tasks(api, pid, 2, (W, H), "frames")
+            heavy_task, empty_task = tasks(api, pid, 2, (W, H), "frames", big, store)
             api.call(
                 "POST", f"/projects/{pid}/tasks/{heavy_task}/annotations", json={"result": heavy_shapes()}
             )
             api.call("POST", f"/projects/{pid}/tasks/{empty_task}/annotations", json={"result": []})
-            tiny = tasks(api, pid, min(n_tasks, 50), (16, 12), "tiny")
-            row = tasks(api, pid, n_tasks, (W, H), "row")
+            tiny = tasks(api, pid, min(n_tasks, 50), (16, 12), "tiny", small, store)
+            row = tasks(api, pid, n_tasks, (W, H), "row", big, store)
             print(
                 f"bench/ui: Chromium {browser.browser.version}, image {W}x{H}, server {base}  [load average {load()}]"
             )
@@ -251,17 +263,6 @@ def session(n_tasks: int) -> Iterator[Session]:
             context = browser.browser.new_context(viewport={"width": 1400, "height": 860})
             page = context.new_page()
             page.set_default_timeout(60_000)
-            # every task image is served at its own API URL, from the bytes above (tiny tasks get the tiny one)
-            tiny_ids = {str(t) for t in tiny}
-            page.route(
-                "**/tasks/*/image*",
-                lambda route: route.fulfill(
-                    status=200,
-                    content_type="image/jpeg",
-                    body=small if route.request.url.split("/tasks/")[1].split("/")[0] in tiny_ids else big,
-                    headers={"Cache-Control": "no-store"},
-                ),
-            )
             page.goto(f"{base}/")
             page.fill("input[name=email]", EMAIL)
             page.fill("input[name=password]", PASSWORD)

@@ -9,9 +9,7 @@ import { History, type Command } from './history'
 import { keyAction, type KeyInput } from './hotkeys'
 import { toolsFor } from './labelTools'
 import { attachKeyboard, attachPointer, attachWheel, type HeldKeys, type InteractionHost } from './interactions'
-import { BACKGROUND, renderLive, renderStatic, type Scene } from './renderer'
-import { SETTLE_MS } from './layerPlan'
-import { StaticLayer } from './staticLayer'
+import { Painter, type Frame } from './painter'
 import { createTool, type Notice, type Tool, type ToolContext } from './tools'
 import { KeypointsTool } from './tools/keypointsTool'
 import { isTagOnly, type EditorLabel, type ImageSize, type Point, type Shape, type ToolName } from './types'
@@ -69,7 +67,7 @@ function newShapeId(): string {
 
 export class AnnotationCanvas {
   private readonly canvas: HTMLCanvasElement
-  private readonly ctx2d: CanvasRenderingContext2D
+  private readonly painter: Painter
   private doc = new ShapeDocument()
   private history: History<ShapeDocument>
   private labels: EditorLabel[]
@@ -90,13 +88,8 @@ export class AnnotationCanvas {
   private readOnly = false
   private segmenter: Segmenter | null = null
   private adjust = { brightness: 1, contrast: 1 }
-  private frame = 0
-  private readonly layer = new StaticLayer()
   /** bumped whenever what the static layer shows changes (shapes, labels, overlays, image) */
   private contentVersion = 0
-  /** when the view last panned or zoomed, and the timer that redraws it sharp once it settles */
-  private viewChangedAt = -Infinity
-  private settleTimer = 0
   private readonly listeners: { [K in keyof EditorEvents]: Set<EditorEvents[K]> } = {
     change: new Set(),
     state: new Set(),
@@ -112,14 +105,14 @@ export class AnnotationCanvas {
     this.container = container
     this.labels = options.labels
     this.history = new History(this.doc, options.historyCap ?? 200)
-    this.setLabels(options.labels)
     this.canvas = document.createElement('canvas')
     this.canvas.className = 'lh-canvas'
     this.canvas.tabIndex = 0
     this.canvas.style.touchAction = 'none'
     this.canvas.setAttribute('data-testid', 'editor-canvas')
     container.appendChild(this.canvas)
-    this.ctx2d = this.canvas.getContext('2d')!
+    this.painter = new Painter(this.canvas, () => this.frameContent())
+    this.setLabels(options.labels)
     const host = this.interactionHost()
     const held: HeldKeys = { space: false }
     this.cleanup.push(attachPointer(host, held), attachWheel(host), attachKeyboard(host, held))
@@ -452,9 +445,7 @@ export class AnnotationCanvas {
   }
 
   destroy(): void {
-    cancelAnimationFrame(this.frame)
-    window.clearTimeout(this.settleTimer)
-    this.layer.release()
+    this.painter.destroy()
     this.resizeObserver?.disconnect()
     for (const undo of this.cleanup) undo()
     this.canvas.remove()
@@ -514,10 +505,7 @@ export class AnnotationCanvas {
     const zoomed = viewport.scale !== this.viewport.scale
     this.viewport = viewport
     if (zoomed) for (const fn of this.listeners.view) fn(viewport.scale)
-    this.viewChangedAt = performance.now()
-    window.clearTimeout(this.settleTimer)
-    this.settleTimer = window.setTimeout(() => this.requestRender(), SETTLE_MS)
-    this.requestRender()
+    this.painter.viewMoved()
   }
 
   private emitState(): void {
@@ -563,53 +551,34 @@ export class AnnotationCanvas {
   }
 
   private requestRender(): void {
-    if (this.frame) return
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0
-      this.draw()
-    })
+    this.painter.request()
   }
 
-  private draw(): void {
-    const dpr = window.devicePixelRatio || 1
-    const ctx = this.ctx2d
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
+  private frameContent(): Frame {
+    const preview = this.tool.preview()
     const { width, height } = this.viewSize()
-    const scene = this.scene()
-    const preview = scene.preview
-    // the layer shows every shape but the selected and the edited one: those two are part of its key
-    const key = [
-      this.contentVersion,
-      this.image,
-      this.labelMap,
-      this.hidden.size,
-      this.selectedId,
-      preview && this.doc.get(preview.id) ? preview.id : null,
-    ]
-    const settled = performance.now() - this.viewChangedAt >= SETTLE_MS
-    ctx.fillStyle = BACKGROUND
-    ctx.fillRect(0, 0, width, height)
-    this.layer.present(ctx, { key, vp: this.viewport, width, height, dpr }, settled, (layer, region) => renderStatic(layer, region, scene))
-    renderLive(ctx, scene)
-  }
-
-  private scene(): Scene {
     return {
-      image: this.image,
-      imageSize: this.imageSize,
-      viewport: this.viewport,
-      shapes: this.doc.shapes,
-      predictions: this.predictions,
-      focusedPrediction: this.focusedPrediction,
-      selectedId: this.selectedId,
-      preview: this.tool.preview(),
-      cursor: this.tool.cursor(),
-      labels: this.labelMap,
-      activeColor: (this.activeLabel && this.labelMap.get(this.activeLabel)?.color) || '#f5b700',
-      brightness: this.adjust.brightness,
-      contrast: this.adjust.contrast,
-      hidden: this.hidden,
-      changes: this.changes,
+      width,
+      height,
+      // the static layer shows every shape but the selected and the edited one: those two are part of its key
+      key: [this.contentVersion, this.image, this.labelMap, this.hidden.size, this.selectedId, preview && this.doc.get(preview.id) ? preview.id : null],
+      scene: {
+        image: this.image,
+        imageSize: this.imageSize,
+        viewport: this.viewport,
+        shapes: this.doc.shapes,
+        predictions: this.predictions,
+        focusedPrediction: this.focusedPrediction,
+        selectedId: this.selectedId,
+        preview,
+        cursor: this.tool.cursor(),
+        labels: this.labelMap,
+        activeColor: (this.activeLabel && this.labelMap.get(this.activeLabel)?.color) || '#f5b700',
+        brightness: this.adjust.brightness,
+        contrast: this.adjust.contrast,
+        hidden: this.hidden,
+        changes: this.changes,
+      },
     }
   }
 }

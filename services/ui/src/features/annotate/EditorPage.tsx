@@ -27,6 +27,7 @@ import { Toolbox } from './Toolbox'
 import { saveLocalDraft } from './draftStore'
 import { previousOf, skip as skipTask, visit } from './taskTrail'
 import './annotate.css'
+import { nextTask, takeImage } from './taskLoader'
 import { localBase, useTaskAnnotation } from './useTaskAnnotation'
 
 const NOTICE_MS = 3000
@@ -92,8 +93,9 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
       ),
     )
     if (savedRef.current) applySaved(canvas, savedRef.current)
+    const url = taskImageUrl(loaded.task)
     canvas
-      .loadImage(taskImageUrl(loaded.task))
+      .loadImage(url, takeImage(url))
       .then(() => setImageError(false))
       .catch(() => setImageError(true))
     canvas.focus()
@@ -172,15 +174,15 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
   const skipToNext = useCallback(async () => {
     if (canvas?.getState().dirty && !window.confirm(t('annotate:unsaved.confirm'))) return
     setLeaveGuard(null)
-    await tasksApi.release(projectId, taskId).catch(() => undefined)
     try {
-      const next = await tasksApi.next(projectId, skipTask(projectId, taskId))
+      // the lease goes back while the next task is found (never this one: it is skipped), loaded and decoded
+      const [next] = await Promise.all([nextTask(projectId, user.id, skipTask(projectId, taskId)), tasksApi.release(projectId, taskId).catch(() => undefined)])
       if (next) navigate({ name: 'task', projectId, taskId: next.id })
       else setPageNotice(t('annotate:skip.none'))
     } catch (e) {
       setSave({ kind: 'error', error: e })
     }
-  }, [projectId, taskId, setSave, t, canvas])
+  }, [projectId, taskId, setSave, t, canvas, user.id])
 
   const goPrevious = useCallback(() => {
     const previous = previousOf(projectId, taskId)

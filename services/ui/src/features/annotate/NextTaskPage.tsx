@@ -1,18 +1,20 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { tasks as tasksApi } from '../../api/endpoints'
 import { navigate, routeHref } from '../../app/router'
+import { useSession } from '../../app/session'
 import { ErrorMessage } from '../../components/ErrorMessage'
+import { nextTask } from './taskLoader'
 
 /** Asks the API for my next task and opens it; says so plainly when there is none. */
 export function NextTaskPage({ projectId }: { projectId: number }) {
   const { t } = useTranslation('editor')
+  const { user } = useSession()
   const [state, setState] = useState<'loading' | 'none' | { error: unknown }>('loading')
 
   useEffect(() => {
     let live = true
-    tasksApi
-      .next(projectId)
+    // primed: the task's data and image load while the editor page for it mounts
+    nextTask(projectId, user.id)
       .then((task) => {
         if (!live) return
         if (task) navigate({ name: 'task', projectId, taskId: task.id }, true)
@@ -22,7 +24,7 @@ export function NextTaskPage({ projectId }: { projectId: number }) {
     return () => {
       live = false
     }
-  }, [projectId])
+  }, [projectId, user.id])
 
   if (state === 'loading') return <p className="loading">{t('next.finding')}</p>
   return (

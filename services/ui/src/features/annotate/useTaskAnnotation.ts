@@ -1,27 +1,15 @@
 // The task being edited and what the server holds for it; saving with optimistic concurrency.
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { annotations as annotationsApi, drafts as draftsApi, predictions as predictionsApi, projects as projectsApi, tasks as tasksApi } from '../../api/endpoints'
+import { annotations as annotationsApi, drafts as draftsApi } from '../../api/endpoints'
 import { ApiError } from '../../api/http'
-import type { Annotation, Draft, Prediction, Project, Review, Task } from '../../api/types'
 import type { AnnotationCanvas } from '../../editor/AnnotationCanvas'
 import { merge, type Choice } from '../../editor/merge'
 import type { Shape } from '../../editor/types'
 import type { ConflictState } from './ConflictDialog'
 import { clearLocalDraft, loadLocalDraft } from './draftStore'
+import { fetchSaved as fetchSavedFor, loadTask, takePrimedData, type Loaded, type Saved } from './taskLoader'
 
-export interface Loaded {
-  project: Project
-  task: Task
-  predictions: Prediction[]
-}
-
-/** What is saved on the server for me: a submitted annotation, a draft, or neither. */
-export interface Saved {
-  annotation: Annotation | null
-  draft: Draft | null
-  /** the reviewer's last word when my annotation was rejected */
-  rejection: Review | null
-}
+export type { Loaded, Saved }
 
 export type SaveStatus =
   | { kind: 'idle' }
@@ -58,33 +46,21 @@ export function useTaskAnnotation({ projectId, taskId, userId, reviewAnnotationI
   const latestRef = useRef<Saved | null>(null)
 
   /** What the server holds for this task: mine (annotation + draft), or the one under review. */
-  const fetchSaved = useCallback(async (): Promise<Saved> => {
-    if (reviewing) return { annotation: await annotationsApi.get(projectId, reviewAnnotationId), draft: null, rejection: null }
-    const [annotation, draft] = await Promise.all([annotationsApi.mine(projectId, taskId, userId), draftsApi.get(projectId, taskId)])
-    let rejection: Review | null = null
-    if (annotation?.status === 'rejected' || annotation?.status === 'rework') {
-      const list = await annotationsApi.reviews(projectId, annotation.id).catch(() => [] as Review[])
-      rejection = list.filter((r) => r.decision === 'reject' || r.decision === 'reopen').at(-1) ?? null
-    }
-    return { annotation, draft, rejection }
-  }, [projectId, taskId, reviewing, reviewAnnotationId, userId])
+  const fetchSaved = useCallback(() => fetchSavedFor(projectId, taskId, userId, reviewAnnotationId), [projectId, taskId, reviewAnnotationId, userId])
 
   const load = useCallback(async () => {
     setLoadError(null)
     try {
-      const [project, task, current, predictions] = await Promise.all([
-        projectsApi.get(projectId),
-        tasksApi.get(projectId, taskId),
-        fetchSaved(),
-        reviewing ? Promise.resolve([]) : predictionsApi.forTask(projectId, taskId).catch(() => [] as Prediction[]),
-      ])
+      // primed when "next" found this task (taskLoader.ts); a failed primed load is retried here
+      const primed = reviewing ? null : takePrimedData(projectId, taskId, userId)
+      const { loaded: next, saved: current } = await (primed?.catch(() => loadTask(projectId, taskId, userId)) ?? loadTask(projectId, taskId, userId, reviewAnnotationId))
       savedRef.current = current
       setSaved(current)
-      setLoaded({ project, task, predictions })
+      setLoaded(next)
     } catch (e) {
       setLoadError(e)
     }
-  }, [projectId, taskId, reviewing, fetchSaved])
+  }, [projectId, taskId, userId, reviewing, reviewAnnotationId])
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect
