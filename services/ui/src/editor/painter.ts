@@ -1,7 +1,7 @@
-// Puts the scene on the editor's canvas, at most once per animation frame: the static layer (image and the
+// Puts the scene on the editor's canvas, at most once per animation frame: the image, the static layer (the
 // shapes nobody edits, rasterised once and blitted while the view moves) and the live pass on top.
 import { SETTLE_MS } from './layerPlan'
-import { BACKGROUND, renderLive, renderStatic, type Scene } from './renderer'
+import { hasStatic, renderImage, renderLive, renderStatic, type Scene } from './renderer'
 import { StaticLayer } from './staticLayer'
 
 /** What one frame shows: the scene, what the static layer's content depends on, the view's size (CSS px). */
@@ -54,10 +54,11 @@ export class Painter {
     const dpr = window.devicePixelRatio || 1
     const ctx = this.ctx
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
-    ctx.fillStyle = BACKGROUND
-    ctx.fillRect(0, 0, width, height)
-    const settled = performance.now() - this.viewMovedAt >= SETTLE_MS
-    this.layer.present(ctx, { key, vp: scene.viewport, width, height, dpr }, settled, (layer, region) => renderStatic(layer, region, scene))
+    renderImage(ctx, width, height, scene)
+    if (hasStatic(scene)) {
+      const settled = performance.now() - this.viewMovedAt >= SETTLE_MS
+      this.layer.present(ctx, { key, vp: scene.viewport, width, height, dpr }, settled, (layer, region) => renderStatic(layer, region, scene))
+    }
     renderLive(ctx, scene)
   }
 }

@@ -1,6 +1,7 @@
-// Draws the scene on 2D contexts in two passes, pure functions of their inputs:
-// - the static pass: background, image, suggestions, review ghosts and every shape that is not being edited,
-//   culled to a region of the view; rasterised once into the static layer (staticLayer.ts) and reused;
+// Draws the scene on 2D contexts in three passes, pure functions of their inputs:
+// - the image pass, every frame: background and the image (one scaled blit of the decoded image);
+// - the static pass: suggestions, review ghosts and every shape that is not being edited, culled to a region
+//   of the view; rasterised once into the transparent static layer (staticLayer.ts) and reused;
 // - the live pass, every frame on top: the selected shape, the shape being drawn or edited, the cursor.
 // The shape being edited is drawn above the others (rather than in its place in the list).
 import { CHANGE_COLORS, type ShapeChange } from './diff'
@@ -42,18 +43,30 @@ export function isLive(scene: Scene, id: string): boolean {
   return id === scene.selectedId || (scene.preview !== null && scene.preview.id === id)
 }
 
-/** Everything that stays put while the user works, culled to `region` (view CSS px). */
-export function renderStatic(ctx: CanvasRenderingContext2D, region: Region, scene: Scene): void {
+/** The background and the image (adjusted for display only), `width` x `height` CSS px. */
+export function renderImage(ctx: CanvasRenderingContext2D, width: number, height: number, scene: Scene): void {
   const vp = scene.viewport
   ctx.save()
   ctx.fillStyle = BACKGROUND
-  ctx.fillRect(region.x0, region.y0, region.x1 - region.x0, region.y1 - region.y0)
+  ctx.fillRect(0, 0, width, height)
   if (scene.image) {
     ctx.imageSmoothingEnabled = vp.scale < 2
     if (scene.brightness !== 1 || scene.contrast !== 1) ctx.filter = `brightness(${scene.brightness}) contrast(${scene.contrast})`
     ctx.drawImage(scene.image, vp.offsetX, vp.offsetY, scene.imageSize.width * vp.scale, scene.imageSize.height * vp.scale)
-    ctx.filter = 'none'
   }
+  ctx.restore()
+}
+
+/** Does the static pass draw anything (else the layer is skipped)? */
+export function hasStatic(scene: Scene): boolean {
+  return scene.predictions.length > 0 || (scene.changes?.size ?? 0) > 0 || scene.shapes.some((s) => s.type !== 'tag' && !isLive(scene, s.id))
+}
+
+/** Everything that stays put while the user works, on a transparent layer, culled to `region` (view CSS px). */
+export function renderStatic(ctx: CanvasRenderingContext2D, region: Region, scene: Scene): void {
+  const vp = scene.viewport
+  ctx.save()
+  ctx.clearRect(region.x0, region.y0, region.x1 - region.x0, region.y1 - region.y0)
   ctx.font = CAPTION_FONT
   ctx.textBaseline = 'middle'
   const shows = (s: Shape, caption: string) => {

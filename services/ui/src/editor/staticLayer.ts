@@ -1,4 +1,4 @@
-// The static layer: an offscreen canvas holding the image and the shapes nobody is editing, rasterised at one
+// The static layer: a transparent offscreen canvas holding the shapes nobody is editing, rasterised at one
 // viewport (with a margin around the view) and blitted with a transform while the view pans and zooms.
 // layerPlan.ts decides when it is rasterised again.
 import { viewRegion, type Region } from './culling'
@@ -22,8 +22,10 @@ export class StaticLayer {
     const spec: LayerSpec = { ...want, ...layerMargin(want.width, want.height) }
     if (needsRaster(this.spec, spec, settled)) this.raster(spec, paint)
     const at = placement(this.spec!, want.vp)
+    target.save()
     target.imageSmoothingEnabled = true
     target.drawImage(this.canvas, at.x, at.y, at.w, at.h)
+    target.restore()
   }
 
   /** Forget the picture (the next present rasterises) and free its pixels. */
