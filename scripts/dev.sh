@@ -15,7 +15,9 @@ ui_build() {
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
     kill -0 "$pid" 2>/dev/null || break
-    say "  building the UI ($((SECONDS - started)) s): $(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100)"
+    local last
+    last=$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100)
+    say "  building the UI ($((SECONDS - started)) s): ${last:-type-checking (tsc -b)}"
   done
   if ! wait "$pid"; then
     cat "$log" >&2
@@ -27,7 +29,7 @@ ui_build() {
   say "UI built in $((SECONDS - started)) s"
 }
 
-if [ -f services/ui/dist/index.html ] && [ -z "$(find services/ui/src services/ui/index.html services/ui/package-lock.json \
+if [ -f services/ui/dist/index.html ] && [ -z "$(find services/ui/src services/ui/index.html services/ui/package-lock.json services/ui/vite.config.ts \
   -newer services/ui/dist/index.html -print -quit)" ]; then
   say "UI is up to date (services/ui/dist)"
 else
