@@ -144,3 +144,34 @@ def test_callback_must_point_into_the_api() -> None:
     for outside in ("http://evil:8080/base/x", "https://api:8080/base/x", "http://api:8080/other"):
         with pytest.raises(JobError, match="not under LABELHIVE_API_URL"):
             callback_url(outside, api, default)
+
+
+def test_mask_cues_measure_colour_and_outline_and_tolerate_the_exemplars_spread() -> None:
+    """The label-choice cues on a plain drawing: a disk's extent is pi/4 and a square's 1; red and blue are
+    far apart in L*a*b*; a cue the exemplars vary in is tolerated as far as they vary."""
+    from labelhive_worker.exemplar.cues import CUES, FLOORS, color_frame, distance2, measure, tolerances
+    from labelhive_worker.exemplar.grids import Grid
+
+    grid = Grid(
+        input_side=1024, feature_stride=16, mask_stride=4, sx=1.0, sy=1.0, valid_rows=64, valid_cols=64
+    )
+    rgb = np.full((1024, 1024, 3), 205, np.uint8)
+    yy, xx = np.mgrid[0:256, 0:256]  # the mask grid
+    disk = (xx - 60) ** 2 + (yy - 60) ** 2 <= 30**2
+    square = (abs(xx - 180) <= 27) & (abs(yy - 180) <= 27)
+    rgb[np.kron(disk, np.ones((4, 4), bool))] = (190, 40, 40)
+    rgb[np.kron(square, np.ones((4, 4), bool))] = (40, 70, 170)
+    lab = color_frame(rgb, grid)
+    d, s = measure(disk, lab, grid), measure(square, lab, grid)
+    assert d is not None and s is not None
+    assert abs(d.values["extent"] - np.pi / 4) < 0.05 and s.values["extent"] > 0.95
+    assert d.values["circularity"] > s.values["circularity"] + 0.05  # a pixel outline is longer than a circle
+    assert d.values["a"] > 40 > s.values["a"] and d.values["b"] > 0 > s.values["b"]  # red vs blue
+    assert measure(np.zeros_like(disk), lab, grid) is None
+    # One exemplar: the floors. Two that differ in size: size is tolerated as far as they differ.
+    assert list(tolerances([d])) == [FLOORS[k] for k in CUES]
+    bigger = measure((xx - 60) ** 2 + (yy - 60) ** 2 <= 45**2, lab, grid)
+    assert bigger is not None
+    wide = tolerances([d, bigger])
+    assert wide[CUES.index("log_area")] > FLOORS["log_area"]
+    assert distance2(d, [s], wide) > distance2(d, [bigger], wide) and distance2(d, [], wide) == float("inf")
