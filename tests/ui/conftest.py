@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,15 +209,22 @@ def server(ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         log.close()
 
 
-@pytest.fixture
-def page(chromium: Any, server: Server) -> Iterator[Any]:
+@contextmanager
+def browser_page(chromium: Any, timeout_ms: int = 15_000) -> Iterator[Any]:
+    """A page in a fresh browser context (its own cookies), closed afterwards."""
     context = chromium.new_context(viewport={"width": 1400, "height": 860}, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(timeout_ms)
     try:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(chromium: Any, server: Server) -> Iterator[Any]:
+    with browser_page(chromium) as page:
+        yield page
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import boto3
 import httpx
 import numpy as np
 import pytest
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, API_BIN, REPO, Api, _free_port
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, API_BIN, REPO, Api, _free_port, browser_page
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -196,13 +196,8 @@ def _ring(cx: int, cy: int, r: int) -> list[list[float]]:
 @pytest.fixture
 def page(chromium: Any, stack: Stack) -> Iterator[Any]:
     """A browser page on this module's own stack (not the suite's default server)."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 860}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with browser_page(chromium, 30_000) as page:
         yield page
-    finally:
-        context.close()
 
 
 def test_golden_sample_to_accepted_suggestions_to_statistics(page: Any, stack: Stack, shots: Path) -> None:
