@@ -36,6 +36,8 @@ LABEL = {
     "tools": ["polygon", "bbox"],
 }
 SIZE = (480, 360)
+# Browser expectations that wait on the server (a loaded 2-core machine): generous, never a race.
+WAIT = 60_000
 
 
 def disks(seed: int, n: int) -> tuple[bytes, list[tuple[int, int, int]]]:
@@ -217,16 +219,20 @@ def test_golden_sample_to_accepted_suggestions_to_statistics(page: Any, stack: S
     page.fill("input[name=email]", ADMIN_EMAIL)
     page.fill("input[name=password]", ADMIN_PASSWORD)
     page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("current-user")).to_be_visible()
+    expect(page.get_by_test_id("current-user")).to_be_visible(timeout=WAIT)
     page.goto(f"{stack.base}/#/projects/{pid}/tasks/{ref_task}")
-    expect(page.get_by_test_id("editor-canvas")).to_have_attribute("data-image", f"{SIZE[0]}x{SIZE[1]}")
+    expect(page.get_by_test_id("editor-canvas")).to_have_attribute(
+        "data-image", f"{SIZE[0]}x{SIZE[1]}", timeout=WAIT
+    )
     page.get_by_test_id("shape-list").locator("li").first.locator("button.shape-btn").click()
     page.get_by_test_id("mark-exemplar").click()
-    expect(page.get_by_test_id("golden-message")).to_contain_text("版本 1")  # the site's language: zh-CN
+    expect(page.get_by_test_id("golden-message")).to_contain_text(
+        "版本 1", timeout=WAIT
+    )  # the site's language: zh-CN
 
     # ... sees it with its thumbnail in the "Golden samples" tab and switches auto pre-labeling on
     page.goto(f"{stack.base}/#/projects/{pid}/golden")
-    expect(page.get_by_test_id("exemplar-set-pit").locator("img")).to_have_count(1)
+    expect(page.get_by_test_id("exemplar-set-pit").locator("img")).to_have_count(1, timeout=WAIT)
     page.get_by_test_id("auto-prelabel").click()
     _wait(
         "auto_prelabel saved",
@@ -250,17 +256,21 @@ def test_golden_sample_to_accepted_suggestions_to_statistics(page: Any, stack: S
 
     # the job's report in the pre-label tab: per label, what it found
     page.goto(f"{stack.base}/#/projects/{pid}/prelabel")
-    expect(page.get_by_test_id("exemplar-report-pit")).to_contain_text(f"找到 {len(new_disks)} 个")
+    expect(page.get_by_test_id("exemplar-report-pit")).to_contain_text(
+        f"找到 {len(new_disks)} 个", timeout=WAIT
+    )
 
     # the annotator's view: three dashed suggestions; Shift+A accepts all above the threshold
     page.goto(f"{stack.base}/#/projects/{pid}/tasks/{new_task}")
-    expect(page.get_by_test_id("editor-canvas")).to_have_attribute("data-image", f"{SIZE[0]}x{SIZE[1]}")
+    expect(page.get_by_test_id("editor-canvas")).to_have_attribute(
+        "data-image", f"{SIZE[0]}x{SIZE[1]}", timeout=WAIT
+    )
     panel = page.get_by_test_id("suggestions")
-    expect(panel).to_contain_text(f"（{len(new_disks)}）")
+    expect(panel).to_contain_text(f"（{len(new_disks)}）", timeout=WAIT)
     page.screenshot(path=str(shots / "editor-suggestions.png"))
     page.get_by_test_id("editor-canvas").focus()
     page.keyboard.press("Shift+A")
-    expect(page.get_by_test_id("shape-list").locator("li")).to_have_count(len(new_disks))
+    expect(page.get_by_test_id("shape-list").locator("li")).to_have_count(len(new_disks), timeout=WAIT)
     page.get_by_test_id("submit").click()
     _wait(
         "the annotation is submitted",
@@ -272,4 +282,4 @@ def test_golden_sample_to_accepted_suggestions_to_statistics(page: Any, stack: S
     pit = next(r for r in rows if r["label"] == "pit" and "+ex." in r["model_version"])
     assert (pit["precision"], pit["recall"], pit["accepted_share"]) == (1.0, 1.0, 1.0), rows
     page.goto(f"{stack.base}/#/projects/{pid}/golden")
-    expect(page.get_by_test_id("suggestion-quality")).to_contain_text("100%")
+    expect(page.get_by_test_id("suggestion-quality")).to_contain_text("100%", timeout=WAIT)

@@ -16,7 +16,8 @@ export function ExemplarSetsTab({ project, role }: WorkspaceTabProps) {
   const { t, i18n } = useTranslation('suggestions')
   const client = useQueryClient()
   const sets = useQuery({ queryKey: ['project', project.id, 'exemplar-sets'], queryFn: () => exemplars.sets(project.id) })
-  const quality = useQuery({ queryKey: ['project', project.id, 'suggestion-quality'], queryFn: () => exemplars.quality(project.id) })
+  // statistics change with every submitted task: fetched afresh each time the tab opens
+  const quality = useQuery({ queryKey: ['project', project.id, 'suggestion-quality'], queryFn: () => exemplars.quality(project.id), refetchOnMount: 'always' })
   const nameOf = (value: string) => {
     const label = project.labels.find((l) => l.value === value)
     return label?.names[i18n.language] ?? label?.names.en ?? Object.values(label?.names ?? {})[0] ?? value
