@@ -16,7 +16,7 @@ ui_build() {
     sleep 5
     kill -0 "$pid" 2>/dev/null || break
     local last
-    last=$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100)
+    last=$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100 || true)
     say "  building the UI ($((SECONDS - started)) s): ${last:-type-checking (tsc -b)}"
   done
   if ! wait "$pid"; then
