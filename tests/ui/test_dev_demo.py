@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import REPO, _free_port
+from playwright.sync_api import expect
 
 ADMIN = ("admin@labelhive.local", "labelhive-dev")
 ANNOTATOR = ("annotator@labelhive.local", "annotate-dev-2026")
@@ -85,7 +87,9 @@ def _state(base: str) -> dict[str, Any]:
     return {"admin": admin, "pid": pid, "tasks": tasks, "predictions": predictions, "members": members}
 
 
-def test_make_dev_seeds_the_demo_project_once(ui_dist: Path, tmp_path: Path) -> None:
+def test_make_dev_seeds_the_demo_project_once(
+    chromium: Any, ui_dist: Path, tmp_path: Path, shots: Path
+) -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     proc, out = _make_dev(tmp_path / "data", port)
@@ -124,6 +128,24 @@ def test_make_dev_seeds_the_demo_project_once(ui_dist: Path, tmp_path: Path) -> 
         assert nxt.status_code == 200, nxt.text
         reviewer = _login(base, REVIEWER)
         assert reviewer.get(f"/projects/{pid}/reviews/queue").status_code == 200
+
+        # What a newcomer sees: the annotator's next photo in the editor, with the predicted boxes offered.
+        context = chromium.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+        try:
+            page = context.new_page()
+            page.goto(f"{base}/")
+            page.fill("input[name=email]", ANNOTATOR[0])
+            page.fill("input[name=password]", ANNOTATOR[1])
+            page.get_by_test_id("login-submit").click()
+            expect(page.get_by_test_id("project-list")).to_contain_text(DEMO, timeout=60_000)
+            page.goto(f"{base}/#/projects/{pid}")
+            page.get_by_test_id("next-task").click()
+            expect(page.get_by_test_id("editor-canvas")).to_have_attribute(
+                "data-image", re.compile(r"^\d+x\d+$")
+            )
+            page.screenshot(path=str(shots / "demo-editor.zh-CN.png"))
+        finally:
+            context.close()
     finally:
         _stop(proc)
 
