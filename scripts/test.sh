@@ -11,6 +11,7 @@ section "UI: type check, lint, unit tests, build"
 
 # One pytest process per suite: each folder's conftest stays its own, and a suite that collects nothing
 # fails (pytest exits 5). Every suite runs even after one fails, so a run reports all failures.
+# tests/ui/test_exemplar_flow.py starts a real pre-label worker from .venv-worker (scripts/bootstrap.d/worker.sh).
 failed=()
 for dir in tests/smoke libs/outbound/tests services/api/tests tests/security services/cli/tests operator/tests tests/ui tests/e2e; do
   section "Python: $dir"
