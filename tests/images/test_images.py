@@ -61,6 +61,12 @@ def config(container: str, field: str) -> str:
 def test_api_image_runs_the_api_cli_as_an_unprivileged_user(container):
     assert config(container, "User") == "10001:10001"
     assert "migrate" in run(container, "labelhive-api", "--help", user="10001:10001")
+    # the offline API docs page has its files inside the image (Swagger UI bundle, its start script)
+    check = (
+        "from labelhive_api.api import docs; "
+        "assert (docs.bundle_dir() / 'swagger-ui-bundle.js').is_file() and docs._INIT.is_file()"
+    )
+    run(container, "/opt/venv/bin/python", "-c", check, user="10001:10001")
 
 
 @pytest.mark.parametrize("container", ["operator"], indirect=True)
