@@ -55,7 +55,7 @@ def foreign_strings(texts: list[str], locale: str, data: set[str]) -> list[str]:
     return found
 
 
-def walk(page: Any, server: Server, pid: int, locale: str, shots: Path) -> dict[str, list[str]]:
+def walk(page: Any, server: Server, pid: int, task_id: int, locale: str, shots: Path) -> dict[str, list[str]]:
     """Opens every screen (and the dialogs a manager opens there); returns the foreign strings per screen."""
     seen: dict[str, list[str]] = {}
     # This test's own data, and the shared server's first project (tests/ui/conftest.py).
@@ -135,6 +135,10 @@ def walk(page: Any, server: Server, pid: int, locale: str, shots: Path) -> dict[
     screen("webhook-form", f"/projects/{pid}/webhooks", "tab-webhooks", add_webhook)
     screen("schema-label-studio", f"/projects/{pid}/labels", "schema-form", add_label)
     screen("members-invite", f"/projects/{pid}/members", "member-list", invite)
+    # The pages a manager shares with the team: the review queue, my work and the editor.
+    screen("review-queue", f"/projects/{pid}/review", "review-queue")
+    screen("my-work", f"/projects/{pid}/mine", "my-work")
+    screen("editor", f"/projects/{pid}/tasks/{task_id}", "editor-canvas")
     return seen
 
 
@@ -148,7 +152,7 @@ def test_every_manager_screen_is_translated(chromium: Any, server: Server, shots
             {"names": {"zh-CN": "裂纹", "en": "Crack"}, "color": "#e4572e", "tools": ["bbox"]},
         ],
     )
-    server.admin.call(
+    task_ids = server.admin.call(
         "POST",
         f"/projects/{pid}/tasks",
         json={
@@ -162,7 +166,7 @@ def test_every_manager_screen_is_translated(chromium: Any, server: Server, shots
                 for n in range(3)
             ]
         },
-    )
+    )["ids"]
     suffix = "" if locale == "zh-CN" else "-en"
     member(server, pid, "annotator", f"q.c{suffix}@line3.example.com", "Qc-Ann")
     member(server, pid, "reviewer", f"s.r{suffix}@line3.example.com", "Sr-Rev")
@@ -170,7 +174,7 @@ def test_every_manager_screen_is_translated(chromium: Any, server: Server, shots
     page.context.add_init_script("window.__LABELHIVE_I18N_CHECK__ = true")
     try:
         sign_in(page, server)
-        foreign = walk(page, server, pid, locale, shots)
+        foreign = walk(page, server, pid, task_ids[0], locale, shots)
         missing = page.evaluate("window.__LABELHIVE_MISSING_KEYS__ || []")
         assert missing == [], f"keys missing from the {locale} catalogue: {missing}"
         assert {k: v for k, v in foreign.items() if v} == {}, f"strings not in {locale}"
