@@ -2,7 +2,8 @@
 the heavy task (self time per function, and the browser's own work per trace event), and the network
 requests of one "next task" step with their start and end relative to the key press.
 
-    bench/ui/run-profile.sh [--frames 120]   (build the UI with `npx vite build --minify false` for names)
+    .venv/bin/python bench/ui/profile.py [--frames 120] [--what cpu,trace,next]
+    (build the UI with `npx vite build --minify false` first for readable function names)
 """
 
 from __future__ import annotations
