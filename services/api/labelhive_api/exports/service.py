@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from labelhive_api.db.engine import Database
 from labelhive_api.exports.options import ExportOptions
@@ -29,7 +30,6 @@ from labelhive_api.formats.labelstudio import ls_config, ls_task, point_labels_f
 from labelhive_api.formats.model import Category, ImageItem, Shape
 from labelhive_api.formats.voc import voc_labelmap, voc_xml
 from labelhive_api.formats.yolo import IMAGE_EXTENSIONS, yolo_data_yaml, yolo_label_text
-from labelhive_api.imports.safezip import safe_name
 from labelhive_api.storage.config import Storage
 from labelhive_api.storage.keys import export_key
 from labelhive_api.storage.sniff import sniff_content_type
@@ -101,6 +101,12 @@ def categories_for(
     return list(categories.values()), mapping
 
 
+def _plain_name(raw: str) -> str:
+    """The last part of a path, if it is a name at all (not empty, `.` or `..`)."""
+    base = posixpath.basename(raw.replace("\\", "/").replace("\x00", ""))
+    return "" if base in (".", "..") else base
+
+
 class _Names:
     """Flat, safe file names, unique in the whole export (any folder the tasks came from is dropped:
     consumers expect `images/<split>/<name>`; `manifest.csv` keeps each original path)."""
@@ -109,7 +115,9 @@ class _Names:
         self._used: set[str] = set()
 
     def name(self, row: TaskRow, data: bytes | None) -> str:
-        base = posixpath.basename(safe_name(row.filename or "")) or f"task-{row.id}"
+        # the task's file name, else the last part of its image URL (tasks by URL may have no file name)
+        from_url = unquote(urlsplit(row.image).path) if "://" in row.image else ""
+        base = _plain_name(row.filename or "") or _plain_name(from_url) or f"task-{row.id}"
         stem, ext = posixpath.splitext(base)
         if ext.lower() not in IMAGE_EXTENSIONS:
             sniffed = sniff_content_type(data[:16]) if data else None
@@ -366,6 +374,8 @@ class _YoloWriter(_Writer):
         text = ""
         if item.width and item.height:
             text = yolo_label_text(item, self.class_ids, self.mode, lost, self.keypoints)
+        elif item.shapes:  # YOLO's coordinates are fractions of the image size, which nobody recorded
+            lost["image_size_unknown"] += len(item.shapes)
         zipper.add_bytes(f"labels/{split}/{stem}.txt", text.encode(), compress=True)
 
     def finish(self, zipper: ZipStream) -> None:

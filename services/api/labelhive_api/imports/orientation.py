@@ -39,7 +39,8 @@ def backfill(db: Database, storage: Storage, limit: int = 200) -> int:
     with db.sessions() as session:
         rows = session.execute(
             select(Task.id, Task.asset_sha256)
-            .where(Task.orientation.is_(None), Task.asset_sha256.is_not(None))
+            # tasks without a size are the sizing backfill's (imports/sizing.py), which records orientation too
+            .where(Task.orientation.is_(None), Task.asset_sha256.is_not(None), Task.width.is_not(None))
             .limit(limit)
         ).all()
     if not rows:

@@ -8,6 +8,7 @@ says is done, exports start their zip again (nothing half-written was ever publi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import threading
@@ -175,6 +176,8 @@ class DataJobRunner:
         self._pool: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         self._orientation_backfill = True  # until a pass finds no unchecked task
+        self._sizing = True  # until a pass finds no task without a size (again after tasks are added)
+        self._sizing_busy = threading.Event()
 
     def start(self) -> None:
         # Jobs run beside the request handlers in this process: a handler waiting for the GIL behind a busy
@@ -185,6 +188,11 @@ class DataJobRunner:
         self._thread.start()
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def tasks_added(self) -> None:
+        """Tasks were created, maybe without image sizes: look for some when idle."""
+        self._sizing = True
         self._wake.set()
 
     def stop(self) -> None:
@@ -209,6 +217,13 @@ class DataJobRunner:
                     ran = True
                     assert self._pool is not None
                     self._pool.submit(self._run, claim)
+                idle_for_sizing = not ran and self._sizing and not self._sizing_busy.is_set()
+                if idle_for_sizing and self._slots.acquire(blocking=False):
+                    # on a slot of its own: reading images from the web must not hold up the jobs
+                    self._sizing = False
+                    self._sizing_busy.set()
+                    assert self._pool is not None
+                    self._pool.submit(self._size_some)
                 if not ran and self._orientation_backfill:
                     from labelhive_api.imports.orientation import backfill
 
@@ -223,6 +238,23 @@ class DataJobRunner:
         try:
             run_claimed(self.db, self.storage, claim, **self.options)
         finally:
+            self._sizing = True  # an import by reference may have added tasks without sizes
+            self._slots.release()
+            self._wake.set()
+
+    def _size_some(self) -> None:
+        from labelhive_api.imports.service import ImportSettings
+        from labelhive_api.imports.sizing import backfill_sizes
+
+        settings = self.options.get("import_settings") or ImportSettings()
+        policy = dataclasses.replace(settings.outbound, max_bytes=settings.limits.max_file_bytes)
+        try:
+            if backfill_sizes(self.db, self.storage, policy, settings.max_image_pixels) > 0:
+                self._sizing = True  # there may be more
+        except Exception:
+            log.exception("image sizes")
+        finally:
+            self._sizing_busy.clear()
             self._slots.release()
             self._wake.set()
 

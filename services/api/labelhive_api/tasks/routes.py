@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import exists, select
 
 from labelhive_api.annotations.models import Annotation
@@ -50,7 +50,7 @@ def visible_task(session: SessionDep, access: Access, task_id: int, *, lock: boo
 
 
 @router.post("/projects/{project_id}/tasks", status_code=201)
-def create_tasks(body: TasksIn, access: Manager, session: SessionDep) -> CreatedIds:
+def create_tasks(body: TasksIn, access: Manager, session: SessionDep, request: Request) -> CreatedIds:
     """Tasks by reference (storage keys or URLs; no bytes fetched), each with optional pre-labels:
     `predictions` and `annotations` (the caller's). All or nothing: any refused task makes it a 422 that
     lists every refused task by index."""
@@ -60,6 +60,7 @@ def create_tasks(body: TasksIn, access: Manager, session: SessionDep) -> Created
     if not any(t.predictions or t.annotations for t in body.tasks):
         ids = service.add_tasks(session, access.project_id, [t.model_dump() for t in body.tasks])
         session.commit()
+        _look_up_sizes(request, body)
         return CreatedIds(ids=ids)
     entries = [entry_for(f"tasks[{n}]", task) for n, task in enumerate(body.tasks)]
     outcomes = BulkWriter(access.project, access.user.id).write(session, entries)
@@ -72,7 +73,15 @@ def create_tasks(body: TasksIn, access: Manager, session: SessionDep) -> Created
             errors=[{"index": n, "code": o.code, "detail": o.error} for n, o in refused[:100]],
         )
     session.commit()
+    _look_up_sizes(request, body)
     return CreatedIds(ids=[o.task_id for o in outcomes if o.task_id is not None])
+
+
+def _look_up_sizes(request: Request, body: TasksIn) -> None:
+    """Tasks given without their image's size get it in the background (imports/sizing.py)."""
+    runner = getattr(request.app.state, "data_jobs", None)
+    if runner is not None and any(t.width is None or t.height is None for t in body.tasks):
+        runner.tasks_added()
 
 
 @router.get("/projects/{project_id}/tasks")
