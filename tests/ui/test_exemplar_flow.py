@@ -281,5 +281,15 @@ def test_golden_sample_to_accepted_suggestions_to_statistics(page: Any, stack: S
     rows = admin.call("GET", f"/projects/{pid}/stats/suggestions")["labels"]
     pit = next(r for r in rows if r["label"] == "pit" and "+ex." in r["model_version"])
     assert (pit["precision"], pit["recall"], pit["accepted_share"]) == (1.0, 1.0, 1.0), rows
+    # ... and the manager reads them in the golden-samples tab and in the statistics tab
     page.goto(f"{stack.base}/#/projects/{pid}/golden")
-    expect(page.get_by_test_id("suggestion-quality")).to_contain_text("100%", timeout=WAIT)
+    quality = page.get_by_test_id("tab-golden").get_by_test_id("suggestion-quality")
+    expect(quality.locator("tbody tr")).to_have_count(1, timeout=WAIT)
+    expect(quality.locator("tbody tr")).to_contain_text("凹坑", timeout=WAIT)
+    expect(quality.locator("tbody tr")).to_contain_text("100%", timeout=WAIT)
+    page.goto(f"{stack.base}/#/projects/{pid}/statistics")
+    row = (
+        page.get_by_test_id("statistics-suggestions").get_by_test_id("suggestion-quality").locator("tbody tr")
+    )
+    expect(row).to_contain_text(pit["model_version"], timeout=WAIT)
+    expect(row).to_contain_text("100%", timeout=WAIT)

@@ -9,6 +9,7 @@ import { http } from '../../api/http'
 import { TASK_STATES, type TaskState } from '../../api/types'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { labelName } from '../projects/labels'
+import { SuggestionQualityTable } from '../suggestions/SuggestionQualityTable'
 import type { WorkspaceTabProps } from '../workspace/types'
 import { EChart, type ChartOption } from './EChart'
 
@@ -50,7 +51,7 @@ function ChartCard({ title, chart, table, testId }: { title: string; chart: Reac
 }
 
 export function StatisticsTab({ project }: WorkspaceTabProps) {
-  const { t, i18n } = useTranslation(['statistics', 'projects'])
+  const { t, i18n } = useTranslation(['statistics', 'projects', 'suggestions'])
   const [days, setDays] = useState(30)
   const stats = useQuery({ queryKey: ['project', project.id, 'stats', days], queryFn: () => http.get<Stats>(`projects/${project.id}/stats`, { days }), refetchInterval: 15_000 })
   const s = stats.data
@@ -182,6 +183,11 @@ export function StatisticsTab({ project }: WorkspaceTabProps) {
             chart={<EChart option={perLabel} label={t('labels.title')} height={Math.max(160, 36 * labels.length + 40)} />}
             table={<Table size="small" rowKey="label" pagination={false} dataSource={labels} locale={{ emptyText: t('empty') }} columns={[{ title: t('labels.label'), render: (_, l) => name(l.label) }, { title: t('labels.shapes'), dataIndex: 'shapes' }]} />}
           />
+        </Col>
+        <Col xs={24}>
+          <Card size="small" title={t('suggestions:sets.quality')} data-testid="statistics-suggestions">
+            <SuggestionQualityTable project={project} />
+          </Card>
         </Col>
       </Row>
     </div>

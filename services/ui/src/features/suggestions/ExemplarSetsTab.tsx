@@ -1,23 +1,20 @@
 // Workspace tab "golden": each label's exemplar set (thumbnails, version, remove), the project's automatic
 // pre-label on import, and how good the suggestions are (precision / recall per label and model version).
 import { useQuery, useQueryClient } from '@tanstack/react-query'
-import { Button, Switch, Table } from 'antd'
+import { Button, Switch } from 'antd'
 import { useTranslation } from 'react-i18next'
-import { exemplars, type SuggestionQuality } from '../../api/exemplars'
+import { exemplars } from '../../api/exemplars'
 import { http } from '../../api/http'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { keys } from '../workspace/queries'
 import type { WorkspaceTabProps } from '../workspace/types'
+import { SuggestionQualityTable } from './SuggestionQualityTable'
 import './suggestions.css'
-
-const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`)
 
 export function ExemplarSetsTab({ project, role }: WorkspaceTabProps) {
   const { t, i18n } = useTranslation('suggestions')
   const client = useQueryClient()
   const sets = useQuery({ queryKey: ['project', project.id, 'exemplar-sets'], queryFn: () => exemplars.sets(project.id) })
-  // statistics change with every submitted task: fetched afresh each time the tab opens
-  const quality = useQuery({ queryKey: ['project', project.id, 'suggestion-quality'], queryFn: () => exemplars.quality(project.id), refetchOnMount: 'always' })
   const nameOf = (value: string) => {
     const label = project.labels.find((l) => l.value === value)
     return label?.names[i18n.language] ?? label?.names.en ?? Object.values(label?.names ?? {})[0] ?? value
@@ -72,23 +69,7 @@ export function ExemplarSetsTab({ project, role }: WorkspaceTabProps) {
           </section>
         ))}
       <h2>{t('sets.quality')}</h2>
-      {quality.data && quality.data.labels.length === 0 && <p className="muted">{t('sets.noQuality')}</p>}
-      {quality.data && quality.data.labels.length > 0 && (
-        <Table<SuggestionQuality>
-          size="small"
-          pagination={false}
-          data-testid="suggestion-quality"
-          rowKey={(r) => `${r.model_version}/${r.label}`}
-          dataSource={quality.data.labels}
-          columns={[
-            { title: t('sets.model'), dataIndex: 'model_version' },
-            { title: t('sets.label'), dataIndex: 'label', render: (v: string) => nameOf(v) },
-            { title: t('sets.precision'), dataIndex: 'precision', render: pct },
-            { title: t('sets.recall'), dataIndex: 'recall', render: pct },
-            { title: t('sets.share'), dataIndex: 'accepted_share', render: pct },
-          ]}
-        />
-      )}
+      <SuggestionQualityTable project={project} />
     </div>
   )
 }
