@@ -63,10 +63,10 @@ export function SuggestionsPanel({ projectId, taskId, suggestions, labels, canCu
                 <button type="button" className="btn btn-small" data-testid="suggestion-reject" onClick={() => s.reject()}>
                   {t('reject')} <kbd>X</kbd>
                 </button>
-                <button type="button" className="btn btn-small" aria-label={t('previous')} onClick={() => s.step(-1)}>
+                <button type="button" className="btn btn-small" aria-label={t('previous')} title={t('previous')} onClick={() => s.step(-1)}>
                   <kbd>[</kbd>
                 </button>
-                <button type="button" className="btn btn-small" aria-label={t('next')} onClick={() => s.step(1)}>
+                <button type="button" className="btn btn-small" aria-label={t('next')} title={t('next')} onClick={() => s.step(1)}>
                   <kbd>]</kbd>
                 </button>
               </div>
