@@ -32,7 +32,7 @@ def cpu_profile(s: Session, frames: int) -> None:
         self_ms[f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber']}"] += dt / 1000
     total = sum(self_ms.values())
     print(f"CPU profile of {frames} frames: {total:.0f} ms sampled  [load average {load()}]")
-    for name, ms in self_ms.most_common(25):
+    for name, ms in self_ms.most_common(45):
         print(f"  {ms:8.1f} ms {100 * ms / total:5.1f}%  {name}")
 
 
@@ -60,7 +60,7 @@ def trace(s: Session, frames: int) -> None:
         if e.get("ph") == "X" and "dur" in e:
             by_name[f"{e['name']} (tid {e['tid']})"] += e["dur"] / 1000
     print(f"trace of {frames} frames, complete events by total duration  [load average {load()}]")
-    for name, ms in by_name.most_common(25):
+    for name, ms in by_name.most_common(45):
         print(f"  {ms:8.1f} ms  {name}")
 
 
