@@ -239,10 +239,11 @@ def test_two_labels_two_exemplar_sets_no_confusion(runtime: _Runtime, case: str)
     (cosine ~0.97); the mask's colour and shape tell them apart."""
     kinds = CASES[case]
     seed = 10 * list(CASES).index(case)
+    ref_sha, target_sha = _sha(1000 + seed + 1), _sha(1000 + seed + 2)  # apart from the other tests' images
     ref_img, ref_objects = scene(seed + 1, (2, 2), kinds)
     target_img, target_objects = scene(seed + 2, (3, 3), kinds)
-    runtime.images[_sha(seed + 1)] = ref_img
-    embedding, _ = runtime.embedding_for(DecodedImage(sha256=_sha(seed + 2), rgb=target_img))
+    runtime.images[ref_sha] = ref_img
+    embedding, _ = runtime.embedding_for(DecodedImage(sha256=target_sha, rgb=target_img))
     pit = next(m for k, m in ref_objects if k == "pit")
     stain = next(m for k, m in ref_objects if k == "stain")
     options = ExemplarOptions.model_validate(
@@ -251,12 +252,12 @@ def test_two_labels_two_exemplar_sets_no_confusion(runtime: _Runtime, case: str)
                 {
                     "label": "pit",
                     "version": 3,
-                    "exemplars": [{"id": "e1", "image": _ref(_sha(seed + 1)), "shape": polygon_of(pit)}],
+                    "exemplars": [{"id": "e1", "image": _ref(ref_sha), "shape": polygon_of(pit)}],
                 },
                 {
                     "label": "stain",
                     "version": 1,
-                    "exemplars": [{"id": "e2", "image": _ref(_sha(seed + 1)), "shape": polygon_of(stain)}],
+                    "exemplars": [{"id": "e2", "image": _ref(ref_sha), "shape": polygon_of(stain)}],
                 },
             ]
         }
@@ -296,7 +297,7 @@ def test_bad_exemplars_are_refused_with_reasons_and_the_label_skipped(
                     "exemplars": [
                         {"id": "tiny", "image": _ref(_sha(10)), "shape": tiny},
                         {"id": "outside", "image": _ref(_sha(10)), "shape": outside},
-                        {"id": "gone", "image": _ref(_sha(11)), "shape": polygon_of(coins.truth[0])},
+                        {"id": "gone", "image": _ref(_sha(0xDEAD)), "shape": polygon_of(coins.truth[0])},
                     ],
                 },
                 {
