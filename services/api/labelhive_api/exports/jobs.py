@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from labelhive_outbound import OutboundPolicy
 from sqlalchemy import select, update
 
 from labelhive_api.db.base import utcnow
@@ -28,6 +29,7 @@ def run_export(
     should_continue: Callable[[], bool] = lambda: True,
     fetch_workers: int = 12,
     page_size: int = 2000,
+    outbound: OutboundPolicy | None = None,
 ) -> None:
     with db.sessions() as session:
         job = session.get(ExportJob, job_id)
@@ -56,6 +58,7 @@ def run_export(
         fetch_workers=fetch_workers,
         page_size=page_size,
         on_progress=progress,
+        outbound=outbound,
     )
     result = exporter.run(should_continue)
     with db.session() as session:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from labelhive_outbound import OutboundPolicy, fetch
+
 from labelhive_api.db.engine import Database
 from labelhive_api.exports.options import ExportOptions
 from labelhive_api.exports.pipeline import ordered_map
@@ -144,8 +146,11 @@ class Exporter:
         fetch_workers: int = 12,
         page_size: int = 2000,
         on_progress: Callable[[int, int], None] | None = None,
+        outbound: OutboundPolicy | None = None,
     ) -> None:
         self.db = db
+        # tasks by URL: their images are fetched under the one outbound policy (None: they count as missing)
+        self.outbound = outbound
         self.storage = storage
         self.project_id = project_id
         self.job_id = job_id
@@ -206,6 +211,11 @@ class Exporter:
         if row.image.startswith("s3://"):  # imported in place from an allowed import bucket
             store, key = self.storage.imports.object_store(row.image)
             return store.get(key)
+        if row.image.startswith(("http://", "https://")) and self.outbound is not None:
+            answer = fetch(row.image, self.outbound, headers={"User-Agent": "LabelHive-export/1"})
+            if answer.status != 200:
+                raise LookupError(f"GET {row.image[:200]} answered {answer.status}")
+            return answer.body
         if "://" in row.image:
             raise LookupError("the image is not in this deployment's storage")
         return self.storage.source.get(row.image)

@@ -273,12 +273,19 @@ def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) ->
             if (after_import := options.get("after_import")) is not None:
                 after_import(db, claim.job_id)  # e.g. the project's automatic pre-label (exemplars/jobs.py)
         else:
+            import_settings = options.get("import_settings")
             run_export(
                 db,
                 storage,
                 claim.job_id,
                 should_continue=lease.alive,
                 fetch_workers=options.get("fetch_workers", 12),
+                # images of tasks by URL, under the policy and per-file cap of URL imports
+                outbound=dataclasses.replace(
+                    import_settings.outbound, max_bytes=import_settings.limits.max_file_bytes
+                )
+                if import_settings is not None
+                else None,
             )
     except ImportStopped:
         log.info("import job %s stopped (cancelled or taken over)", claim.job_id)

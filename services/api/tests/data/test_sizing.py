@@ -93,5 +93,17 @@ def test_tasks_without_sizes_get_them_from_their_images(world, tmp_path):
             f"labels/train/{name}.txt"
             for name in ("turned", f"task-{ids[1]}", "gone", "private", f"turned_{ids[4]}")
         )
+        # with images: tasks by URL get theirs fetched under the outbound policy (the 404 and the private
+        # address are reported missing, nothing else)
+        done = export(world, project, headers, format="yolo", with_images=True)
+        archive = fetch_zip(done)
+        images = {n: archive.read(n) for n in archive.namelist() if n.startswith("images/")}
+        turned = (tmp_path / "turned.jpg").read_bytes()
+        assert images == {
+            "images/train/turned.jpg": turned,
+            f"images/train/task-{ids[1]}.png": stored,
+            f"images/train/turned_{ids[4]}.jpg": turned,
+        }
+        assert done["report"]["missing_image_tasks"] == [ids[2], ids[3]]
     finally:
         server.shutdown()
