@@ -78,7 +78,7 @@ LABELS = [
 ]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -148,7 +148,7 @@ def ui_dist() -> Path:
 @pytest.fixture(scope="session")
 def server(ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     workdir = tmp_path_factory.mktemp("labelhive-ui")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LABELHIVE_ENVIRONMENT": "test",

@@ -6,9 +6,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import socket
 import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -18,33 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from conftest import API_BIN, Api, free_port
 from PIL import Image, ImageDraw
 
-API_BIN = Path(sys.executable).parent / "labelhive-api"
 MANAGER_EMAIL = "lead@weld-line3.example.com"
 MANAGER_PASSWORD = "line3-lead-2026-pass"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Client:
-    """A signed-in API session (like a second browser) for seeding and checking what the UI did."""
-
-    def __init__(self, base: str, email: str, password: str) -> None:
-        self.client = httpx.Client(base_url=f"{base}/api/v1", timeout=30)
-        r = self.client.post("/auth/login", json={"email": email, "password": password})
-        r.raise_for_status()
-        self.user = r.json()["user"]
-        self.client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        r = self.client.request(method, path, **kwargs)
-        assert r.status_code < 300, f"{method} {path}: {r.status_code} {r.text}"
-        return r.json() if r.content else None
 
 
 def accept_invite(base: str, token: str, email: str, password: str, display_name: str) -> None:
@@ -59,8 +35,8 @@ class Stack:
     s3_endpoint: str
     workdir: Path
 
-    def client(self, email: str = MANAGER_EMAIL, password: str = MANAGER_PASSWORD) -> Client:
-        return Client(self.base, email, password)
+    def client(self, email: str = MANAGER_EMAIL, password: str = MANAGER_PASSWORD) -> Api:
+        return Api(self.base, email, password)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import REPO, _free_port
+from conftest import REPO, free_port
 from playwright.sync_api import expect
 
 ADMIN = ("admin@labelhive.local", "labelhive-dev")
@@ -90,7 +90,7 @@ def _state(base: str) -> dict[str, Any]:
 def test_make_dev_seeds_the_demo_project_once(
     chromium: Any, ui_dist: Path, tmp_path: Path, shots: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc, out = _make_dev(tmp_path / "data", port)
     try:

@@ -19,7 +19,7 @@ import boto3
 import httpx
 import numpy as np
 import pytest
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, API_BIN, REPO, Api, _free_port, browser_page
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, API_BIN, REPO, Api, browser_page, free_port
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -97,7 +97,7 @@ def stack(ui_dist: Path, s3: Any, rabbitmq: Any, tmp_path_factory: pytest.TempPa
     )
     for bucket in (source, target):
         client.create_bucket(Bucket=bucket)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     storage = {
         "LABELHIVE_S3_ENDPOINT": s3.endpoint,
@@ -135,7 +135,7 @@ def stack(ui_dist: Path, s3: Any, rabbitmq: Any, tmp_path_factory: pytest.TempPa
         "LABELHIVE_DEVICE": "cpu",
         "LABELHIVE_API_URL": base,
         "LABELHIVE_API_TOKEN": token,
-        "LABELHIVE_METRICS_PORT": str(_free_port()),
+        "LABELHIVE_METRICS_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
     }
     subprocess.run([str(API_BIN), "migrate"], env=api_env, check=True, capture_output=True, cwd=workdir)

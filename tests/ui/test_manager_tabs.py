@@ -16,7 +16,7 @@ import pytest
 from manager_stack import (
     MANAGER_EMAIL,
     MANAGER_PASSWORD,
-    Client,
+    Api,
     Stack,
     accept_invite,
     coco_for,
@@ -96,7 +96,7 @@ def pick(page: Any, select: Any, option: str) -> None:
     page.locator(".ant-select-dropdown:visible .ant-select-item-option", has_text=option).first.click()
 
 
-def seed_project(manager: Client, base: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
+def seed_project(manager: Api, base: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
     project = manager.call("POST", "/projects", json={"name": "三号线焊缝", "labels": LABELS})
     people = {}
     for role, name in (("annotator", "王质检"), ("reviewer", "李审核")):
@@ -107,7 +107,7 @@ def seed_project(manager: Client, base: str) -> tuple[int, dict[str, Any], dict[
         )
         email = f"{role}@weld-line3.example.com"
         accept_invite(base, invite["token"], email, f"{role}-pass-2026-x", name)
-        people[role] = Client(base, email, f"{role}-pass-2026-x")
+        people[role] = Api(base, email, f"{role}-pass-2026-x")
     return project["id"], people["annotator"].user, people["reviewer"].user
 
 
@@ -211,11 +211,11 @@ def test_manager_tabs_in_the_browser(browser_page: Any, stack: Stack, shots: Pat
     shoot(page, stack, pid, "prelabel", shots, "prelabel")
 
     # -- one task annotated and accepted (by the annotator and reviewer), then an export with images --
-    worker = Client(stack.base, "annotator@weld-line3.example.com", "annotator-pass-2026-x")
+    worker = Api(stack.base, "annotator@weld-line3.example.com", "annotator-pass-2026-x")
     task = worker.call("POST", f"/projects/{pid}/tasks/next")["task"]
     shape = {"id": "s1", "type": "bbox", "label": label_values[0], "x": 20, "y": 95, "w": 40, "h": 30}
     ann = worker.call("POST", f"/projects/{pid}/tasks/{task['id']}/annotations", json={"result": [shape]})
-    checker = Client(stack.base, "reviewer@weld-line3.example.com", "reviewer-pass-2026-x")
+    checker = Api(stack.base, "reviewer@weld-line3.example.com", "reviewer-pass-2026-x")
     checker.call(
         "POST",
         f"/projects/{pid}/annotations/{ann['id']}/review",
