@@ -12,6 +12,7 @@ import dataclasses
 import io
 import posixpath
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -59,6 +60,29 @@ def image_size(data: bytes, max_pixels: int) -> tuple[int, int, int] | None:
         raise ImageRefused("decompression_bomb", f"{width}x{height} is over the limit of {max_pixels} pixels")
     width, height = displayed_size(width, height, orientation)
     return width, height, orientation
+
+
+def size_from(head: bytes, whole: Callable[[], bytes], max_pixels: int) -> tuple[int, int, int] | None:
+    """`image_size` of an image's first bytes, or of the whole image (`whole()`, read only then) when the
+    header lies further in (a large EXIF block, a progressive JPEG's tables) or the head is empty."""
+    size = image_size(head, max_pixels) if head else None
+    return size if size is not None else image_size(whole(), max_pixels)
+
+
+def url_head(url: str, head_policy: OutboundPolicy, user_agent: str) -> bytes:
+    """The first `head_policy.max_bytes` of an image on the web (one ranged GET under the outbound policy);
+    b"" when the server ignored the range and sent more (read the whole image under the full cap then).
+    Raises OutboundRefused, or LookupError for an answer other than 200/206."""
+    headers = {"User-Agent": user_agent, "Range": f"bytes=0-{head_policy.max_bytes - 1}"}
+    try:
+        answer = fetch(url, head_policy, headers=headers)
+    except OutboundRefused as refused:
+        if refused.code == "too_large":
+            return b""
+        raise
+    if answer.status not in (200, 206):
+        raise LookupError(f"HTTP {answer.status}")
+    return answer.body
 
 
 class ObjectImport(TaskFileImport):
@@ -130,11 +154,7 @@ class ObjectImport(TaskFileImport):
         )
 
     def _size(self, entry: FileEntry) -> tuple[int, int, int]:
-        max_pixels = self.run.settings.max_image_pixels
-        head = self._head(entry)
-        size = image_size(head, max_pixels) if head else None
-        if size is None:  # the header lies further in (a large EXIF block, a progressive JPEG's tables)
-            size = image_size(entry.read(), max_pixels)
+        size = size_from(self._head(entry), entry.read, self.run.settings.max_image_pixels)
         if size is None:
             raise ImageRefused("corrupt_image", "no readable image header")
         return size
@@ -161,18 +181,11 @@ class UrlImport(ObjectImport):
 
     def _head(self, entry: FileEntry) -> bytes:
         try:
-            answer = fetch(
-                entry.name,
-                self.head_policy,
-                headers={"User-Agent": "LabelHive-import/1", "Range": f"bytes=0-{HEAD_BYTES - 1}"},
-            )
+            return url_head(entry.name, self.head_policy, "LabelHive-import/1")
         except OutboundRefused as refused:
-            if refused.code == "too_large":  # the server sent the whole image: read it under the full cap
-                return b""
             raise MemberRefused(Refusal(entry.name, _reason(refused), refused.reason)) from None
-        if answer.status not in (200, 206):
-            raise MemberRefused(Refusal(entry.name, "unreadable", f"HTTP {answer.status}"))
-        return answer.body
+        except LookupError as exc:
+            raise MemberRefused(Refusal(entry.name, "unreadable", str(exc))) from None
 
 
 def _reason(refused: OutboundRefused) -> str:

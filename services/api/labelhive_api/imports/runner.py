@@ -8,7 +8,6 @@ says is done, exports start their zip again (nothing half-written was ever publi
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 import threading
@@ -247,9 +246,8 @@ class DataJobRunner:
         from labelhive_api.imports.sizing import backfill_sizes
 
         settings = self.options.get("import_settings") or ImportSettings()
-        policy = dataclasses.replace(settings.outbound, max_bytes=settings.limits.max_file_bytes)
         try:
-            if backfill_sizes(self.db, self.storage, policy, settings.max_image_pixels) > 0:
+            if backfill_sizes(self.db, self.storage, settings.url_policy(), settings.max_image_pixels) > 0:
                 self._sizing = True  # there may be more
         except Exception:
             log.exception("image sizes")
@@ -281,11 +279,7 @@ def run_claimed(db: Database, storage: Storage, claim: Claim, **options: Any) ->
                 should_continue=lease.alive,
                 fetch_workers=options.get("fetch_workers", 12),
                 # images of tasks by URL, under the policy and per-file cap of URL imports
-                outbound=dataclasses.replace(
-                    import_settings.outbound, max_bytes=import_settings.limits.max_file_bytes
-                )
-                if import_settings is not None
-                else None,
+                outbound=import_settings.url_policy() if import_settings is not None else None,
             )
     except ImportStopped:
         log.info("import job %s stopped (cancelled or taken over)", claim.job_id)

@@ -69,6 +69,11 @@ class ImportSettings:
     # Imports by reference: ranged reads for image sizes in flight at once (small, latency-bound).
     probe_workers: int = 32
 
+    def url_policy(self) -> OutboundPolicy:
+        """The outbound policy for reading images from the web (URL imports, image sizes, export images):
+        one file at most `limits.max_file_bytes`."""
+        return dataclasses.replace(self.outbound, max_bytes=self.limits.max_file_bytes)
+
 
 @dataclass
 class _Prepared:
@@ -167,11 +172,8 @@ class ImportRun:
             )
             return s3_prefix(store, prefix, limits.max_file_bytes)
         if self.kind == "urls":
-            return url_list(list(self.options.get("urls", [])), self._outbound())
+            return url_list(list(self.options.get("urls", [])), self.settings.url_policy())
         raise ValueError(f"unknown import kind {self.kind!r}")
-
-    def _outbound(self) -> OutboundPolicy:
-        return dataclasses.replace(self.settings.outbound, max_bytes=self.settings.limits.max_file_bytes)
 
     # -- the run ----------------------------------------------------------------------------------
 
@@ -188,7 +190,7 @@ class ImportRun:
             elif self.kind == "urls" and self.format == "images" and self.options.get("reference"):
                 from labelhive_api.imports.objects import UrlImport
 
-                UrlImport(self, self._outbound()).import_objects(list(entries))
+                UrlImport(self, self.settings.url_policy()).import_objects(list(entries))
             elif self.format == "images":
                 self._import_images(entries, streaming=self.kind == "s3")
             elif self.format == "tasks":
@@ -567,7 +569,7 @@ class ImportRun:
         """http(s) images are fetched like a URL import; s3://bucket/key from this deployment's S3."""
         out: list[Entry | Refusal] = []
         web = [u for u in urls if not u.startswith("s3://")]
-        out.extend(url_list(web, self._outbound()))
+        out.extend(url_list(web, self.settings.url_policy()))
         for url in (u for u in urls if u.startswith("s3://")):
             try:
                 store, key = self.storage.imports.object_store(url)

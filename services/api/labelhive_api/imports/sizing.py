@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from labelhive_api.db.engine import Database
 from labelhive_api.imports.images import ImageRefused
-from labelhive_api.imports.objects import HEAD_BYTES, image_size
+from labelhive_api.imports.objects import HEAD_BYTES, size_from, url_head
 from labelhive_api.storage.config import Storage
 from labelhive_api.storage.scope import ScopeRefused
 from labelhive_api.tasks.models import Task
@@ -28,43 +28,33 @@ log = logging.getLogger(__name__)
 USER_AGENT = "LabelHive-sizing/1"
 
 
-def _from_storage(storage: Storage, image: str) -> Callable[[bool], bytes]:
-    """Reads the head (True) or the whole object (False) of a storage key or an s3:// object."""
+def _storage_reads(storage: Storage, image: str) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """(head, whole) readers of a storage key or an s3:// object of an allowed import bucket."""
     if image.startswith("s3://"):
         store, key = storage.imports.object_store(image)
-        return lambda head: store.read_head(key, HEAD_BYTES) if head else store.get(key)
+        return (lambda: store.read_head(key, HEAD_BYTES)), (lambda: store.get(key))
 
-    def read(head: bool) -> bytes:
-        if not head:
-            return storage.source.get(image)
+    def head() -> bytes:
         reader = storage.source.open(image, (0, HEAD_BYTES - 1))
         try:
             return reader.read()
         finally:
             reader.close()
 
-    return read
+    return head, (lambda: storage.source.get(image))
 
 
-def _from_web(url: str, policy: OutboundPolicy) -> Callable[[bool], bytes]:
-    """A ranged GET for the head; the whole image (under the policy's cap) when the server ignores ranges."""
+def _web_reads(url: str, policy: OutboundPolicy) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """(head, whole) readers of an image on the web, both under the outbound policy."""
     head_policy = dataclasses.replace(policy, max_bytes=HEAD_BYTES)
 
-    def read(head: bool) -> bytes:
-        headers = {"User-Agent": USER_AGENT}
-        if head:
-            headers["Range"] = f"bytes=0-{HEAD_BYTES - 1}"
-        try:
-            answer = fetch(url, head_policy if head else policy, headers=headers)
-        except OutboundRefused as refused:
-            if head and refused.code == "too_large":  # the whole image came: read it under the full cap
-                return b""
-            raise
+    def whole() -> bytes:
+        answer = fetch(url, policy, headers={"User-Agent": USER_AGENT})
         if answer.status not in (200, 206):
             raise LookupError(f"HTTP {answer.status}")
         return answer.body
 
-    return read
+    return (lambda: url_head(url, head_policy, USER_AGENT)), whole
 
 
 def size_of(
@@ -73,12 +63,10 @@ def size_of(
     """(displayed width, height, EXIF orientation) of a task's image, or None when it cannot be read."""
     try:
         if image.startswith(("http://", "https://")):
-            read = _from_web(image, policy)
+            head, whole = _web_reads(image, policy)
         else:
-            read = _from_storage(storage, image)
-        head = read(True)
-        size = image_size(head, max_pixels) if head else None
-        return size if size is not None else image_size(read(False), max_pixels)
+            head, whole = _storage_reads(storage, image)
+        return size_from(head(), whole, max_pixels)
     except (OutboundRefused, ScopeRefused, ImageRefused, LookupError, OSError, ValueError) as exc:
         log.info("image size of %s: not readable (%s: %s)", image[:200], type(exc).__name__, exc)
     except Exception:
