@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import type { Prediction } from '../../api/types'
+import { LabelName } from '../../components/LabelName'
 import type { AnnotationCanvas, EditorState } from '../../editor/AnnotationCanvas'
 import { isTagOnly, type EditorLabel, type Shape } from '../../editor/types'
 import { ImageAdjust } from './ImageAdjust'
@@ -46,9 +47,7 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
                   canvas?.focus()
                 }}
               >
-                <span className="swatch" style={{ background: l.color }} />
-                <span className="label-name">{l.name}</span>
-                {l.hotkey && <kbd>{l.hotkey}</kbd>}
+                <LabelName color={l.color} name={l.name} hotkey={l.hotkey} />
               </button>
             </li>
           ))}
@@ -62,9 +61,7 @@ export function EditorSidebar({ canvas, state, labels, shapes, predictions, acce
           {tagLabels.map((l) => (
             <label key={l.value} className="tag-option">
               <input type="checkbox" disabled={readOnly} checked={tagged.has(l.value)} onChange={() => canvas?.toggleTag(l.value)} />
-              <span className="swatch" style={{ background: l.color }} />
-              <span className="label-name">{l.name}</span>
-              {l.hotkey && isTagOnly(l) && <kbd>{l.hotkey}</kbd>}
+              <LabelName color={l.color} name={l.name} hotkey={isTagOnly(l) ? l.hotkey : undefined} />
             </label>
           ))}
         </section>

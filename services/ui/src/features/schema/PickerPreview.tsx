@@ -4,6 +4,7 @@ import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Label } from '../../api/types'
 import { LOCALES, type Locale } from '../../i18n'
+import { LabelName } from '../../components/LabelName'
 import { toEditorLabels } from '../projects/labels'
 
 export function PickerPreview({ labels }: { labels: Label[] }) {
@@ -26,9 +27,7 @@ export function PickerPreview({ labels }: { labels: Label[] }) {
           {draw.map((l, i) => (
             <li key={`${l.value}-${i}`}>
               <button type="button" className={i === 0 ? 'label-btn active' : 'label-btn'} tabIndex={-1}>
-                <span className="swatch" style={{ background: l.color }} />
-                <span className="label-name">{l.name}</span>
-                {l.hotkey && <kbd>{l.hotkey}</kbd>}
+                <LabelName color={l.color} name={l.name} hotkey={l.hotkey} />
               </button>
             </li>
           ))}
@@ -40,8 +39,7 @@ export function PickerPreview({ labels }: { labels: Label[] }) {
           {tags.map((l, i) => (
             <label key={`${l.value}-${i}`} className="tag-option">
               <input type="checkbox" readOnly checked={false} tabIndex={-1} />
-              <span className="swatch" style={{ background: l.color }} />
-              <span className="label-name">{l.name}</span>
+              <LabelName color={l.color} name={l.name} />
             </label>
           ))}
         </section>
