@@ -31,10 +31,11 @@ fuzz: ## Fuzz the API (schemathesis, admin/manager/annotator tokens, loopback) a
 	$(PY) tests/fuzz/fuzz.py
 
 .PHONY: lint
-lint: ## ruff + mypy for Python, tsc + eslint for the UI
+lint: ## ruff, import rules (lint-imports) and mypy for Python, tsc + eslint for the UI
 	@bash scripts/bootstrap.sh lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy services/api/labelhive_api services/worker/labelhive_worker services/cli/labelhive_cli operator/labelhive_operator tests/harness/labelhive_harness
 	cd $(UI) && npm run --silent lint
 

@@ -15,9 +15,11 @@ from fastapi.testclient import TestClient
 from labelhive_api.accounts import service as accounts
 from labelhive_api.accounts.models import User
 from labelhive_api.app import create_app
+from labelhive_api.background import job_kinds
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
-from labelhive_api.imports.runner import run_until_idle
+from labelhive_api.jobs.kinds import JobKind
+from labelhive_api.jobs.runner import run_until_idle
 from labelhive_api.projects import service as projects
 from labelhive_api.projects.label_schema import Label, validate_labels
 from labelhive_api.projects.models import Project
@@ -106,8 +108,14 @@ class App:
             s.expunge(project)
         return project
 
+    def kinds(self) -> list[JobKind]:
+        return job_kinds(self.db, self.storage, self.settings, self.app.state.import_settings)
+
+    def import_kind(self) -> JobKind:
+        return self.kinds()[0]
+
     def run_jobs(self) -> int:
-        return run_until_idle(self.db, self.storage, **self.app.state.data_jobs.options)
+        return run_until_idle(self.db, self.kinds())
 
     def job(self, project_id: int, job_id: int, headers: dict[str, str]) -> dict[str, Any]:
         return self.client.get(f"/api/v1/projects/{project_id}/imports/{job_id}", headers=headers).json()
@@ -145,7 +153,7 @@ def make_app(engine: Engine, postgres: Any, s3: Any, buckets: dict[str, str]) ->
         bind = engine if url == postgres.url else make_engine(settings)
         db = Database(bind, sessionmaker(bind, expire_on_commit=False))
         app = create_app(settings, db)
-        app.state.start_data_jobs = False
+        app.state.start_jobs = False
         # Requests come through "the ingress" (127.0.0.2, a trusted proxy) so tests can set client addresses.
         client = TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.2", 50000))
         client.__enter__()

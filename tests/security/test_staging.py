@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import png
 from labelhive_api.imports.models import ImportJob
-from labelhive_api.imports.runner import MAX_ATTEMPTS, claim_next, mark_failed
+from labelhive_api.jobs.leases import MAX_ATTEMPTS, claim_next, mark_failed
 
 
 def _staged(api) -> list[str]:
@@ -51,9 +51,9 @@ def test_staging_names_are_random_and_a_failed_job_removes_them(api):
     keys = _staged(api)
     assert len(keys) == 3 and all(f"/{created.json()['id']}/" not in k for k in keys)
     assert not any(part in (".", "..") for k in keys for part in k.split("/"))
-    claim = claim_next(api.db, ImportJob)
+    claim = claim_next(api.db, api.import_kind())
     assert claim is not None
-    mark_failed(api.db, claim, "disk on fire", api.storage)
+    mark_failed(api.db, claim, "disk on fire")
     assert _staged(api) == []
     resumed = api.client.post(f"/api/v1/projects/{project.id}/imports/{claim.job_id}/resume", headers=headers)
     assert (resumed.status_code, resumed.json()["code"]) == (409, "staging_removed")
@@ -69,7 +69,7 @@ def test_a_job_that_used_up_its_attempts_is_failed_with_its_staging_removed(api)
     # every earlier run died holding the lease (a crash loop): the next claim gives up on it
     with api.db.session() as s:
         s.get(ImportJob, created.json()["id"]).attempts = MAX_ATTEMPTS
-    assert claim_next(api.db, ImportJob, api.storage) is None
+    assert claim_next(api.db, api.import_kind()) is None
     failed = api.job(project.id, created.json()["id"], headers)
     assert failed["state"] == "failed" and f"after {MAX_ATTEMPTS} attempts" in failed["error"]
     assert _staged(api) == []

@@ -16,16 +16,17 @@ from starlette.staticfiles import StaticFiles
 
 from labelhive_api.api import docs, problems
 from labelhive_api.api.deps import may_send_large_body, require_global
-from labelhive_api.api.forwarded import ForwardedHeaders, parse_networks
+from labelhive_api.api.forwarded import ForwardedHeaders
 from labelhive_api.api.middleware import BodyLimit, IdRange, Metrics, RequestObserver
-from labelhive_api.api.router import api_router
 from labelhive_api.api.security_headers import SecurityHeaders, inline_script_hashes, ui_policy
+from labelhive_api.background import background
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database
 from labelhive_api.logs import configure_logging
+from labelhive_api.router import api_router
+from labelhive_api.security.networks import parse_networks
 from labelhive_api.security.permissions import Permission
 from labelhive_api.settings import Settings, load_settings
-from labelhive_api.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger("labelhive_api")
 
@@ -35,16 +36,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     configure_logging(settings.log_level, settings.log_format)
     db = database or Database.from_settings(settings)
     owns_db = database is None
-    dispatcher = WebhookDispatcher(db, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.webhook_worker:
-            dispatcher.start()
         try:
-            yield
+            async with background(app):
+                yield
         finally:
-            dispatcher.stop()
             if owns_db:
                 db.dispose()
 
@@ -59,7 +57,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.webhooks = dispatcher
     metrics = Metrics()
     app.state.metrics = metrics
     problems.install(app)

@@ -9,7 +9,7 @@ from labelhive_outbound import OutboundPolicy
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from labelhive_api.api.forwarded import parse_networks
+from labelhive_api.security.networks import parse_networks
 from labelhive_api.security.password_policy import password_problem
 
 PLACEHOLDER_SECRET = "change-me-development-only"

@@ -1,4 +1,4 @@
-"""Every transition and refusal of the review state machine (reviews/states.py), on PostgreSQL and SQLite."""
+"""Every transition and refusal of the review state machine (annotations/states.py), on PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from labelhive_api.reviews import states
+from labelhive_api.annotations import states
 
 BOX = {"id": "s1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20}
 BOX2 = {"id": "s2", "type": "bbox", "label": "porosity", "x": 100, "y": 100, "w": 30, "h": 30}

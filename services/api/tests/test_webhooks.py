@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from labelhive_api.db.base import utcnow
+from labelhive_api.jobs.runner import JobRunner
 from labelhive_api.webhooks.dispatcher import WebhookDispatcher
 from labelhive_api.webhooks.models import WebhookDelivery
 from labelhive_api.webhooks.signing import verify
@@ -159,7 +160,7 @@ def test_only_subscribed_events_are_queued_and_bad_hooks_refused(env):
 
 
 def test_background_dispatcher_thread_delivers(committed_db, pg_settings):
-    """The lifespan-started thread drains the outbox on its own."""
+    """The job runner (started by the lifespan) drains the outbox on its own."""
     import uuid
 
     from labelhive_api.accounts import service as accounts
@@ -177,13 +178,15 @@ def test_background_dispatcher_thread_delivers(committed_db, pg_settings):
             s.add(Webhook(project_id=project.id, url=receiver.url, secret="s" * 20, events=["*"]))
             s.flush()
             emit(s, project.id, "export.finished", {"job_id": 1})
-        dispatcher = WebhookDispatcher(committed_db, pg_settings, poll_seconds=0.05)
-        dispatcher.start()
+        runner = JobRunner(
+            committed_db, [], [WebhookDispatcher(committed_db, pg_settings).sweep()], poll_seconds=0.05
+        )
+        runner.start()
         for _ in range(200):
             if receiver.received:
                 break
             threading.Event().wait(0.05)
-        dispatcher.stop()
+        runner.stop()
         assert json.loads(receiver.received[0][1])["event"] == "export.finished"
     finally:
         receiver.close()

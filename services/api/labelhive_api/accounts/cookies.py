@@ -6,6 +6,8 @@ from datetime import datetime
 
 from fastapi import Request, Response
 
+from labelhive_api.accounts import service
+from labelhive_api.accounts.schemas import LoginOut, UserOut
 from labelhive_api.api.deps import SESSION_COOKIE
 from labelhive_api.security.csrf import CSRF_COOKIE
 
@@ -38,3 +40,11 @@ def set_login_cookies(request: Request, response: Response, token: str, csrf: st
 def clear_login_cookies(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+def login_response(request: Request, response: Response, result: service.LoginResult) -> LoginOut:
+    """Signed in: the session and CSRF cookies on the response, the user and CSRF token in the body."""
+    set_login_cookies(request, response, result.session_token, result.csrf_token, result.expires_at)
+    return LoginOut(
+        user=UserOut.model_validate(result.user), csrf_token=result.csrf_token, expires_at=result.expires_at
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from labelhive_api.accounts import service
-from labelhive_api.accounts.cookies import clear_login_cookies, public_base, set_login_cookies
+from labelhive_api.accounts.cookies import clear_login_cookies, login_response, public_base
 from labelhive_api.accounts.models import ApiToken, User
 from labelhive_api.accounts.schemas import (
     InviteAccept,
@@ -54,13 +54,6 @@ PlatformAdmin = Annotated[User, Depends(require_global(Permission.PLATFORM_ADMIN
 InviteManager = Annotated[Access, Depends(require(Permission.INVITES_MANAGE))]
 
 
-def _login_response(request: Request, response: Response, result: service.LoginResult) -> LoginOut:
-    set_login_cookies(request, response, result.session_token, result.csrf_token, result.expires_at)
-    return LoginOut(
-        user=UserOut.model_validate(result.user), csrf_token=result.csrf_token, expires_at=result.expires_at
-    )
-
-
 @router.post("/auth/login", dependencies=[Public])
 def login(
     body: LoginIn, request: Request, response: Response, session: SessionDep, settings: SettingsDep
@@ -71,7 +64,7 @@ def login(
         session, settings, email=body.email, password=body.password, address=client_address(request)
     )
     session.commit()
-    return _login_response(request, response, result)
+    return login_response(request, response, result)
 
 
 @router.post("/auth/logout", status_code=204)
@@ -268,4 +261,4 @@ def accept_invite(
         session, settings, email=body.email, password=body.password, address=client_address(request)
     )
     session.commit()
-    return _login_response(request, response, result)
+    return login_response(request, response, result)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import Field
 
 from labelhive_api.accounts import service
-from labelhive_api.accounts.routes import _login_response
+from labelhive_api.accounts.cookies import login_response
 from labelhive_api.accounts.schemas import Email, LoginOut, Password
 from labelhive_api.api.deps import SessionDep, SettingsDep, client_address, require_global
 from labelhive_api.api.schemas import RequestBody
@@ -45,4 +45,4 @@ def signup(
         session, settings, email=body.email, password=body.password, address=client_address(request)
     )
     session.commit()
-    return _login_response(request, response, result)
+    return login_response(request, response, result)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
 
 from labelhive_api.annotations import service
-from labelhive_api.annotations.exceptions import NotYourAnnotation
+from labelhive_api.annotations.access import readable_annotation, writer
 from labelhive_api.annotations.models import Annotation, Draft
 from labelhive_api.annotations.schemas import (
     AnnotationCreate,
@@ -22,22 +22,11 @@ from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import ResponseBody, json_response
 from labelhive_api.errors import NotFound
 from labelhive_api.security.permissions import Permission
-from labelhive_api.tasks.routes import visible_task
+from labelhive_api.tasks.access import visible_task
 
 router = APIRouter(tags=["annotations"])
 
 Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
-
-
-def writer(access: Access) -> service.Writer:
-    return service.Writer(access.user, may_edit_others=access.can(Permission.REVIEW))
-
-
-def _readable(session: SessionDep, access: Access, annotation_id: int) -> Annotation:
-    ann = service.get_annotation(session, access.project_id, annotation_id)
-    if ann.user_id != access.user.id and not access.can(Permission.ANNOTATIONS_VIEW):
-        raise NotYourAnnotation()
-    return ann
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}/annotations")
@@ -65,7 +54,7 @@ def submit_annotation(
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}")
 def get_annotation(annotation_id: int, access: Annotator, session: SessionDep) -> AnnotationOut:
-    return AnnotationOut.model_validate(_readable(session, access, annotation_id))
+    return AnnotationOut.model_validate(readable_annotation(session, access, annotation_id))
 
 
 @router.put("/projects/{project_id}/annotations/{annotation_id}", response_model=AnnotationOut)
@@ -83,7 +72,7 @@ def update_annotation(
 def annotation_history(
     annotation_id: int, access: Annotator, session: SessionDep
 ) -> list[AnnotationVersionOut]:
-    ann = _readable(session, access, annotation_id)
+    ann = readable_annotation(session, access, annotation_id)
     return [AnnotationVersionOut.model_validate(v) for v in service.history(session, ann)]
 
 

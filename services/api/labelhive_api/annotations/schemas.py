@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import Field, computed_field
 
 from labelhive_api.annotations.models import AnnotationStatus
+from labelhive_api.annotations.states import allowed_actions
 from labelhive_api.api.schemas import RequestBody, ResponseBody
-from labelhive_api.reviews.states import allowed_actions
 
 LeadTime = Field(0, ge=0, le=7 * 24 * 3600 * 1000, description="milliseconds spent on this save")
 

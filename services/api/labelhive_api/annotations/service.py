@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from labelhive_api.accounts.models import User
+from labelhive_api.annotations import states
 from labelhive_api.annotations.exceptions import (
     AnnotationExists,
     AnnotationNotFound,
@@ -31,7 +32,6 @@ from labelhive_api.db.base import utcnow
 from labelhive_api.db.statements import execute_together, insert_for
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
-from labelhive_api.reviews import states
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task, TaskLease, TaskState
 from labelhive_api.tasks.service import task_labels_replace_statements, task_labels_statements

@@ -9,20 +9,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
-    """CIDR networks or single addresses; a bad entry raises ValueError naming it."""
-    out = []
-    for entry in entries:
-        try:
-            out.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError:
-            raise ValueError(
-                f"LABELHIVE_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network"
-            ) from None
-    return tuple(out)
+from labelhive_api.security.networks import Network
 
 
 def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -12,7 +12,7 @@ from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.exemplars import service
 from labelhive_api.exemplars.models import Exemplar, ExemplarSet
 from labelhive_api.security.permissions import Permission
-from labelhive_api.storage.routes import StorageDep
+from labelhive_api.storage.deps import StorageDep
 
 router = APIRouter(tags=["exemplars"])
 

@@ -15,11 +15,11 @@ from labelhive_api.annotations.models import Annotation
 from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, NotFound, Unprocessable
 from labelhive_api.exemplars.models import Exemplar, ExemplarSet
-from labelhive_api.predictions.prelabel import image_ref
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.storage.config import Storage
 from labelhive_api.storage.keys import asset_key
+from labelhive_api.tasks.image_ref import image_ref
 from labelhive_api.tasks.models import Task
 
 log = logging.getLogger("labelhive_api.exemplars")

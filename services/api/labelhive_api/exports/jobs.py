@@ -14,7 +14,8 @@ from labelhive_api.exports.models import ExportJob
 from labelhive_api.exports.options import ExportOptions
 from labelhive_api.exports.reader import count_tasks
 from labelhive_api.exports.service import Exporter
-from labelhive_api.imports.models import JobState
+from labelhive_api.jobs.kinds import JobKind, ShouldContinue
+from labelhive_api.jobs.state import JobState
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import current_schema
 from labelhive_api.storage.config import Storage
@@ -117,3 +118,21 @@ def describe(job: ExportJob) -> dict[str, Any]:
         "created_at": job.created_at,
         "finished_at": job.finished_at,
     }
+
+
+def export_kind(
+    db: Database, storage: Storage, *, fetch_workers: int = 12, outbound: OutboundPolicy | None = None
+) -> JobKind:
+    """Exports as a job kind of the runner; `outbound` is the policy for images of tasks by URL."""
+
+    def run(job_id: int, should_continue: ShouldContinue) -> None:
+        run_export(
+            db,
+            storage,
+            job_id,
+            should_continue=should_continue,
+            fetch_workers=fetch_workers,
+            outbound=outbound,
+        )
+
+    return JobKind("export", ExportJob, run)

@@ -16,7 +16,8 @@ from labelhive_api.errors import Conflict, NotFound, Unprocessable
 from labelhive_api.exports.jobs import describe
 from labelhive_api.exports.models import ExportJob
 from labelhive_api.exports.options import ExportOptions, ExportOptionsError
-from labelhive_api.imports.models import JobState
+from labelhive_api.jobs.deps import JobsDep
+from labelhive_api.jobs.state import JobState
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks.models import TaskState
 
@@ -64,7 +65,9 @@ def _described(job: ExportJob, request: Request) -> dict[str, Any]:
 
 
 @router.post("/projects/{project_id}/exports", status_code=202)
-def create_export(body: ExportIn, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+def create_export(
+    body: ExportIn, request: Request, access: Manager, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
     data = body.model_dump()
     data["states"] = [s.value for s in body.states]
     try:
@@ -82,9 +85,7 @@ def create_export(body: ExportIn, request: Request, access: Manager, session: Se
     )
     session.add(job)
     session.commit()
-    runner = getattr(request.app.state, "data_jobs", None)
-    if runner is not None:
-        runner.wake()
+    jobs.wake()
     return _described(job, request)
 
 
@@ -117,15 +118,15 @@ def download_export(job_id: int, request: Request, access: Manager, session: Ses
 
 
 @router.post("/projects/{project_id}/exports/{job_id}/resume", status_code=202)
-def resume_export(job_id: int, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+def resume_export(
+    job_id: int, request: Request, access: Manager, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
     job = _job(session, access, job_id)
     if job.state == JobState.FINISHED:
         raise Conflict("the export has finished", code="export_finished")
     job.state, job.error, job.attempts, job.lease_until = JobState.QUEUED, "", 0, None
     session.commit()
-    runner = getattr(request.app.state, "data_jobs", None)
-    if runner is not None:
-        runner.wake()
+    jobs.wake()
     return _described(job, request)
 
 

@@ -32,6 +32,7 @@ from labelhive_api.formats.labelstudio import ls_config, ls_task, point_labels_f
 from labelhive_api.formats.model import Category, ImageItem, Shape
 from labelhive_api.formats.voc import voc_labelmap, voc_xml
 from labelhive_api.formats.yolo import IMAGE_EXTENSIONS, yolo_data_yaml, yolo_label_text
+from labelhive_api.jobs.kinds import JobStopped
 from labelhive_api.storage.config import Storage
 from labelhive_api.storage.keys import export_key
 from labelhive_api.storage.sniff import sniff_content_type
@@ -50,7 +51,7 @@ LOST_ITEMS = 100
 CARRIES_ATTRIBUTES = ("coco", "csv")  # csv: a summary, it carries no shapes at all
 
 
-class ExportStopped(Exception):
+class ExportStopped(JobStopped):
     """The job lost its lease or was cancelled; nothing was published."""
 
 

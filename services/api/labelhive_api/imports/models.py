@@ -9,15 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labelhive_api.db.base import Base, BigId, Json, UTCDateTime, utcnow
-
-
-class JobState:
-    QUEUED = "queued"
-    RUNNING = "running"
-    FINISHED = "finished"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    ACTIVE = ("queued", "running")
+from labelhive_api.jobs.state import JobState
 
 
 class ImportJob(Base):

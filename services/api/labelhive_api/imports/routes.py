@@ -10,32 +10,21 @@ from pydantic import Field
 from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, SessionDep, require
-from labelhive_api.api.schemas import RequestBody
 from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, Forbidden, NotFound, Unprocessable
-from labelhive_api.imports.models import ImportItem, ImportJob, JobState
+from labelhive_api.imports.enqueue import Format, ImportOptions, create_job
+from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.service import describe
 from labelhive_api.imports.staging import new_staging_prefix, remove_staging, staged_name
+from labelhive_api.jobs.deps import JobsDep
+from labelhive_api.jobs.state import JobState
 from labelhive_api.security.permissions import Permission
 from labelhive_api.storage.scope import ScopeRefused
-from labelhive_api.tasks.service import get_batch
 
 router = APIRouter(tags=["imports"])
 
 Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
 # tasks: JSON / JSON Lines of tasks by reference with pre-labels (the body POST /tasks takes, per task).
-Format = Literal["images", "coco", "yolo", "voc", "labelstudio", "tasks"]
-
-
-class ImportOptions(RequestBody):
-    format: Format = "images"
-    annotations_as: Literal["predictions", "annotations"] = "predictions"
-    model_version: str | None = Field(None, max_length=200)
-    label_map: dict[str, str] = Field(
-        default_factory=dict, description="dataset category name -> project label value"
-    )
-    batch_id: int | None = None
-    labelstudio_use: Literal["annotations", "predictions"] = "annotations"
 
 
 class S3ImportIn(ImportOptions):
@@ -59,37 +48,12 @@ class UrlImportIn(ImportOptions):
     )
 
 
-def _create(
-    session: Any, access: Access, kind: str, options: ImportOptions, extra: dict[str, Any]
-) -> ImportJob:
-    if options.batch_id is not None:
-        get_batch(session, access.project_id, options.batch_id)
-    stored = options.model_dump(exclude={"format"}) | extra
-    job = ImportJob(
-        project_id=access.project_id,
-        created_by=access.user.id,
-        kind=kind,
-        format=options.format,
-        options=stored,
-        state=JobState.QUEUED,
-        report={},
-    )
-    session.add(job)
-    session.flush()
-    return job
-
-
-def _wake(request: Request) -> None:
-    runner = getattr(request.app.state, "data_jobs", None)
-    if runner is not None:
-        runner.wake()
-
-
 @router.post("/projects/{project_id}/imports", status_code=202)
 def upload_import(
     request: Request,
     access: Manager,
     session: SessionDep,
+    jobs: JobsDep,
     files: Annotated[list[UploadFile], File(description="images, zip archives, annotation files")],
     format: Annotated[Format, Form()] = "images",
     annotations_as: Annotated[Literal["predictions", "annotations"], Form()] = "predictions",
@@ -121,17 +85,19 @@ def upload_import(
             key = f"{staging}{number:06d}/{staged_name(upload.filename, number)}"
             storage.target.put_file(key, upload.file, upload.content_type)
         names = [staged_name(f.filename, n) for n, f in enumerate(files)]
-        job = _create(session, access, "upload", options, {"files": names, "staging": staging})
+        job = create_job(session, access, "upload", options, {"files": names, "staging": staging})
         session.commit()
     except BaseException:
         remove_staging(storage.target, staging)  # the job row is rolled back: nothing may stay behind
         raise
-    _wake(request)
+    jobs.wake()
     return describe(job)
 
 
 @router.post("/projects/{project_id}/imports/s3", status_code=202)
-def s3_import(body: S3ImportIn, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+def s3_import(
+    body: S3ImportIn, request: Request, access: Manager, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
     """Sync a bucket/prefix the platform admin allowed (`GET .../imports/s3/buckets`): objects imported
     before (by key) are skipped, new ones become tasks."""
     try:
@@ -139,9 +105,9 @@ def s3_import(body: S3ImportIn, request: Request, access: Manager, session: Sess
     except ScopeRefused as refused:
         error = Forbidden if refused.code == "s3_bucket_not_allowed" else Unprocessable
         raise error(refused.message, code=refused.code) from None
-    job = _create(session, access, "s3", body, {"bucket": store.bucket, "prefix": prefix})
+    job = create_job(session, access, "s3", body, {"bucket": store.bucket, "prefix": prefix})
     session.commit()
-    _wake(request)
+    jobs.wake()
     return describe(job)
 
 
@@ -153,10 +119,12 @@ def s3_import_buckets(request: Request, access: Manager) -> dict[str, Any]:
 
 
 @router.post("/projects/{project_id}/imports/urls", status_code=202)
-def url_import(body: UrlImportIn, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
-    job = _create(session, access, "urls", body, {"urls": body.urls})
+def url_import(
+    body: UrlImportIn, request: Request, access: Manager, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
+    job = create_job(session, access, "urls", body, {"urls": body.urls})
     session.commit()
-    _wake(request)
+    jobs.wake()
     return describe(job)
 
 
@@ -218,7 +186,7 @@ def import_items(
 
 
 @router.post("/projects/{project_id}/imports/{job_id}/resume", status_code=202)
-def resume_import(job_id: int, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+def resume_import(job_id: int, access: Manager, session: SessionDep, jobs: JobsDep) -> dict[str, Any]:
     """Runs a failed, cancelled or stalled job again: done files are skipped, nothing is duplicated."""
     job = _job(session, access, job_id)
     if job.state == JobState.FINISHED:
@@ -227,7 +195,7 @@ def resume_import(job_id: int, request: Request, access: Manager, session: Sessi
         raise Conflict("a failed upload's files were removed; upload them again", code="staging_removed")
     job.state, job.error, job.attempts, job.lease_until = JobState.QUEUED, "", 0, None
     session.commit()
-    _wake(request)
+    jobs.wake()
     return describe(job)
 
 

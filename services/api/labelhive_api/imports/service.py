@@ -33,10 +33,12 @@ from labelhive_api.formats.voc import read_voc
 from labelhive_api.formats.yolo import label_path_for, read_label_text, read_yolo_spec
 from labelhive_api.imports.images import ImageRefused, inspect_image
 from labelhive_api.imports.matching import ImageIndex
-from labelhive_api.imports.models import ImportItem, ImportJob, JobState
+from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.safezip import MemberRefused, Refusal, ZipLimits
 from labelhive_api.imports.sources import Entry, s3_prefix, staged_uploads, url_list
 from labelhive_api.imports.staging import remove_staging
+from labelhive_api.jobs.kinds import JobStopped
+from labelhive_api.jobs.state import JobState
 from labelhive_api.storage.assets import AssetStore
 from labelhive_api.storage.config import Storage
 from labelhive_api.storage.keys import asset_key
@@ -50,7 +52,7 @@ FORMATS = ("images", "coco", "yolo", "voc", "labelstudio", "tasks")
 KINDS = ("upload", "s3", "urls")
 
 
-class ImportStopped(Exception):
+class ImportStopped(JobStopped):
     """The job lost its lease or was cancelled; what is committed stays, the rest waits for a re-run."""
 
 

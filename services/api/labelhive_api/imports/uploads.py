@@ -16,10 +16,12 @@ from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.api.schemas import RequestBody
 from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, NotFound, Unprocessable
-from labelhive_api.imports.models import ImportItem, ImportJob, JobState
-from labelhive_api.imports.routes import ImportOptions, _create, _wake
+from labelhive_api.imports.enqueue import ImportOptions, create_job
+from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.service import describe
 from labelhive_api.imports.staging import new_staging_prefix, remove_staging, staged_name
+from labelhive_api.jobs.deps import JobsDep
+from labelhive_api.jobs.state import JobState
 from labelhive_api.security.permissions import Permission
 
 router = APIRouter(tags=["imports"])
@@ -97,7 +99,7 @@ def declare_upload(
     ]
     options = ImportOptions.model_validate(body.model_dump(exclude={"files"}))
     extra = {"files": [f["name"] for f in declared], "declared": declared, "staging": new_staging_prefix()}
-    job = _create(session, access, "upload", options, extra)
+    job = create_job(session, access, "upload", options, extra)
     job.state = UPLOADING
     session.commit()
     return _described(request, job)
@@ -139,7 +141,9 @@ def upload_file(
 
 
 @router.post("/projects/{project_id}/imports/{job_id}/start", status_code=202)
-def start_upload(job_id: int, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
+def start_upload(
+    job_id: int, request: Request, access: Manager, session: SessionDep, jobs: JobsDep
+) -> dict[str, Any]:
     """Queue the job with what arrived; each declared file that did not is refused with its reason."""
     job = _upload_job(session, access, job_id)
     if job.state != UPLOADING:
@@ -164,7 +168,7 @@ def start_upload(job_id: int, request: Request, access: Manager, session: Sessio
         session.execute(insert(ImportItem), missing)
     job.state = JobState.QUEUED
     session.commit()
-    _wake(request)
+    jobs.wake()
     return _described(request, job)
 
 

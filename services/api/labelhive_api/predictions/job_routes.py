@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, DatabaseDep, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import RequestBody
-from labelhive_api.predictions import prelabel
+from labelhive_api.predictions import prelabel, start
 from labelhive_api.predictions.models import PrelabelItem, PrelabelJob
-from labelhive_api.predictions.routes import PrelabelJobIn, PrelabelJobOut, start_prelabel
+from labelhive_api.predictions.schemas import PrelabelJobIn, PrelabelJobOut
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import bulk
-from labelhive_api.tasks.bulk_routes import SelectionIn
 from labelhive_api.tasks.models import Task
+from labelhive_api.tasks.schemas import SelectionIn
 
 router = APIRouter(tags=["predictions"])
 
@@ -48,7 +48,7 @@ def start_on_selection(
 ) -> PrelabelJobOut:
     ids = bulk.resolve(session, access.project_id, body.selection.selection())
     job_in = PrelabelJobIn(task_ids=ids, model=body.model, mode=body.mode, label_mapping=body.label_mapping)
-    return start_prelabel(job_in, access, session, db, settings)
+    return PrelabelJobOut.model_validate(start.start_job(session, db, settings, access, job_in))
 
 
 @router.get("/projects/{project_id}/prelabel-jobs/{job_id}/items")

@@ -21,6 +21,7 @@ from labelhive_api.errors import NotFound, ServiceUnavailable, Unprocessable
 from labelhive_api.predictions import service as predictions
 from labelhive_api.predictions.models import Prediction, PrelabelItem, PrelabelJob
 from labelhive_api.settings import Settings
+from labelhive_api.tasks.image_ref import image_ref
 from labelhive_api.tasks.models import Task
 from labelhive_api.webhooks.events import Event, emit
 
@@ -88,20 +89,6 @@ def build_message(
             for b in predicted_boxes[:500]
         ]
     return message
-
-
-def image_ref(task: Task) -> dict[str, Any]:
-    """Where the worker reads a task's image (prelabel-task.v1 image)."""
-    image: dict[str, Any] = {"sha256": task.asset_sha256 or ""}
-    if task.image.startswith(("http://", "https://")):
-        image["url"] = task.image
-    else:
-        image["key"] = task.image
-    if task.width:
-        image["width"] = task.width
-    if task.height:
-        image["height"] = task.height
-    return image
 
 
 def _latest_boxes(session: Session, task_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

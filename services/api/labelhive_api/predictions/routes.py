@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
-from pydantic import Field, model_validator
 from sqlalchemy import select
 
-from labelhive_api.annotations.routes import writer
+from labelhive_api.annotations.access import writer
 from labelhive_api.annotations.schemas import AnnotationOut
 from labelhive_api.api.deps import Access, DatabaseDep, SessionDep, SettingsDep, require, require_global
-from labelhive_api.api.schemas import RequestBody, ResponseBody
-from labelhive_api.db.engine import Database
-from labelhive_api.errors import ServiceUnavailable, Unprocessable
-from labelhive_api.exemplars import jobs as exemplar_jobs
-from labelhive_api.predictions import interactive, prelabel, service
+from labelhive_api.errors import Unprocessable
+from labelhive_api.predictions import interactive, prelabel, service, start
 from labelhive_api.predictions.models import Prediction, PrelabelJob
+from labelhive_api.predictions.schemas import (
+    AcceptIn,
+    PredictionIn,
+    PredictionOut,
+    PrelabelJobIn,
+    PrelabelJobOut,
+    PrelabelResultIn,
+    SegmentIn,
+    SegmentOut,
+)
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.security.permissions import Permission
-from labelhive_api.settings import Settings
 from labelhive_api.stats.suggestions import suggestion_quality
 from labelhive_api.tasks import service as tasks
-from labelhive_api.tasks.models import Task
-from labelhive_api.tasks.routes import visible_task
+from labelhive_api.tasks.access import visible_task
 
 router = APIRouter(tags=["predictions"])
 log = logging.getLogger("labelhive_api.prelabel")
@@ -36,124 +39,6 @@ PredictionManager = Annotated[Access, Depends(require(Permission.PREDICTIONS_MAN
 PrelabelRunner = Annotated[Access, Depends(require(Permission.PRELABEL_RUN))]
 Viewer = Annotated[Access, Depends(require(Permission.TASKS_VIEW))]
 Worker = Depends(require_global(Permission.WORKER))
-
-
-class PredictionIn(RequestBody):
-    model_version: str = Field(min_length=1, max_length=200)
-    result: list[dict[str, Any]] = Field(max_length=5000)
-    score: float | None = None
-
-
-class PredictionOut(ResponseBody):
-    id: int
-    task_id: int
-    model_version: str
-    result: list[dict[str, Any]]
-    score: float | None
-    job_id: int | None
-    created_at: datetime
-    exemplar_sets: dict[str, int] | None = Field(
-        None, description="exemplar mode: the set version per label that produced these suggestions"
-    )
-
-
-class AcceptIn(RequestBody):
-    version: int | None = Field(
-        None, ge=1, description="your annotation's version, when you already have one"
-    )
-    lead_time_ms: int = Field(0, ge=0)
-
-
-class ExemplarJobIn(RequestBody):
-    """Exemplar mode: which labels to search (default: every label with exemplars) and their thresholds."""
-
-    labels: list[str] | None = Field(None, min_length=1, max_length=50)
-    thresholds: dict[str, float] = Field(default_factory=dict, max_length=50)
-    max_instances: int = Field(100, ge=1, le=500)
-
-    @model_validator(mode="after")
-    def _thresholds(self) -> ExemplarJobIn:
-        if any(not 0 <= v <= 1 for v in self.thresholds.values()):
-            raise ValueError("thresholds must lie between 0 and 1")
-        return self
-
-
-class PrelabelJobIn(RequestBody):
-    task_ids: list[int] | None = Field(None, max_length=100000)
-    batch_id: int | None = None
-    model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
-    mode: Literal["box", "points", "auto", "exemplar"] = "auto"
-    auto: dict[str, Any] | None = None
-    exemplar: ExemplarJobIn | None = None
-    output: dict[str, Any] | None = None
-    label_mapping: dict[str, str] | None = None
-    label_parents: dict[str, str] | None = None
-
-    @model_validator(mode="after")
-    def _one_selection(self) -> PrelabelJobIn:
-        if (self.task_ids is None) == (self.batch_id is None):
-            raise ValueError("give exactly one of task_ids or batch_id")
-        return self
-
-
-class SegmentIn(RequestBody):
-    """A click (points) and/or a box on the task's image; shapes come back with `label`."""
-
-    points: list[tuple[float, float, Literal[0, 1]]] | None = Field(None, min_length=1, max_length=64)
-    box: dict[str, float] | None = None
-    label: str = Field(min_length=1, max_length=128)
-    model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
-    simplify_tolerance: float = Field(1.0, ge=0, le=50)
-
-    @model_validator(mode="after")
-    def _prompt(self) -> SegmentIn:
-        if self.points is None and self.box is None:
-            raise ValueError("give points, a box, or both")
-        if self.box is not None and set(self.box) != {"x", "y", "w", "h"}:
-            raise ValueError("box needs exactly x, y, w, h")
-        return self
-
-
-class SegmentOut(ResponseBody):
-    model_version: str
-    shapes: list[dict[str, Any]]
-    score: float | None = None
-    embedding_cached: bool
-
-
-class PrelabelJobOut(ResponseBody):
-    id: int
-    project_id: int
-    model: str
-    mode: str
-    state: str
-    total: int
-    done: int
-    failed: int
-    created_at: datetime
-    finished_at: datetime | None
-    report: dict[str, Any] = Field(default_factory=dict)
-
-
-class PrelabelResultIn(RequestBody):
-    """prelabel-result.v1 (contracts/prelabel-result.v1.schema.json)."""
-
-    version: Literal[1]
-    job_id: str = Field(max_length=128)
-    project_id: str = Field(max_length=128)
-    task_id: str = Field(max_length=128)
-    model: str = Field(max_length=128)
-    model_version: str = Field(pattern=r"^[A-Za-z0-9._-]+@[0-9a-f]{12}(\+ex\.[0-9a-f]{8})?$")
-    status: Literal["done", "failed"]
-    reason: dict[str, Any] | None = None
-    shapes: list[dict[str, Any]] = Field(max_length=10000)
-    unmapped: list[dict[str, Any]]
-    image: dict[str, Any] | None = None
-    embedding: dict[str, Any] | None = None
-    exemplar: dict[str, Any] | None = None
-    attempts: int | None = None
-    timings: dict[str, float] | None = None
-    worker: str | None = None
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}/predictions")
@@ -223,42 +108,7 @@ def segment_task(
 def start_prelabel(
     body: PrelabelJobIn, access: PrelabelRunner, session: SessionDep, db: DatabaseDep, settings: SettingsDep
 ) -> PrelabelJobOut:
-    if not settings.amqp_url:
-        raise ServiceUnavailable(
-            "no pre-label queue configured (LABELHIVE_AMQP_URL)", code="prelabel_unavailable"
-        )
-    if body.batch_id is not None:
-        tasks.get_batch(session, access.project_id, body.batch_id)
-        task_ids = list(session.scalars(select(Task.id).where(Task.batch_id == body.batch_id)))
-    else:
-        task_ids = list(dict.fromkeys(body.task_ids or []))
-    if not task_ids:
-        raise Unprocessable("no tasks selected", code="no_tasks")
-    options = body.model_dump(include={"auto", "output", "label_mapping", "label_parents"}, exclude_none=True)
-    report: dict[str, Any] = {}
-    if body.mode == "exemplar":
-        wanted = body.exemplar or ExemplarJobIn()
-        options["exemplar"], report = exemplar_jobs.exemplar_options(
-            session, access.project, wanted.labels, wanted.thresholds, wanted.max_instances
-        )
-    if "label_mapping" not in options:
-        # Classes that already are project label values (imported boxes) map to themselves.
-        options["label_mapping"] = {value: value for value in labels_by_value(session, access.project)}
-    job = prelabel.create_job(
-        session,
-        access.project_id,
-        access.user.id,
-        task_ids,
-        model=body.model,
-        mode=body.mode,
-        options=options,
-    )
-    job.report = report
-    session.commit()
-    # Only after the commit: a worker may post results the moment a message is out.
-    _publish(db, settings, job.id)
-    session.refresh(job)
-    return PrelabelJobOut.model_validate(job)
+    return PrelabelJobOut.model_validate(start.start_job(session, db, settings, access, body))
 
 
 @router.get("/projects/{project_id}/prelabel-jobs")
@@ -298,13 +148,6 @@ def republish_prelabel_job(
     prelabel.publish_pending(db, settings, job.id)
     session.refresh(job)
     return PrelabelJobOut.model_validate(job)
-
-
-def _publish(db: Database, settings: Settings, job_id: int) -> None:
-    try:
-        prelabel.publish_pending(db, settings, job_id)
-    except Exception:
-        log.warning("pre-label publish failed for job %s; items stay queued", job_id, exc_info=True)
 
 
 @router.post("/prelabel/results", dependencies=[Worker])

@@ -1,4 +1,4 @@
-"""Review decisions and the other state moves of `reviews/states.py` that write no shapes."""
+"""Review decisions and the other state moves of `annotations/states.py` that write no shapes."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import User
+from labelhive_api.annotations import states
 from labelhive_api.annotations.exceptions import VersionConflict
 from labelhive_api.annotations.models import Annotation, AnnotationStatus, AnnotationVersion
 from labelhive_api.annotations.service import get_annotation, refresh_task_state
 from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Unprocessable
 from labelhive_api.projects.models import Project
-from labelhive_api.reviews import states
 from labelhive_api.reviews.models import Review
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task

@@ -1,4 +1,4 @@
-"""Image delivery endpoints, and the start-up of storage and the data job runner.
+"""Image delivery endpoints.
 
 - GET /media/{store}/{key}: signed, expiring URLs served through the API (proxy mode, local backend,
   downloads), with Range, ETag and caching headers.
@@ -11,86 +11,34 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import Field
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, SessionDep, require, require_global
 from labelhive_api.api.schemas import RequestBody
 from labelhive_api.errors import Forbidden, NotFound
-from labelhive_api.imports.runner import DataJobRunner
-from labelhive_api.imports.safezip import ZipLimits
-from labelhive_api.imports.service import ImportSettings
 from labelhive_api.security.permissions import Permission
 from labelhive_api.storage.base import ObjectNotFound
-from labelhive_api.storage.config import Storage, StorageConfig, build_storage
 from labelhive_api.storage.delivery import STORES, ImageDelivery
+from labelhive_api.storage.deps import DeliveryDep
 from labelhive_api.storage.thumbnails import THUMBNAIL_SIZES
+from labelhive_api.tasks.access import visible_task
 from labelhive_api.tasks.models import Task
-from labelhive_api.tasks.routes import visible_task
 
 log = logging.getLogger(__name__)
 
 
-@asynccontextmanager
-async def data_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Storage, delivery and the import/export job runner live as long as the app."""
-    import functools
-
-    from labelhive_api.exemplars import jobs as exemplar_jobs
-
-    settings = app.state.settings
-    storage = build_storage(StorageConfig.from_settings(settings))
-    try:
-        storage.ensure_buckets()
-    except Exception as exc:  # noqa: BLE001 - provisioned buckets may forbid creation; use them as they are
-        log.warning("storage: could not ensure buckets: %s", exc)
-    app.state.storage = storage
-    app.state.delivery = ImageDelivery(storage, settings.secret_key)
-    limits = ZipLimits(max_file_bytes=storage.config.max_upload_bytes)
-    import_settings = ImportSettings(
-        limits=limits,
-        max_image_pixels=storage.config.max_image_pixels,
-        outbound=settings.outbound_policy(max_bytes=limits.max_file_bytes, timeout=30.0),
-    )
-    runner = DataJobRunner(
-        app.state.db,
-        storage,
-        import_settings=import_settings,
-        after_import=functools.partial(exemplar_jobs.after_import, settings=settings),
-    )
-    app.state.data_jobs = runner
-    # Not on a test's single shared connection; tests may also drive jobs themselves.
-    if isinstance(app.state.db.bind, Engine) and getattr(app.state, "start_data_jobs", True):
-        runner.start()
-    try:
-        yield
-    finally:
-        runner.stop()
-
-
-router = APIRouter(tags=["media"], lifespan=data_lifespan)
+router = APIRouter(tags=["media"])
 
 Public = Depends(require_global(Permission.PUBLIC))
 TaskReader = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 ProjectViewer = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 
-
-def get_storage(request: Request) -> Storage:
-    return request.app.state.storage
-
-
-def get_delivery(request: Request) -> ImageDelivery:
-    return request.app.state.delivery
-
-
-DeliveryDep = Annotated[ImageDelivery, Depends(get_delivery)]
-StorageDep = Annotated[Storage, Depends(get_storage)]
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

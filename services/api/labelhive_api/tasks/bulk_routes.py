@@ -8,53 +8,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.api.schemas import RequestBody, ResponseBody
 from labelhive_api.errors import Unprocessable
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import bulk, service
-from labelhive_api.tasks.schemas import BatchOut
+from labelhive_api.tasks.schemas import BatchOut, SelectionIn
 
 router = APIRouter(tags=["tasks"])
 
 Viewer = Annotated[Access, Depends(require(Permission.TASKS_VIEW))]
 Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
-
-
-class FilterIn(RequestBody):
-    state: list[Literal["new", "in_progress", "submitted", "accepted", "rejected"]] | None = None
-    assignee: str | None = Field(None, pattern=r"^(\d+|none)$")
-    label: str | None = Field(None, max_length=200)
-    batch_id: int | None = None
-    has_prediction: bool | None = None
-
-    def to_filter(self) -> service.TaskFilter:
-        return service.TaskFilter(
-            state=list(self.state) if self.state else None,
-            assignee=int(self.assignee) if self.assignee and self.assignee != "none" else None,
-            unassigned=self.assignee == "none",
-            label=self.label,
-            batch_id=self.batch_id,
-            has_prediction=self.has_prediction,
-        )
-
-
-class SelectionIn(RequestBody):
-    task_ids: list[int] | None = Field(None, min_length=1, max_length=bulk.MAX_SELECTION)
-    filter: FilterIn | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> SelectionIn:
-        if (self.task_ids is None) == (self.filter is None):
-            raise ValueError("give exactly one of task_ids or filter")
-        return self
-
-    def selection(self) -> bulk.Selection:
-        return bulk.Selection(
-            task_ids=self.task_ids, filter=self.filter.to_filter() if self.filter is not None else None
-        )
 
 
 class SelectedIn(RequestBody):

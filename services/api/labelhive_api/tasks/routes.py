@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy import exists, select
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
 
-from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import Page
-from labelhive_api.errors import Conflict, Unprocessable
-from labelhive_api.imports.bulk import BulkWriter, entry_for
+from labelhive_api.errors import Conflict
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import leases, service
-from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask, TaskNotFound
+from labelhive_api.tasks.access import visible_task
+from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask
 from labelhive_api.tasks.models import Batch, Task
 from labelhive_api.tasks.schemas import (
     AssignedOut,
@@ -22,11 +21,9 @@ from labelhive_api.tasks.schemas import (
     AssignTasksIn,
     BatchIn,
     BatchOut,
-    CreatedIds,
     NextTaskOut,
     StateCounts,
     TaskOut,
-    TasksIn,
 )
 
 router = APIRouter(tags=["tasks"])
@@ -34,54 +31,6 @@ router = APIRouter(tags=["tasks"])
 Viewer = Annotated[Access, Depends(require(Permission.TASKS_VIEW))]
 Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
 Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
-
-
-def visible_task(session: SessionDep, access: Access, task_id: int, *, lock: bool = False) -> Task:
-    """Managers and reviewers see every task; annotators the ones assigned to, leased by or done by them."""
-    if access.can(Permission.TASKS_VIEW):
-        return service.get_task(session, access.project_id, task_id, lock=lock)
-    uid = access.user.id
-    task, leased = service.get_task_and_lease(session, access.project_id, task_id, uid, lock=lock)
-    if task.assignee_id == uid or leased:
-        return task
-    if session.scalar(select(exists().where(Annotation.task_id == task.id, Annotation.user_id == uid))):
-        return task
-    raise TaskNotFound()
-
-
-@router.post("/projects/{project_id}/tasks", status_code=201)
-def create_tasks(body: TasksIn, access: Manager, session: SessionDep, request: Request) -> CreatedIds:
-    """Tasks by reference (storage keys or URLs; no bytes fetched), each with optional pre-labels:
-    `predictions` and `annotations` (the caller's). All or nothing: any refused task makes it a 422 that
-    lists every refused task by index."""
-    batch_ids = {t.batch_id for t in body.tasks if t.batch_id is not None}
-    for batch_id in batch_ids:
-        service.get_batch(session, access.project_id, batch_id)
-    if not any(t.predictions or t.annotations for t in body.tasks):
-        ids = service.add_tasks(session, access.project_id, [t.model_dump() for t in body.tasks])
-        session.commit()
-        _look_up_sizes(request, body)
-        return CreatedIds(ids=ids)
-    entries = [entry_for(f"tasks[{n}]", task) for n, task in enumerate(body.tasks)]
-    outcomes = BulkWriter(access.project, access.user.id).write(session, entries)
-    refused = [(n, o) for n, o in enumerate(outcomes) if o.error is not None]
-    if refused:
-        session.rollback()
-        raise Unprocessable(
-            f"{len(refused)} of {len(entries)} tasks refused; the first: {refused[0][1].error}",
-            code="tasks_refused",
-            errors=[{"index": n, "code": o.code, "detail": o.error} for n, o in refused[:100]],
-        )
-    session.commit()
-    _look_up_sizes(request, body)
-    return CreatedIds(ids=[o.task_id for o in outcomes if o.task_id is not None])
-
-
-def _look_up_sizes(request: Request, body: TasksIn) -> None:
-    """Tasks given without their image's size get it in the background (imports/sizing.py)."""
-    runner = getattr(request.app.state, "data_jobs", None)
-    if runner is not None and any(t.width is None or t.height is None for t in body.tasks):
-        runner.tasks_added()
 
 
 @router.get("/projects/{project_id}/tasks")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from labelhive_api.api.schemas import RequestBody, ResponseBody
+from labelhive_api.tasks import bulk, service
 from labelhive_api.tasks.models import TaskState
 
 
@@ -116,3 +117,37 @@ class AssignedOut(ResponseBody):
 class StateCounts(ResponseBody):
     counts: dict[str, int]
     total: int
+
+
+class FilterIn(RequestBody):
+    state: list[Literal["new", "in_progress", "submitted", "accepted", "rejected"]] | None = None
+    assignee: str | None = Field(None, pattern=r"^(\d+|none)$")
+    label: str | None = Field(None, max_length=200)
+    batch_id: int | None = None
+    has_prediction: bool | None = None
+
+    def to_filter(self) -> service.TaskFilter:
+        return service.TaskFilter(
+            state=list(self.state) if self.state else None,
+            assignee=int(self.assignee) if self.assignee and self.assignee != "none" else None,
+            unassigned=self.assignee == "none",
+            label=self.label,
+            batch_id=self.batch_id,
+            has_prediction=self.has_prediction,
+        )
+
+
+class SelectionIn(RequestBody):
+    task_ids: list[int] | None = Field(None, min_length=1, max_length=bulk.MAX_SELECTION)
+    filter: FilterIn | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> SelectionIn:
+        if (self.task_ids is None) == (self.filter is None):
+            raise ValueError("give exactly one of task_ids or filter")
+        return self
+
+    def selection(self) -> bulk.Selection:
+        return bulk.Selection(
+            task_ids=self.task_ids, filter=self.filter.to_filter() if self.filter is not None else None
+        )

@@ -1,4 +1,4 @@
-"""Delivers webhook outbox rows from a background thread: never in the request path.
+"""Delivers webhook outbox rows from the job runner (jobs/): never in the request path.
 
 Rows are claimed with a short lock (`locked_until`, FOR UPDATE SKIP LOCKED on PostgreSQL) so several API
 replicas share the work; the HTTP call happens outside any transaction; failures back off exponentially
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from sqlalchemy import or_, select
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
+from labelhive_api.jobs.kinds import Sweep
 from labelhive_api.settings import Settings
 from labelhive_api.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from labelhive_api.webhooks.signing import sign
@@ -27,35 +27,14 @@ CLAIM_SECONDS = 120
 
 
 class WebhookDispatcher:
-    def __init__(self, db: Database, settings: Settings, poll_seconds: float = 1.0) -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self.poll_seconds = poll_seconds
         self.policy = settings.outbound_policy(max_bytes=64 * 1024, timeout=settings.webhook_timeout_seconds)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="webhook-dispatcher", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=15)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.run_once()
-            except Exception:
-                log.exception("webhook dispatcher iteration failed")
-                sent = 0
-            if not sent:
-                self._stop.wait(self.poll_seconds)
+    def sweep(self) -> Sweep:
+        """For the job runner: a lane of its own, so a long import or export never delays a delivery."""
+        return Sweep("webhook deliveries", self.run_once, own_lane=True)
 
     def _claim(self, limit: int) -> list[tuple[int, str, str, str, dict[str, object], int]]:
         now = utcnow()

@@ -14,9 +14,11 @@ from fastapi.testclient import TestClient
 from labelhive_api.accounts import service as accounts
 from labelhive_api.accounts.models import User
 from labelhive_api.app import create_app
+from labelhive_api.background import job_kinds
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
-from labelhive_api.imports.runner import run_until_idle
+from labelhive_api.jobs.kinds import JobKind
+from labelhive_api.jobs.runner import run_until_idle
 from labelhive_api.projects import service as projects
 from labelhive_api.projects.label_schema import Label, validate_labels
 from labelhive_api.projects.models import Project
@@ -102,9 +104,17 @@ class World:
             s.expunge(project)
         return project
 
+    def kinds(self, **options: Any) -> list[JobKind]:
+        """The app's job kinds, with its own import settings (outbound policy, limits) unless given."""
+        imports = options.pop("import_settings", None) or self.app.state.import_settings
+        return job_kinds(self.db, self.storage, self.settings, imports, **options)
+
+    def import_kind(self, **options: Any) -> JobKind:
+        return self.kinds(**options)[0]
+
     def run_jobs(self, **options: Any) -> int:
-        """Runs queued jobs here, with the app's own job settings (outbound policy, limits) unless given."""
-        return run_until_idle(self.db, self.storage, **(self.app.state.data_jobs.options | options))
+        """Runs queued jobs here (see `kinds` for the options)."""
+        return run_until_idle(self.db, self.kinds(**options))
 
     def wait(self, path: str, headers: dict[str, str], timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -142,7 +152,7 @@ def data_pg_engine(postgres: Any) -> Iterator[Engine]:
 
 def _world(db: Database, settings: Settings, background: bool) -> Iterator[World]:
     app = create_app(settings, db)
-    app.state.start_data_jobs = background
+    app.state.start_jobs = background
     with TestClient(app, base_url="http://127.0.0.1:8080") as client:
         yield World(db, app, client, app.state.storage, settings)
 

@@ -3,7 +3,6 @@ refusals with codes, exemplar pre-label jobs, the automatic run after an import,
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import uuid
@@ -11,7 +10,6 @@ import uuid
 import pytest
 from datahelpers import png
 from kombu import Connection, Exchange, Queue
-from labelhive_api.exemplars.jobs import after_import
 from PIL import Image
 
 SQUARE = {
@@ -275,7 +273,7 @@ def test_auto_prelabel_runs_the_exemplar_job_on_each_import(world, rabbitmq, que
     assert patched.status_code == 200 and patched.json()["auto_prelabel"] is True
 
     import_id = _import(world, project, t["manager"], ["new1.png", "new2.png"])
-    world.run_jobs(after_import=functools.partial(after_import, settings=world.settings))
+    world.run_jobs()  # with the app's automatic pre-label after each import
     imported = world.client.get(f"{base}/imports/{import_id}", headers=t["manager"]).json()
     job_id = imported["report"]["prelabel"]["job_id"]
     job = world.client.get(f"{base}/prelabel-jobs/{job_id}", headers=t["manager"]).json()

@@ -8,10 +8,10 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 from datahelpers import hostile_zip, jpeg, make_zip, png
-from labelhive_api.imports.models import ImportItem, ImportJob
-from labelhive_api.imports.runner import claim_next
+from labelhive_api.imports.models import ImportItem
 from labelhive_api.imports.safezip import ZipLimits
 from labelhive_api.imports.service import ImportRun, ImportSettings, ImportStopped
+from labelhive_api.jobs.leases import claim_next
 from labelhive_api.tasks.models import Task
 from sqlalchemy import func, select
 
@@ -113,7 +113,7 @@ def test_an_interrupted_import_resumes_without_duplicates(world):
     project = world.project(admin)
     files = {f"img{i:02d}.png": png(8 + i, 8, (i, 0, 0)) for i in range(12)}
     created = upload(world, project, headers, [("batch.zip", make_zip(files))])
-    claim = claim_next(world.db, ImportJob)
+    claim = claim_next(world.db, world.import_kind())
     assert claim is not None and claim.job_id == created["id"]
     calls = {"n": 0}
 

@@ -72,7 +72,7 @@ def test_tasks_without_sizes_get_them_from_their_images(world, tmp_path):
         ids = created.json()["ids"]
         assert sizes(world, ids)[0] == (None, None, None)
 
-        settings = world.app.state.data_jobs.options["import_settings"]
+        settings = world.app.state.import_settings
         policy = dataclasses.replace(settings.outbound, max_bytes=settings.limits.max_file_bytes)
         while backfill_sizes(world.db, world.storage, policy, settings.max_image_pixels):
             pass

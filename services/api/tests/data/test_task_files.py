@@ -14,9 +14,10 @@ import httpx
 import pytest
 from datahelpers import png
 from labelhive_api.annotations.models import Annotation
-from labelhive_api.imports.models import ImportItem, ImportJob
-from labelhive_api.imports.runner import claim_next, run_claimed
+from labelhive_api.imports.models import ImportItem
 from labelhive_api.imports.service import ImportRun, ImportSettings, ImportStopped
+from labelhive_api.jobs.leases import claim_next
+from labelhive_api.jobs.runner import run_claimed
 from labelhive_api.predictions.models import Prediction
 from labelhive_api.stats.models import StateCount
 from labelhive_api.tasks.models import Task
@@ -83,7 +84,7 @@ def test_a_resumed_tasks_import_creates_nothing_twice(world):
     created = upload(
         world, project, headers, [("a.json", json.dumps({"tasks": rows}).encode())], format="tasks"
     )
-    claim = claim_next(world.db, ImportJob)
+    claim = claim_next(world.db, world.import_kind())
     assert claim is not None and claim.job_id == created["id"]
     calls = {"n": 0}
 
@@ -138,9 +139,9 @@ def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_dupl
     with world.db.bind.begin() as conn:  # type: ignore[union-attr]
         conn.exec_driver_sql(fail_once)
     try:
-        claim = claim_next(world.db, ImportJob)
+        claim = claim_next(world.db, world.import_kind(import_settings=ImportSettings(reference_chunk=10)))
         assert claim is not None and claim.job_id == created["id"]
-        run_claimed(world.db, world.storage, claim, import_settings=ImportSettings(reference_chunk=10))
+        run_claimed(world.db, claim)
         given_back = job(world, project, headers, created["id"])
         assert (given_back["state"], given_back["imported"]) == ("queued", 10)
         assert task_count(world, project) == 10

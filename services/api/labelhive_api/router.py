@@ -9,6 +9,7 @@ from labelhive_api.accounts.signup_routes import router as signup
 from labelhive_api.annotations.routes import router as annotation_routes
 from labelhive_api.exemplars.routes import router as exemplars
 from labelhive_api.exports.routes import router as exports
+from labelhive_api.imports.reference_routes import router as tasks_by_reference
 from labelhive_api.imports.routes import router as imports
 from labelhive_api.imports.uploads import router as import_uploads
 from labelhive_api.instance.routes import router as instance
@@ -28,6 +29,7 @@ api_router.include_router(signup)
 api_router.include_router(instance)
 api_router.include_router(projects)
 api_router.include_router(tasks)
+api_router.include_router(tasks_by_reference)
 api_router.include_router(task_bulk)
 api_router.include_router(annotation_routes)
 api_router.include_router(reviews)

@@ -1,0 +1,27 @@
+"""Who may see which task: the one rule every route that takes a task id goes through."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from labelhive_api.annotations.models import Annotation
+from labelhive_api.api.deps import Access
+from labelhive_api.security.permissions import Permission
+from labelhive_api.tasks import service
+from labelhive_api.tasks.exceptions import TaskNotFound
+from labelhive_api.tasks.models import Task
+
+
+def visible_task(session: Session, access: Access, task_id: int, *, lock: bool = False) -> Task:
+    """Managers and reviewers see every task; annotators the ones assigned to, leased by or done by them.
+    Any other task is answered as not found, so ids of others' work are not confirmed."""
+    if access.can(Permission.TASKS_VIEW):
+        return service.get_task(session, access.project_id, task_id, lock=lock)
+    uid = access.user.id
+    task, leased = service.get_task_and_lease(session, access.project_id, task_id, uid, lock=lock)
+    if task.assignee_id == uid or leased:
+        return task
+    if session.scalar(select(exists().where(Annotation.task_id == task.id, Annotation.user_id == uid))):
+        return task
+    raise TaskNotFound()
