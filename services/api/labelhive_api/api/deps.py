@@ -6,22 +6,22 @@ from the path) or `require_global(Permission.Y)`; tests walk the route table to 
 
 from __future__ import annotations
 
-import functools
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Select, and_, bindparam, literal, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelhive_api.accounts.models import ApiToken, AuthSession, User
+from labelhive_api.accounts.models import User
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database, read_only
 from labelhive_api.errors import Forbidden, NotFound, Unauthorized
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.security import csrf
+from labelhive_api.security.callers import caller_query
 from labelhive_api.security.permissions import Permission, Role, role_allows
 from labelhive_api.security.tokens import token_hash
 from labelhive_api.settings import Settings
@@ -73,36 +73,6 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-@functools.cache
-def _caller_query(by_token: bool, with_project: bool) -> Select[Any]:
-    """The caller (and the project with their role in it): built once per shape, values bound per request."""
-    if by_token:
-        query = (
-            select(User, literal(None), ApiToken.id)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(
-                ApiToken.token_hash == bindparam("token_hash"),
-                ApiToken.revoked.is_(False),
-                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
-            )
-        )
-    else:
-        query = (
-            select(User, AuthSession.csrf_token, AuthSession.id)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(
-                AuthSession.token_hash == bindparam("token_hash"), AuthSession.expires_at > bindparam("now")
-            )
-        )
-    if with_project:
-        query = (
-            query.add_columns(Project, Membership.role)
-            .outerjoin(Project, Project.id == bindparam("project_id"))
-            .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == User.id))
-        )
-    return query
-
-
 def _authenticate(
     request: Request, session: Session, settings: Settings, project_id: int | None = None
 ) -> tuple[Principal, Project | None, str | None]:
@@ -112,7 +82,7 @@ def _authenticate(
     cookie = request.cookies.get(SESSION_COOKIE) if token is None else None
     if token is None and not cookie:
         raise Unauthorized()
-    query = _caller_query(token is not None, project_id is not None)
+    query = caller_query(token is not None, project_id is not None)
     params: dict[str, Any] = {
         "token_hash": token_hash(token if token is not None else cookie or ""),
         "now": utcnow(),
@@ -159,7 +129,7 @@ def may_send_large_body(db: Database, headers: dict[str, str], cookie: str | Non
         "now": utcnow(),
     }
     with db.sessions() as session:
-        row = session.execute(_caller_query(token is not None, True), params).first()
+        row = session.execute(caller_query(token is not None, True), params).first()
     if row is None or not row[0].is_active or row[3] is None:
         return False
     return bool(row[0].is_admin or role_allows(row[4], Permission.TASKS_MANAGE))
