@@ -18,22 +18,26 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 
+def _json_default(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# json.dumps(value, default=_json_default), without building an encoder per call (bulk writes call it per row).
+_dumps = json.JSONEncoder(default=_json_default).encode
+
+
 class Encoded(str):
     """A JSON value already encoded (to write the same document into two rows at the cost of one)."""
 
     @classmethod
     def of(cls, value: Any) -> Encoded:
-        return cls(json.dumps(value, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
+        return cls(_dumps(value))
 
 
 def _encode(value: Any) -> str | None:
     if value is None or type(value) is Encoded:
         return value
-    return json.dumps(value, default=_json_default)
+    return _dumps(value)
 
 
 def _is_json(column_type: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Executable, literal, select
+from sqlalchemy import ColumnElement, Executable, String, any_, bindparam, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,14 @@ def dialect_name(session: Session) -> str:
 def insert_for(session: Session, table: Any) -> Any:
     """INSERT with ON CONFLICT support (PostgreSQL or SQLite)."""
     return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+
+
+def one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
+    """`column IN (values)` for many strings: on PostgreSQL `= ANY(array)`, one parameter (a statement of
+    a thousand parameters costs more to compile, send and plan than to run)."""
+    if dialect_name(session) == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
+    return column.in_(values)
 
 
 def execute_together(session: Session, statements: Iterable[Executable | None]) -> None:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -88,6 +89,10 @@ class _Plan:
     annotation: list[dict[str, Any]] | None = None
     shapes: int = 0
     final: tuple[str, int, bool] | None = None  # the task's state, slots taken, has_prediction afterwards
+    # Worked out before the write transaction (`BulkWriter.prepare`): JSON encodings, the new task's row.
+    encoded: list[Encoded] | None = None
+    encoded_annotation: Encoded | None = None
+    row: dict[str, Any] | None = None
 
 
 def insert_dicts(
@@ -98,7 +103,8 @@ def insert_dicts(
         return []
     ids = new_ids(session, table, len(rows)) if with_ids else []
     columns = list(rows[0])
-    values = [tuple(row[c] for c in columns) for row in rows]
+    pick = itemgetter(*columns)
+    values = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
     if with_ids:
         columns.append("id")
         values = [(*v, i) for v, i in zip(values, ids, strict=True)]
@@ -140,18 +146,55 @@ class BulkWriter:
         self.batch_id = batch_id
         self._states: dict[tuple[int, tuple[str, ...]], str] = {}
 
-    def write(self, session: Session, entries: Sequence[Entry]) -> list[Outcome]:
-        """Writes the entries in the session's transaction (the caller commits); one outcome per entry."""
+    def prepare(
+        self, entries: Sequence[Entry], labels: Mapping[str, dict[str, Any]]
+    ) -> list[_Plan | Refused | None]:
+        """The in-memory part of `write` for entries that create their task (checked shapes, JSON encoded,
+        the task's row), done before the write transaction, e.g. while the previous chunk is written. Entries
+        on existing tasks get None: they are planned in the transaction, against what is there."""
+        out: list[_Plan | Refused | None] = []
+        taken: set[tuple[int, str]] = set()
+        for entry in entries:
+            if entry.task_id is not None:
+                out.append(None)
+                continue
+            try:
+                plan = self._plan(entry, {}, set(), set(), taken, labels)
+            except Refused as refused:
+                out.append(refused)
+                continue
+            self._encode(plan)
+            out.append(plan)
+        return out
+
+    def write(
+        self,
+        session: Session,
+        entries: Sequence[Entry],
+        prepared: Sequence[_Plan | Refused | None] | None = None,
+    ) -> list[Outcome]:
+        """Writes the entries in the session's transaction (the caller commits); one outcome per entry.
+        `prepared`: `prepare`'s answer for the same entries (used for those still creating their task)."""
         now = utcnow()
-        labels = labels_by_value(session, self.project)
+        planned_before = prepared or [None] * len(entries)
+        need_labels = any(
+            e.annotations and (p is None or e.task_id is not None)
+            for e, p in zip(entries, planned_before, strict=True)
+        )
+        labels = labels_by_value(session, self.project) if need_labels else {}
         existing = self._existing_tasks(session, [e.task_id for e in entries if e.task_id is not None])
         have_predictions, have_annotation = self._existing_prelabels(session, list(existing))
         outcomes: list[Outcome] = []
         plans: list[_Plan | None] = []
         taken: set[tuple[int, str]] = set()
-        for entry in entries:
+        for entry, before in zip(entries, planned_before, strict=True):
             try:
-                plan = self._plan(entry, existing, have_predictions, have_annotation, taken, labels)
+                if before is not None and entry.task_id is None:
+                    if isinstance(before, Refused):
+                        raise before
+                    plan = before
+                else:
+                    plan = self._plan(entry, existing, have_predictions, have_annotation, taken, labels)
             except Refused as refused:
                 outcomes.append(Outcome(entry.task_id, error=refused.detail, code=refused.code))
                 plans.append(None)
@@ -273,6 +316,16 @@ class BulkWriter:
 
     # -- writing ------------------------------------------------------------------------------------
 
+    def _encode(self, plan: _Plan) -> None:
+        if plan.encoded is None:
+            plan.encoded = [Encoded.of(shapes) for _prediction, shapes in plan.predictions]
+            if plan.annotation is not None:
+                plan.encoded_annotation = Encoded.of(plan.annotation)  # for the history row too
+        if plan.row is None and plan.entry.task_id is None:
+            state, slots, has_prediction = self._final_task(plan)
+            plan.row = task_row(self.project_id, plan.entry.new_task or {}, self.batch_id)
+            plan.row.update(state=state, slots_taken=slots, has_prediction=has_prediction)
+
     def _final_task(self, plan: _Plan) -> tuple[str, int, bool]:
         if plan.final is not None:
             return plan.final
@@ -295,12 +348,9 @@ class BulkWriter:
             return []
         rows = []
         for plan in plans:
-            state, slots, has_prediction = self._final_task(plan)
-            row = task_row(self.project_id, plan.entry.new_task or {}, self.batch_id)
-            row.update(
-                state=state, slots_taken=slots, has_prediction=has_prediction, created_at=now, updated_at=now
-            )
-            rows.append(row)
+            self._encode(plan)
+            assert plan.row is not None
+            rows.append({**plan.row, "created_at": now, "updated_at": now})
         ids = insert_dicts(session, TASK, rows, with_ids=True)
         changes.add_tasks(Counter(row["state"] for row in rows))
         return ids
@@ -315,13 +365,15 @@ class BulkWriter:
         task_updates: list[dict[str, Any]] = []
         label_rows: list[dict[str, Any]] = []
         for plan, task_id in zip(plans, ids, strict=True):
-            for prediction, shapes in plan.predictions:
+            self._encode(plan)
+            assert plan.encoded is not None
+            for (prediction, _shapes), encoded in zip(plan.predictions, plan.encoded, strict=True):
                 prediction_rows.append(
                     {
                         "project_id": pid,
                         "task_id": task_id,
                         "model_version": prediction.model_version,
-                        "result": shapes,
+                        "result": encoded,
                         "score": prediction.score,
                         "job_id": None,
                         "created_at": now,
@@ -336,7 +388,7 @@ class BulkWriter:
                         "user_id": uid,
                         "status": SUBMITTED,
                         "version": 1,
-                        "result": Encoded.of(plan.annotation),  # encoded once, for the history row too
+                        "result": plan.encoded_annotation,
                         "lead_time_ms": 0,
                         "schema_version": self.project.label_schema_version,
                         "prediction_id": None,

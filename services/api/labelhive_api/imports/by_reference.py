@@ -20,11 +20,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from labelhive_api.db.statements import one_of
 from labelhive_api.imports.bulk import BulkWriter, Entry, entry_for, insert_dicts
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.safezip import Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
 from labelhive_api.projects.models import Project
+from labelhive_api.projects.service import labels_by_value
 from labelhive_api.tasks.schemas import TaskIn
 
 if TYPE_CHECKING:
@@ -44,6 +46,9 @@ class _Row:
     # Objects imported in place: the task row as add_tasks takes it, and the object's source reference.
     new_task: dict[str, Any] | None = None
     source_ref: str | None = None
+    # Its pre-labels as the bulk path takes them, checked before the write (`_prepare`).
+    entry: Entry | None = None
+    prepared: Any = None
 
     @property
     def ref(self) -> str | None:
@@ -80,9 +85,23 @@ def _one(name: str, item: Any) -> _Row:
     return _Row(name, task)
 
 
+# Tasks parsed per call: pydantic-core holds the GIL for a call, and a short hold lets the chunk being written
+# (and request handlers, e.g. status polls) take their turn between calls.
+PARSE_SLICE = 64
+
+
 def _rows(names: list[str], items: list[Any]) -> list[_Row]:
-    """Checks a chunk of tasks in one call (JSON Lines parsed by pydantic-core); one by one only when some
-    item is bad, so each bad one is reported with its own reason."""
+    """Checks a chunk of tasks a slice at a time; see `_slice`."""
+    out: list[_Row] = []
+    for start in range(0, len(items), PARSE_SLICE):
+        end = start + PARSE_SLICE
+        out.extend(_slice(names[start:end], items[start:end]))
+    return out
+
+
+def _slice(names: list[str], items: list[Any]) -> list[_Row]:
+    """Checks tasks in one call (JSON Lines parsed by pydantic-core); one by one only when some item is bad,
+    so each bad one is reported with its own reason."""
     try:
         if items and isinstance(items[0], str):
             tasks = _TASKS.validate_json("[" + ",".join(items) + "]")
@@ -104,6 +123,7 @@ class TaskFileImport:
             session.expunge(project)
         self.project = project
         self.chunk_size = run.settings.reference_chunk
+        self.bulk = BulkWriter(project, run.created_by, run.options.get("batch_id"))
         with run.db.sessions() as session:
             run.shapes = int(session.scalar(select(ImportJob.shapes).where(ImportJob.id == run.job_id)) or 0)
 
@@ -119,6 +139,7 @@ class TaskFileImport:
                     self._writing.result()
 
     def _submit(self, writer: ThreadPoolExecutor, rows: list[_Row]) -> None:
+        self._prepare(rows)  # in this thread, while the previous chunk is written
         if self._writing is not None:
             self._writing.result()  # the previous chunk's failure stops the job here
         self._writing = writer.submit(self._commit, rows)
@@ -157,6 +178,20 @@ class TaskFileImport:
         if chunk:
             self._submit(writer, chunk)
 
+    def _prepare(self, rows: list[_Row]) -> None:
+        todo = [r for r in rows if r.task is not None or r.new_task is not None]
+        for row in todo:
+            row.entry = (
+                Entry(row.name, new_task=row.new_task) if row.task is None else entry_for(row.name, row.task)
+            )
+        entries = [r.entry for r in todo if r.entry is not None]
+        labels: Any = {}
+        if any(e.annotations for e in entries):
+            with self.run.db.sessions() as session:
+                labels = labels_by_value(session, self.project)
+        for row, prepared in zip(todo, self.bulk.prepare(entries, labels), strict=True):
+            row.prepared = prepared
+
     def _commit(self, rows: list[_Row]) -> None:
         self.run._check_continue()
         for attempt in range(3):
@@ -179,7 +214,7 @@ class TaskFileImport:
                         select(ImportItem.source_ref, ImportItem.task_id).where(
                             ImportItem.project_id == run.project_id,
                             ImportItem.state == "imported",
-                            ImportItem.source_ref.in_(refs),
+                            one_of(session, ImportItem.source_ref, refs),
                         )
                     ).all()
                 )
@@ -187,6 +222,7 @@ class TaskFileImport:
                 else {}
             )
             entries: list[Entry] = []
+            prepared: list[Any] = []
             writing: list[_Row] = []
             first: dict[str, str] = {}
             ledger: list[dict[str, Any]] = []
@@ -201,18 +237,21 @@ class TaskFileImport:
                     )
                     continue
                 first[ref] = row.name
-                entry = (
-                    Entry(row.name, new_task=row.new_task)
-                    if row.task is None
-                    else entry_for(row.name, row.task)
-                )
+                entry = row.entry
+                if entry is None:
+                    entry = (
+                        Entry(row.name, new_task=row.new_task)
+                        if row.task is None
+                        else entry_for(row.name, row.task)
+                    )
                 if known.get(ref) is not None:
-                    entry.task_id, entry.new_task = known[ref], None
+                    entry = Entry(
+                        entry.name, known[ref], None, entry.predictions, entry.annotations
+                    )  # planned in the transaction, against what the task has
                 entries.append(entry)
+                prepared.append(row.prepared if entry.task_id is None else None)
                 writing.append(row)
-            outcomes = BulkWriter(self.project, run.created_by, run.options.get("batch_id")).write(
-                session, entries
-            )
+            outcomes = self.bulk.write(session, entries, prepared)
             shapes = 0
             for row, entry, outcome in zip(writing, entries, outcomes, strict=True):
                 if outcome.error is not None:
