@@ -145,8 +145,10 @@ def ui_dist() -> Path:
     return DIST
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A fresh API (own SQLite database, seeded project) per test module: no module sees another's leases,
+    review queue or schema, so the suite passes in any order."""
     workdir = tmp_path_factory.mktemp("labelhive-ui")
     port = free_port()
     env = {
