@@ -191,6 +191,7 @@ def through_queue(model_name: str, blobs: list[bytes], checkpoint: str | None) -
     from kombu import Exchange, Queue
     from labelhive_harness.rabbitmq import start_rabbitmq
     from labelhive_harness.s3 import start_s3
+    from labelhive_worker.queues import queue_arguments
 
     rabbit, s3 = start_rabbitmq(), start_s3()
     server, done = start_receiver()
@@ -248,10 +249,7 @@ def through_queue(model_name: str, blobs: list[bytes], checkpoint: str | None) -
             Exchange(queue, type="direct", durable=True),
             routing_key=queue,
             durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
-                "x-dead-letter-routing-key": f"{queue}.dead",
-            },
+            queue_arguments=queue_arguments(queue),
         )
         job = "bench-" + uuid.uuid4().hex[:6]
         t_send = time.perf_counter()

@@ -36,7 +36,7 @@ def _check() -> int:
 
 
 def _run() -> int:
-    from labelhive_worker import metrics, tasks
+    from labelhive_worker import metrics, migrate, tasks
 
     try:
         settings = tasks.load_settings()
@@ -49,6 +49,7 @@ def _run() -> int:
     except OSError as exc:
         print(f"labelhive-worker: LABELHIVE_METRICS_PORT={settings.metrics_port}: {exc}", file=sys.stderr)
         return 2
+    migrate.ensure_quorum_queue(settings.amqp_url, settings.queue)  # before Celery declares it
     metrics.watch_queues(
         settings.amqp_url, [settings.queue, settings.dead_letter_queue], tasks.runtime().model.device
     )

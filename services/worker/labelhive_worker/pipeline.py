@@ -5,11 +5,11 @@ Domain logic only: no Celery here. The tasks module decides about retries, dead 
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from labelhive_worker import faults
 from labelhive_worker.batching import EmbeddingBatcher
 from labelhive_worker.contract import PrelabelTask
 from labelhive_worker.embedding_cache import EmbeddingCache
@@ -19,6 +19,7 @@ from labelhive_worker.geometry import mask_shapes
 from labelhive_worker.images import DecodedImage, decode, fetch_bytes, s3_client
 from labelhive_worker.labels import LabelMapper
 from labelhive_worker.model_handler import Embedding, Mask, SamModel
+from labelhive_worker.outcome import EmbeddingAt, ImageSeen, PrelabelResult, Reason, Unmapped
 from labelhive_worker.settings import WorkerSettings
 
 
@@ -97,7 +98,7 @@ def predict_masks(
     return out
 
 
-def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str, Any], str]:
+def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[PrelabelResult, str]:
     """The prelabel-result.v1 (status done) for one task and where its embedding came from
     ('computed', 'memory', 'bucket'); JobError on a failure, with its reason."""
     if task.model != rt.settings.model:
@@ -107,6 +108,7 @@ def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str,
     started = time.perf_counter()
     image = rt.load_image(task.image)
     fetched = time.perf_counter()
+    faults.pause("embedding", task.task_id)
     embedding, source = rt.embedding_for(image)
     embedded = time.perf_counter()
     mapper = LabelMapper(task.label_mapping, task.label_parents)
@@ -136,42 +138,29 @@ def run(task: PrelabelTask, rt: Runtime, *, attempt: int = 1) -> tuple[dict[str,
             tolerance=task.output.simplify_tolerance,
             min_area=task.output.min_area,
         )
-    result = base_result(task.job_id, task.project_id, task.task_id, task.model, model_version, attempt)
-    result.update(
+    result = PrelabelResult(
+        job_id=task.job_id,
+        project_id=task.project_id,
+        task_id=task.task_id,
+        model=task.model,
+        model_version=model_version,
         status="done",
         shapes=shapes,
-        unmapped=mapper.unmapped_report(),
-        image={"sha256": image.sha256, "width": image.width, "height": image.height},
+        unmapped=[Unmapped.model_validate(u) for u in mapper.unmapped_report()],
+        image=ImageSeen(sha256=image.sha256, width=image.width, height=image.height),
         timings={
             "download": round(fetched - started, 4),
             "embedding": round(embedded - fetched, 4),
             "decode": round(decoded - embedded, 4),
             "total": round(time.perf_counter() - started, 4),
         },
+        exemplar=report,
+        embedding=EmbeddingAt(bucket=rt.cache.bucket, key=rt.cache.key(image.sha256))
+        if rt.cache.bucket
+        else None,
+        attempts=attempt,
     )
-    if report is not None:
-        result["exemplar"] = report
-    if rt.cache.bucket:
-        result["embedding"] = {"bucket": rt.cache.bucket, "key": rt.cache.key(image.sha256)}
     return result, source
-
-
-def base_result(
-    job_id: str, project_id: str, task_id: str, model: str, model_version: str, attempt: int
-) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "job_id": job_id,
-        "project_id": project_id,
-        "task_id": task_id,
-        "model": model,
-        "model_version": model_version,
-        "status": "done",
-        "shapes": [],
-        "unmapped": [],
-        "attempts": attempt,
-        "worker": socket.gethostname(),
-    }
 
 
 def failed_result(
@@ -180,11 +169,18 @@ def failed_result(
     model_version: str,
     error: JobError,
     attempt: int,
-) -> dict[str, Any] | None:
+) -> PrelabelResult | None:
     """The failed prelabel-result.v1, when the message names its job and task (else only the dead letter)."""
     job_id, project_id, task_id = ids
     if not (job_id and project_id and task_id):
         return None
-    result = base_result(job_id, project_id, task_id, model, model_version, attempt)
-    result.update(status="failed", reason={"code": error.code, "message": error.message[:2000]})
-    return result
+    return PrelabelResult(
+        job_id=job_id,
+        project_id=project_id,
+        task_id=task_id,
+        model=model,
+        model_version=model_version,
+        status="failed",
+        reason=Reason.of(error.code, error.message),
+        attempts=attempt,
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from labelhive_worker.errors import JobError
+from labelhive_worker.outcome import PrelabelResult
 
 
 def callback_url(requested: str | None, api_url: str, default: str) -> str:
@@ -25,15 +25,11 @@ def callback_url(requested: str | None, api_url: str, default: str) -> str:
     return requested
 
 
-def idempotency_key(result: dict[str, Any]) -> str:
-    return f"{result['task_id']}:{result['model_version']}"
-
-
-def deliver(result: dict[str, Any], *, url: str, token: str, timeout: float = 30.0) -> int:
+def deliver(result: PrelabelResult, *, url: str, token: str, timeout: float = 30.0) -> int:
     """POST the result; 2xx or 409 (already stored) is success. 5xx and network errors are retryable."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": idempotency_key(result)}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": result.idempotency_key}
     try:
-        response = httpx.post(url, json=result, headers=headers, timeout=timeout)
+        response = httpx.post(url, json=result.payload(), headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
         raise JobError(
             "internal_error", f"results POST {url} failed: {type(exc).__name__}: {exc}", retryable=True

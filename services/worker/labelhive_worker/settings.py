@@ -12,6 +12,7 @@ from labelhive_outbound import OutboundPolicy
 from labelhive_outbound.policy import ENV_ALLOW
 
 from labelhive_worker.errors import ConfigError
+from labelhive_worker.queues import DELIVERY_LIMIT
 
 MODELS = ("mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h")
 MOBILE_SAM_SHA256 = "6dbb90523a35330fedd7f1d3dfc66f995213d81b29a5ca8108dbcdd4e37d6c2f"
@@ -158,7 +159,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
         api_token=api_token,
         s3=s3,
         max_retries=_int(env, "LABELHIVE_MAX_RETRIES", 3),
-        max_redeliveries=_int(env, "LABELHIVE_MAX_REDELIVERIES", 3),
+        max_redeliveries=_redeliveries(env),
         batch_size=_int(env, "LABELHIVE_BATCH_SIZE", 1, minimum=1),
         retry_backoff_s=_float(env, "LABELHIVE_RETRY_BACKOFF_S", 2.0),
         image_timeout_s=_float(env, "LABELHIVE_IMAGE_TIMEOUT_S", 30.0),
@@ -167,6 +168,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
         embedding_cache=cache == "s3",
         outbound=_outbound(env),
     )
+
+
+def _redeliveries(env: Mapping[str, str]) -> int:
+    value = _int(env, "LABELHIVE_MAX_REDELIVERIES", 3)
+    if value >= DELIVERY_LIMIT:
+        raise ConfigError(
+            f"LABELHIVE_MAX_REDELIVERIES={value} must be below the queue's x-delivery-limit {DELIVERY_LIMIT}"
+            " (else RabbitMQ dead-letters the message before the worker can report it)"
+        )
+    return value
 
 
 def _outbound(env: Mapping[str, str]) -> OutboundPolicy:

@@ -1,23 +1,25 @@
 """The Celery app and the `labelhive.prelabel` task: the thin outer ring around pipeline.run.
 
 Each message is processed idempotently, then acknowledged (acks_late): a killed worker's message goes back
-to the queue and the redelivered copy produces the same result under the same idempotency key.
+to the queue and the redelivered copy produces the same result under the same idempotency key. The quorum
+queue counts the redeliveries (the `x-delivery-count` header); past LABELHIVE_MAX_REDELIVERIES the message
+fails with `worker_lost` (result + dead letter), and past the queue's x-delivery-limit RabbitMQ dead-letters
+it itself.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery, signals
 
-from labelhive_worker import metrics, redeliveries
+from labelhive_worker import faults, metrics
 from labelhive_worker.contract import ids_of, parse_task
 from labelhive_worker.errors import JobError
+from labelhive_worker.outcome import DeadLetter, Reason
 from labelhive_worker.pipeline import Runtime, failed_result, run
 from labelhive_worker.queues import DEAD_LETTER_EXCHANGE, TASK_NAME, dead_letter_queue, prelabel_queue
 from labelhive_worker.results import callback_url, deliver
@@ -46,6 +48,10 @@ app.conf.update(
     worker_hijack_root_logger=False,
     worker_cancel_long_running_tasks_on_connection_loss=False,
     worker_consumer="labelhive_worker.consumer:DeadLetteringConsumer",
+    # Quorum queues have no global QoS (RabbitMQ answers 540 NOT_IMPLEMENTED): Celery sees the queue's
+    # x-queue-type and sets the prefetch per consumer. Retries (task.retry with a countdown) then wait on
+    # the worker that took them, holding its one prefetch slot for the backoff (2-300 s); see README.
+    worker_detect_quorum_queues=True,
 )
 
 _settings: WorkerSettings | None = None
@@ -113,19 +119,17 @@ def backoff(retries: int, base: float) -> float:
 def publish_dead_letter(
     message: Any, error: JobError, attempts: int, result_delivered: bool, worker: str = ""
 ) -> None:
-    body = {
-        "version": 1,
-        "reason": {"code": error.code, "message": error.message[:2000]},
-        "attempts": attempts,
-        "failed_at": datetime.now(UTC).isoformat(),
-        "worker": worker or socket.gethostname(),
-        "result_delivered": result_delivered,
-        "message": message,
-    }
+    letter = DeadLetter(
+        reason=Reason.of(error.code, error.message),
+        attempts=attempts,
+        result_delivered=result_delivered,
+        message=message,
+        **({"worker": worker} if worker else {}),
+    )
     queue = dead_letter_queue(settings().queue)
     with app.producer_or_acquire() as producer:
         producer.publish(
-            body,
+            letter.payload(),
             exchange=DEAD_LETTER_EXCHANGE,
             routing_key=queue.routing_key,
             declare=[queue],
@@ -136,6 +140,15 @@ def publish_dead_letter(
             retry_policy={"max_retries": 10, "interval_start": 1, "interval_step": 2, "interval_max": 10},
         )
     metrics.DEAD_LETTERS.inc()
+
+
+def deliveries(request: Any) -> int:
+    """How many times the broker has handed out this message, this time included (quorum queues count
+    returns in `x-delivery-count`, absent on the first delivery)."""
+    try:
+        return int(request.get("x-delivery-count") or 0) + 1
+    except (TypeError, ValueError):
+        return 1
 
 
 def _fail(task: Any, message: Any, error: JobError, attempt: int) -> None:
@@ -161,10 +174,8 @@ def _fail(task: Any, message: Any, error: JobError, attempt: int) -> None:
             deliver(failed, url=url, token=s.api_token)
             delivered = True
         except JobError as exc:
-            log.warning("failed result of %s not delivered: %s", failed["task_id"], exc)
+            log.warning("failed result of %s not delivered: %s", failed.task_id, exc)
     publish_dead_letter(message, error, attempt, delivered, task.request.hostname or "")
-    if task.request.delivery_info.get("redelivered") and _runtime is not None:
-        redeliveries.forget(_runtime.s3, s.s3.target_bucket, task.request.id)
     metrics.JOBS.labels(status="failed").inc()
     metrics.FAILURES.labels(reason=error.code).inc()
     log.error("prelabel failed for good after %d attempt(s), dead-lettered: %s", attempt, error)
@@ -176,22 +187,21 @@ def prelabel(self: Any, message: Any) -> None:
     started = time.perf_counter()
     _, _, task_id = ids_of(message)
     redelivered = bool(self.request.delivery_info.get("redelivered"))
+    times = deliveries(self.request)
     try:
         rt = runtime()
-        ledger = rt.settings.s3.target_bucket
-        times = redeliveries.count(rt.s3, ledger, self.request.id) if redelivered else 0
         log.info("prelabel start task=%s attempt=%d redelivered=%s", task_id, attempt, redelivered)
-        if times > rt.settings.max_redeliveries:
-            redeliveries.forget(rt.s3, ledger, self.request.id)
+        if times > rt.settings.max_redeliveries + 1:
             raise JobError(
                 "worker_lost",
-                f"delivered {times + 1} times without finishing: each worker died on it (out of memory? a crash?)",
+                f"delivered {times} times without finishing: each worker died on it (out of memory? a crash?)",
             )
         task = parse_task(message)
         result, source = run(task, rt, attempt=attempt)
         url = callback_url(
             task.callback.url if task.callback else None, rt.settings.api_url, rt.settings.results_url
         )
+        faults.pause("deliver", task.task_id)
         status = deliver(result, url=url, token=rt.settings.api_token)
     except JobError as error:
         _fail(self, message, error, attempt)
@@ -202,20 +212,18 @@ def prelabel(self: Any, message: Any) -> None:
             self, message, JobError("internal_error", f"{type(exc).__name__}: {exc}", retryable=True), attempt
         )
         return
-    if redelivered:
-        redeliveries.forget(rt.s3, ledger, self.request.id)
     metrics.EMBEDDINGS.labels(source=source).inc()
     for stage in ("download", "decode"):
-        metrics.STAGE.labels(stage=stage).observe(result["timings"][stage])
+        metrics.STAGE.labels(stage=stage).observe((result.timings or {})[stage])
     if source == "computed":
-        metrics.STAGE.labels(stage="embedding").observe(result["timings"]["embedding"])
+        metrics.STAGE.labels(stage="embedding").observe((result.timings or {})["embedding"])
     metrics.LATENCY.observe(time.perf_counter() - started)
     metrics.JOBS.labels(status="done").inc()
     log.info(
         "prelabel done task=%s shapes=%d unmapped=%d embedding=%s api=%d in %.2fs",
         task.task_id,
-        len(result["shapes"]),
-        len(result["unmapped"]),
+        len(result.shapes),
+        len(result.unmapped),
         source,
         status,
         time.perf_counter() - started,

@@ -30,6 +30,17 @@ log = logging.getLogger("labelhive_api.prelabel")
 CELERY_TASK = "labelhive.prelabel"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 DLX = "labelhive.prelabel.dlx"
+DELIVERY_LIMIT = 10  # contracts/README.md "Queue topology": the worker declares the same
+
+
+def queue_arguments(queue: str) -> dict[str, Any]:
+    """The pre-label queue's arguments, exactly as every declarer passes them (a quorum queue)."""
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": DELIVERY_LIMIT,
+        "x-dead-letter-exchange": DLX,
+        "x-dead-letter-routing-key": f"{queue}.dead",
+    }
 
 
 class JobNotFound(NotFound):
@@ -122,10 +133,7 @@ class Publisher:
             exchange=Exchange(""),
             routing_key=self.queue,
             durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": DLX,
-                "x-dead-letter-routing-key": f"{self.queue}.dead",
-            },
+            queue_arguments=queue_arguments(self.queue),
         )
         with Connection(self.amqp_url, connect_timeout=5) as conn:
             channel = conn.channel()
