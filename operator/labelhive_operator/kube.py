@@ -51,6 +51,7 @@ class Counters:
     writes: int = 0
     reconciles: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    by_project: dict[str, int] = field(default_factory=dict)  # reconciles per "namespace/name"
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, method: str, kind: str) -> None:
@@ -61,9 +62,11 @@ class Counters:
                 key = f"{method} {kind}"
                 self.by_kind[key] = self.by_kind.get(key, 0) + 1
 
-    def reconciled(self) -> None:
+    def reconciled(self, project: str = "") -> None:
         with self.lock:
             self.reconciles += 1
+            if project:
+                self.by_project[project] = self.by_project.get(project, 0) + 1
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -72,6 +75,7 @@ class Counters:
                 "writes": self.writes,
                 "reconciles": self.reconciles,
                 "writes_by_kind": dict(self.by_kind),
+                "reconciles_by_project": dict(self.by_project),
             }
 
 

@@ -183,6 +183,20 @@ def operator_kubeconfig(chart, kube, admin_api, tmp_path_factory) -> Path:
     return _kubeconfig_for_token(kube, token, tmp_path_factory.mktemp("operator") / "kubeconfig")
 
 
+@pytest.fixture(autouse=True)
+def _no_operator_traceback(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Whatever a test does to the operator (bad input included), its log gains no Traceback: errors are
+    conditions and events, never crashes of a handler."""
+    if "operator_process" not in request.fixturenames:
+        yield
+        return
+    op = request.getfixturevalue("operator_process")
+    mark = len(op.log_text())
+    yield
+    added = op.log_text()[mark:]
+    assert "Traceback" not in added, added[added.index("Traceback") - 500 :][:4000]
+
+
 @dataclass
 class OperatorProcess:
     process: subprocess.Popen[bytes]
@@ -195,6 +209,20 @@ class OperatorProcess:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def reconciles(self, namespace: str, name: str) -> int:
+        return int(self.counters().get("reconciles_by_project", {}).get(f"{namespace}/{name}", 0))
+
+    def wait_reconciles(self, namespace: str, name: str, more: int, timeout: float = 60.0) -> dict[str, Any]:
+        """Wait until the operator has reconciled this project `more` more times (resyncs, not seconds);
+        returns the counters then."""
+        start = self.reconciles(namespace, name)
+        eventually(
+            lambda: self.reconciles(namespace, name) >= start + more,
+            f"{more} more reconcile(s) of {namespace}/{name}",
+            timeout,
+        )
+        return self.counters()
 
 
 def free_port() -> int:

@@ -193,6 +193,8 @@ def _publish(amqp_url: str, queue: str, count: int) -> None:
             queue,
             durable=True,
             arguments={
+                "x-queue-type": "quorum",
+                "x-delivery-limit": 10,
                 "x-dead-letter-exchange": "labelhive.prelabel.dlx",
                 "x-dead-letter-routing-key": f"{queue}.dead",
             },
@@ -334,7 +336,7 @@ def test_invalid_manifest_is_rejected_by_the_api_server_naming_the_field(team, s
 
 
 def test_missing_secret_bad_database_and_taken_host_are_conditions_then_recover(
-    team_factory, weld, s3, postgres, rabbitmq, admin_api
+    team_factory, weld, s3, postgres, rabbitmq, admin_api, operator_process
 ):
     other = team_factory("factory-b", secrets=False)
     taken_host = weld["spec"]["ingress"]["host"]
@@ -361,7 +363,7 @@ def test_missing_secret_bad_database_and_taken_host_are_conditions_then_recover(
             other.namespace,
             client.V1Secret(metadata=client.V1ObjectMeta(name=other.admin_secret(name)), string_data=data),
         )
-    time.sleep(5)  # longer than the operator's longest retry delay here (backoff max 4 s)
+    operator_process.wait_reconciles(other.namespace, "late", 2)  # it looked again, twice
     assert other.condition("late", "StorageReady")["reason"] == "SecretMissing"
     for name, data in bad.items():
         other.create_admin_secret(name, data)
@@ -395,25 +397,32 @@ def team_of(project: dict[str, Any]) -> str:
     return f"{project['metadata']['namespace']}/{project['metadata']['name']}"
 
 
+def _project_writes(counters: dict[str, Any]) -> dict[str, int]:
+    # The leader renews its Lease (one write a third of the lease); everything else is a project's.
+    return {k: v for k, v in counters["writes_by_kind"].items() if k != "PUT Lease"}
+
+
 def test_steady_state_makes_no_writes(team, weld, operator_process):
-    team.wait_ready("weld-defects")
-    time.sleep(6)  # let any last transitions settle; resync interval is 4 s here
-    before = operator_process.counters()
-    rv_before = team.get("weld-defects")["metadata"]["resourceVersion"]
-    time.sleep(10)  # more than two full resyncs of every project
-    after = operator_process.counters()
-    grew = {
-        k: v - before["writes_by_kind"].get(k, 0)
-        for k, v in after["writes_by_kind"].items()
-        if v != before["writes_by_kind"].get(k, 0)
-    }
-    # The leader renews its Lease every third of the lease (6 s here): one write per 2 s for the operator,
-    # none for any project.
-    renewals = grew.pop("PUT Lease", 0)
-    assert grew == {}, grew
-    assert renewals <= 10 / 2 + 1
+    name = "weld-defects"
+    team.wait_ready(name)
+
+    def settled() -> dict[str, Any] | None:
+        """Counters after a full reconcile of the project that wrote nothing (None: it still wrote)."""
+        before = operator_process.counters()
+        after = operator_process.wait_reconciles(team.namespace, name, 1)
+        return after if _project_writes(after) == _project_writes(before) else None
+
+    before = eventually(settled, "a reconcile pass without writes", timeout=90, interval=0)
+    rv_before = team.get(name)["metadata"]["resourceVersion"]
+    started = time.monotonic()
+    # Three more passes over the project (resyncs, however long the machine takes): no write at all.
+    after = operator_process.wait_reconciles(team.namespace, name, 3)
+    elapsed = time.monotonic() - started
+    assert _project_writes(after) == _project_writes(before)
+    renewals = after["writes_by_kind"].get("PUT Lease", 0) - before["writes_by_kind"].get("PUT Lease", 0)
+    assert renewals <= elapsed / 2 + 1  # one renewal per 2 s (lease 6 s)
     assert after["calls"] > before["calls"], "it did look (level-triggered resync)"
-    assert team.get("weld-defects")["metadata"]["resourceVersion"] == rv_before
+    assert team.get(name)["metadata"]["resourceVersion"] == rv_before
 
 
 def test_operator_holds_only_the_chart_rbac(operator_kubeconfig):

@@ -58,7 +58,8 @@ def reconcile_and_publish(ctx: Context, body: dict[str, Any], runtime: ProjectRu
     with runtime.lock:
         if body.get("metadata", {}).get("deletionTimestamp"):
             return cfg.resync_seconds
-        ctx.kube.counters.reconciled()
+        meta = body.get("metadata", {})
+        ctx.kube.counters.reconciled(f"{meta.get('namespace')}/{meta.get('name')}")
         current = effective_status(body, runtime)
         body = {**body, "status": current}
         try:

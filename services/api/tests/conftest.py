@@ -3,11 +3,14 @@ transaction) and on SQLite (the embedded path)."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import labelhive_api.security.passwords as passwords
 import pytest
 from argon2 import PasswordHasher
@@ -20,6 +23,7 @@ from labelhive_api.db.engine import Database, make_engine
 from labelhive_api.projects import service as projects
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.settings import Settings
+from referencing import Registry, Resource
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -190,3 +194,21 @@ def committed_db(pg_engine: Engine, pg_settings: Settings) -> Iterator[Database]
 @pytest.fixture
 def sample_labels() -> list[dict[str, Any]]:
     return [dict(x) for x in LABELS]
+
+
+CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
+
+
+@pytest.fixture(scope="session")
+def contract() -> Callable[[str], jsonschema.Draft202012Validator]:
+    """contract("prelabel-task.v1.schema.json") -> a validator, $refs to the other contracts resolved."""
+    registry: Registry[Any] = Registry()
+    for path in CONTRACTS.glob("*.schema.json"):
+        schema = json.loads(path.read_text())
+        resource = Resource.from_contents(schema)
+        registry = registry.with_resource(path.name, resource).with_resource(schema["$id"], resource)
+
+    def validator(name: str) -> jsonschema.Draft202012Validator:
+        return jsonschema.Draft202012Validator(json.loads((CONTRACTS / name).read_text()), registry=registry)
+
+    return validator

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from kombu import Connection, Exchange, Queue
+from labelhive_api.predictions.prelabel import queue_arguments
 
 BOX = {"id": "p1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20, "score": 0.9}
 SHA = "ab" * 32
@@ -36,7 +37,7 @@ def test_prediction_is_idempotent_and_accepted_in_one_call(env):
     assert again.status_code == 201 and again.json()["version"] == 2
 
 
-def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabbitmq, monkeypatch):
+def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabbitmq, monkeypatch, contract):
     queue = "prelabel.api-test"
     monkeypatch.setattr(env.settings, "amqp_url", rabbitmq.url)
     monkeypatch.setattr(env.settings, "prelabel_queue", queue)
@@ -61,10 +62,7 @@ def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabb
             exchange=Exchange(""),
             routing_key=queue,
             durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
-                "x-dead-letter-routing-key": f"{queue}.dead",
-            },
+            queue_arguments=queue_arguments(queue),
         )
         q = conn.SimpleQueue(declared)
         for _ in range(3):
@@ -74,6 +72,8 @@ def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabb
         q.close()
     bodies = [json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body for msg in messages]
     tasks = [body[0][0] for body in bodies]
+    for task in tasks:  # the API's real messages, as the worker receives them, against the contract
+        contract("prelabel-task.v1.schema.json").validate(task)
     assert sorted(int(t["task_id"]) for t in tasks) == ids
     assert messages[0].headers["task"] == "labelhive.prelabel"
     assert tasks[0]["image"]["sha256"] == SHA and tasks[0]["image"]["key"].startswith("assets/")
@@ -146,7 +146,9 @@ def test_prelabel_without_queue_is_503_and_writes_nothing(env):
     assert env.client.get(f"/api/v1/projects/{project.id}/prelabel-jobs", headers=m).json() == []
 
 
-def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early(env, rabbitmq, monkeypatch):
+def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early(
+    env, rabbitmq, monkeypatch, contract
+):
     queue = "prelabel.api-test-box"
     monkeypatch.setattr(env.settings, "amqp_url", rabbitmq.url)
     monkeypatch.setattr(env.settings, "prelabel_queue", queue)
@@ -171,10 +173,7 @@ def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early
             exchange=Exchange(""),
             routing_key=queue,
             durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
-                "x-dead-letter-routing-key": f"{queue}.dead",
-            },
+            queue_arguments=queue_arguments(queue),
         )
         q = conn.SimpleQueue(declared)
         msg = q.get(timeout=10)
@@ -183,6 +182,7 @@ def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early
         q.close()
     body = json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body
     task = body[0][0]
+    contract("prelabel-task.v1.schema.json").validate(task)
     assert task["task_id"] == str(with_sha)
     assert task["prompts"] == [{"id": "p1", "class": "crack", "box": {"x": 10, "y": 10, "w": 50, "h": 20}}]
     assert task["label_mapping"]["crack"] == "crack"

@@ -175,6 +175,7 @@ def test_background_dispatcher_thread_delivers(committed_db, pg_settings):
                 s, email=f"w{uuid.uuid4().hex}@x.io", password="password123", display_name="w"
             )
             project = projects.create_project(s, owner, name="hooks")
+            project_id = project.id
             s.add(Webhook(project_id=project.id, url=receiver.url, secret="s" * 20, events=["*"]))
             s.flush()
             emit(s, project.id, "export.finished", {"job_id": 1})
@@ -182,11 +183,22 @@ def test_background_dispatcher_thread_delivers(committed_db, pg_settings):
             committed_db, [], [WebhookDispatcher(committed_db, pg_settings).sweep()], poll_seconds=0.05
         )
         runner.start()
-        for _ in range(200):
-            if receiver.received:
+
+        def delivered() -> list[str]:
+            with committed_db.session() as s:
+                rows = s.query(WebhookDelivery.status).filter(WebhookDelivery.project_id == project_id).all()
+            return [status for (status,) in rows]
+
+        for _ in range(400):  # the signal: the outbox row is marked delivered (after the POST succeeded)
+            if delivered() == ["delivered"]:
                 break
             threading.Event().wait(0.05)
         runner.stop()
+        assert delivered() == ["delivered"]
+        assert len(receiver.received) == 1
         assert json.loads(receiver.received[0][1])["event"] == "export.finished"
+        # A delivered row is done: another pass finds nothing to send, and nothing more arrives.
+        assert WebhookDispatcher(committed_db, pg_settings).run_once() == 0
+        assert len(receiver.received) == 1
     finally:
         receiver.close()

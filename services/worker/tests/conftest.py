@@ -25,6 +25,12 @@ CHECKPOINT = (
     Path(os.environ.get("LABELHIVE_CACHE", Path.home() / ".cache" / "labelhive")) / "models" / "mobile_sam.pt"
 )
 SOURCE, TARGET = "lh-test-source", "lh-test-target"
+# contracts/README.md "Queue topology", as the API declares it (written out: the API is the other side).
+QUEUE_ARGUMENTS = {
+    "x-queue-type": "quorum",
+    "x-delivery-limit": 10,
+    "x-dead-letter-exchange": "labelhive.prelabel.dlx",
+}
 
 
 def free_port() -> int:
@@ -77,10 +83,7 @@ class Broker:
             Exchange(name, type="direct", durable=True),
             routing_key=name,
             durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
-                "x-dead-letter-routing-key": f"{name}.dead",
-            },
+            queue_arguments=QUEUE_ARGUMENTS | {"x-dead-letter-routing-key": f"{name}.dead"},
         )
 
     def send(self, queue: str, message: Any) -> None:
@@ -98,6 +101,13 @@ class Broker:
         with Connection(self.url) as conn:
             _, count, _ = conn.default_channel.queue_declare(queue=queue, passive=True)
             return int(count)
+
+    def wait_ready_count(self, queue: str, expected: int, timeout: float = 60.0) -> None:
+        """Quorum queues count asynchronously (a requeue, a restart): wait for the count, or fail with it."""
+        deadline = time.monotonic() + timeout
+        while (count := self.ready_count(queue)) != expected:
+            assert time.monotonic() < deadline, f"{queue}: {count} ready, expected {expected}"
+            time.sleep(0.1)
 
     def dead_letter_for(
         self, queue: str, task_id: str, timeout: float = 60.0
@@ -147,17 +157,26 @@ class WorkerProcess:
         self.env, self.log = env, log
         self.port = int(env["LABELHIVE_METRICS_PORT"])
         self.process: subprocess.Popen[bytes] | None = None
+        self.release = log.parent / "release"
+        self.pause_at: str | None = None
 
-    def start(self, timeout: float = 180.0) -> WorkerProcess:
+    def start(self, timeout: float = 180.0, pause_at: str | None = None) -> WorkerProcess:
+        """Start it; with `pause_at` every job waits at that stage (faults.py) until `release_paused()`."""
         out = self.log.open("ab")
+        mark = len(self.text()) if self.log.exists() else 0
+        self.release.unlink(missing_ok=True)
+        env = self.env | {"LABELHIVE_FAULT_RELEASE": str(self.release)}
+        if pause_at:
+            env["LABELHIVE_FAULT_PAUSE_AT"] = pause_at
+        self.pause_at = pause_at
         self.process = subprocess.Popen(
             [str(WORKER_BIN), "run"],
-            env=self.env,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait_log("labelhive-worker ready", timeout)
+        self.wait_log("labelhive-worker ready", timeout, after=mark)  # this start's, not an earlier one's
         return self
 
     def text(self) -> str:
@@ -178,6 +197,14 @@ class WorkerProcess:
         raise AssertionError(
             f"{needle!r} not in the worker log within {timeout:.0f}s:\n{self.text()[-3000:]}"
         )
+
+    def release_paused(self) -> None:
+        self.release.touch()
+
+    def restart(self, pause_at: str | None = None) -> WorkerProcess:
+        self.release_paused()  # a job waiting at a pause point finishes, then the worker exits
+        assert self.stop() == 0
+        return self.start(pause_at=pause_at)
 
     def signal(self, sig: int) -> None:
         assert self.process is not None
@@ -238,4 +265,6 @@ def live_worker(worker: WorkerProcess) -> WorkerProcess:
     """The main worker, (re)started if a previous test stopped or killed it."""
     if worker.process is None or worker.process.poll() is not None:
         worker.start()
+    elif worker.pause_at:
+        worker.restart()  # a previous test left it pausing at a fault point
     return worker

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,11 @@ def test_sigkill_mid_task_is_redelivered_and_completes_once(
 ) -> None:
     queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
     msg = message(upload(buckets, 21), "box", [{"id": "b", "box": {"x": 74, "y": 54, "w": 132, "h": 92}}])
+    live_worker.restart(pause_at="embedding")
     mark = len(live_worker.text())
     broker.send(queue, msg)
-    live_worker.wait_log(f"prelabel start task={msg['task_id']}", after=mark)
-    live_worker.signal(signal.SIGKILL)  # mid-task: the embedding of a new image takes seconds on CPU
+    live_worker.wait_log(f"fault pause at embedding task={msg['task_id']}", after=mark)
+    live_worker.signal(signal.SIGKILL)  # mid-task, at a known point: image fetched, embedding not made
     assert live_worker.process is not None and live_worker.process.wait(10) == -signal.SIGKILL
     assert receiver.posts_for(msg["task_id"]) == []
 
@@ -39,7 +39,9 @@ def test_sigkill_mid_task_is_redelivered_and_completes_once(
     result = receiver.wait_for(msg["task_id"])
     assert result["status"] == "done" and [s["id"] for s in result["shapes"]] == ["b"]
     assert f"prelabel start task={msg['task_id']} attempt=1 redelivered=True" in live_worker.text()[mark:]
-    time.sleep(1.0)
+    live_worker.wait_log(f"prelabel done task={msg['task_id']}", after=mark)
+    # Once the worker has exited nothing more can come: one POST, and the message was acked (not returned).
+    assert live_worker.stop() == 0
     assert len(receiver.posts_for(msg["task_id"])) == 1 and len(receiver.stored_for(msg["task_id"])) == 1
     assert broker.ready_count(queue) == 0
 
@@ -49,18 +51,20 @@ def test_a_message_that_keeps_killing_workers_is_dead_lettered(
 ) -> None:
     queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]  # LABELHIVE_MAX_REDELIVERIES=1 in the tests
     msg = message(upload(buckets, 24), "box", [{"box": {"x": 74, "y": 54, "w": 132, "h": 92}}])
+    live_worker.restart(pause_at="embedding")
     mark = len(live_worker.text())
     broker.send(queue, msg)
     for n in range(2):  # the first delivery and one redelivery die
         if n:
             mark = len(live_worker.text())
-            live_worker.start()
-        live_worker.wait_log(f"prelabel start task={msg['task_id']}", after=mark)
+            live_worker.start(pause_at="embedding")
+        live_worker.wait_log(f"fault pause at embedding task={msg['task_id']}", after=mark)
         live_worker.signal(signal.SIGKILL)
         assert live_worker.process is not None and live_worker.process.wait(10) == -signal.SIGKILL
     live_worker.start()
-    body, _ = broker.dead_letter_for(queue, msg["task_id"])
+    body, headers = broker.dead_letter_for(queue, msg["task_id"])
     assert body["reason"]["code"] == "worker_lost" and "delivered 3 times" in body["reason"]["message"]
+    assert headers["x-labelhive-reason-code"] == "worker_lost"
     assert receiver.wait_for(msg["task_id"], status="failed")["reason"]["code"] == "worker_lost"
     assert broker.ready_count(queue) == 0
     assert not buckets.list_objects_v2(Bucket="lh-test-target", Prefix="worker-state/").get("Contents")
@@ -72,11 +76,14 @@ def test_sigterm_finishes_the_job_in_hand_then_exits(
     queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
     first = message(upload(buckets, 22), "box", [{"box": {"x": 74, "y": 54, "w": 132, "h": 92}}])
     second = message(upload(buckets, 23), "box", [{"box": {"x": 74, "y": 54, "w": 132, "h": 92}}])
+    live_worker.restart(pause_at="embedding")
     mark = len(live_worker.text())
     broker.send(queue, first)
-    live_worker.wait_log(f"prelabel start task={first['task_id']}", after=mark)
+    live_worker.wait_log(f"fault pause at embedding task={first['task_id']}", after=mark)
     broker.send(queue, second)
-    live_worker.signal(signal.SIGTERM)  # what Kubernetes sends on scale-down
+    live_worker.signal(signal.SIGTERM)  # what Kubernetes sends on scale-down, with a job in hand
+    live_worker.wait_log("shutting down", after=mark)
+    live_worker.release_paused()
     assert live_worker.process is not None and live_worker.process.wait(120) == 0
     assert receiver.stored_for(first["task_id"])  # finished before exiting
     assert receiver.posts_for(second["task_id"]) == []  # not taken: still queued for the next worker
@@ -96,11 +103,12 @@ def test_broker_restart_loses_no_queued_job(
     jobs = [message(image, "box", [{"box": {"x": 70 + n, "y": 50, "w": 140, "h": 100}}]) for n in range(3)]
     for msg in jobs:
         broker.send(queue, msg)
-    assert broker.ready_count(queue) == 3
+    broker.wait_ready_count(queue, 3)
 
     rabbitmq.stop()
     rabbitmq.start()
-    assert broker.ready_count(queue) == 3  # durable queue, persistent messages
+    # Durable queue, persistent messages. A quorum queue reports its count once its log is replayed.
+    broker.wait_ready_count(queue, 3)
 
     live_worker.start()
     for msg in jobs:

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from datahelpers import png
 from kombu import Connection, Exchange, Queue
+from labelhive_api.predictions.prelabel import queue_arguments
 from PIL import Image
 
 SQUARE = {
@@ -142,10 +143,7 @@ def _queue(rabbitmq_url, name):
         exchange=Exchange(""),
         routing_key=name,
         durable=True,
-        queue_arguments={
-            "x-dead-letter-exchange": "labelhive.prelabel.dlx",
-            "x-dead-letter-routing-key": f"{name}.dead",
-        },
+        queue_arguments=queue_arguments(name),
     )
 
 
@@ -170,7 +168,7 @@ def queued(world, rabbitmq, monkeypatch):
     return name
 
 
-def test_exemplar_job_sends_the_current_sets_and_reports_per_label(world, rabbitmq, queued):
+def test_exemplar_job_sends_the_current_sets_and_reports_per_label(world, rabbitmq, queued, contract):
     project, t = _setup(world)
     _import(world, project, t["manager"], ["a.png", "b.png", "c.png"])
     world.run_jobs()
@@ -195,6 +193,8 @@ def test_exemplar_job_sends_the_current_sets_and_reports_per_label(world, rabbit
     job = job.json()
     assert job["report"]["labels"]["dent"]["skipped"]["code"] == "exemplar_set_empty"
     messages = _messages(rabbitmq.url, queued, 2)
+    for message in messages:
+        contract("prelabel-task.v1.schema.json").validate(message)
     assert sorted(int(m["task_id"]) for m in messages) == targets
     section = messages[0]["exemplar"]
     crack = next(entry for entry in section["labels"] if entry["label"] == "crack")
