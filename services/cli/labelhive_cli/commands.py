@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,6 +97,21 @@ def _follow_import(api: Api, project: int, job: dict[str, Any]) -> dict[str, Any
     return final
 
 
+def _queue_import(api: Api, project: int, queue: Callable[[], dict[str, Any]], wait: bool) -> None:
+    """Queues an import (`queue` makes the request), follows it unless told not to, prints its id as JSON;
+    exits 1 when the job did not finish, with the API's message on an error."""
+    try:
+        job = queue()
+        console.print(f"import job {job['id']} queued")
+        if wait and _follow_import(api, project, job)["state"] != "finished":
+            raise typer.Exit(1)
+        print(json.dumps({"import_job": job["id"]}))
+    except ApiError as exc:
+        raise _fail(exc) from None
+    finally:
+        api.close()
+
+
 @app.command("import")
 def import_files(
     project: Annotated[int, typer.Argument(help="project id")],
@@ -136,22 +152,15 @@ def import_files(
             else:
                 files.append(path)
         total = sum(f.stat().st_size for f in files)
-        try:
+
+        def upload() -> dict[str, Any]:
             with Progress(
                 TextColumn("uploading"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console
             ) as bar:
                 task = bar.add_task("upload", total=total)
-                job = api.upload(project, files, form, lambda n: bar.advance(task, n))
-            console.print(f"import job {job['id']} queued")
-            if wait:
-                final = _follow_import(api, project, job)
-                if final["state"] != "finished":
-                    raise typer.Exit(1)
-            print(json.dumps({"import_job": job["id"]}))
-        except ApiError as exc:
-            raise _fail(exc) from None
-        finally:
-            api.close()
+                return api.upload(project, files, form, lambda n: bar.advance(task, n))
+
+        _queue_import(api, project, upload, wait)
 
 
 @app.command("import-s3")
@@ -167,16 +176,12 @@ def import_s3(
 ) -> None:
     """Sync a bucket prefix: objects imported before are skipped, new ones become tasks."""
     api = _api(url, token)
-    try:
-        job = api.post(f"projects/{project}/imports/s3", {"bucket": bucket, "prefix": prefix})
-        console.print(f"import job {job['id']} queued")
-        if wait and _follow_import(api, project, job)["state"] != "finished":
-            raise typer.Exit(1)
-        print(json.dumps({"import_job": job["id"]}))
-    except ApiError as exc:
-        raise _fail(exc) from None
-    finally:
-        api.close()
+    _queue_import(
+        api,
+        project,
+        lambda: api.post(f"projects/{project}/imports/s3", {"bucket": bucket, "prefix": prefix}),
+        wait,
+    )
 
 
 @app.command("import-urls")
@@ -194,15 +199,7 @@ def import_urls(
         if line.strip() and not line.startswith("#")
     ]
     api = _api(url, token)
-    try:
-        job = api.post(f"projects/{project}/imports/urls", {"urls": urls})
-        if wait and _follow_import(api, project, job)["state"] != "finished":
-            raise typer.Exit(1)
-        print(json.dumps({"import_job": job["id"]}))
-    except ApiError as exc:
-        raise _fail(exc) from None
-    finally:
-        api.close()
+    _queue_import(api, project, lambda: api.post(f"projects/{project}/imports/urls", {"urls": urls}), wait)
 
 
 @app.command("export")
