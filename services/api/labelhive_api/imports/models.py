@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from labelhive_api.db.base import Base, BigId, Json, UTCDateTime, utcnow
-from labelhive_api.jobs.state import JobState
+from labelhive_api.db.base import Base, BigId
+from labelhive_api.jobs.table import JobColumns
 
 
-class ImportJob(Base):
+class ImportJob(JobColumns, Base):
     """kind: upload | s3 | urls; format: images | coco | yolo | voc | labelstudio."""
 
     __tablename__ = "import_job"
@@ -21,29 +18,10 @@ class ImportJob(Base):
         Index("ix_import_job_project_id", "project_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    created_by: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
-    )
     kind: Mapped[str] = mapped_column(String(16))
-    format: Mapped[str] = mapped_column(String(16), default="images")
-    options: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED)
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    done: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     refused: Mapped[int] = mapped_column(Integer, default=0)
-    # Dataset imports: shapes attached, and category names the project's schema does not know.
-    shapes: Mapped[int] = mapped_column(Integer, default=0)
-    report: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    error: Mapped[str] = mapped_column(Text, default="")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ImportItem(Base):
