@@ -2,7 +2,7 @@
 import { AddShapes } from '../document'
 import { clampPoint, roundShape } from '../geometry'
 import type { KeypointsShape, Point } from '../types'
-import { labelFor, type PointerInput, type Tool, type ToolContext } from './tool'
+import { labelFor, pointByPointKey, type PointerInput, type Tool, type ToolContext } from './tool'
 
 export class KeypointsTool implements Tool {
   readonly name = 'keypoints' as const
@@ -36,21 +36,9 @@ export class KeypointsTool implements Tool {
 
   key(ctx: ToolContext, key: string): boolean {
     if (this.state !== 'drawing') return false
-    if (key === 'Enter') {
-      this.finish(ctx)
-      return true
-    }
-    if (key === 'Escape') {
-      this.cancel()
-      return true
-    }
-    if (key === 'Backspace') {
-      this.points.pop()
-      if (this.points.length === 0) this.cancel()
-      return true
-    }
-    return false
+    return pointByPointKey(key, this.points, () => this.finish(ctx), () => this.cancel())
   }
+
 
   finish(ctx: ToolContext): void {
     if (this.state !== 'drawing' || this.points.length === 0) return

@@ -2,7 +2,7 @@
 import { AddShapes } from '../document'
 import { clampPoint, distance, roundShape } from '../geometry'
 import type { Point, PolygonShape } from '../types'
-import { HIT_TOLERANCE, labelFor, type PointerInput, type Tool, type ToolContext } from './tool'
+import { HIT_TOLERANCE, labelFor, pointByPointKey, type PointerInput, type Tool, type ToolContext } from './tool'
 
 export class PolygonTool implements Tool {
   readonly name = 'polygon' as const
@@ -39,21 +39,9 @@ export class PolygonTool implements Tool {
 
   key(ctx: ToolContext, key: string): boolean {
     if (this.state !== 'drawing') return false
-    if (key === 'Enter') {
-      this.close(ctx)
-      return true
-    }
-    if (key === 'Escape') {
-      this.cancel()
-      return true
-    }
-    if (key === 'Backspace') {
-      this.points.pop()
-      if (this.points.length === 0) this.cancel()
-      return true
-    }
-    return false
+    return pointByPointKey(key, this.points, () => this.close(ctx), () => this.cancel())
   }
+
 
   /** Finish the polygon; fewer than 3 points keeps drawing and says why. */
   close(ctx: ToolContext): void {

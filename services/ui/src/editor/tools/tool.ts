@@ -63,3 +63,22 @@ export function labelFor(ctx: ToolContext, type: ShapeType): EditorLabel | null 
   }
   return label
 }
+
+/** Keys while drawing point by point (polygon, keypoints): Enter finishes, Escape cancels, Backspace takes
+ * the last point back (and cancels when none is left). True when the key was used. */
+export function pointByPointKey(key: string, points: unknown[], finish: () => void, cancel: () => void): boolean {
+  if (key === 'Enter') {
+    finish()
+    return true
+  }
+  if (key === 'Escape') {
+    cancel()
+    return true
+  }
+  if (key === 'Backspace') {
+    points.pop()
+    if (points.length === 0) cancel()
+    return true
+  }
+  return false
+}
