@@ -22,6 +22,7 @@ from labelhive_api.api.security_headers import SecurityHeaders, inline_script_ha
 from labelhive_api.background import background
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database
+from labelhive_api.errors import problem
 from labelhive_api.logs import configure_logging
 from labelhive_api.router import api_router
 from labelhive_api.security.networks import parse_networks
@@ -125,17 +126,7 @@ def _serve_ui(app: FastAPI, ui_dir: Path | None) -> None:
     @app.get("/{path:path}", include_in_schema=False, dependencies=[_public_dependency()])
     def ui(path: str, request: Request) -> Response:
         if path.startswith("api/"):
-            return JSONResponse(
-                {
-                    "type": "https://labelhive.io/problems/not_found",
-                    "title": "Not found",
-                    "status": 404,
-                    "code": "not_found",
-                    "detail": "Not found",
-                },
-                status_code=404,
-                media_type="application/problem+json",
-            )
+            return problems.problem_response(404, problem(404, "not_found", "Not found"))
         candidate = (ui_dir / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(ui_dir.resolve()):
             return FileResponse(candidate)

@@ -5,6 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The body of every error response (RFC 9457 problem+json, plus our stable `code`)."""
+    body: dict[str, Any] = {
+        "type": f"https://labelhive.io/problems/{code}",
+        "title": title or detail,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return body
+
+
 class AppError(Exception):
     status = 400
     code = "bad_request"
@@ -18,17 +41,7 @@ class AppError(Exception):
         self.extra = extra
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "type": f"https://labelhive.io/problems/{self.code}",
-            "title": self.title,
-            "status": self.status,
-            "code": self.code,
-            "detail": self.detail,
-        }
-        if instance:
-            body["instance"] = instance
-        body.update(self.extra)
-        return body
+        return problem(self.status, self.code, self.detail, title=self.title, instance=instance, **self.extra)
 
 
 class BadRequest(AppError):

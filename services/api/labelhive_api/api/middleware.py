@@ -17,20 +17,13 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from labelhive_api.api.deps import SESSION_COOKIE
+from labelhive_api.errors import problem
 
 log = logging.getLogger("labelhive_api.access")
 
 
 def _problem(status: int, code: str, detail: str) -> bytes:
-    return json.dumps(
-        {
-            "type": f"https://labelhive.io/problems/{code}",
-            "title": detail,
-            "status": status,
-            "code": code,
-            "detail": detail,
-        }
-    ).encode()
+    return json.dumps(problem(status, code, detail)).encode()
 
 
 _INVITE_TOKEN = re.compile(r"(/invites?/)[^/]+")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from labelhive_api.api.middleware import redact_path
-from labelhive_api.errors import AppError
+from labelhive_api.errors import AppError, problem
 
 log = logging.getLogger("labelhive_api")
 
@@ -50,15 +50,7 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
 
 
 def _plain_problem(request: Request, status: int, code: str, detail: str) -> JSONResponse:
-    body = {
-        "type": f"https://labelhive.io/problems/{code}",
-        "title": detail,
-        "status": status,
-        "code": code,
-        "detail": detail,
-        "instance": request.url.path,
-    }
-    return problem_response(status, body)
+    return problem_response(status, problem(status, code, detail, instance=request.url.path))
 
 
 def install(app: FastAPI) -> None:
@@ -75,28 +67,20 @@ def install(app: FastAPI) -> None:
         malformed = any(e["type"] == "json_invalid" for e in errors)
         code = "malformed_json" if malformed else "validation_failed"
         status = 400 if malformed else 422
-        body = {
-            "type": f"https://labelhive.io/problems/{code}",
-            "title": "Malformed JSON" if malformed else "Invalid request",
-            "status": status,
-            "code": code,
-            "detail": "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5]),
-            "errors": errors,
-            "instance": request.url.path,
-        }
+        body = problem(
+            status,
+            code,
+            "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5]),
+            title="Malformed JSON" if malformed else "Invalid request",
+            instance=request.url.path,
+            errors=errors,
+        )
         return problem_response(status, json.loads(json.dumps(body, default=str)))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-        body = {
-            "type": f"https://labelhive.io/problems/{code}",
-            "title": str(exc.detail),
-            "status": exc.status_code,
-            "code": code,
-            "detail": str(exc.detail),
-            "instance": request.url.path,
-        }
+        body = problem(exc.status_code, code, str(exc.detail), instance=request.url.path)
         return problem_response(exc.status_code, body, getattr(exc, "headers", None))
 
     @app.exception_handler(DataError)
@@ -112,12 +96,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
-        body = {
-            "type": "https://labelhive.io/problems/internal_error",
-            "title": "Internal error",
-            "status": 500,
-            "code": "internal_error",
-            "detail": "an unexpected error occurred; it has been logged",
-            "instance": request.url.path,
-        }
+        detail = "an unexpected error occurred; it has been logged"
+        body = problem(500, "internal_error", detail, title="Internal error", instance=request.url.path)
         return problem_response(500, body)
