@@ -10,7 +10,7 @@ from labelhive_api.accounts import service as accounts
 from labelhive_api.db.base import utcnow
 from labelhive_api.projects import service as projects
 from labelhive_api.projects.models import Membership
-from labelhive_api.tasks import leases
+from labelhive_api.tasks import next_task
 from labelhive_api.tasks.models import Task, TaskLease
 from labelhive_api.tasks.service import add_tasks
 from sqlalchemy import update
@@ -197,7 +197,7 @@ def test_concurrent_next_task_never_hands_a_task_twice(committed_db):
         for _ in range(3):
             with committed_db.session() as s:
                 proj = s.get(type(project), project_id)
-                found = leases.next_task(s, proj, uid, 600)
+                found = next_task.next_task(s, proj, uid, 600)
                 task = found[0] if found else None
                 if task is not None:
                     mine.append(task.id)
@@ -276,7 +276,7 @@ def test_annotators_racing_through_a_queue_finish_every_task_once(committed_db, 
                 with committed_db.session() as s:
                     proj = s.get(Project, project_id)
                     # Every third lease is born expired: the task must come back to someone.
-                    found = leases.next_task(s, proj, user.id, -1 if n % 3 == 0 else 600)
+                    found = next_task.next_task(s, proj, user.id, -1 if n % 3 == 0 else 600)
                 if found is None:
                     return
                 if n % 3 == 0:
@@ -336,7 +336,7 @@ def test_embedded_sqlite_serves_concurrent_annotators(tmp_path):
         try:
             for _ in range(2):
                 with db.session() as s:
-                    found = leases.next_task(s, s.get(Project, project_id), uid, 600)
+                    found = next_task.next_task(s, s.get(Project, project_id), uid, 600)
                     got.append(found[0].id)
                     s.query(TaskLease).filter(TaskLease.user_id == uid).delete()
         except BaseException as exc:  # noqa: BLE001

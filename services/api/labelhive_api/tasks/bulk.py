@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.errors import Unprocessable
 from labelhive_api.projects.models import Project
-from labelhive_api.tasks import leases, service
+from labelhive_api.tasks import next_task, service
 from labelhive_api.tasks.models import Batch, Task, TaskLease
 
 # One request acts on at most this many tasks (a larger "all matching" is done by narrowing the filter).
@@ -115,7 +115,7 @@ def release(session: Session, project_id: int, ids: list[int]) -> int:
                 select(exists().where(Annotation.task_id == task_id, Annotation.user_id == user_id))
             )
             if not submitted:
-                leases.release_slot(session, task_id)
+                next_task.release_slot(session, task_id)
             touched.add(task_id)
         assigned = [Task.project_id == project_id, Task.id.in_(chunk), Task.assignee_id.is_not(None)]
         touched.update(session.scalars(select(Task.id).where(*assigned)))

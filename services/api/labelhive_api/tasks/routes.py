@@ -11,7 +11,8 @@ from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import Page
 from labelhive_api.errors import Conflict
 from labelhive_api.security.permissions import Permission
-from labelhive_api.tasks import leases, service
+from labelhive_api.tasks import next_task as queue
+from labelhive_api.tasks import service
 from labelhive_api.tasks.access import visible_task
 from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask
 from labelhive_api.tasks.models import Batch, Task
@@ -97,7 +98,7 @@ def next_task(
     if access.project.archived_at is not None:
         raise Conflict("this project is archived", code="project_archived")
     lease = access.project.task_lease_seconds or settings.task_lease_seconds
-    found = leases.next_task(session, access.project, access.user.id, lease, skip or ())
+    found = queue.next_task(session, access.project, access.user.id, lease, skip or ())
     if found is None:
         session.commit()  # expired leases given back stay given back
         raise NoTaskAvailable()
@@ -115,7 +116,7 @@ def get_task(task_id: int, access: Annotator, session: SessionDep) -> TaskOut:
 @router.post("/projects/{project_id}/tasks/{task_id}/release", status_code=204)
 def release_task(task_id: int, access: Annotator, session: SessionDep) -> Response:
     task = service.get_task(session, access.project_id, task_id)
-    if not leases.release(session, task, access.user.id):
+    if not queue.release(session, task, access.user.id):
         raise NotYourTask()
     session.commit()
     return Response(status_code=204)
