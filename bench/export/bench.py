@@ -132,6 +132,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=12, help="parallel S3 reads (raw baseline and export)")
     parser.add_argument("--child", choices=["raw", "export"])
     parser.add_argument("--job", type=int, default=0)
+    parser.add_argument(
+        "--coco-only", action="store_true", help="only the COCO export (no images seeded, no S3 figures)"
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child, args.job, args.workers)
@@ -187,9 +190,10 @@ def main() -> int:
             data = tiny_png(i)
             sha = hashlib.sha256(data).hexdigest()
             shas[i] = sha
-            client.put_object(
-                Bucket=storage.source.bucket, Key=asset_key(sha), Body=data, ContentType="image/png"
-            )
+            if not args.coco_only:
+                client.put_object(
+                    Bucket=storage.source.bucket, Key=asset_key(sha), Body=data, ContentType="image/png"
+                )
             return len(data)
 
         with ThreadPoolExecutor(32) as pool:
@@ -275,6 +279,10 @@ def main() -> int:
                 flush=True,
             )
 
+        if args.coco_only:
+            coco = run_child(env, "export", job("coco", False), args.workers)
+            line("COCO export (no images)", coco, f"  {coco['shapes']:.0f} boxes")
+            return 0
         # The machine is shared: the raw baseline is read before and after the exports, and averaged.
         raw1 = run_child(env, "raw", project_id, args.workers)
         line(f"raw S3 read ({args.workers} threads)", raw1)

@@ -26,7 +26,7 @@ from labelhive_api.exports.options import ExportOptions
 from labelhive_api.exports.pipeline import ordered_map
 from labelhive_api.exports.reader import TaskRow, iter_task_pages, prefetch_pages
 from labelhive_api.exports.zipstream import ZipStream
-from labelhive_api.formats.coco import CocoWriter
+from labelhive_api.formats.coco import CocoWriter, spool_file
 from labelhive_api.formats.csvsummary import csv_header, csv_row, manifest_header, manifest_row
 from labelhive_api.formats.labelstudio import ls_config, ls_task, point_labels_for
 from labelhive_api.formats.model import Category, ImageItem, Shape
@@ -241,7 +241,7 @@ class Exporter:
         reporter = ThreadPoolExecutor(1, thread_name_prefix="export-progress")
         reported: Future[None] | None = None
         try:
-            with tempfile.TemporaryFile() as summary, tempfile.TemporaryFile() as manifest:
+            with spool_file() as summary, spool_file() as manifest:
                 summary.write(csv_header())
                 manifest.write(manifest_header())
                 workers = self.fetch_workers if self.options.with_images else 1
@@ -352,12 +352,10 @@ class _CocoWriter(_Writer):
         files += [(f"person_keypoints_{split}", w) for split, w in sorted(self.keypoint_writers.items())]
         for name, writer in files:
             split = name.rsplit("_", 1)[1]
-            with tempfile.TemporaryFile() as spool:
+            with zipper.member(f"annotations/{name}.json") as member:
                 writer.write_to(
-                    spool, {"description": f"LabelHive export {self.exporter.job_id}", "split": split}
+                    member, {"description": f"LabelHive export {self.exporter.job_id}", "split": split}
                 )
-                spool.seek(0)
-                zipper.add_stream(f"annotations/{name}.json", spool)
 
     def close(self) -> None:
         for writer in [*self.writers.values(), *self.keypoint_writers.values()]:
@@ -437,7 +435,7 @@ class _LabelStudioWriter(_Writer):
 
     def __init__(self, exporter: Exporter) -> None:
         self.exporter = exporter
-        self.spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self.spool = spool_file()
         self.count = 0
         self.point_labels = point_labels_for(exporter.categories)
 

@@ -60,9 +60,12 @@ class ZipStream:
             member.write(data)
 
     def add_stream(self, name: str, source: IO[bytes], *, compress: bool = True) -> None:
-        info = self._info(name, compress)
-        with self._zip.open(info, "w", force_zip64=True) as member:
+        with self.member(name, compress=compress) as member:
             shutil.copyfileobj(source, member, 1024 * 1024)
+
+    def member(self, name: str, *, compress: bool = True) -> IO[bytes]:
+        """A member to write into as it is made (no spool file first); close it before the next one."""
+        return self._zip.open(self._info(name, compress), "w", force_zip64=True)
 
     @property
     def bytes_written(self) -> int:

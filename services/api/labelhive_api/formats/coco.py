@@ -294,6 +294,15 @@ def _r(value: float) -> float | int:
     return int(rounded) if rounded == int(rounded) else rounded
 
 
+# Spool files are written a few hundred bytes at a time: a 1 MiB buffer turns 8 KiB writes into 1 MiB ones.
+SPOOL_BUFFER = 1024 * 1024
+
+
+def spool_file(directory: str | None = None) -> IO[bytes]:
+    """An anonymous temporary file for an export's streams (removed when closed)."""
+    return tempfile.TemporaryFile(dir=directory, buffering=SPOOL_BUFFER)
+
+
 class CocoWriter:
     """Streams a COCO document: add images one at a time, then `write_to` a binary stream.
 
@@ -308,8 +317,8 @@ class CocoWriter:
         self.categories = categories
         self.keypoints_only = keypoints_only
         self.category_ids = {c.name: i for i, c in enumerate(categories, start=1)}
-        self._images = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115 - closed in close()
-        self._annotations = tempfile.TemporaryFile(dir=spool_dir)  # noqa: SIM115
+        self._images = spool_file(spool_dir)
+        self._annotations = spool_file(spool_dir)
         self._image_count = 0
         self._ann_count = 0
         self.skipped: dict[str, int] = {}
