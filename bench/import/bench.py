@@ -166,6 +166,31 @@ def run_import(
         time.sleep(0.05)
 
 
+def idle_polls(server: Server, headers: dict[str, str], pid: int, n: int = 100) -> list[float]:
+    """The same status call as during the imports, on a finished empty import, with nothing running: what the
+    machine and the server cost without an import beside them."""
+    created = server.client.post(
+        f"/api/v1/projects/{pid}/imports",
+        headers=headers,
+        files=[("files", ("empty.jsonl", b"", "application/x-ndjson"))],
+        data={"format": "tasks"},
+    )
+    assert created.status_code == 202, created.text
+    job_id = created.json()["id"]
+    while server.client.get(f"/api/v1/projects/{pid}/imports/{job_id}", headers=headers).json()["state"] in (
+        "queued",
+        "running",
+    ):
+        time.sleep(0.05)
+    samples = []
+    for _ in range(n):
+        p0 = time.perf_counter()
+        server.client.get(f"/api/v1/projects/{pid}/imports/{job_id}", headers=headers)
+        samples.append(time.perf_counter() - p0)
+        time.sleep(0.02)
+    return samples
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -246,6 +271,12 @@ def run_backend(backend: str, url: str, env: dict[str, str], args: argparse.Name
         }
     )
     try:
+        idle = idle_polls(server, headers, new_project("bench-idle"))
+        print(
+            f"  baseline: status poll with no import running   n={len(idle)} p50={percentile(idle, 50) * 1000:.1f} ms "
+            f"p95={percentile(idle, 95) * 1000:.1f} ms  [{load()}]",
+            flush=True,
+        )
         names = {
             "a": "(a) tasks, no shapes",
             "b": "(b) + 1 box as predictions",
