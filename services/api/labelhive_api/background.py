@@ -22,12 +22,15 @@ from labelhive_api.imports.service import ImportSettings
 from labelhive_api.jobs.kinds import JobKind, Sweep
 from labelhive_api.jobs.runner import JobRunner
 from labelhive_api.predictions.after_import import after_import
+from labelhive_api.predictions.prelabel import publish_left_over
 from labelhive_api.settings import Settings
 from labelhive_api.storage.config import Storage, StorageConfig, build_storage
 from labelhive_api.storage.delivery import ImageDelivery
 from labelhive_api.webhooks.dispatcher import WebhookDispatcher
 
 log = logging.getLogger(__name__)
+
+PUBLISH_EVERY = 30.0  # seconds between looks for pre-label items left queued
 
 
 def import_settings(settings: Settings, storage: Storage) -> ImportSettings:
@@ -62,6 +65,10 @@ def sweeps(db: Database, storage: Storage, settings: Settings, imports: ImportSe
     found = image_sweeps(db, storage, imports)
     if settings.webhook_worker:
         found.append(WebhookDispatcher(db, settings).sweep())
+    if settings.amqp_url:
+        # Pre-label items a broker outage left queued; fresh jobs are published by their request.
+        publish = functools.partial(publish_left_over, db, settings)
+        found.append(Sweep("pre-label publishing", publish, own_lane=True, every=PUBLISH_EVERY))
     return found
 
 

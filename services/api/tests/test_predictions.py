@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+from datetime import timedelta
+from typing import Any
 
 from kombu import Connection, Exchange, Queue
+from labelhive_api.predictions import prelabel
 from labelhive_api.predictions.prelabel import queue_arguments
 
 BOX = {"id": "p1", "type": "bbox", "label": "crack", "x": 10, "y": 10, "w": 50, "h": 20, "score": 0.9}
@@ -259,3 +263,51 @@ def test_click_to_segment_relays_the_contract_to_the_interactive_worker(env, mon
         )
     finally:
         server.shutdown()
+
+
+def test_items_left_queued_by_a_broker_outage_are_published_by_the_next_sweep(env, rabbitmq, monkeypatch):
+    """The broker was unreachable when the job was created: the job is accepted, its items wait queued, and
+    the job runner's pre-label sweep publishes them once the broker is back (nobody presses "publish")."""
+    queue = "prelabel.api-test-outage"
+    monkeypatch.setattr(env.settings, "prelabel_queue", queue)
+    monkeypatch.setattr(env.settings, "amqp_url", f"amqp://guest:guest@127.0.0.1:{_closed_port()}//")
+    project = env.project()
+    ids = env.tasks(project, 2, asset_sha256=SHA)
+    m = env.token(env.user("manager", project))
+    base = f"/api/v1/projects/{project.id}"
+    created = env.client.post(f"{base}/prelabel-jobs", json={"task_ids": ids, "mode": "auto"}, headers=m)
+    assert created.status_code == 202, created.text
+    assert created.json()["state"] == "queued"
+    assert prelabel.publish_left_over(env.db, env.settings, older_than=timedelta(0)) == 0  # still down
+
+    monkeypatch.setattr(env.settings, "amqp_url", rabbitmq.url)
+    assert prelabel.publish_left_over(env.db, env.settings, older_than=timedelta(minutes=5)) == 0  # too young
+    assert prelabel.publish_left_over(env.db, env.settings, older_than=timedelta(0)) == 2
+    assert prelabel.publish_left_over(env.db, env.settings, older_than=timedelta(0)) == 0  # nothing twice
+    job = env.client.get(f"{base}/prelabel-jobs/{created.json()['id']}", headers=m).json()
+    assert job["state"] == "running"
+    with Connection(rabbitmq.url) as conn:
+        declared = Queue(
+            queue,
+            exchange=Exchange(""),
+            routing_key=queue,
+            durable=True,
+            queue_arguments=queue_arguments(queue),
+        )
+        q = conn.SimpleQueue(declared)
+        got = sorted(int(_task_message(q.get(timeout=10))["task_id"]) for _ in ids)
+        assert q.qsize() == 0
+        q.close()
+    assert got == sorted(ids)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _task_message(msg: Any) -> dict[str, Any]:
+    msg.ack()
+    body = json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body
+    return dict(body[0][0])

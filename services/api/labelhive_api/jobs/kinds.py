@@ -32,9 +32,12 @@ class JobKind:
 @dataclass(frozen=True)
 class Sweep:
     """`run_once` does some due work and says how many items it handled (more may be waiting when > 0).
-    `idle_only` sweeps run only when no job was claimed; `own_lane` ones never wait for a job slot."""
+    A sweep runs when nudged, when its last pass handled something, every `every` seconds if set, and (an
+    `own_lane` sweep without `every`) at each poll. `idle_only` sweeps run only when no job was claimed;
+    `own_lane` ones never wait for a job slot."""
 
     name: str
     run_once: Callable[[], int]
     idle_only: bool = False
     own_lane: bool = False
+    every: float | None = None

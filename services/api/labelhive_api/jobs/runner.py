@@ -11,6 +11,7 @@ import gc
 import logging
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -87,6 +88,7 @@ class JobRunner:
         self._stop = threading.Event()
         self._due = set(self.sweeps)  # sweeps to run again (all at start; a nudge or a busy pass re-arms one)
         self._busy: set[str] = set()
+        self._last_run: dict[str, float] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(slots + len(self.sweeps), thread_name_prefix="job")
         self._thread: threading.Thread | None = None
@@ -141,17 +143,26 @@ class JobRunner:
             self._pool.submit(self._run, claim)
         return ran
 
+    def _is_due(self, sweep: Sweep, now: float) -> bool:
+        if sweep.name in self._due:
+            return True
+        if sweep.every is not None:
+            return now - self._last_run.get(sweep.name, 0.0) >= sweep.every
+        return sweep.own_lane
+
     def _start_sweeps(self, idle: bool) -> None:
+        now = time.monotonic()
         for name, sweep in self.sweeps.items():
             if sweep.idle_only and not idle:
                 continue
             with self._lock:
-                if name in self._busy or (name not in self._due and not sweep.own_lane):
+                if name in self._busy or not self._is_due(sweep, now):
                     continue
                 if not sweep.own_lane and not self._slots.acquire(blocking=False):
                     continue
                 self._busy.add(name)
                 self._due.discard(name)
+                self._last_run[name] = now
             self._pool.submit(self._sweep, sweep)
 
     def _run(self, claim: Claim) -> None:

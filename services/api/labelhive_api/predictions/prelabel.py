@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -303,3 +304,28 @@ def _finish_if_done(session: Session, job: PrelabelJob) -> None:
                 "model": job.model,
             },
         )
+
+
+def publish_left_over(db: Database, settings: Settings, older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Items still queued a while after their job was created (the broker was down then, or the replica
+    died between commit and publish) are published now; the job runner calls this every half minute, so
+    nobody has to press "publish" after an outage. Stops at the first broker failure (next pass retries).
+    Results are idempotent per task and model version, so a rare second publish costs work, not data."""
+    if not settings.amqp_url:
+        return 0
+    with db.session() as session:
+        job_ids = session.scalars(
+            select(PrelabelItem.job_id)
+            .join(PrelabelJob, PrelabelJob.id == PrelabelItem.job_id)
+            .where(PrelabelItem.state == "queued", PrelabelJob.created_at < utcnow() - older_than)
+            .distinct()
+            .limit(20)
+        ).all()
+    published = 0
+    for job_id in job_ids:
+        try:
+            published += publish_pending(db, settings, job_id)
+        except Exception:
+            log.warning("pre-label publish of job %s failed; retrying later", job_id, exc_info=True)
+            break
+    return published
