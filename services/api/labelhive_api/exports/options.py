@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMATS = ("coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio", "csv")
+from labelhive_api.formats.registry import EXPORT_FORMATS
+
 SOURCES = ("annotations", "predictions")
 
 
@@ -31,8 +32,8 @@ class ExportOptions:
     label_names: str = "value"
 
     def __post_init__(self) -> None:
-        if self.format not in FORMATS:
-            raise ExportOptionsError(f"format must be one of {', '.join(FORMATS)}")
+        if self.format not in EXPORT_FORMATS:
+            raise ExportOptionsError(f"format must be one of {', '.join(EXPORT_FORMATS)}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ExportOptionsError("val_fraction must be in [0, 1)")
         if not 0.0 <= self.test_fraction < 1.0 or self.val_fraction + self.test_fraction >= 1.0:

@@ -30,6 +30,7 @@ from labelhive_api.formats.coco import CocoWriter, spool_file
 from labelhive_api.formats.csvsummary import csv_header, csv_row, manifest_header, manifest_row
 from labelhive_api.formats.labelstudio import ls_config, ls_task, point_labels_for
 from labelhive_api.formats.model import Category, ImageItem, Shape
+from labelhive_api.formats.registry import FORMATS
 from labelhive_api.formats.voc import voc_labelmap, voc_xml
 from labelhive_api.formats.yolo import IMAGE_EXTENSIONS, yolo_data_yaml, yolo_label_text
 from labelhive_api.jobs.kinds import JobStopped
@@ -48,7 +49,6 @@ _EXT = {
 
 
 LOST_ITEMS = 100
-CARRIES_ATTRIBUTES = ("coco", "csv")  # csv: a summary, it carries no shapes at all
 
 
 class ExportStopped(JobStopped):
@@ -260,7 +260,7 @@ class Exporter:
                     item.file_name = self.names.name(row, data)
                     lost: Counter[str] = Counter()
                     writer.add(zipper, item, split, data, lost)
-                    if self.options.format not in CARRIES_ATTRIBUTES:
+                    if not FORMATS[self.options.format].keeps_attributes:
                         with_attributes = sum(1 for shape in item.shapes if shape.attributes)
                         if with_attributes:
                             lost[f"attributes_not_in_{self.options.format}"] += with_attributes
@@ -482,8 +482,8 @@ class _CsvWriter(_Writer):
 def _writer_for(fmt: str, exporter: Exporter) -> _Writer:
     if fmt == "coco":
         return _CocoWriter(exporter)
-    if fmt in ("yolo", "yolo-seg", "yolo-pose"):
-        return _YoloWriter(exporter, {"yolo": "detect", "yolo-seg": "segment", "yolo-pose": "pose"}[fmt])
+    if (task := FORMATS[fmt].yolo_task) is not None:
+        return _YoloWriter(exporter, task)
     if fmt == "voc":
         return _VocWriter(exporter)
     if fmt == "labelstudio":

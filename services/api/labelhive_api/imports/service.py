@@ -26,10 +26,9 @@ from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
-from labelhive_api.formats.coco import coco_task_files, read_coco
-from labelhive_api.formats.labelstudio import read_labelstudio
+from labelhive_api.formats.coco import coco_task_files
 from labelhive_api.formats.model import Category, Dataset, FormatError, ImageItem
-from labelhive_api.formats.voc import read_voc
+from labelhive_api.formats.registry import FORMATS
 from labelhive_api.formats.yolo import label_path_for, read_label_text, read_yolo_spec
 from labelhive_api.imports.images import ImageRefused, inspect_image
 from labelhive_api.imports.matching import ImageIndex
@@ -48,7 +47,6 @@ from labelhive_api.tasks.service import add_tasks
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("images", "coco", "yolo", "voc", "labelstudio", "tasks")
 KINDS = ("upload", "s3", "urls")
 
 
@@ -473,32 +471,23 @@ class ImportRun:
         if self.format == "coco":
             wanted_paths = set(coco_task_files([f.path for f in files]))
             files = [f for f in files if f.path in wanted_paths]
+        spec = FORMATS[self.format]
         for entry in files:
             ext = posixpath.splitext(entry.path)[1].lower()
-            wanted = {
-                "coco": (".json",),
-                "labelstudio": (".json",),
-                "voc": (".xml",),
-                "yolo": (".yaml", ".yml", ".txt"),
-            }[self.format]
-            if ext not in wanted:
+            if ext not in spec.files:
                 continue
             data = self._read_text(entry)
             if data is None:
                 continue
             try:
-                if self.format == "coco":
-                    part = read_coco(data)
-                elif self.format == "labelstudio":
-                    part = read_labelstudio(data, use=str(self.options.get("labelstudio_use", "annotations")))
-                elif self.format == "voc":
-                    part = Dataset(images=[read_voc(data, where=entry.path)])
-                else:
+                if spec.reader is not None:
+                    part = spec.reader(data, entry.path, self.options)
+                else:  # YOLO: the classes from data.yaml now, the label texts matched to images later
                     text = data.decode("utf-8", errors="replace")
                     if ext in (".yaml", ".yml"):
-                        spec = read_yolo_spec(text)
-                        self.kpt_shape = spec.kpt_shape
-                        part = Dataset(categories=[Category(n) for n in spec.names])
+                        yolo_spec = read_yolo_spec(text)
+                        self.kpt_shape = yolo_spec.kpt_shape
+                        part = Dataset(categories=[Category(n) for n in yolo_spec.names])
                     else:
                         yolo_texts[entry.path] = text
                         self.label_entries[entry.path] = entry.name
@@ -509,9 +498,6 @@ class ImportRun:
             except (FormatError, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
                 self._refuse_now(entry.name, "invalid_format", f"{self.format}: {exc}"[:2000])
                 continue
-            if self.format == "voc" and part.images:
-                # VOC files name the image by its bare file name, next to or apart from the XML.
-                part.images[0].meta["xml"] = entry.path
             dataset.images.extend(part.images)
             dataset.categories.extend(c for c in part.categories if c.name not in dataset.label_names)
             dataset.warnings.extend(part.warnings)
