@@ -115,6 +115,29 @@ def test_a_resumed_tasks_import_creates_nothing_twice(world):
         assert states.get("submitted") == 25 and not states.get("new")
 
 
+def test_pre_labels_for_images_imported_before_go_onto_their_tasks(world):
+    """A second file naming known images (checked before the write as new tasks) is planned again in the
+    transaction against the existing tasks: their predictions are added, no task is made twice."""
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    bare = [{k: v for k, v in task_line(n).items() if k != "predictions"} for n in range(6)]
+    first = upload(world, project, headers, [("bare.jsonl", jsonl(bare))], format="tasks")
+    world.run_jobs()
+    assert job(world, project, headers, first["id"])["imported"] == 6
+    rows = [task_line(n) for n in range(4, 9)]  # 4 and 5 known, 6-8 new
+    second = upload(world, project, headers, [("labels.jsonl", jsonl(rows))], format="tasks")
+    world.run_jobs()
+    done = job(world, project, headers, second["id"])
+    assert (done["imported"], done["duplicates"], done["shapes"]) == (3, 2, 5)
+    assert task_count(world, project) == 9 and count(world, Prediction, project) == 5
+    with world.db.sessions() as s:
+        flagged = s.scalar(
+            select(func.count()).where(Task.project_id == project.id, Task.has_prediction.is_(True))
+        )
+    assert flagged == 5
+
+
 def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_duplicates(world):
     admin = world.user(admin=True)
     headers = world.token(admin)
