@@ -1,6 +1,7 @@
-"""Build the test control plane (etcd, Kubernetes, kwok) and helm from the Go module proxy into the cache.
+"""Build the test control plane (etcd, Kubernetes, kwok), helm and a real node's programs (kubelet, kube-proxy,
+CoreDNS, Traefik, a pause binary) from the Go module proxy into the cache.
 
-Run `python -m labelhive_harness.kube_build` (idempotent: a warm cache only checks the binaries exist).
+Run `python -m labelhive_harness.kube_build [--node]` (idempotent: a warm cache only checks the binaries exist).
 Binaries land in ~/.cache/labelhive/kube/<component>-<version>/<component>.
 """
 
@@ -26,6 +27,9 @@ KWOK_VERSION = "v0.7.0"
 HELM_VERSION = "v3.22.0"
 # helm's default .Capabilities.KubeVersion: 1.<minor of its client-go>, as helm's own Makefile sets it
 HELM_KUBE_MINOR = "37"
+COREDNS_VERSION = "v1.15.0"
+TRAEFIK_VERSION = "v3.6.12"  # v3.7 needs a nested module (dynamic/ext) that the Go proxy does not serve
+PAUSE_VERSION = "v1"  # our own pause program (pause.go below); bump when it changes
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class GoModule:
     components: tuple[Component, ...]
     requires: tuple[str, ...]
     ldflags: str
+    group: str = "control-plane"  # "node": only the real-node harness (tests/realpods) needs it
+    # Build inside a copy of this module itself (its own replace/exclude lines and go.sum apply), not from a
+    # throwaway module requiring it: for programs whose go.mod relies on replaces (Traefik).
+    main_module: str = ""
 
 
 def _kube_ldflags() -> str:
@@ -82,6 +90,42 @@ MODULES = (
         ),
         (f"k8s.io/kubernetes@{KUBE_VERSION}", f"go.etcd.io/etcd/server/v3@{ETCD_VERSION}"),
         _kube_ldflags(),
+    ),
+    GoModule(
+        "kubernetes-node",
+        KUBE_VERSION,
+        (
+            Component("kubelet", KUBE_VERSION, "k8s.io/kubernetes/cmd/kubelet", K8S),
+            Component("kube-proxy", KUBE_VERSION, "k8s.io/kubernetes/cmd/kube-proxy", K8S),
+        ),
+        (f"k8s.io/kubernetes@{KUBE_VERSION}",),
+        _kube_ldflags(),
+        group="node",
+    ),
+    GoModule(
+        "coredns",
+        COREDNS_VERSION,
+        (Component("coredns", COREDNS_VERSION, "github.com/coredns/coredns", "github.com/coredns/coredns"),),
+        (),
+        "",
+        group="node",
+        main_module=f"github.com/coredns/coredns@{COREDNS_VERSION}",
+    ),
+    GoModule(
+        "traefik",
+        TRAEFIK_VERSION,
+        (
+            Component(
+                "traefik",
+                TRAEFIK_VERSION,
+                "github.com/traefik/traefik/v3/cmd/traefik",
+                "github.com/traefik/traefik/v3",
+            ),
+        ),
+        (),
+        f"-X github.com/traefik/traefik/v3/pkg/version.Version={TRAEFIK_VERSION}",
+        group="node",
+        main_module=f"github.com/traefik/traefik/v3@{TRAEFIK_VERSION}",
     ),
     GoModule(
         "kwok",
@@ -120,8 +164,14 @@ def binary_path(name: str) -> Path:
     raise KeyError(name)
 
 
-def missing() -> list[Component]:
-    return [c for m in MODULES for c in m.components if not binary_path(c.name).is_file()]
+CONTROL_PLANE = ("control-plane",)
+ALL = ("control-plane", "node")
+
+
+def missing(groups: tuple[str, ...] = CONTROL_PLANE) -> list[Component]:
+    return [
+        c for m in MODULES if m.group in groups for c in m.components if not binary_path(c.name).is_file()
+    ]
 
 
 def _go_env() -> dict[str, str]:
@@ -151,18 +201,39 @@ def _staging_replaces(work: Path, log: BinaryIO) -> list[str]:
     return [f"-replace={m}={m}@v0{KUBE_VERSION[2:]}" for m in staging]
 
 
+def _main_module_copy(module: GoModule, work: Path, log: BinaryIO) -> Path:
+    """A writable copy of the module's own source (from the module cache), ready to build in."""
+    out = _go(["mod", "download", "-json", module.main_module], work, log)
+    found = re.search(r'"Dir":\s*"([^"]+)"', out)
+    if not found:
+        raise RuntimeError(f"go mod download {module.main_module} named no directory")
+    src = work / "src"
+    shutil.copytree(found.group(1), src)
+    for path in [src, *src.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+    static = src / "webui" / "static"  # Traefik embeds its dashboard's build output, absent from the module
+    if (src / "webui" / "embed.go").is_file() and not static.exists():
+        static.mkdir()
+        (static / "index.html").write_text("<!doctype html><title>dashboard not built</title>\n")
+    return src
+
+
 def _build_module(module: GoModule, todo: list[Component], log_path: Path) -> None:
     with log_path.open("wb") as log, tempfile.TemporaryDirectory(prefix=f"kube-build-{module.name}-") as tmp:
         work = Path(tmp)
         _go(["mod", "init", f"labelhive.local/build-{module.name}"], work, log)
-        edits = [f"-require={r}" for r in module.requires]
-        if module.name == "kubernetes":
-            edits += _staging_replaces(work, log)
-        _go(["mod", "edit", *edits], work, log)
+        if module.main_module:
+            work = _main_module_copy(module, work, log)
+        else:
+            edits = [f"-require={r}" for r in module.requires]
+            if any(r.startswith(f"{K8S}@") for r in module.requires):
+                edits += _staging_replaces(work, log)
+            _go(["mod", "edit", *edits], work, log)
         out = work / "out"
         ldflags = f"-s -w {module.ldflags}"  # no symbol or DWARF tables: smaller cache, same behaviour
         build = ["build", "-mod=mod", "-trimpath", "-ldflags", ldflags, "-o", f"{out}/"]
-        _go([*build, *(c.package for c in todo)], work, log)
+        packages = [c.package.replace(module.main_module.split("@")[0], ".", 1) for c in todo]
+        _go([*build, *packages], work, log)
         # MVS may lift a pinned dependency (etcd); refuse a cache entry whose name would lie about its version.
         for c in todo:
             got = _go(["list", "-mod=mod", "-m", "-f", "{{.Version}}", c.gomod], work, log).strip()
@@ -185,13 +256,17 @@ def _reason(exc: Exception, log_path: Path) -> str:
     return str(exc)
 
 
-def ensure_binaries() -> dict[str, Path]:
-    """Build whatever is missing (serialised by a lock file) and return {component: binary path}."""
-    if missing():
+def ensure_binaries(groups: tuple[str, ...] = CONTROL_PLANE) -> dict[str, Path]:
+    """Build whatever of `groups` is missing (serialised by a lock file); returns {component: binary path}."""
+    if missing(groups) or ("node" in groups and not pause_path().is_file()):
         logs = cache_dir("kube", "logs")
         with (kube_cache() / ".build.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building the same cache
+            if "node" in groups:
+                _build_pause(logs / f"build-pause-{PAUSE_VERSION}.log")
             for module in MODULES:
+                if module.group not in groups:
+                    continue
                 todo = [c for c in module.components if not binary_path(c.name).is_file()]
                 if not todo:
                     continue
@@ -209,13 +284,62 @@ def ensure_binaries() -> dict[str, Path]:
                     ) from exc
                 with log_path.open("a") as log:
                     log.write(f"built in {time.monotonic() - started:.0f}s\n")
-    return {c.name: binary_path(c.name) for m in MODULES for c in m.components}
+    paths = {c.name: binary_path(c.name) for m in MODULES if m.group in groups for c in m.components}
+    if "node" in groups:
+        paths["pause"] = pause_path()
+    return paths
+
+
+# The sandbox's init: sleeps, reaps orphaned children, exits on SIGINT/SIGTERM (like Kubernetes' pause.c).
+PAUSE_GO = """package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGCHLD)
+	for sig := range sigs {
+		if sig != syscall.SIGCHLD {
+			os.Exit(0)
+		}
+		for {
+			pid, err := syscall.Wait4(-1, nil, syscall.WNOHANG, nil)
+			if pid <= 0 || err != nil {
+				break
+			}
+		}
+	}
+}
+"""
+
+
+def pause_path() -> Path:
+    return kube_cache() / f"pause-{PAUSE_VERSION}" / "pause"
+
+
+def _build_pause(log_path: Path) -> None:
+    target = pause_path()
+    if target.is_file():
+        return
+    with log_path.open("wb") as log, tempfile.TemporaryDirectory(prefix="kube-build-pause-") as tmp:
+        work = Path(tmp)
+        _go(["mod", "init", "labelhive.local/pause"], work, log)
+        (work / "main.go").write_text(PAUSE_GO)
+        _go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(work / "pause"), "."], work, log)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(work / "pause", target.with_suffix(".partial"))
+        os.replace(target.with_suffix(".partial"), target)
 
 
 def main() -> int:
     started = time.monotonic()
+    groups = ALL if "--node" in sys.argv[1:] else CONTROL_PLANE
     try:
-        paths = ensure_binaries()
+        paths = ensure_binaries(groups)
     except HarnessError as exc:
         print(f"kube_build: {exc}", file=sys.stderr)
         return 1
