@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import kube_build
 from .common import HarnessError, free_port, run_dir, stop_process, wait_for
-from .kube_pki import write_kubeconfig, write_pki
+from .kube_pki import write_client_cert, write_kubeconfig, write_pki
 
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_LABEL = "labelhive.io/gpu"
@@ -76,8 +76,11 @@ def binaries() -> dict[str, Path]:
     return kube_build.ensure_binaries()
 
 
-def start_cluster(nodes: tuple[FakeNode, ...] = DEFAULT_NODES) -> KubeCluster:
-    """Start a private cluster with `nodes` Ready (or reuse $KUBECONFIG's); raises HarnessError naming a log."""
+def start_cluster(nodes: tuple[FakeNode, ...] = DEFAULT_NODES, bind_ip: str | None = None) -> KubeCluster:
+    """Start a private cluster with `nodes` Ready (or reuse $KUBECONFIG's); raises HarnessError naming a log.
+
+    `bind_ip`: the apiserver listens and advertises there instead of loopback (a real node's pods reach it
+    through the `kubernetes` Service), and the Node authorizer admits kubelets."""
     existing = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0]
     if existing and Path(existing).is_file():
         return KubeCluster(kubeconfig=Path(existing), server=_server_of(Path(existing)))
@@ -85,19 +88,22 @@ def start_cluster(nodes: tuple[FakeNode, ...] = DEFAULT_NODES) -> KubeCluster:
     cluster = KubeCluster(kubeconfig=Path(), server="", run_dir=run_dir("kube"))
     atexit.register(cluster.stop)  # a crashed test session must not leave an apiserver behind
     try:
-        _start(cluster, bins, nodes)
+        _start(cluster, bins, nodes, bind_ip)
     except BaseException:
         cluster.stop()
         raise
     return cluster
 
 
-def _start(cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, ...]) -> None:
+def _start(
+    cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, ...], bind_ip: str | None
+) -> None:
     d = cluster.run_dir
     assert d is not None
-    pki = write_pki(d / "pki")
+    pki = write_pki(d / "pki", (bind_ip,) if bind_ip else ())
     etcd_port, peer_port, api_port, kwok_port = free_port(), free_port(), free_port(), free_port()
-    cluster.server = f"https://127.0.0.1:{api_port}"
+    api_ip = bind_ip or "127.0.0.1"
+    cluster.server = f"https://{api_ip}:{api_port}"
     cluster.kubeconfig = write_kubeconfig(d / "kubeconfig", cluster.server, pki)
     etcd_url, peer_url = f"http://127.0.0.1:{etcd_port}", f"http://127.0.0.1:{peer_port}"
 
@@ -116,8 +122,8 @@ def _start(cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, .
 
     _spawn(cluster, "kube-apiserver", bins["kube-apiserver"], [
         f"--etcd-servers={etcd_url}",
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
+        f"--bind-address={api_ip}",
+        f"--advertise-address={api_ip}",
         f"--secure-port={api_port}",
         f"--tls-cert-file={pki['apiserver.crt']}",
         f"--tls-private-key-file={pki['apiserver.key']}",
@@ -126,10 +132,12 @@ def _start(cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, .
         f"--service-account-signing-key-file={pki['sa.key']}",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         "--service-cluster-ip-range=10.96.0.0/16",
-        "--authorization-mode=RBAC",
+        "--authorization-mode=Node,RBAC",
         "--allow-privileged=true",
-        "--endpoint-reconciler-type=none",  # a loopback address cannot be a Service endpoint
+        # A loopback address cannot be a Service endpoint; a real node's address can.
+        f"--endpoint-reconciler-type={'lease' if bind_ip else 'none'}",
         "--profiling=false",
+        *_kubelet_client_args(pki, bind_ip),
     ])  # fmt: skip
     _wait(cluster, "kube-apiserver", lambda: _api(cluster, "GET", "/readyz") == b"ok")
 
@@ -175,6 +183,20 @@ def _start(cluster: KubeCluster, bins: dict[str, Path], nodes: tuple[FakeNode, .
     for name, proc in cluster.processes:
         if proc.poll() is not None:
             raise HarnessError(f"{name} exited with code {proc.returncode} (log: {d / name}.log)")
+
+
+def _kubelet_client_args(pki: dict[str, Path], bind_ip: str | None) -> list[str]:
+    """With a real node: the apiserver's client certificate for kubelets (logs, exec), from the same CA."""
+    if not bind_ip:
+        return []
+    crt, key = write_client_cert(
+        pki["ca.crt"].parent, "apiserver-kubelet-client", "kube-apiserver-kubelet-client"
+    )
+    return [
+        f"--kubelet-client-certificate={crt}",
+        f"--kubelet-client-key={key}",
+        "--kubelet-preferred-address-types=InternalIP",  # the node's name is in no DNS
+    ]
 
 
 def _wait(cluster: KubeCluster, name: str, ready: Callable[[], bool], what: str | None = None) -> None:

@@ -35,8 +35,9 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def write_pki(pki: Path) -> dict[str, Path]:
-    """CA, apiserver serving cert, admin client cert and service-account key; returns {file name: path}."""
+def write_pki(pki: Path, extra_ips: tuple[str, ...] = ()) -> dict[str, Path]:
+    """CA, apiserver serving cert (also for `extra_ips`), admin client cert and service-account key;
+    returns {file name: path}."""
     pki.mkdir()
     files: dict[str, Path] = {}
     now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
@@ -71,7 +72,7 @@ def write_pki(pki: Path) -> dict[str, Path]:
 
     issue("ca", ca_name, None, [])
     sans: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVER_NAMES]
-    sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in SERVER_IPS]
+    sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in (*SERVER_IPS, *extra_ips)]
     issue("apiserver", _name("kube-apiserver"), ExtendedKeyUsageOID.SERVER_AUTH, sans)
     issue("admin", _name("labelhive-admin", ADMIN_GROUP), ExtendedKeyUsageOID.CLIENT_AUTH, [])
     sa_key = ec.generate_private_key(ec.SECP256R1())
@@ -109,3 +110,36 @@ def write_kubeconfig(path: Path, server: str, pki: dict[str, Path]) -> Path:
     path.write_text(json.dumps(config, indent=2))  # JSON is YAML: every client reads it
     path.chmod(0o600)
     return path
+
+
+def write_client_cert(pki: Path, stem: str, cn: str, org: str | None = None) -> tuple[Path, Path]:
+    """A client certificate from the CA in `pki` (e.g. a kubelet's system:node:<name>); returns (crt, key)."""
+    ca_key = serialization.load_pem_private_key((pki / "ca.key").read_bytes(), password=None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    ca = x509.load_pem_x509_certificate((pki / "ca.crt").read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn, org))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    crt_path, key_path = pki / f"{stem}.crt", pki / f"{stem}.key"
+    key_path.write_bytes(_key_pem(key))
+    crt_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    for path in (crt_path, key_path):
+        path.chmod(0o600)
+    return crt_path, key_path
+
+
+def write_client_kubeconfig(path: Path, server: str, pki: Path, stem: str) -> Path:
+    """A kubeconfig for the client certificate `stem` (made by write_client_cert), certificates inline."""
+    files = {"ca.crt": pki / "ca.crt", "admin.crt": pki / f"{stem}.crt", "admin.key": pki / f"{stem}.key"}
+    return write_kubeconfig(path, server, files)

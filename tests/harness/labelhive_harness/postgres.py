@@ -34,6 +34,7 @@ class Postgres:
     dbname: str
     log: Path | None = None
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    _command: list[str] = field(default_factory=list, repr=False)
 
     @property
     def admin_dsn(self) -> str:
@@ -43,6 +44,21 @@ class Postgres:
     def stop(self) -> None:
         if self._process is not None:
             stop_process(self._process)
+
+    def start(self) -> None:
+        """Start again (after stop()) on the same port and data."""
+        if not self._command or self.log is None:
+            raise HarnessError("this PostgreSQL was not started by the harness; it cannot be restarted")
+        self._process = subprocess.Popen(
+            self._command, stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+        )
+        wait_for(self._ready, what="PostgreSQL", timeout=60, log=self.log, process=self._process)
+
+    def _ready(self) -> bool:
+        import psycopg
+
+        with psycopg.connect(self.admin_dsn, connect_timeout=2):
+            return True
 
 
 def _bindir() -> Path:
@@ -66,7 +82,8 @@ def _demote() -> tuple[list[str], str | None]:
     return ["runuser", "-u", "postgres", "--"], "postgres"
 
 
-def start_postgres() -> Postgres:
+def start_postgres(host: str = "127.0.0.1", clients: tuple[str, ...] = ()) -> Postgres:
+    """`host`: listen there too (besides loopback); `clients`: CIDRs allowed to log in with a password."""
     if url := os.environ.get(ENV_URL):
         from urllib.parse import urlsplit
 
@@ -108,44 +125,43 @@ def start_postgres() -> Postgres:
     )
     if init.returncode != 0:
         raise HarnessError(f"initdb failed: {init.stderr.strip().splitlines()[-1:]} (data dir: {pgdata})")
+    with (pgdata / "pg_hba.conf").open("a") as hba:
+        hba.writelines(f"host all all {cidr} scram-sha-256\n" for cidr in clients)
     port = free_port()
     out = log.open("ab")
-    process = subprocess.Popen(
-        [
-            *prefix,
-            str(bindir / "postgres"),
-            "-D",
-            str(pgdata),
-            "-p",
-            str(port),
-            "-k",
-            str(data),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "max_connections=300",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "shared_buffers=256MB",
-        ],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    command = [
+        *prefix,
+        str(bindir / "postgres"),
+        "-D",
+        str(pgdata),
+        "-p",
+        str(port),
+        "-k",
+        str(data),
+        "-c",
+        f"listen_addresses={','.join(dict.fromkeys(['127.0.0.1', host]))}",
+        "-c",
+        "max_connections=300",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "shared_buffers=256MB",
+    ]
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     pg = Postgres(
-        url=f"postgresql+psycopg://postgres:{password}@127.0.0.1:{port}/labelhive_test",
-        host="127.0.0.1",
+        url=f"postgresql+psycopg://postgres:{password}@{host}:{port}/labelhive_test",
+        host=host,
         port=port,
         user="postgres",
         password=password,
         dbname="labelhive_test",
         log=log,
         _process=process,
+        _command=command,
     )
     import psycopg
 

@@ -34,6 +34,7 @@ class RabbitMQ:
     password: str
     port: int
     log: Path | None = None
+    host: str = "127.0.0.1"
     _env: dict[str, str] = field(default_factory=dict, repr=False)
     _prefix: list[str] = field(default_factory=list, repr=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -62,7 +63,12 @@ class RabbitMQ:
         if self._process is not None:
             stop_process(self._process, timeout=30)
             # A restart reuses the port: wait until the old listener has really let go of it.
-            wait_for(lambda: port_bindable(self.port), what="RabbitMQ shutdown", timeout=60, log=self.log)
+            wait_for(
+                lambda: port_bindable(self.port, self.host),
+                what="RabbitMQ shutdown",
+                timeout=60,
+                log=self.log,
+            )
 
     def close(self) -> None:
         """Stop the broker for good, with the epmd daemon Erlang started beside it."""
@@ -75,7 +81,7 @@ class RabbitMQ:
             )
 
 
-def start_rabbitmq() -> RabbitMQ:
+def start_rabbitmq(host: str = "127.0.0.1") -> RabbitMQ:
     if url := os.environ.get(ENV_URL):
         from urllib.parse import urlsplit
 
@@ -91,14 +97,14 @@ def start_rabbitmq() -> RabbitMQ:
     # Free ports are picked before the broker binds them; another process may take one meanwhile.
     for attempt in range(3):
         try:
-            return _start_private_broker()
+            return _start_private_broker(host)
         except HarnessError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _start_private_broker() -> RabbitMQ:
+def _start_private_broker(host: str) -> RabbitMQ:
     data = run_dir("rabbitmq")
     user, password = "labelhive", secrets.token_hex(12)
     amqp, dist, epmd, mgmt = free_port(), free_port(), free_port(), free_port()
@@ -108,9 +114,9 @@ def _start_private_broker() -> RabbitMQ:
                 f"default_user = {user}",
                 f"default_pass = {password}",
                 "loopback_users = none",
-                f"listeners.tcp.1 = 127.0.0.1:{amqp}",
+                f"listeners.tcp.1 = {host}:{amqp}",
                 f"management.tcp.port = {mgmt}",
-                "management.tcp.ip = 127.0.0.1",
+                f"management.tcp.ip = {host}",
                 "disk_free_limit.absolute = 50MB",
                 "",
             ]
@@ -120,7 +126,7 @@ def _start_private_broker() -> RabbitMQ:
     env = {
         "HOME": str(data),
         "RABBITMQ_NODENAME": f"lh{amqp}@localhost",
-        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_IP_ADDRESS": host,
         "RABBITMQ_NODE_PORT": str(amqp),
         "RABBITMQ_DIST_PORT": str(dist),
         "ERL_EPMD_ADDRESS": "127.0.0.1",
@@ -138,18 +144,19 @@ def _start_private_broker() -> RabbitMQ:
         subprocess.run(["chown", "-R", "rabbitmq:rabbitmq", str(data)], check=True)
         prefix = ["runuser", "-u", "rabbitmq", "--"]
     broker = RabbitMQ(
-        url=f"amqp://{user}:{password}@127.0.0.1:{amqp}/%2F",
-        management_url=f"http://{user}:{password}@127.0.0.1:{mgmt}",
+        url=f"amqp://{user}:{password}@{host}:{amqp}/%2F",
+        management_url=f"http://{user}:{password}@{host}:{mgmt}",
         user=user,
         password=password,
         port=amqp,
+        host=host,
         log=data / "startup.log",
         _env=env,
         _prefix=prefix,
     )
     try:
         broker.start()
-        wait_for(lambda: port_open(mgmt), what="RabbitMQ management API", timeout=60, log=broker.log)
+        wait_for(lambda: port_open(mgmt, host), what="RabbitMQ management API", timeout=60, log=broker.log)
     except HarnessError:
         broker.close()
         raise

@@ -57,7 +57,7 @@ def _weed() -> str:
     return found
 
 
-def _mini_args(data: Path, volume_mb: int) -> tuple[dict[str, int], list[str]]:
+def _mini_args(data: Path, volume_mb: int, host: str = "127.0.0.1") -> tuple[dict[str, int], list[str]]:
     """`weed mini` on loopback with free ports, telemetry and extras off; returns the HTTP ports too."""
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
     grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
@@ -65,8 +65,8 @@ def _mini_args(data: Path, volume_mb: int) -> tuple[dict[str, int], list[str]]:
         _weed(),
         "mini",
         f"-dir={data / 'store'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
+        f"-ip={host}",
+        f"-ip.bind={host}",
         "-master.telemetry=false",
         "-admin.ui=false",
         "-webdav=false",
@@ -80,7 +80,7 @@ def _mini_args(data: Path, volume_mb: int) -> tuple[dict[str, int], list[str]]:
     return ports, args
 
 
-def start_s3() -> S3:
+def start_s3(host: str = "127.0.0.1") -> S3:
     if endpoint := os.environ.get(ENV_ENDPOINT):
         return S3(
             endpoint=endpoint,
@@ -104,13 +104,13 @@ def start_s3() -> S3:
             }
         )
     )
-    ports, args = _mini_args(data, volume_mb=256)
+    ports, args = _mini_args(data, volume_mb=256, host=host)
     args.append(f"-s3.config={config}")
     (data / "store").mkdir()
     out = log.open("ab")
     process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=data, start_new_session=True)
     s3 = S3(
-        endpoint=f"http://127.0.0.1:{ports['s3']}",
+        endpoint=f"http://{host}:{ports['s3']}",
         access_key=access_key,
         secret_key=secret_key,
         log=log,
@@ -118,7 +118,7 @@ def start_s3() -> S3:
     )
 
     def ready() -> bool:
-        if not port_open(ports["s3"]):
+        if not port_open(ports["s3"], host):
             return False
         client = s3.client()
         bucket = "harness-ready-" + secrets.token_hex(4)
