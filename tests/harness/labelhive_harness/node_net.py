@@ -57,7 +57,9 @@ class NodeNetwork:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise HarnessError(f"another real node runs on this machine (lock {LOCK} is held)") from None
-        remove_leftovers()
+        from .node import remove_killed_runs  # here: node.py builds on this module
+
+        remove_killed_runs()  # whatever a killed run left (processes, mounts, cgroups, network)
         for key in SYSCTLS:
             path = Path("/proc/sys") / key
             if path.exists():
