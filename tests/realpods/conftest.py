@@ -1,0 +1,344 @@
+"""Real pods: the harness's control plane with one real node (containerd + kubelet + kube-proxy + CNI bridge),
+CoreDNS and Traefik, the images `make images` built imported into the node's containerd, the chart installed
+with helm (the operator runs in a pod), and PostgreSQL, SeaweedFS S3 and RabbitMQ listening on the node address
+so pods reach them. Needs root; `make images` first (scripts/test.sh runs it before this suite).
+
+Timings (node start, image import, time to Ready) are written to .artifacts/realpods/timings.json, the
+screenshots of the team's UI through the ingress beside them (LABELHIVE_REALPODS_ARTIFACTS overrides)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client, config
+from labelhive_harness.common import HarnessError
+from labelhive_harness.node_net import NODE_IP, POD_SUBNET, NodeNetwork
+
+REPO = Path(__file__).resolve().parents[2]
+CHART = REPO / "charts" / "labeling"
+RELEASE, RELEASE_NS = "labeling", "labelhive-system"
+GROUP, VERSION, PLURAL = "labelhive.io", "v1alpha1", "labelingprojects"
+IMAGE_TAG = os.environ.get("IMAGE_TAG", "0.1.0")
+IMAGES = {name: f"ghcr.io/labelhive/{name}:{IMAGE_TAG}" for name in ("api", "ui", "operator")}
+ARTIFACTS = Path(os.environ.get("LABELHIVE_REALPODS_ARTIFACTS", REPO / ".artifacts" / "realpods"))
+# Real pods on a shared 2-core machine: generous limits; the figures that matter are in timings.json.
+READY_TIMEOUT = float(os.environ.get("LABELHIVE_REALPODS_READY_TIMEOUT", "300"))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A run stopped by SIGTERM or SIGINT (also when started in the background, where SIGINT is ignored)
+    # still tears the node down: pytest runs the fixtures' finalizers on KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 120.0, interval: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except client.ApiException as exc:
+            if exc.status != 404:
+                raise
+            last = None
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what} within {timeout:.0f}s (last: {last!r})")
+
+
+@dataclass
+class Timings:
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.figures[name] = round(seconds, 1)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        load = os.getloadavg()
+        (ARTIFACTS / "timings.json").write_text(
+            json.dumps({**self.figures, "loadavg": [round(x, 2) for x in load]}, indent=2)
+        )
+
+
+@pytest.fixture(scope="session")
+def timings() -> Timings:
+    return Timings()
+
+
+def _serve(start: Callable[[], Any]) -> Iterator[Any]:
+    try:
+        service = start()
+    except HarnessError as exc:
+        pytest.exit(f"harness: {exc}", returncode=3)
+    try:
+        yield service
+    finally:
+        getattr(service, "close", service.stop)()
+
+
+@pytest.fixture(scope="session")
+def node_network() -> Iterator[NodeNetwork]:
+    """The node address and sysctls; everything below listens on NODE_IP, so this comes first."""
+    network = NodeNetwork()
+    try:
+        network.up()
+    except HarnessError as exc:
+        pytest.exit(f"harness: {exc}", returncode=3)
+    try:
+        yield network
+    finally:
+        network.down()
+
+
+# The plugin's postgres/s3/rabbitmq listen on loopback only; pods need them on the node address.
+@pytest.fixture(scope="session")
+def postgres(node_network) -> Iterator[Any]:
+    from labelhive_harness.postgres import start_postgres
+
+    yield from _serve(lambda: start_postgres(host=NODE_IP, clients=(POD_SUBNET, f"{NODE_IP}/32")))
+
+
+@pytest.fixture(scope="session")
+def s3(node_network) -> Iterator[Any]:
+    from labelhive_harness.s3 import start_s3
+
+    yield from _serve(lambda: start_s3(host=NODE_IP))
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(node_network) -> Iterator[Any]:
+    from labelhive_harness.rabbitmq import start_rabbitmq
+
+    yield from _serve(lambda: start_rabbitmq(host=NODE_IP))
+
+
+@dataclass
+class RealCluster:
+    kubeconfig: Path
+    api: client.ApiClient
+    node: Any
+    addons: Any
+    kubectl: Path
+    helm: Path
+
+    def kubectl_out(self, *args: str) -> str:
+        out = subprocess.run(
+            [str(self.kubectl), f"--kubeconfig={self.kubeconfig}", *args], capture_output=True, text=True
+        )
+        return out.stdout + out.stderr
+
+
+@pytest.fixture(scope="session")
+def real_cluster(node_network, timings) -> Iterator[RealCluster]:
+    from labelhive_harness.kube import binaries, start_cluster
+    from labelhive_harness.node import start_node
+    from labelhive_harness.node_addons import start_addons
+    from labelhive_harness.node_images import import_images
+
+    started = time.monotonic()
+    cluster = node = addons = None
+    try:
+        cluster = start_cluster(nodes=(), bind_ip=NODE_IP)
+        node = start_node(cluster, node_network)
+        addons = start_addons(cluster, node)
+        timings.add("cluster_and_node_start_s", time.monotonic() - started)
+        timings.add("image_import_s", import_images(node, list(IMAGES.values())))
+    except HarnessError as exc:
+        for part in (addons, node, cluster):
+            if part is not None:
+                part.stop()
+        pytest.exit(f"harness: {exc}", returncode=3)
+    assert cluster is not None and node is not None and addons is not None
+    bins = binaries()
+    try:
+        with config.new_client_from_config(str(cluster.kubeconfig)) as api:
+            yield RealCluster(cluster.kubeconfig, api, node, addons, bins["kubectl"], bins["helm"])
+    finally:
+        addons.stop()
+        node.stop()
+        cluster.stop()
+
+
+def helm(real: RealCluster, *args: str) -> str:
+    env = dict(
+        os.environ,
+        KUBECONFIG=str(real.kubeconfig),
+        HELM_CACHE_HOME="/tmp/labelhive-helm/cache",
+        HELM_CONFIG_HOME="/tmp/labelhive-helm/config",
+        HELM_DATA_HOME="/tmp/labelhive-helm/data",
+    )
+    out = subprocess.run([str(real.helm), *args], env=env, capture_output=True, text=True, timeout=400)
+    assert out.returncode == 0, f"helm {' '.join(args)}: {out.stderr}"
+    return out.stdout
+
+
+@pytest.fixture(scope="session")
+def operator_release(real_cluster, timings) -> str:
+    """helm install: the operator image in a real pod (one replica: one node, two cores), short intervals."""
+    started = time.monotonic()
+    settings = {
+        "replicaCount": "1",
+        "image.tag": IMAGE_TAG,
+        "image.pullPolicy": "Never",  # imported into the node's containerd; no registry reachable
+        "appImages.api": IMAGES["api"],
+        "appImages.ui": IMAGES["ui"],
+        "appImages.pullPolicy": "Never",
+        "operator.pollSeconds": "2",
+        "operator.resyncSeconds": "20",
+        "operator.backoffMaxSeconds": "10",
+        "operator.threads": "4",
+        "resources.requests.cpu": "50m",
+    }
+    helm(
+        real_cluster,
+        "upgrade",
+        "--install",
+        RELEASE,
+        str(CHART),
+        "--namespace",
+        RELEASE_NS,
+        "--create-namespace",
+        *(arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")),
+        "--wait",
+        "--timeout",
+        f"{int(READY_TIMEOUT)}s",
+    )
+    timings.add("helm_install_operator_ready_s", time.monotonic() - started)
+    return RELEASE
+
+
+@dataclass
+class Team:
+    namespace: str
+    api: client.ApiClient
+
+    @property
+    def custom(self) -> client.CustomObjectsApi:
+        return client.CustomObjectsApi(self.api)
+
+    def get(self, name: str) -> dict[str, Any]:
+        return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
+
+    def secret(self, name: str) -> dict[str, str]:
+        data = client.CoreV1Api(self.api).read_namespaced_secret(name, self.namespace).data or {}
+        return {k: base64.b64decode(v).decode() for k, v in data.items()}
+
+    def pods(self, component: str) -> list[client.V1Pod]:
+        return (
+            client.CoreV1Api(self.api)
+            .list_namespaced_pod(self.namespace, label_selector=f"app.kubernetes.io/component={component}")
+            .items
+        )
+
+    def condition(self, name: str, type_: str) -> dict[str, Any]:
+        for cond in (self.get(name).get("status") or {}).get("conditions") or []:
+            if cond["type"] == type_:
+                return dict(cond)
+        return {}
+
+    def wait_ready(self, name: str, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
+        try:
+            return eventually(
+                lambda: (p := self.get(name)).get("status", {}).get("phase") == "Ready" and p,
+                f"LabelingProject {self.namespace}/{name} Ready",
+                timeout=timeout,
+                interval=1,
+            )
+        except AssertionError as exc:
+            status = self.get(name).get("status", {})
+            pending = [
+                f"{c.get('type')}={c.get('status')} ({c.get('reason')}: {c.get('message')})"
+                for c in status.get("conditions", [])
+                if c.get("status") != "True"
+            ]
+            raise AssertionError(f"{exc}; phase {status.get('phase')!r}; not ready: {pending}") from None
+
+
+@pytest.fixture(scope="session")
+def team_factory(real_cluster, operator_release, s3, postgres, rabbitmq) -> Callable[[str], Team]:
+    """A namespace whose admin Secrets (in the operator's namespace, named after the team) point at the
+    harness's services on the node address."""
+    core = client.CoreV1Api(real_cluster.api)
+
+    def make(name: str) -> Team:
+        core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+        secrets = {
+            "s3-admin": {"accessKey": s3.access_key, "secretKey": s3.secret_key},
+            "pg-admin": {"url": postgres.url},
+            "rabbitmq": {"url": rabbitmq.url, "managementUrl": rabbitmq.management_url},
+        }
+        for secret, data in secrets.items():
+            meta = client.V1ObjectMeta(name=f"{name}-{secret}")
+            core.create_namespaced_secret(RELEASE_NS, client.V1Secret(metadata=meta, string_data=data))
+        return Team(name, real_cluster.api)
+
+    return make
+
+
+def manifest(team: Team, name: str, host: str, s3: Any, **spec: Any) -> dict[str, Any]:
+    """A LabelingProject served by Traefik at `host`, its images read by the browser from the node's S3."""
+    body: dict[str, Any] = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "LabelingProject",
+        "metadata": {"name": name, "namespace": team.namespace},
+        "spec": {
+            "displayName": "A厂焊缝缺陷",
+            "locale": "zh-CN",
+            "ingress": {"host": host, "className": "traefik"},
+            "storage": {
+                "endpoint": s3.endpoint,
+                "publicEndpoints": [s3.endpoint],
+                "credentialsSecret": f"{team.namespace}-s3-admin",
+                "serverSideEncryption": "none",
+            },
+            "database": {"adminSecret": f"{team.namespace}-pg-admin"},
+            "queue": {"amqpSecret": f"{team.namespace}-rabbitmq"},
+            "api": {"replicas": 1},
+            # No GPU node, and the worker image (6 GB) is not imported: no pre-label or interactive pods.
+            "prelabel": {"minReplicas": 0, "maxReplicas": 0, "interactive": {"replicas": 0}},
+            "auth": {
+                "signup": "invite-only",
+                "admins": ["lead@factory-a.example.com", "qa@factory-a.example.com"],
+            },
+            "deletionPolicy": "Delete",
+        },
+    }
+    body["spec"].update(spec)
+    return body
+
+
+TEAM_HOST = "weld.factory-a.test"  # the team's ingress host; the browser resolves it to the node address
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium that resolves the team's host to the node address (Traefik on port 80 there) and
+    nothing else: everything else it would look up fails."""
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from labelhive_harness.chromium import ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        rules = f"--host-resolver-rules=MAP {TEAM_HOST} {NODE_IP}, EXCLUDE {NODE_IP}, MAP * ~NOTFOUND"
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path(), args=[*ARGS, rules], headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
