@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,10 +22,11 @@ import pytest
 from kubernetes import client, config
 from labelhive_harness.common import HarnessError
 from labelhive_harness.node_net import NODE_IP, POD_SUBNET, NodeNetwork
+from labelhive_harness.pytest_plugin import _serve
+from labelhive_harness.real_cluster import RELEASE, RELEASE_NS
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "labeling"
-RELEASE, RELEASE_NS = "labeling", "labelhive-system"
 GROUP, VERSION, PLURAL = "labelhive.io", "v1alpha1", "labelingprojects"
 IMAGE_TAG = os.environ.get("IMAGE_TAG", "0.1.0")
 IMAGES = {name: f"ghcr.io/labelhive/{name}:{IMAGE_TAG}" for name in ("api", "ui", "operator")}
@@ -80,17 +80,6 @@ def timings() -> Timings:
     return Timings()
 
 
-def _serve(start: Callable[[], Any]) -> Iterator[Any]:
-    try:
-        service = start()
-    except HarnessError as exc:
-        pytest.exit(f"harness: {exc}", returncode=3)
-    try:
-        yield service
-    finally:
-        getattr(service, "close", service.stop)()
-
-
 @pytest.fixture(scope="session")
 def node_network() -> Iterator[NodeNetwork]:
     """The node address and sysctls; everything below listens on NODE_IP, so this comes first."""
@@ -127,98 +116,46 @@ def rabbitmq(node_network) -> Iterator[Any]:
     yield from _serve(lambda: start_rabbitmq(host=NODE_IP))
 
 
-@dataclass
-class RealCluster:
-    kubeconfig: Path
-    api: client.ApiClient
-    node: Any
-    addons: Any
-    kubectl: Path
-    helm: Path
-
-    def kubectl_out(self, *args: str) -> str:
-        out = subprocess.run(
-            [str(self.kubectl), f"--kubeconfig={self.kubeconfig}", *args], capture_output=True, text=True
-        )
-        return out.stdout + out.stderr
-
-
 @pytest.fixture(scope="session")
-def real_cluster(node_network, timings) -> Iterator[RealCluster]:
-    from labelhive_harness.kube import binaries, start_cluster
-    from labelhive_harness.node import start_node
-    from labelhive_harness.node_addons import start_addons
-    from labelhive_harness.node_images import import_images
+def real_cluster(node_network, timings) -> Iterator[Any]:
+    from labelhive_harness.real_cluster import start_real_cluster
 
-    started = time.monotonic()
-    cluster = node = addons = None
     try:
-        cluster = start_cluster(nodes=(), bind_ip=NODE_IP)
-        node = start_node(cluster, node_network)
-        addons = start_addons(cluster, node)
-        timings.add("cluster_and_node_start_s", time.monotonic() - started)
-        timings.add("image_import_s", import_images(node, list(IMAGES.values())))
+        real = start_real_cluster(node_network, list(IMAGES.values()))
     except HarnessError as exc:
-        for part in (addons, node, cluster):
-            if part is not None:
-                part.stop()
         pytest.exit(f"harness: {exc}", returncode=3)
-    assert cluster is not None and node is not None and addons is not None
-    bins = binaries()
+    for name, seconds in real.timings.items():
+        timings.add(name, seconds)
     try:
-        with config.new_client_from_config(str(cluster.kubeconfig)) as api:
-            yield RealCluster(cluster.kubeconfig, api, node, addons, bins["kubectl"], bins["helm"])
+        with config.new_client_from_config(str(real.kubeconfig)) as api:
+            real.api = api
+            yield real
     finally:
-        addons.stop()
-        node.stop()
-        cluster.stop()
+        real.stop()
 
 
-def helm(real: RealCluster, *args: str) -> str:
-    env = dict(
-        os.environ,
-        KUBECONFIG=str(real.kubeconfig),
-        HELM_CACHE_HOME="/tmp/labelhive-helm/cache",
-        HELM_CONFIG_HOME="/tmp/labelhive-helm/config",
-        HELM_DATA_HOME="/tmp/labelhive-helm/data",
-    )
-    out = subprocess.run([str(real.helm), *args], env=env, capture_output=True, text=True, timeout=400)
-    assert out.returncode == 0, f"helm {' '.join(args)}: {out.stderr}"
-    return out.stdout
+# One replica (one node, two cores), short intervals; images imported into the node (no registry reachable).
+CHART_SETTINGS = {
+    "replicaCount": "1",
+    "image.tag": IMAGE_TAG,
+    "image.pullPolicy": "Never",
+    "appImages.api": IMAGES["api"],
+    "appImages.ui": IMAGES["ui"],
+    "appImages.pullPolicy": "Never",
+    "operator.pollSeconds": "2",
+    "operator.resyncSeconds": "20",
+    "operator.backoffMaxSeconds": "10",
+    "operator.threads": "4",
+    "resources.requests.cpu": "50m",
+}
 
 
 @pytest.fixture(scope="session")
 def operator_release(real_cluster, timings) -> str:
-    """helm install: the operator image in a real pod (one replica: one node, two cores), short intervals."""
-    started = time.monotonic()
-    settings = {
-        "replicaCount": "1",
-        "image.tag": IMAGE_TAG,
-        "image.pullPolicy": "Never",  # imported into the node's containerd; no registry reachable
-        "appImages.api": IMAGES["api"],
-        "appImages.ui": IMAGES["ui"],
-        "appImages.pullPolicy": "Never",
-        "operator.pollSeconds": "2",
-        "operator.resyncSeconds": "20",
-        "operator.backoffMaxSeconds": "10",
-        "operator.threads": "4",
-        "resources.requests.cpu": "50m",
-    }
-    helm(
-        real_cluster,
-        "upgrade",
-        "--install",
-        RELEASE,
-        str(CHART),
-        "--namespace",
-        RELEASE_NS,
-        "--create-namespace",
-        *(arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")),
-        "--wait",
-        "--timeout",
-        f"{int(READY_TIMEOUT)}s",
+    """helm install: the operator image in a real pod."""
+    timings.add(
+        "helm_install_operator_ready_s", real_cluster.install_chart(CHART, CHART_SETTINGS, READY_TIMEOUT)
     )
-    timings.add("helm_install_operator_ready_s", time.monotonic() - started)
     return RELEASE
 
 

@@ -80,7 +80,7 @@ def test_pods_really_run(project, team: Team, real_cluster) -> None:
     assert job_pod.status.phase == "Succeeded" and job_pod.spec.node_name == "lh-node-0"
     for component in ("api", "ui"):
         pods = team.pods(component)
-        assert pods and all(running_on_the_node(p) for p in pods), real_cluster.kubectl_out(
+        assert pods and all(running_on_the_node(p) for p in pods), real_cluster.kubectl(
             "-n", team.namespace, "get", "pods", "-o", "wide"
         )
     operator_pods = client.CoreV1Api(real_cluster.api).list_namespaced_pod(
