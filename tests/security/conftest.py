@@ -5,33 +5,22 @@ from __future__ import annotations
 
 import io
 import secrets
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from labelhive_api.accounts import service as accounts
-from labelhive_api.accounts.models import User
 from labelhive_api.app import create_app
-from labelhive_api.background import job_kinds
-from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
-from labelhive_api.jobs.kinds import JobKind
-from labelhive_api.jobs.runner import run_until_idle
-from labelhive_api.projects import service as projects
-from labelhive_api.projects.label_schema import Label, validate_labels
-from labelhive_api.projects.models import Project
 from labelhive_api.security import passwords
 from labelhive_api.settings import Settings
+from labelhive_harness.api_world import ApiWorld, migrated_schema
 from PIL import Image
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 SCHEMA = "security_test"
 LABELS = [{"value": "crack", "names": {"en": "Crack"}, "color": "#ff0000", "tools": ["bbox"]}]
-PASSWORD = "correct horse battery staple"
 
 
 def png(width: int = 16, height: int = 12, color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -49,10 +38,7 @@ def fast_hashing() -> None:
 
 @pytest.fixture(scope="session")
 def engine(postgres: Any) -> Iterator[Engine]:
-    engine = make_engine(settings_for(postgres.url))
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    migrate.upgrade(engine, SCHEMA)
+    engine = migrated_schema(settings_for(postgres.url))
     yield engine
     engine.dispose()
 
@@ -69,60 +55,7 @@ def settings_for(database_url: str, **extra: Any) -> Settings:
     return Settings(**(values | extra))
 
 
-@dataclass
-class App:
-    """One running API (in-process, real PostgreSQL and S3) with helpers to make users and projects."""
-
-    db: Database
-    app: Any
-    client: TestClient
-    settings: Settings
-
-    @property
-    def storage(self) -> Any:
-        return self.app.state.storage
-
-    def user(self, *, admin: bool = False, email: str | None = None) -> User:
-        with self.db.session() as s:
-            user = accounts.create_user(
-                s,
-                email=email or f"u{uuid.uuid4().hex[:10]}@example.com",
-                password=PASSWORD,
-                display_name="U",
-                is_admin=admin,
-            )
-            s.expunge(user)
-        return user
-
-    def token(self, user: User) -> dict[str, str]:
-        with self.db.session() as s:
-            _row, token = accounts.create_api_token(s, s.merge(user), "test")
-        return {"Authorization": f"Bearer {token}"}
-
-    def project(self, owner: User) -> Project:
-        with self.db.session() as s:
-            labels = validate_labels([Label.model_validate(x) for x in LABELS])
-            project = projects.create_project(
-                s, s.merge(owner), name="p-" + secrets.token_hex(3), overlap=1, labels=labels
-            )
-            s.expunge(project)
-        return project
-
-    def kinds(self) -> list[JobKind]:
-        return job_kinds(self.db, self.storage, self.settings, self.app.state.import_settings)
-
-    def import_kind(self) -> JobKind:
-        return self.kinds()[0]
-
-    def run_jobs(self) -> int:
-        return run_until_idle(self.db, self.kinds())
-
-    def job(self, project_id: int, job_id: int, headers: dict[str, str]) -> dict[str, Any]:
-        return self.client.get(f"/api/v1/projects/{project_id}/imports/{job_id}", headers=headers).json()
-
-    def items(self, project_id: int, job_id: int, headers: dict[str, str]) -> list[dict[str, Any]]:
-        url = f"/api/v1/projects/{project_id}/imports/{job_id}/items"
-        return self.client.get(url, headers=headers).json()["items"]
+App = ApiWorld
 
 
 @pytest.fixture(scope="session")
@@ -158,7 +91,7 @@ def make_app(engine: Engine, postgres: Any, s3: Any, buckets: dict[str, str]) ->
         client = TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.2", 50000))
         client.__enter__()
         opened.append(client)
-        return App(db, app, client, settings)
+        return App(db, app, client, settings, labels=LABELS)
 
     yield make
     for client in opened:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
 from labelhive_api.accounts.models import ApiToken
 from labelhive_api.db.base import utcnow
 from labelhive_api.settings import Settings
+from labelhive_harness.api_world import PASSWORD
 from pydantic import ValidationError
 from sqlalchemy import update
 

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from datahelpers import s3_config
 from fastapi.testclient import TestClient
-from labelhive_api.accounts import service as accounts
-from labelhive_api.accounts.models import User
 from labelhive_api.app import create_app
-from labelhive_api.background import job_kinds
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
-from labelhive_api.jobs.kinds import JobKind
-from labelhive_api.jobs.runner import run_until_idle
-from labelhive_api.projects import service as projects
-from labelhive_api.projects.label_schema import Label, validate_labels
-from labelhive_api.projects.models import Project
 from labelhive_api.settings import Settings
 from labelhive_api.storage.config import Storage, StorageConfig, build_storage
-from sqlalchemy import Engine, text
+from labelhive_harness.api_world import ApiWorld, migrated_schema
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 
@@ -70,59 +61,7 @@ DATA_LABELS = [
 ]
 
 
-@dataclass
-class World:
-    """A running API (TestClient) on PostgreSQL + SeaweedFS, or SQLite + a local folder."""
-
-    db: Database
-    app: Any
-    client: TestClient
-    storage: Storage
-    settings: Settings
-
-    def user(self, *, admin: bool = False) -> User:
-        with self.db.session() as s:
-            user = accounts.create_user(
-                s,
-                email=f"u{uuid.uuid4().hex[:10]}@example.com",
-                password="password123",
-                display_name="U",
-                is_admin=admin,
-            )
-            s.expunge(user)
-        return user
-
-    def token(self, user: User) -> dict[str, str]:
-        with self.db.session() as s:
-            _row, token = accounts.create_api_token(s, s.merge(user), "test")
-        return {"Authorization": f"Bearer {token}"}
-
-    def project(self, owner: User, labels: list[dict[str, Any]] | None = None) -> Project:
-        with self.db.session() as s:
-            validated = validate_labels([Label.model_validate(x) for x in (labels or DATA_LABELS)])
-            project = projects.create_project(s, s.merge(owner), name="导入导出", overlap=1, labels=validated)
-            s.expunge(project)
-        return project
-
-    def kinds(self, **options: Any) -> list[JobKind]:
-        """The app's job kinds, with its own import settings (outbound policy, limits) unless given."""
-        imports = options.pop("import_settings", None) or self.app.state.import_settings
-        return job_kinds(self.db, self.storage, self.settings, imports, **options)
-
-    def import_kind(self, **options: Any) -> JobKind:
-        return self.kinds(**options)[0]
-
-    def run_jobs(self, **options: Any) -> int:
-        """Runs queued jobs here (see `kinds` for the options)."""
-        return run_until_idle(self.db, self.kinds(**options))
-
-    def wait(self, path: str, headers: dict[str, str], timeout: float = 60) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.client.get(path, headers=headers).json()
-            if body["state"] in ("finished", "failed", "cancelled") or time.monotonic() > deadline:
-                return body
-            time.sleep(0.2)
+World = ApiWorld
 
 
 def data_settings(url: str, schema: str | None, **extra: Any) -> Settings:
@@ -141,11 +80,7 @@ def data_settings(url: str, schema: str | None, **extra: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 def data_pg_engine(postgres: Any) -> Iterator[Engine]:
-    settings = data_settings(postgres.url, DATA_SCHEMA)
-    engine = make_engine(settings)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{DATA_SCHEMA}" CASCADE'))
-    migrate.upgrade(engine, DATA_SCHEMA)
+    engine = migrated_schema(data_settings(postgres.url, DATA_SCHEMA))
     yield engine
     engine.dispose()
 
@@ -154,7 +89,7 @@ def _world(db: Database, settings: Settings, background: bool) -> Iterator[World
     app = create_app(settings, db)
     app.state.start_jobs = background
     with TestClient(app, base_url="http://127.0.0.1:8080") as client:
-        yield World(db, app, client, app.state.storage, settings)
+        yield World(db, app, client, settings, labels=DATA_LABELS)
 
 
 @pytest.fixture(scope="session")
@@ -163,11 +98,10 @@ def source_bucket() -> str:
     return f"src-session-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture
-def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
-    """PostgreSQL + SeaweedFS; jobs run when the test calls world.run_jobs()."""
+def _s3_settings(postgres: Any, s3: Any, source_bucket: str, **extra: Any) -> Settings:
+    """PostgreSQL (the shared committed schema) + SeaweedFS with this session's buckets."""
     cfg = s3_config(s3, s3_source_bucket=source_bucket)
-    settings = data_settings(
+    return data_settings(
         postgres.url,
         DATA_SCHEMA,
         storage_backend="s3",
@@ -176,49 +110,39 @@ def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) ->
         s3_secret_key=s3.secret_key,
         s3_source_bucket=cfg.s3_source_bucket,
         s3_target_bucket=cfg.s3_target_bucket,
+        **extra,
+    )
+
+
+def _pg_db(engine: Engine) -> Database:
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+@pytest.fixture
+def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
+    """PostgreSQL + SeaweedFS; jobs run when the test calls world.run_jobs()."""
+    settings = _s3_settings(
+        postgres,
+        s3,
+        source_bucket,
         s3_public_endpoints=[s3.endpoint, s3.endpoint.replace("127.0.0.1", "localhost")],
         # What the platform admin allow-lists for S3 imports: prefixes outside the app's own key areas.
         s3_import_buckets=[f"{source_bucket}/incoming/", f"{source_bucket}/raw/"],
     )
-    db = Database(data_pg_engine, sessionmaker(data_pg_engine, expire_on_commit=False))
-    yield from _world(db, settings, background=False)
+    yield from _world(_pg_db(data_pg_engine), settings, background=False)
 
 
 @pytest.fixture
 def background_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
     """Like `world`, with the app's own background job runner."""
-    cfg = s3_config(s3, s3_source_bucket=source_bucket)
-    settings = data_settings(
-        postgres.url,
-        DATA_SCHEMA,
-        storage_backend="s3",
-        s3_endpoint=s3.endpoint,
-        s3_access_key=s3.access_key,
-        s3_secret_key=s3.secret_key,
-        s3_source_bucket=cfg.s3_source_bucket,
-        s3_target_bucket=cfg.s3_target_bucket,
-    )
-    db = Database(data_pg_engine, sessionmaker(data_pg_engine, expire_on_commit=False))
-    yield from _world(db, settings, background=True)
+    yield from _world(_pg_db(data_pg_engine), _s3_settings(postgres, s3, source_bucket), background=True)
 
 
 @pytest.fixture
 def proxy_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
     """PostgreSQL + SeaweedFS with LABELHIVE_IMAGE_DELIVERY=proxy: browsers never talk to S3."""
-    cfg = s3_config(s3, s3_source_bucket=source_bucket)
-    settings = data_settings(
-        postgres.url,
-        DATA_SCHEMA,
-        storage_backend="s3",
-        image_delivery="proxy",
-        s3_endpoint=s3.endpoint,
-        s3_access_key=s3.access_key,
-        s3_secret_key=s3.secret_key,
-        s3_source_bucket=cfg.s3_source_bucket,
-        s3_target_bucket=cfg.s3_target_bucket,
-    )
-    db = Database(data_pg_engine, sessionmaker(data_pg_engine, expire_on_commit=False))
-    yield from _world(db, settings, background=False)
+    settings = _s3_settings(postgres, s3, source_bucket, image_delivery="proxy")
+    yield from _world(_pg_db(data_pg_engine), settings, background=False)
 
 
 @pytest.fixture
