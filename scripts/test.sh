@@ -29,7 +29,7 @@ else
 fi
 
 section "Worker: services/worker/tests (its own environment, with torch)"
-.venv-worker/bin/pytest services/worker/tests || failed+=("services/worker/tests")
+.venv-worker/bin/pytest services/worker/tests -m "not gpu" || failed+=("services/worker/tests")  # gpu: on a CUDA machine
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nmake test: FAILED suites: %s\n' "${failed[*]}"

@@ -49,7 +49,11 @@ def _run() -> int:
     except OSError as exc:
         print(f"labelhive-worker: LABELHIVE_METRICS_PORT={settings.metrics_port}: {exc}", file=sys.stderr)
         return 2
-    migrate.ensure_quorum_queue(settings.amqp_url, settings.queue)  # before Celery declares it
+    try:
+        migrate.ensure_quorum_queue(settings.amqp_url, settings.queue)  # before Celery declares it
+    except ConfigError as exc:
+        print(f"labelhive-worker: {exc}", file=sys.stderr)
+        return 2
     metrics.watch_queues(
         settings.amqp_url, [settings.queue, settings.dead_letter_queue], tasks.runtime().model.device
     )

@@ -18,9 +18,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from amqp.exceptions import NotFound, PreconditionFailed, ResourceLocked
+from amqp.exceptions import AMQPNotImplementedError, NotFound, PreconditionFailed, ResourceLocked
 from kombu import Connection
 
+from labelhive_worker.errors import ConfigError
 from labelhive_worker.queues import queue_arguments
 
 log = logging.getLogger("labelhive_worker")
@@ -52,6 +53,19 @@ def _exists(conn: Any, queue: str) -> bool:
     return True
 
 
+def _delete_if_empty(conn: Any, queue: str) -> None:
+    """Delete the emptied old queue; PreconditionFailed when a message arrived meanwhile."""
+    try:
+        conn.channel().queue_delete(queue, if_empty=True)
+    except AMQPNotImplementedError:
+        # A quorum queue with other arguments (say an older x-delivery-limit) knows no if-empty delete, and
+        # deleting it unchecked could lose a message published meanwhile: left to a person, said in one line.
+        raise ConfigError(
+            f"LABELHIVE_PRELABEL_QUEUE {queue} is a quorum queue with other arguments than "
+            f"{queue_arguments(queue)}: move its messages and delete it by hand"
+        ) from None
+
+
 @contextlib.contextmanager
 def _locked(conn: Any, queue: str) -> Iterator[None]:
     """One converter per queue at a time: an exclusive queue is the lock (gone when its connection is)."""
@@ -81,7 +95,7 @@ def _convert(conn: Any, queue: str, temp: str) -> int:
         for _ in range(100):  # the API may publish into the old queue meanwhile: drain until empty
             moved += _move(conn, queue, temp)
             try:
-                conn.channel().queue_delete(queue, if_empty=True)
+                _delete_if_empty(conn, queue)
                 break
             except PreconditionFailed:
                 continue  # not empty after all

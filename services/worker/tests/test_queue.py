@@ -12,6 +12,7 @@ import amqp
 import pytest
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection
+from labelhive_worker.errors import ConfigError
 from labelhive_worker.migrate import ensure_quorum_queue
 from labelhive_worker.queues import DELIVERY_LIMIT, dead_letter_queue, queue_arguments
 
@@ -92,3 +93,12 @@ def test_the_broker_dead_letters_a_message_returned_past_the_delivery_limit(rabb
         assert json.loads(dead.body) == {"poison": True}
         assert channel.basic_get(queue, no_ack=True) is None
         assert dead.headers["x-death"][0]["reason"] == "delivery_limit"
+
+
+def test_a_quorum_queue_with_other_arguments_is_left_to_a_person(rabbitmq: Any) -> None:
+    queue = "prelabel.other-" + uuid.uuid4().hex[:6]
+    with Connection(rabbitmq.url) as conn:
+        older = queue_arguments(queue) | {"x-delivery-limit": 3}
+        conn.channel().queue_declare(queue, durable=True, auto_delete=False, arguments=older)
+    with pytest.raises(ConfigError, match=f"{queue} is a quorum queue with other arguments"):
+        ensure_quorum_queue(rabbitmq.url, queue)
