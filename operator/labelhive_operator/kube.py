@@ -37,6 +37,9 @@ RESOURCES: dict[tuple[str, str], tuple[str, str]] = {
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+SCALER_FIELD_MANAGER = "labelhive-scaler"
+
+
 class KubeError(RuntimeError):
     def __init__(self, status: int, message: str, reason: str = "") -> None:
         super().__init__(f"{status} {reason}: {message}".strip())
@@ -187,6 +190,24 @@ class Kube:
             kind=obj["kind"],
         )
         return result or {}
+
+    def apply_scale(self, api_version: str, kind: str, namespace: str, name: str, replicas: int) -> None:
+        """Server-side apply of the scale subresource as labelhive-scaler: that field manager, not the
+        reconcile's, owns spec.replicas (as an HPA's would), so the reconcile's applies leave it alone."""
+        body = {
+            "apiVersion": "autoscaling/v1",
+            "kind": "Scale",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": replicas},
+        }
+        self.request(
+            "PATCH",
+            self.path(api_version, kind, namespace, name) + "/scale",
+            body,
+            content_type="application/apply-patch+yaml",
+            query={"fieldManager": SCALER_FIELD_MANAGER, "force": "true"},
+            kind=f"{kind}/scale",
+        )
 
     def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
         self.request(

@@ -15,10 +15,10 @@ from labelhive_operator.context import Context
 from labelhive_operator.handlers.handle_delete_project import delete_project
 from labelhive_operator.handlers.handle_event_child import on_child_event, on_project_event
 from labelhive_operator.handlers.handle_run_project import run_project
-from labelhive_operator.handlers.handle_scale_workers import scale_tick
 from labelhive_operator.kube import Kube, load_configuration
 from labelhive_operator.leader import LeaderElection, StandbyHealth, identity
 from labelhive_operator.project import GROUP, MANAGED_BY, PLURAL, VERSION
+from labelhive_operator.scaling.scaler import scale_tick
 
 MANAGED = {"app.kubernetes.io/managed-by": MANAGED_BY}
 

@@ -73,7 +73,7 @@ class ProjectRuntime:
     failures: int = 0
     external_fingerprint: str = ""
     external_checked_at: float = 0.0
-    desired_workers: int | None = None
+    # The built-in scaler's own memory (scaling/scaler.py); the reconcile reads only `depth`, for the status.
     lower_since: float | None = None
     depth: int | None = None
     seen_generation: int = 0

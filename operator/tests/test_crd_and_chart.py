@@ -148,6 +148,7 @@ def test_chart_rbac_grants_what_the_client_uses_and_deletes_only_failed_jobs_and
         verbs = granted.get((group, plural), set())
         assert USED[kind] <= verbs, (kind, verbs)
     assert "patch" in granted[("labelhive.io", "labelingprojects/status")]
+    assert granted[("apps", "deployments/scale")] == {"patch"}, "the built-in scaler's /scale writes"
     deletes = sorted(
         resource for (_g, resource), verbs in granted.items() if "delete" in verbs or "*" in verbs
     )

@@ -136,8 +136,14 @@ def test_children_exist_with_the_expected_spec(team, weld, admin_api):
             obj.metadata.name
         )
         assert obj.metadata.labels["app.kubernetes.io/managed-by"] == "labelhive-operator"
-        managers = {m.manager for m in obj.metadata.managed_fields if m.operation == "Apply"}
-        assert managers == {"labelhive-operator"}, obj.metadata.name
+        managers = {(m.manager, m.subresource) for m in obj.metadata.managed_fields if m.operation == "Apply"}
+        if obj.metadata.name == "weld-defects-worker":
+            # The built-in scaler owns the replicas through the scale subresource, and nothing else.
+            assert managers == {("labelhive-operator", None), ("labelhive-scaler", "scale")}
+            (scale,) = [m for m in obj.metadata.managed_fields if m.manager == "labelhive-scaler"]
+            assert scale.fields_v1 == {"f:spec": {"f:replicas": {}}}
+        else:
+            assert managers == {("labelhive-operator", None)}, obj.metadata.name
 
     api = apps.read_namespaced_deployment("weld-defects-api", ns)
     container = api.spec.template.spec.containers[0]
@@ -545,10 +551,10 @@ def _switched_off_keda_removes(team: Team, project: dict[str, Any], operator_kub
     ScaledObject it finds, so it cannot fight the built-in scaler."""
     from labelhive_operator.config import load_config
     from labelhive_operator.context import Context
-    from labelhive_operator.handlers.reconcile_workloads import _remove_scaled_object
     from labelhive_operator.kube import Kube
     from labelhive_operator.project import Project
     from labelhive_operator.state import ProjectRuntime
+    from labelhive_operator.steps.workers import remove_scaled_object
 
     config = load_config({"LABELHIVE_OPERATOR_KEDA": "off"})
     kube = Kube(kubernetes_config(operator_kubeconfig))
@@ -557,7 +563,7 @@ def _switched_off_keda_removes(team: Team, project: dict[str, Any], operator_kub
     before = custom.get_namespaced_custom_object(
         "keda.sh", "v1alpha1", team.namespace, "scaledobjects", "kedaproj-worker"
     )["metadata"]["uid"]
-    _remove_scaled_object(ctx, Project(project), ProjectRuntime())
+    remove_scaled_object(ctx, Project(project), ProjectRuntime())
     try:
         after = custom.get_namespaced_custom_object(
             "keda.sh", "v1alpha1", team.namespace, "scaledobjects", "kedaproj-worker"

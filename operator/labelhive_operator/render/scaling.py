@@ -1,35 +1,11 @@
-"""How many pre-label workers: the built-in scaler's rule, and the KEDA ScaledObject used instead. Pure."""
+"""The KEDA ScaledObject that scales the workers when KEDA is served (the built-in rule: scaling/policy.py). Pure."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from labelhive_operator.project import Project
 from labelhive_operator.render.common import metadata
-
-
-def wanted_replicas(project: Project, depth: int) -> int:
-    """ceil(depth / targetQueueLength), clamped to minReplicas..maxReplicas."""
-    prelabel = project.spec.prelabel
-    wanted = math.ceil(max(depth, 0) / prelabel.target_queue_length)
-    return min(max(wanted, prelabel.min_replicas), prelabel.max_replicas)
-
-
-def desired_replicas(
-    project: Project, depth: int, current: int, lower_since: float | None, now: float, scale_down_delay: float
-) -> int:
-    """Up at once; down only after the queue has wanted fewer workers for scale_down_delay seconds.
-
-    `lower_since` is when the wanted count was first seen below `current` (None otherwise), so a brief gap
-    between messages does not stop GPU workers that would be needed again a second later.
-    """
-    wanted = wanted_replicas(project, depth)
-    if wanted >= current or current > project.spec.prelabel.max_replicas:
-        return wanted
-    if lower_since is not None and now - lower_since >= scale_down_delay:
-        return wanted
-    return current
 
 
 def build_scaled_object_spec(project: Project, host_from_env: str = "LABELHIVE_AMQP_URL") -> dict[str, Any]:
