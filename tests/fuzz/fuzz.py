@@ -129,7 +129,16 @@ def main() -> int:
     max_time = int(os.environ.get("FUZZ_MAX_TIME", "300"))
     postgres, s3 = start_postgres(), start_s3()
     workdir = Path(tempfile.mkdtemp(prefix="labelhive-fuzz-"))
-    env = server_env(workdir, postgres, s3, "fuzz_" + secrets.token_hex(3), LABELHIVE_LOG_LEVEL="INFO")
+    # Made-up URLs (webhooks, URL imports, tasks by URL) are refused before any lookup: the fuzz server
+    # contacts nothing outside this machine.
+    env = server_env(
+        workdir,
+        postgres,
+        s3,
+        "fuzz_" + secrets.token_hex(3),
+        LABELHIVE_LOG_LEVEL="INFO",
+        LABELHIVE_OUTBOUND_PUBLIC="false",
+    )
     server = start_server(workdir, env)
     start = time.monotonic()
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 ENV_ALLOW = "LABELHIVE_OUTBOUND_ALLOW"
+ENV_PUBLIC = "LABELHIVE_OUTBOUND_PUBLIC"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -67,9 +68,14 @@ class OutboundPolicy:
     max_bytes: int = 50 * 1024 * 1024
     timeout: float = 30.0  # seconds for the whole exchange, redirects included
     max_redirects: int = 5
+    # False: only the allow list may be called (air-gapped sites, test servers); no public address at all,
+    # and a name that is not allow-listed is refused before it is even resolved when no network is.
+    allow_public: bool = True
 
     @classmethod
-    def parse(cls, allow: str | list[str] | tuple[str, ...] | None, **limits: float) -> OutboundPolicy:
+    def parse(
+        cls, allow: str | list[str] | tuple[str, ...] | None, *, allow_public: bool = True, **limits: float
+    ) -> OutboundPolicy:
         """`allow`: comma-separated CIDR networks or host names; a bad entry raises ValueError."""
         entries = allow.split(",") if isinstance(allow, str) else list(allow or ())
         networks: list[IPNetwork] = []
@@ -86,11 +92,13 @@ class OutboundPolicy:
             if not all(part and (part.isalnum() or "-" in part) for part in entry.split(".")):
                 raise ValueError(f"{ENV_ALLOW}: {raw!r} is neither a CIDR network nor a host name")
             hosts.add(entry)
-        return cls(tuple(networks), frozenset(hosts), **limits)  # type: ignore[arg-type]
+        return cls(tuple(networks), frozenset(hosts), allow_public=allow_public, **limits)  # type: ignore[arg-type]
 
     @classmethod
     def from_env(cls, **limits: float) -> OutboundPolicy:
-        return cls.parse(os.environ.get(ENV_ALLOW, ""), **limits)
+        return cls.parse(
+            os.environ.get(ENV_ALLOW, ""), allow_public=public_from_env(os.environ.get(ENV_PUBLIC)), **limits
+        )
 
     def allowed(self, host: str, address: IPAddress) -> bool:
         if host.lower().rstrip(".") in self.allow_hosts:
@@ -101,6 +109,9 @@ class OutboundPolicy:
     def resolve(self, host: str, port: int) -> tuple[socket.AddressFamily, str]:
         """The address to connect to: every address the name has must pass (no DNS rebinding between
         the check and the connection, since the caller connects to exactly this one)."""
+        unlisted_name = host.lower().rstrip(".") not in self.allow_hosts and _literal(host) is None
+        if not self.allow_public and not self.allow_networks and unlisted_name:
+            raise OutboundRefused("address_refused", f"{host} is not on the allow list ({ENV_ALLOW})")
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
@@ -111,8 +122,27 @@ class OutboundPolicy:
             address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
             if self.allowed(host, address):
                 continue
+            if not self.allow_public:
+                raise OutboundRefused(
+                    "address_refused", f"{host} ({address}) is not on the allow list ({ENV_ALLOW})"
+                )
             why = address_refusal(address)
             if why:
                 raise OutboundRefused("address_refused", f"{host} resolves to a {why}")
         family, _type, _proto, _canon, sockaddr = infos[0]
         return family, str(sockaddr[0])
+
+
+def public_from_env(value: str | None) -> bool:
+    """LABELHIVE_OUTBOUND_PUBLIC: true (default) or false; anything else raises ValueError naming it."""
+    text = (value or "true").strip().lower()
+    if text not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{ENV_PUBLIC}: {value!r} is not true or false")
+    return text in ("true", "1", "yes")
+
+
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,6 +11,7 @@ from typing import ClassVar
 
 import pytest
 from labelhive_outbound import OutboundPolicy, OutboundRefused, address_refusal, fetch
+from labelhive_outbound.policy import public_from_env
 
 
 @pytest.mark.parametrize(
@@ -132,3 +134,38 @@ def test_non_http_schemes_and_credentials_are_refused():
         with pytest.raises(OutboundRefused) as refused:
             fetch(url, OutboundPolicy())
         assert refused.value.code == "unsupported_url"
+
+
+def test_allow_list_only_refuses_public_addresses_and_unlisted_names_before_any_lookup(monkeypatch):
+    closed = OutboundPolicy.parse("", allow_public=False)
+    with pytest.raises(OutboundRefused) as literal:
+        closed.resolve("93.184.216.34", 80)
+    assert literal.value.code == "address_refused"
+
+    def no_lookup(*args, **kwargs):
+        raise AssertionError("a name off the allow list was looked up")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+    with pytest.raises(OutboundRefused) as named:
+        closed.resolve("images.example.com", 443)
+    assert named.value.code == "address_refused" and "allow list" in named.value.reason
+
+
+def test_allow_list_only_still_reaches_what_is_listed(listener):
+    inner, outer = listener
+    _Handler.routes = {"/image": (200, {}, b"listed")}
+    policy = OutboundPolicy.parse("127.0.0.1/32", allow_public=False, max_bytes=1000, timeout=5)
+    assert fetch(f"http://127.0.0.1:{inner}/image", policy).body == b"listed"
+    with pytest.raises(OutboundRefused) as refused:  # loopback, but not the listed address
+        fetch(f"http://127.0.0.2:{outer}/image", policy)
+    assert refused.value.code == "address_refused"
+    assert _Handler.hits == ["127.0.0.1/image"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, True), ("false", False), ("TRUE", True), ("0", False)]
+)
+def test_public_setting_parses_and_names_itself_when_wrong(value, expected):
+    assert public_from_env(value) is expected
+    with pytest.raises(ValueError, match="LABELHIVE_OUTBOUND_PUBLIC"):
+        public_from_env("sometimes")

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     # Private/loopback networks (CIDR) or host names that webhooks and URL imports may reach anyway.
     outbound_allow: CommaList = []
+    # False: webhooks, URL imports and export downloads reach only `outbound_allow` (no public internet).
+    outbound_public: bool = True
 
     @field_validator(
         "public_urls",
@@ -139,7 +141,9 @@ class Settings(BaseSettings):
         return value
 
     def outbound_policy(self, *, max_bytes: int, timeout: float) -> OutboundPolicy:
-        return OutboundPolicy.parse(self.outbound_allow, max_bytes=max_bytes, timeout=timeout)
+        return OutboundPolicy.parse(
+            self.outbound_allow, allow_public=self.outbound_public, max_bytes=max_bytes, timeout=timeout
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from labelhive_outbound import OutboundPolicy
-from labelhive_outbound.policy import ENV_ALLOW
+from labelhive_outbound.policy import ENV_ALLOW, ENV_PUBLIC, public_from_env
 
 from labelhive_worker.errors import ConfigError
 from labelhive_worker.queues import DELIVERY_LIMIT
@@ -182,6 +182,6 @@ def _redeliveries(env: Mapping[str, str]) -> int:
 
 def _outbound(env: Mapping[str, str]) -> OutboundPolicy:
     try:
-        return OutboundPolicy.parse(env.get(ENV_ALLOW, ""))
+        return OutboundPolicy.parse(env.get(ENV_ALLOW, ""), allow_public=public_from_env(env.get(ENV_PUBLIC)))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
