@@ -21,6 +21,10 @@ from kubernetes import client
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
+# Real pods on a shared 2-core machine: the node's start and a migration Job's three retries (its backoff
+# alone is 70 s) can each take minutes when other suites load the machine.
+pytestmark = pytest.mark.timeout(900)
+
 NAME = "weld"
 ADMIN = "qa@factory-a.example.com"  # the second admin of the manifest: every admin gets an account
 BASE = f"http://{TEAM_HOST}"

@@ -75,21 +75,27 @@ class RealNode:
             shutil.rmtree(self.run_dir / sub, ignore_errors=True)  # gigabytes of unpacked images; logs stay
 
 
+# The programs a real-node run starts; only these are ever killed as a killed run's leftovers.
+NODE_PROGRAMS = (
+    "containerd", "ctr", "kubelet", "kube-proxy", "coredns", "traefik",
+    "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
+)  # fmt: skip
+
+
 def remove_killed_runs() -> None:
-    """What a killed run's node left: its processes (found by their private paths under the run base), the
-    pods' processes and cgroups, mounts, and network. Call only while holding the real-node lock."""
+    """What a killed run's node left: its programs (found by their private run dirs: node-*, and kube-* whose
+    kubeconfig names the node address), the pods' processes and cgroups, mounts, and network. Call only while
+    holding the real-node lock (so no live run owns any of it)."""
     base = run_dir_base()
-    victims = []
+    stale_dirs = [str(d) for d in base.glob("node-*")]
+    stale_dirs += [str(d) for d in base.glob("kube-*") if f"https://{NODE_IP}:" in _read(d / "kubeconfig")]
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+        if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError):
-            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-            if f"{base}/node-" in cmdline or (f"{base}/kube-" in cmdline and NODE_IP in cmdline):
-                victims.append(int(proc.name))
-    for pid in victims:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+            args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            if Path(args[0]).name in NODE_PROGRAMS and any(f"{d}/" in a for d in stale_dirs for a in args):
+                os.kill(int(proc.name), signal.SIGKILL)
     _kill_cgroup_tree(CGROUP_ROOT)
     for stale in base.glob("node-*"):
         _kill_shims_under(stale)
@@ -98,6 +104,13 @@ def remove_killed_runs() -> None:
             shutil.rmtree(stale / sub, ignore_errors=True)
     _remove_cgroup_tree(CGROUP_ROOT)
     remove_leftovers()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
 
 
 def run_dir_base() -> Path:
