@@ -24,6 +24,8 @@ from playwright.sync_api import expect
 # Real pods on a shared 2-core machine: the node's start and a migration Job's three retries (its backoff
 # alone is 70 s) can each take minutes when other suites load the machine.
 pytestmark = pytest.mark.timeout(900)
+# Playwright's 5 s default is short for a first page load on a busy machine.
+expect.set_options(timeout=30_000)
 
 NAME = "weld"
 ADMIN = "qa@factory-a.example.com"  # the second admin of the manifest: every admin gets an account

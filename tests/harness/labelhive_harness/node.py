@@ -68,9 +68,11 @@ class RealNode:
         if "containerd" in names:
             stop_process(names["containerd"])
         self.processes.clear()
-        _unmount_under(self.run_dir)
-        _remove_cgroup_tree(CGROUP_ROOT)
-        self.network.down()
+        try:
+            _unmount_under(self.run_dir)
+            _remove_cgroup_tree(CGROUP_ROOT)
+        finally:
+            self.network.down()
         for sub in ("containerd", "kubelet", "cni"):
             shutil.rmtree(self.run_dir / sub, ignore_errors=True)  # gigabytes of unpacked images; logs stay
 
@@ -366,15 +368,21 @@ def _make_cgroup_root(name: str) -> None:
                 (path / knob).write_text((path.parent / knob).read_text())
 
 
+def _cgroup_walk(root: Path) -> list[Path]:
+    """Every cgroup under `root`, deepest first; the tree changes while pods exit, so vanished ones are skipped
+    (os.walk ignores directories that disappear under it)."""
+    found = [Path(top) for top, _dirs, _files in os.walk(root)]
+    return sorted(found, key=lambda p: -len(p.parts))
+
+
 def _kill_cgroup_tree(name: str) -> None:
-    """SIGKILL every process in our cgroups (the pods' containers); the pids hierarchy lists them all."""
+    """SIGKILL every process in our cgroups (the pods' containers)."""
     for _ in range(10):
         pids = set()
         for root in _cgroup_dirs(name):
-            if root.exists():
-                for procs in root.rglob("cgroup.procs"):
-                    with contextlib.suppress(OSError):
-                        pids |= {int(p) for p in procs.read_text().split()}
+            for group in _cgroup_walk(root):
+                with contextlib.suppress(OSError, ValueError):
+                    pids |= {int(p) for p in (group / "cgroup.procs").read_text().split()}
         if not pids:
             return
         for pid in pids:
@@ -385,13 +393,9 @@ def _kill_cgroup_tree(name: str) -> None:
 
 def _remove_cgroup_tree(name: str) -> None:
     for root in _cgroup_dirs(name):
-        if not root.exists():
-            continue
-        for path in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        for group in _cgroup_walk(root):
             with contextlib.suppress(OSError):
-                path.rmdir()
-        with contextlib.suppress(OSError):
-            root.rmdir()
+                group.rmdir()
 
 
 def _kill_shims(socket: Path) -> None:

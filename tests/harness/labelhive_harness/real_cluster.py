@@ -68,9 +68,13 @@ class RealCluster:
         return time.monotonic() - started
 
     def stop(self) -> None:
-        self.addons.stop()
-        self.node.stop()
-        self.cluster.stop()
+        try:
+            self.addons.stop()
+        finally:
+            try:
+                self.node.stop()
+            finally:
+                self.cluster.stop()
 
 
 def start_real_cluster(network: NodeNetwork, images: list[str]) -> RealCluster:
