@@ -24,6 +24,8 @@ FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2} FUZZ_MAX_TIME=${FUZZ_MAX_TIME:-40} .venv/bin/p
 section "Images: make images (buildah on local Debian bases), then what each image starts"
 if IMAGE_BASES=local CONTAINER_TOOL=buildah bash scripts/images.sh; then
   .venv/bin/pytest tests/images || failed+=("tests/images")
+  section "Real pods: the chart and a LabelingProject on a real node (screenshots: .artifacts/realpods/)"
+  .venv/bin/pytest tests/realpods || failed+=("tests/realpods")
 else
   failed+=("make images")
 fi
