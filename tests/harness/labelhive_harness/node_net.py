@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import re
 import shlex
 import subprocess
@@ -25,6 +26,7 @@ POD_SUBNET = "10.85.0.0/24"  # the CNI bridge's subnet; its first address is the
 POD_BRIDGE = "lh-cni0"
 LOCK = Path("/tmp/labelhive-realnode.lock")
 LOCK_WAIT = 1800.0
+SAVED_SYSCTLS = Path("/tmp/labelhive-realnode.sysctls.json")  # the values before a run changed them
 # Chains made by kubelet (canaries, KUBE-FIREWALL), kube-proxy (KUBE-SERVICES, KUBE-SVC-*, ...) and the CNI
 # bridge/portmap plugins (CNI-*): only this harness's node makes them on this machine.
 CHAIN_PREFIXES = ("KUBE-", "CNI-")
@@ -69,10 +71,14 @@ class NodeNetwork:
         from .node import remove_killed_runs  # here: node.py builds on this module
 
         remove_killed_runs()  # whatever a killed run left (processes, mounts, cgroups, network)
-        for key in SYSCTLS:
-            path = Path("/proc/sys") / key
-            if path.exists():
-                self.sysctls[key] = path.read_text().strip()
+        if SAVED_SYSCTLS.exists():  # a killed run changed them: its record holds the machine's own values
+            self.sysctls = json.loads(SAVED_SYSCTLS.read_text())
+        else:
+            for key in SYSCTLS:
+                path = Path("/proc/sys") / key
+                if path.exists():
+                    self.sysctls[key] = path.read_text().strip()
+            SAVED_SYSCTLS.write_text(json.dumps(self.sysctls))
         _write_sysctl("net/ipv4/ip_forward", "1")  # pods' packets to the node address and between pods
         _write_sysctl("net/bridge/bridge-nf-call-iptables", "1")  # kube-proxy's DNAT for pod->Service->pod
         _ip("link", "add", NODE_DEVICE, "type", "bridge")  # no dummy driver in every kernel; no ports
@@ -85,6 +91,7 @@ class NodeNetwork:
             with contextlib.suppress(OSError):
                 _write_sysctl(key, value)
         self.sysctls.clear()
+        SAVED_SYSCTLS.unlink(missing_ok=True)
         if self._lock is not None:
             self._lock.close()
             self._lock = None
