@@ -11,7 +11,7 @@ import jsonschema
 import numpy as np
 from referencing import Registry, Resource
 
-from .conftest import SOURCE, TARGET, Broker, WorkerProcess
+from .conftest import QUEUE_ARGUMENTS, SOURCE, TARGET, Broker, WorkerProcess
 from .geometry_checks import disk_mask, iou, polygons, raster, rect_mask
 from .receiver import Receiver
 from .scenes import DISK, RECT, message, scene
@@ -167,10 +167,7 @@ def test_a_hand_built_protocol_2_message_on_the_default_exchange_is_served(
             exchange=Exchange(""),
             routing_key=queue,
             durable=True,
-            queue_arguments={
-                "x-dead-letter-exchange": "labelhive.prelabel.dlx",
-                "x-dead-letter-routing-key": f"{queue}.dead",
-            },
+            queue_arguments=QUEUE_ARGUMENTS | {"x-dead-letter-routing-key": f"{queue}.dead"},
         ).bind(channel).declare()
         conn.Producer(channel).publish(
             json.dumps([[msg], {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}]),
