@@ -59,23 +59,9 @@ def test_prelabel_job_enqueues_one_message_per_task_and_counts_results(env, rabb
     assert job.status_code == 202, job.text
     job = job.json()
     assert job["total"] == 3 and job["state"] == "running"
-    messages = []
-    with Connection(rabbitmq.url) as conn:
-        declared = Queue(
-            queue,
-            exchange=Exchange(""),
-            routing_key=queue,
-            durable=True,
-            queue_arguments=queue_arguments(queue),
-        )
-        q = conn.SimpleQueue(declared)
-        for _ in range(3):
-            msg = q.get(timeout=10)
-            messages.append(msg)
-            msg.ack()
-        q.close()
-    bodies = [json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body for msg in messages]
-    tasks = [body[0][0] for body in bodies]
+    messages, left = _consume(rabbitmq.url, queue, 3)
+    assert left == 0
+    tasks = [_task_of(msg) for msg in messages]
     for task in tasks:  # the API's real messages, as the worker receives them, against the contract
         contract("prelabel-task.v1.schema.json").validate(task)
     assert sorted(int(t["task_id"]) for t in tasks) == ids
@@ -171,21 +157,9 @@ def test_box_mode_prompts_come_from_imported_boxes_and_unusable_tasks_fail_early
         f"{base}/prelabel-jobs", json={"task_ids": [with_sha, without_sha], "mode": "box"}, headers=m
     ).json()
     assert (job["total"], job["failed"]) == (2, 1)
-    with Connection(rabbitmq.url) as conn:
-        declared = Queue(
-            queue,
-            exchange=Exchange(""),
-            routing_key=queue,
-            durable=True,
-            queue_arguments=queue_arguments(queue),
-        )
-        q = conn.SimpleQueue(declared)
-        msg = q.get(timeout=10)
-        msg.ack()
-        assert q.qsize() == 0
-        q.close()
-    body = json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body
-    task = body[0][0]
+    (msg,), left = _consume(rabbitmq.url, queue, 1)
+    assert left == 0
+    task = _task_of(msg)
     contract("prelabel-task.v1.schema.json").validate(task)
     assert task["task_id"] == str(with_sha)
     assert task["prompts"] == [{"id": "p1", "class": "crack", "box": {"x": 10, "y": 10, "w": 50, "h": 20}}]
@@ -286,19 +260,8 @@ def test_items_left_queued_by_a_broker_outage_are_published_by_the_next_sweep(en
     assert prelabel.publish_left_over(env.db, env.settings, older_than=timedelta(0)) == 0  # nothing twice
     job = env.client.get(f"{base}/prelabel-jobs/{created.json()['id']}", headers=m).json()
     assert job["state"] == "running"
-    with Connection(rabbitmq.url) as conn:
-        declared = Queue(
-            queue,
-            exchange=Exchange(""),
-            routing_key=queue,
-            durable=True,
-            queue_arguments=queue_arguments(queue),
-        )
-        q = conn.SimpleQueue(declared)
-        got = sorted(int(_task_message(q.get(timeout=10))["task_id"]) for _ in ids)
-        assert q.qsize() == 0
-        q.close()
-    assert got == sorted(ids)
+    messages, left = _consume(rabbitmq.url, queue, len(ids))
+    assert sorted(int(_task_of(msg)["task_id"]) for msg in messages) == sorted(ids) and left == 0
 
 
 def _closed_port() -> int:
@@ -307,7 +270,28 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _task_message(msg: Any) -> dict[str, Any]:
-    msg.ack()
+def _consume(url: str, queue: str, n: int) -> tuple[list[Any], int]:
+    """Takes (and acks) n messages from the pre-label queue; also says how many are left."""
+    with Connection(url) as conn:
+        declared = Queue(
+            queue,
+            exchange=Exchange(""),
+            routing_key=queue,
+            durable=True,
+            queue_arguments=queue_arguments(queue),
+        )
+        q = conn.SimpleQueue(declared)
+        messages = []
+        for _ in range(n):
+            msg = q.get(timeout=10)
+            msg.ack()
+            messages.append(msg)
+        left = q.qsize()
+        q.close()
+    return messages, left
+
+
+def _task_of(msg: Any) -> dict[str, Any]:
+    """The prelabel-task.v1 inside a Celery protocol-2 message."""
     body = json.loads(msg.body) if isinstance(msg.body, (str, bytes)) else msg.body
     return dict(body[0][0])

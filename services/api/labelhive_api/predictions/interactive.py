@@ -9,6 +9,7 @@ import httpx
 
 from labelhive_api.errors import AppError, ServiceUnavailable, Unprocessable
 from labelhive_api.settings import Settings
+from labelhive_api.tasks.image_ref import image_ref
 from labelhive_api.tasks.models import Task
 
 
@@ -19,16 +20,7 @@ class SegmentFailed(AppError):
 
 
 def click_request(task: Task, model: str, prompt: dict[str, Any]) -> dict[str, Any]:
-    image: dict[str, Any] = {"sha256": task.asset_sha256 or ""}
-    if task.image.startswith(("http://", "https://")):
-        image["url"] = task.image
-    else:
-        image["key"] = task.image
-    if task.width:
-        image["width"] = task.width
-    if task.height:
-        image["height"] = task.height
-    return {"version": 1, "image": image, "model": model, **prompt}
+    return {"version": 1, "image": image_ref(task), "model": model, **prompt}
 
 
 def segment(settings: Settings, task: Task, model: str, prompt: dict[str, Any]) -> dict[str, Any]:
