@@ -151,10 +151,11 @@ def main() -> int:
             f"  time to Ready (apply -> phase Ready: buckets, schema, migration Job, API + UI pods): {ready:.1f} s"
         )
     finally:
-        if real is not None:
-            real.stop()
+        # Services first: they listen on the node address, which the node's stop takes down.
         for service in reversed(services):
             getattr(service, "close", service.stop)()
+        if real is not None:
+            real.stop()
         network.down()
     return 0
 
