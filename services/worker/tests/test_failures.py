@@ -191,10 +191,9 @@ def test_metrics_health_and_probe(
     assert httpx.get(base + "/healthz").json()["model_loaded"] is True
     assert httpx.get(base + "/readyz").status_code == 200
     queue = live_worker.env["LABELHIVE_PRELABEL_QUEUE"]
-    deadline = time.monotonic() + 40  # queue depth is refreshed every 15 s
-    while f'labelhive_prelabel_queue_depth{{queue="{queue}"}}' not in (
-        text := httpx.get(base + "/metrics").text
-    ):
+    deadline = time.monotonic() + 40  # queue depth is refreshed every 15 s, one queue after the other
+    depths = [f'labelhive_prelabel_queue_depth{{queue="{q}"}}' for q in (queue, f"{queue}.dead")]
+    while not all(depth in (text := httpx.get(base + "/metrics").text) for depth in depths):
         assert time.monotonic() < deadline, text
         time.sleep(0.5)
     for name in (
