@@ -174,8 +174,11 @@ class JobRunner:
             run_claimed(self.db, claim)
         finally:
             self._slots.release()
-            for name in self.sweeps:  # a job may have made work for a sweep (tasks without sizes)
-                self.nudge(name)
+            # A job may have made work for the idle sweeps (tasks without sizes); the others keep their own
+            # rhythm (webhooks at each poll, pre-label publishing on its period).
+            for name, sweep in self.sweeps.items():
+                if sweep.idle_only:
+                    self.nudge(name)
 
     def _sweep(self, sweep: Sweep) -> None:
         more = False
