@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes import client, config
+from labelhive_harness.waiting import eventually as wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "labeling"
@@ -59,20 +59,7 @@ TIME_SCALE = float(os.environ.get("LABELHIVE_E2E_TIME_SCALE", "2"))
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0, interval: float = 0.3) -> Any:
-    timeout *= TIME_SCALE
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except client.ApiException as exc:
-            if exc.status != 404:
-                raise
-            last = None
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what} within {timeout:.0f}s (last: {last!r})")
+    return wait_until(check, what, timeout * TIME_SCALE, interval)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import signal
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from labelhive_harness.common import HarnessError
 from labelhive_harness.node_net import NODE_IP, POD_SUBNET, NodeNetwork
 from labelhive_harness.pytest_plugin import _serve
 from labelhive_harness.real_cluster import RELEASE, RELEASE_NS
+from labelhive_harness.waiting import eventually as wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "labeling"
@@ -47,19 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 120.0, interval: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except client.ApiException as exc:
-            if exc.status != 404:
-                raise
-            last = None
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what} within {timeout:.0f}s (last: {last!r})")
+    return wait_until(check, what, timeout, interval)
 
 
 @dataclass
