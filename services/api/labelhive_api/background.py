@@ -18,7 +18,7 @@ from labelhive_api.db.engine import Database
 from labelhive_api.exports.jobs import export_kind
 from labelhive_api.imports.jobs import image_sweeps, import_kind
 from labelhive_api.imports.safezip import ZipLimits
-from labelhive_api.imports.service import ImportSettings
+from labelhive_api.imports.settings import ImportSettings
 from labelhive_api.jobs.kinds import JobKind, Sweep
 from labelhive_api.jobs.runner import JobRunner
 from labelhive_api.predictions.after_import import after_import

@@ -6,16 +6,17 @@ their reason and the image keeps the rest; a batch of images is written in one t
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from labelhive_api.db.engine import Database
 from labelhive_api.formats.checks import LabelLookup, check_shapes
 from labelhive_api.formats.model import ImageItem
 from labelhive_api.imports.bulk import BulkWriter, Entry, PredictionIn
-from labelhive_api.imports.service import task_for_filename
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import current_schema
 from labelhive_api.tasks.models import Task
@@ -101,3 +102,21 @@ class Attacher:
         self.shapes_refused += len(refused)
         for shape in refused[: max(0, REPORTED - len(self.refused_shapes))]:
             self.refused_shapes.append({"file": file_name, **shape.as_dict()})
+
+
+def task_for_filename(session: Session, project_id: int, file_name: str) -> int | None:
+    """An existing task whose file name is this one (annotation-only imports onto earlier images)."""
+    found = session.scalar(
+        select(Task.id)
+        .where(Task.project_id == project_id, Task.filename == file_name)
+        .order_by(Task.id)
+        .limit(1)
+    )
+    if found is None and "/" in file_name:
+        found = session.scalar(
+            select(Task.id)
+            .where(Task.project_id == project_id, Task.filename == posixpath.basename(file_name))
+            .order_by(Task.id)
+            .limit(1)
+        )
+    return int(found) if found is not None else None

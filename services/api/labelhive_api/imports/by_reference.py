@@ -30,7 +30,7 @@ from labelhive_api.projects.service import labels_by_value
 from labelhive_api.tasks.schemas import TaskIn
 
 if TYPE_CHECKING:
-    from labelhive_api.imports.service import ImportRun
+    from labelhive_api.imports.context import ImportContext
 
 log = logging.getLogger(__name__)
 
@@ -113,19 +113,19 @@ def _slice(names: list[str], items: list[Any]) -> list[_Row]:
 
 
 class TaskFileImport:
-    """Runs the `tasks` format of one import job (called by ImportRun with the job's files)."""
+    """Runs the `tasks` format of one import job (called by `run.ImportRun` with the job's files)."""
 
-    def __init__(self, run: ImportRun) -> None:
-        self.run = run
-        with run.db.sessions() as session:
-            project = session.get(Project, run.project_id)
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx = ctx
+        with ctx.db.sessions() as session:
+            project = session.get(Project, ctx.project_id)
             assert project is not None
             session.expunge(project)
         self.project = project
-        self.chunk_size = run.settings.reference_chunk
-        self.bulk = BulkWriter(project, run.created_by, run.options.get("batch_id"))
-        with run.db.sessions() as session:
-            run.shapes = int(session.scalar(select(ImportJob.shapes).where(ImportJob.id == run.job_id)) or 0)
+        self.chunk_size = ctx.settings.reference_chunk
+        self.bulk = BulkWriter(project, ctx.created_by, ctx.options.get("batch_id"))
+        with ctx.db.sessions() as session:
+            ctx.shapes = int(session.scalar(select(ImportJob.shapes).where(ImportJob.id == ctx.job_id)) or 0)
 
     def import_files(self, entries: list[FileEntry | Refusal]) -> None:
         # One chunk is written (in a second thread, mostly waiting on the database) while the next is
@@ -145,7 +145,7 @@ class TaskFileImport:
         self._writing = writer.submit(self._commit, rows)
 
     def _import_files(self, entries: list[FileEntry | Refusal], writer: ThreadPoolExecutor) -> None:
-        run = self.run
+        ctx = self.ctx
         chunk: list[_Row] = []
         for entry in entries:
             if isinstance(entry, Refusal):
@@ -160,12 +160,12 @@ class TaskFileImport:
             except Exception as exc:  # noqa: BLE001 - this file's problem only
                 self._submit(writer, [_Row(entry.name, reason="invalid_format", detail=f"{exc}"[:2000])])
                 continue
-            run.total += len(items)
+            ctx.total += len(items)
             names: list[str] = []
             todo: list[Any] = []
             for number, item in enumerate(items, start=1):
                 name = f"{entry.name}#{number}"
-                if name in run.done_names:
+                if name in ctx.done_names:
                     continue
                 names.append(name)
                 todo.append(item)
@@ -187,13 +187,13 @@ class TaskFileImport:
         entries = [r.entry for r in todo if r.entry is not None]
         labels: Any = {}
         if any(e.annotations for e in entries):
-            with self.run.db.sessions() as session:
+            with self.ctx.db.sessions() as session:
                 labels = labels_by_value(session, self.project)
         for row, prepared in zip(todo, self.bulk.prepare(entries, labels), strict=True):
             row.prepared = prepared
 
     def _commit(self, rows: list[_Row]) -> None:
-        self.run._check_continue()
+        self.ctx.check_continue()
         for attempt in range(3):
             try:
                 self._write(rows)
@@ -202,17 +202,17 @@ class TaskFileImport:
                 # Another job imported the same images meanwhile: look again, they are known now.
                 if attempt == 2:
                     raise
-                log.info("import %s: concurrent import of the same images, retrying", self.run.job_id)
+                log.info("import %s: concurrent import of the same images, retrying", self.ctx.job_id)
 
     def _write(self, rows: list[_Row]) -> None:
-        run = self.run
-        with run.db.session() as session:
+        ctx = self.ctx
+        with ctx.db.session() as session:
             refs = sorted({r.ref for r in rows if r.ref})
             known = (
                 dict(
                     session.execute(
                         select(ImportItem.source_ref, ImportItem.task_id).where(
-                            ImportItem.project_id == run.project_id,
+                            ImportItem.project_id == ctx.project_id,
                             ImportItem.state == "imported",
                             one_of(session, ImportItem.source_ref, refs),
                         )
@@ -264,19 +264,19 @@ class TaskFileImport:
                 ledger.append(self._ledger(row, state, outcome.task_id))
             if ledger:
                 insert_dicts(session, ImportItem.__table__, ledger)
-            totals = run.record_progress(
-                session, Counter(r["state"] for r in ledger), shapes=run.shapes + shapes
+            totals = ctx.record_progress(
+                session, Counter(r["state"] for r in ledger), shapes=ctx.shapes + shapes
             )
-        run.imported, run.duplicates, run.refused, run.seen = totals
-        run.shapes += shapes
-        run.done_names.update(r.name for r in rows)
+        ctx.imported, ctx.duplicates, ctx.refused, ctx.seen = totals
+        ctx.shapes += shapes
+        ctx.done_names.update(r.name for r in rows)
 
     def _ledger(
         self, row: _Row, state: str, task_id: int | None, reason: str = "", detail: str = ""
     ) -> dict[str, Any]:
         return {
-            "job_id": self.run.job_id,
-            "project_id": self.run.project_id,
+            "job_id": self.ctx.job_id,
+            "project_id": self.ctx.project_id,
             "name": row.name[:1024],
             "source_ref": row.ref[:1100] if row.ref else None,
             "state": state,

@@ -8,7 +8,8 @@ from typing import Any
 from labelhive_api.db.engine import Database
 from labelhive_api.imports.models import ImportJob
 from labelhive_api.imports.orientation import backfill
-from labelhive_api.imports.service import ImportRun, ImportSettings
+from labelhive_api.imports.run import ImportRun
+from labelhive_api.imports.settings import ImportSettings
 from labelhive_api.imports.sizing import backfill_sizes
 from labelhive_api.imports.staging import remove_staging
 from labelhive_api.jobs.kinds import JobKind, ShouldContinue, Sweep

@@ -35,7 +35,7 @@ from labelhive_api.imports.sources import Entry as FileEntry
 from labelhive_api.storage.scope import ScopedStore
 
 if TYPE_CHECKING:
-    from labelhive_api.imports.service import ImportRun
+    from labelhive_api.imports.context import ImportContext
 
 HEAD_BYTES = 64 * 1024
 
@@ -88,25 +88,25 @@ def url_head(url: str, head_policy: OutboundPolicy, user_agent: str) -> bytes:
 class ObjectImport(TaskFileImport):
     """Objects of an allowed S3 bucket/prefix, imported in place."""
 
-    def __init__(self, run: ImportRun, store: ScopedStore, source_bucket: str) -> None:
-        super().__init__(run)
+    def __init__(self, ctx: ImportContext, store: ScopedStore, source_bucket: str) -> None:
+        super().__init__(ctx)
         self.store = store
         # Objects of the deployment's source bucket are named by key, like uploaded images; others by URL.
         self.in_source = store.bucket == source_bucket
 
     def import_objects(self, entries: list[FileEntry | Refusal]) -> None:
-        run = self.run
-        run.total = max(run.total, len(entries))
-        todo = [e for e in entries if e.name not in run.done_names]
-        with ThreadPoolExecutor(run.settings.probe_workers, thread_name_prefix="import-size") as pool:
+        ctx = self.ctx
+        ctx.total = max(ctx.total, len(entries))
+        todo = [e for e in entries if e.name not in ctx.done_names]
+        with ThreadPoolExecutor(ctx.settings.probe_workers, thread_name_prefix="import-size") as pool:
             for start in range(0, len(todo), self.chunk_size):
-                self.run._check_continue()
+                self.ctx.check_continue()
                 chunk = todo[start : start + self.chunk_size]
                 known = self._known(
                     [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
                 )
                 fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
-                run.duplicates += len(chunk) - len(fresh)  # a re-sync counts old objects, not lists them
+                ctx.duplicates += len(chunk) - len(fresh)  # a re-sync counts old objects, not lists them
                 rows = list(pool.map(self._row, fresh))
                 if rows:
                     self._commit(rows)
@@ -114,11 +114,11 @@ class ObjectImport(TaskFileImport):
     def _known(self, refs: list[str]) -> set[str]:
         if not refs:
             return set()
-        with self.run.db.sessions() as session:
+        with self.ctx.db.sessions() as session:
             return set(
                 session.scalars(
                     select(ImportItem.source_ref).where(
-                        ImportItem.project_id == self.run.project_id,
+                        ImportItem.project_id == self.ctx.project_id,
                         ImportItem.state == "imported",
                         ImportItem.source_ref.in_(refs),
                     )
@@ -148,13 +148,13 @@ class ObjectImport(TaskFileImport):
                 "width": width,
                 "height": height,
                 "orientation": orientation,
-                "meta": {"import_job": self.run.job_id},
+                "meta": {"import_job": self.ctx.job_id},
             },
             source_ref=entry.source_ref,
         )
 
     def _size(self, entry: FileEntry) -> tuple[int, int, int]:
-        size = size_from(self._head(entry), entry.read, self.run.settings.max_image_pixels)
+        size = size_from(self._head(entry), entry.read, self.ctx.settings.max_image_pixels)
         if size is None:
             raise ImageRefused("corrupt_image", "no readable image header")
         return size
@@ -172,8 +172,8 @@ class UrlImport(ObjectImport):
     """A list of image URLs imported by reference: the task is the URL; a ranged GET (under the outbound
     policy) for the size, the whole image only from servers that ignore ranges or put the header further."""
 
-    def __init__(self, run: ImportRun, policy: OutboundPolicy) -> None:
-        TaskFileImport.__init__(self, run)
+    def __init__(self, ctx: ImportContext, policy: OutboundPolicy) -> None:
+        TaskFileImport.__init__(self, ctx)
         self.head_policy = dataclasses.replace(policy, max_bytes=HEAD_BYTES)
 
     def _where(self, entry: FileEntry) -> tuple[str, str]:

@@ -14,8 +14,8 @@ from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from labelhive_api.imports.enqueue import Format, ImportOptions, create_job
 from labelhive_api.imports.models import ImportItem, ImportJob
-from labelhive_api.imports.service import describe
 from labelhive_api.imports.staging import new_staging_prefix, remove_staging, staged_name
+from labelhive_api.imports.views import describe
 from labelhive_api.jobs.deps import JobsDep
 from labelhive_api.jobs.state import JobState
 from labelhive_api.security.permissions import Permission

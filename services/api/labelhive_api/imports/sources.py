@@ -1,4 +1,5 @@
-"""Where import files come from: staged uploads (files and zip archives), an S3 prefix, a list of URLs.
+"""Where import files come from: staged uploads (files and zip archives), an S3 prefix, a list of URLs, and
+the images a dataset file points at (http(s) or this deployment's s3:// objects).
 
 Each source yields Entry (a named file whose bytes are read on demand) or Refusal (with a reason).
 """
@@ -11,13 +12,17 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 from labelhive_outbound import OutboundPolicy, OutboundRefused, fetch
 
 from labelhive_api.imports.safezip import MemberRefused, Refusal, ZipLimits, members, read_member
+from labelhive_api.imports.settings import ImportSettings
 from labelhive_api.storage.base import ObjectStore
-from labelhive_api.storage.scope import ScopedStore
+from labelhive_api.storage.config import Storage
+from labelhive_api.storage.scope import ScopedStore, ScopeRefused
 from labelhive_api.storage.sniff import sniff_content_type
 
 ANNOTATION_EXTENSIONS = (".json", ".xml", ".yaml", ".yml", ".txt")
@@ -129,3 +134,36 @@ def url_list(urls: list[str], policy: OutboundPolicy) -> Iterator[Entry | Refusa
             yield Refusal(url, "unsupported_url", "only http and https URLs are imported")
             continue
         yield Entry(name=url, read=lambda u=url: fetch_url(u, policy), source_ref=f"url:{url}")  # type: ignore[misc]
+
+
+def open_entries(
+    kind: str, options: dict[str, Any], storage: Storage, settings: ImportSettings, stack: ExitStack
+) -> Iterator[Entry | Refusal]:
+    """The files of an import job of this kind (`upload`, `s3`, `urls`), read lazily."""
+    limits = settings.limits
+    if kind == "upload":
+        staging = options.get("staging")
+        if not isinstance(staging, str) or not staging.startswith("imports/"):
+            raise ValueError("this upload has no staged files (upload them again)")
+        return staged_uploads(storage.target, staging, limits, stack)
+    if kind == "s3":
+        # Checked again here: the allow-list may have shrunk since the job was queued.
+        store, prefix = storage.imports.prefix_store(options.get("bucket"), str(options.get("prefix", "")))
+        return s3_prefix(store, prefix, limits.max_file_bytes)
+    if kind == "urls":
+        return url_list(list(options.get("urls", [])), settings.url_policy())
+    raise ValueError(f"unknown import kind {kind!r}")
+
+
+def remote_entries(urls: list[str], storage: Storage, policy: OutboundPolicy) -> list[Entry | Refusal]:
+    """Images a dataset file points at: http(s) fetched like a URL import, s3://bucket/key from this
+    deployment's S3 (only the buckets its import scope allows)."""
+    out: list[Entry | Refusal] = list(url_list([u for u in urls if not u.startswith("s3://")], policy))
+    for url in (u for u in urls if u.startswith("s3://")):
+        try:
+            store, key = storage.imports.object_store(url)
+        except ScopeRefused as refused:
+            out.append(Refusal(url, refused.code, refused.message))
+            continue
+        out.append(Entry(name=url, read=partial(store.get, key), source_ref=f"s3:{store.bucket}/{key}"))
+    return out

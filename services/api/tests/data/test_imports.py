@@ -9,8 +9,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 from datahelpers import hostile_zip, jpeg, make_zip, png
 from labelhive_api.imports.models import ImportItem
+from labelhive_api.imports.run import ImportRun
 from labelhive_api.imports.safezip import ZipLimits
-from labelhive_api.imports.service import ImportRun, ImportSettings, ImportStopped
+from labelhive_api.imports.settings import ImportSettings, ImportStopped
 from labelhive_api.jobs.leases import claim_next
 from labelhive_api.tasks.models import Task
 from sqlalchemy import func, select

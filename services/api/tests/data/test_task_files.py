@@ -15,7 +15,8 @@ import pytest
 from datahelpers import png
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.imports.models import ImportItem
-from labelhive_api.imports.service import ImportRun, ImportSettings, ImportStopped
+from labelhive_api.imports.run import ImportRun
+from labelhive_api.imports.settings import ImportSettings, ImportStopped
 from labelhive_api.jobs.leases import claim_next
 from labelhive_api.jobs.runner import run_claimed
 from labelhive_api.predictions.models import Prediction

@@ -1,0 +1,124 @@
+"""One import job while it runs: what it imports, what its ledger already holds, and the progress and report
+it writes back. The source, ingest and attach steps (and the by-reference imports) all report here."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from labelhive_api.db.base import utcnow
+from labelhive_api.db.engine import Database
+from labelhive_api.imports.models import ImportItem, ImportJob
+from labelhive_api.imports.settings import ImportSettings, ImportStopped
+from labelhive_api.jobs.state import JobState
+
+
+class ImportContext:
+    def __init__(
+        self,
+        db: Database,
+        job_id: int,
+        settings: ImportSettings,
+        should_continue: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.db = db
+        self.job_id = job_id
+        self.settings = settings
+        self.should_continue = should_continue
+        with db.sessions() as session:
+            job = session.get(ImportJob, job_id)
+            if job is None:
+                raise LookupError(f"no import job {job_id}")
+            self.project_id = job.project_id
+            self.kind, self.format, self.options = job.kind, job.format, dict(job.options or {})
+            self.created_by = job.created_by
+            ledger = session.execute(
+                select(ImportItem.name, ImportItem.state, ImportItem.task_id).where(
+                    ImportItem.job_id == job_id
+                )
+            ).all()
+        # What an earlier run of this job already did: those ledger names are skipped.
+        self.done_names = {row.name for row in ledger}
+        self.placed_names = {row.name: row.task_id for row in ledger if row.task_id is not None}
+        counts = Counter(row.state for row in ledger)
+        self.imported, self.duplicates, self.refused = (
+            counts["imported"],
+            counts["duplicate"],
+            counts["refused"],
+        )
+        self.seen = len(ledger)
+        self.total = 0
+        self.shapes = 0
+        # The report shown with the finished job.
+        self.warnings: list[str] = []
+        self.unknown_labels: Counter[str] = Counter()
+        self.shapes_refused = 0
+        self.refused_shapes: list[dict[str, Any]] = []
+        self.losses: Counter[str] = Counter()
+
+    def check_continue(self) -> None:
+        if not self.should_continue():
+            raise ImportStopped()
+
+    def known_refs(self, session: Session, refs: list[str]) -> dict[str, int]:
+        """Source references (S3 object, URL, sha256 of the bytes) this project imported before -> task."""
+        if not refs:
+            return {}
+        query = select(ImportItem.source_ref, ImportItem.task_id).where(
+            ImportItem.project_id == self.project_id,
+            ImportItem.state == "imported",
+            ImportItem.source_ref.in_(refs),
+        )
+        return {ref: tid for ref, tid in session.execute(query) if ref and tid is not None}
+
+    def record_progress(
+        self, session: Session, states: Counter[str], **extra: Any
+    ) -> tuple[int, int, int, int]:
+        """Adds a chunk's ledger rows ({state: how many}) to the job's progress, in the chunk's transaction;
+        returns the totals (imported, duplicates, refused, seen) to keep once it commits."""
+        imported = self.imported + states["imported"]
+        duplicates = self.duplicates + states["duplicate"]
+        refused = self.refused + states["refused"]
+        seen = self.seen + sum(states.values())
+        session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == self.job_id)
+            .values(
+                done=imported + duplicates + refused,
+                total=max(self.total, seen),
+                imported=imported,
+                duplicates=duplicates,
+                refused=refused,
+                **extra,
+            )
+        )
+        return imported, duplicates, refused, seen
+
+    def finish(self) -> None:
+        with self.db.session() as session:
+            job = session.get(ImportJob, self.job_id)
+            assert job is not None
+            refused = session.scalar(
+                select(func.count())
+                .select_from(ImportItem)
+                .where(ImportItem.job_id == self.job_id, ImportItem.state == "refused")
+            )
+            job.state = JobState.FINISHED
+            job.finished_at = utcnow()
+            job.lease_until = None
+            job.refused = int(refused or 0)
+            job.duplicates = self.duplicates
+            job.done = job.imported + job.duplicates + job.refused
+            job.total = max(job.total, job.done, self.total)
+            job.shapes = self.shapes
+            job.report = {
+                "unknown_labels": dict(self.unknown_labels.most_common(200)),
+                "warnings": self.warnings[:100],
+                "shapes_refused": self.shapes_refused,
+                "refused_shapes": self.refused_shapes[:200],
+                "losses": dict(self.losses),
+            }
