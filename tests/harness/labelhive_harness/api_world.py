@@ -1,5 +1,5 @@
 """One fixture world for the suites that run the API in-process on a committed PostgreSQL schema (or
-SQLite): `services/api/tests/data` and `tests/security`. The app with its own background objects, a test
+SQLite): `services/api/tests/datasets` and `tests/security`. The app with its own background objects, a test
 client, and helpers to make users, tokens and projects and to run queued jobs in the test's thread.
 
 Imported only by those suites' conftests (it needs `labelhive_api`, which the harness itself does not)."""

@@ -12,7 +12,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from datahelpers import png
+from dataset_files import png
 from labelhive_api.imports.sizing import backfill_sizes
 from labelhive_api.storage.keys import asset_key
 from labelhive_api.tasks.models import Task

@@ -8,7 +8,7 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from datahelpers import jpeg, png, s3_config
+from dataset_files import jpeg, png, s3_config
 from labelhive_api.storage.assets import AssetStore
 from labelhive_api.storage.config import build_storage
 from labelhive_api.storage.delivery import ImageDelivery, RequestOrigin, pick_public_endpoint

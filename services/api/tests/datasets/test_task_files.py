@@ -12,7 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-from datahelpers import png
+from dataset_files import png
 from labelhive_api.annotations.models import Annotation
 from labelhive_api.imports.models import ImportItem
 from labelhive_api.imports.run import ImportRun

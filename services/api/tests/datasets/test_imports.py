@@ -7,7 +7,7 @@ import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from datahelpers import hostile_zip, jpeg, make_zip, png
+from dataset_files import hostile_zip, jpeg, make_zip, png
 from labelhive_api.imports.models import ImportItem
 from labelhive_api.imports.run import ImportRun
 from labelhive_api.imports.safezip import ZipLimits

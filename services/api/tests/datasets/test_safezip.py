@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from datahelpers import bomb_png, hostile_zip, png
+from dataset_files import bomb_png, hostile_zip, png
 from labelhive_api.imports.images import ImageRefused, inspect_image
 from labelhive_api.imports.safezip import ZipLimits, extract, safe_name
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import uvicorn
 import yaml
-from datahelpers import png
+from dataset_files import png
 from labelhive_api.app import create_app
 
 CLI = str(Path(sys.executable).parent / "labelhive")

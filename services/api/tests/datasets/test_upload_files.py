@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 
-from datahelpers import jpeg, make_zip, png
+from dataset_files import jpeg, make_zip, png
 from PIL import Image
 from test_imports import items, task_count
 

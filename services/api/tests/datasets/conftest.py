@@ -1,4 +1,4 @@
-"""Fixtures for the data-in-and-out tests: real SeaweedFS S3 from the harness, or a local folder."""
+"""Fixtures for the dataset tests (imports, exports, formats, storage): real SeaweedFS S3 from the harness, or a local folder."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from datahelpers import s3_config
+from dataset_files import s3_config
 from fastapi.testclient import TestClient
 from labelhive_api.app import create_app
 from labelhive_api.db import migrate
@@ -40,8 +40,8 @@ def storage(request) -> Storage:
 
 # -- the API on a committed PostgreSQL schema (jobs run in threads, so no rolled-back transaction) -----
 
-DATA_SCHEMA = "data_test"
-DATA_LABELS = [
+DATASETS_SCHEMA = "datasets_test"
+DATASET_LABELS = [
     {
         "value": "crack",
         "names": {"zh-CN": "裂纹", "en": "Crack"},
@@ -64,10 +64,10 @@ DATA_LABELS = [
 World = ApiWorld
 
 
-def data_settings(url: str, schema: str | None, **extra: Any) -> Settings:
+def datasets_settings(url: str, schema: str | None, **extra: Any) -> Settings:
     return Settings(
         environment="test",
-        secret_key="data-test-secret-0123456789",
+        secret_key="datasets-test-secret-0123456789",
         database_url=url,
         database_schema=schema,
         webhook_worker=False,
@@ -79,8 +79,8 @@ def data_settings(url: str, schema: str | None, **extra: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def data_pg_engine(postgres: Any) -> Iterator[Engine]:
-    engine = migrated_schema(data_settings(postgres.url, DATA_SCHEMA))
+def datasets_pg_engine(postgres: Any) -> Iterator[Engine]:
+    engine = migrated_schema(datasets_settings(postgres.url, DATASETS_SCHEMA))
     yield engine
     engine.dispose()
 
@@ -89,7 +89,7 @@ def _world(db: Database, settings: Settings, background: bool) -> Iterator[World
     app = create_app(settings, db)
     app.state.start_jobs = background
     with TestClient(app, base_url="http://127.0.0.1:8080") as client:
-        yield World(db, app, client, settings, labels=DATA_LABELS)
+        yield World(db, app, client, settings, labels=DATASET_LABELS)
 
 
 @pytest.fixture(scope="session")
@@ -101,9 +101,9 @@ def source_bucket() -> str:
 def _s3_settings(postgres: Any, s3: Any, source_bucket: str, **extra: Any) -> Settings:
     """PostgreSQL (the shared committed schema) + SeaweedFS with this session's buckets."""
     cfg = s3_config(s3, s3_source_bucket=source_bucket)
-    return data_settings(
+    return datasets_settings(
         postgres.url,
-        DATA_SCHEMA,
+        DATASETS_SCHEMA,
         storage_backend="s3",
         s3_endpoint=s3.endpoint,
         s3_access_key=s3.access_key,
@@ -119,7 +119,7 @@ def _pg_db(engine: Engine) -> Database:
 
 
 @pytest.fixture
-def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
+def world(datasets_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
     """PostgreSQL + SeaweedFS; jobs run when the test calls world.run_jobs()."""
     settings = _s3_settings(
         postgres,
@@ -129,26 +129,28 @@ def world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) ->
         # What the platform admin allow-lists for S3 imports: prefixes outside the app's own key areas.
         s3_import_buckets=[f"{source_bucket}/incoming/", f"{source_bucket}/raw/"],
     )
-    yield from _world(_pg_db(data_pg_engine), settings, background=False)
+    yield from _world(_pg_db(datasets_pg_engine), settings, background=False)
 
 
 @pytest.fixture
-def background_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
+def background_world(
+    datasets_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str
+) -> Iterator[World]:
     """Like `world`, with the app's own background job runner."""
-    yield from _world(_pg_db(data_pg_engine), _s3_settings(postgres, s3, source_bucket), background=True)
+    yield from _world(_pg_db(datasets_pg_engine), _s3_settings(postgres, s3, source_bucket), background=True)
 
 
 @pytest.fixture
-def proxy_world(data_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
+def proxy_world(datasets_pg_engine: Engine, postgres: Any, s3: Any, source_bucket: str) -> Iterator[World]:
     """PostgreSQL + SeaweedFS with LABELHIVE_IMAGE_DELIVERY=proxy: browsers never talk to S3."""
     settings = _s3_settings(postgres, s3, source_bucket, image_delivery="proxy")
-    yield from _world(_pg_db(data_pg_engine), settings, background=False)
+    yield from _world(_pg_db(datasets_pg_engine), settings, background=False)
 
 
 @pytest.fixture
 def local_world(tmp_path: Any) -> Iterator[World]:
     """The embedded default: SQLite and the local folder backend (proxy URLs through the API)."""
-    settings = data_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")
+    settings = datasets_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")
     engine = make_engine(settings)
     migrate.upgrade(engine)
     db = Database(engine, sessionmaker(engine, expire_on_commit=False))

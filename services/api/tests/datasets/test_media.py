@@ -9,7 +9,7 @@ import zipfile
 from urllib.parse import urlsplit
 
 import yaml
-from datahelpers import make_zip, png
+from dataset_files import make_zip, png
 from labelhive_api.tasks.models import Task
 from sqlalchemy import select
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from datahelpers import jpeg, make_zip, png
+from dataset_files import jpeg, make_zip, png
 from labelhive_api.exports.jobs import run_export
 from labelhive_api.exports.models import ExportJob
 from labelhive_api.exports.service import ExportStopped

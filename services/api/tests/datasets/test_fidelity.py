@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from datahelpers import make_zip
+from dataset_files import make_zip
 from fidelity import (
     IMAGES,
     LABELS,

@@ -78,7 +78,7 @@ def test_one_point_keypoints_named_after_skeleton_points_become_instances():
 def test_label_studio_import_keeps_keypoints_and_reports_refused_shapes(local_world):
     import json
 
-    from datahelpers import make_zip, png
+    from dataset_files import make_zip, png
     from test_exports import upload
 
     world = local_world

@@ -8,7 +8,7 @@ import json
 import uuid
 
 import pytest
-from datahelpers import png
+from dataset_files import png
 from kombu import Connection, Exchange, Queue
 from labelhive_api.predictions.prelabel import queue_arguments
 from PIL import Image

@@ -6,7 +6,7 @@ import io
 import time
 import zipfile
 
-from conftest import _world, data_settings
+from conftest import _world, datasets_settings
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
 from PIL import Image
@@ -27,7 +27,7 @@ def many_pngs(n: int) -> bytes:
 
 
 def test_every_progress_poll_answers_while_a_2000_image_import_runs(tmp_path):
-    settings = data_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")
+    settings = datasets_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")
     engine = make_engine(settings)
     migrate.upgrade(engine)
     db = Database(engine, sessionmaker(engine, expire_on_commit=False))
@@ -63,7 +63,7 @@ def test_reads_answer_while_a_writer_holds_the_sqlite_write_lock(tmp_path):
     """A long writer (an upload being staged, a big import chunk) never makes a progress poll wait."""
     import sqlite3
 
-    settings = data_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")
+    settings = datasets_settings(f"sqlite:///{tmp_path}/lh.db", None, data_dir=tmp_path / "data")
     engine = make_engine(settings)
     migrate.upgrade(engine)
     db = Database(engine, sessionmaker(engine, expire_on_commit=False))

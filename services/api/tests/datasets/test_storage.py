@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
-from datahelpers import png, s3_config
+from dataset_files import png, s3_config
 from labelhive_api.storage import ObjectNotFound, asset_key
 from labelhive_api.storage.assets import AssetStore
 from labelhive_api.storage.config import build_storage

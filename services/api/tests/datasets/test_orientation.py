@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from datahelpers import make_zip
+from dataset_files import make_zip
 from labelhive_api.formats.coco import read_coco
 from labelhive_api.imports.images import inspect_image
 from labelhive_api.imports.orientation import backfill

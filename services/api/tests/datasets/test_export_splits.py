@@ -4,7 +4,7 @@ YOLO's data.yaml names the test folder (PostgreSQL + SeaweedFS)."""
 from __future__ import annotations
 
 import yaml
-from datahelpers import png
+from dataset_files import png
 from test_exports import export, fetch_zip, upload
 
 
