@@ -36,3 +36,16 @@ def pod_problem(pods: list[dict[str, Any]]) -> tuple[str, str] | None:
             if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and cond.get("reason"):
                 return str(cond["reason"]), f"pod {name}: {str(cond.get('message') or '')[:300]}"
     return None
+
+
+def last_failure(pods: list[dict[str, Any]]) -> str | None:
+    """The last line a failed container left as its termination message (its log's tail with
+    terminationMessagePolicy FallbackToLogsOnError), of the pod that failed last: why a Job failed."""
+    found: list[tuple[str, str]] = []
+    for pod in pods:
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+            done = (cs.get("state") or {}).get("terminated") or {}
+            lines = [line.strip() for line in str(done.get("message") or "").splitlines() if line.strip()]
+            if done.get("exitCode") not in (None, 0) and lines:
+                found.append((str(done.get("finishedAt") or ""), lines[-1][:300]))
+    return max(found)[1] if found else None

@@ -86,6 +86,10 @@ class ProjectRuntime:
     connection_budget: Any = None
     scaled_object_checked: bool = False
     last_status: dict[str, Any] | None = None
+    # A failed migration Job was deleted: the next one is created no earlier than this (time.monotonic()),
+    # and until then the Migrated condition keeps saying why (the message of the failure).
+    migration_retry_at: float = 0.0
+    migration_failure: str = ""
     last_status_rv: int = 0
     loop: asyncio.AbstractEventLoop | None = None
 

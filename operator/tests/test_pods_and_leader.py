@@ -4,7 +4,7 @@ import datetime
 
 from labelhive_operator import conditions as c
 from labelhive_operator.leader import expired
-from labelhive_operator.pods import pod_problem
+from labelhive_operator.pods import last_failure, pod_problem
 from labelhive_operator.status import build_status, transitions
 
 
@@ -36,6 +36,23 @@ def test_unschedulable_and_merely_starting():
     assert pod_problem([pending]) == ("Unschedulable", "pod p3: 0/3 nodes have nvidia.com/gpu")
     assert pod_problem([_pod("p4", {"reason": "ContainerCreating"})]) is None
     assert pod_problem([]) is None
+
+
+def _terminated(name: str, code: int, at: str, message: str) -> dict:
+    done = {"exitCode": code, "finishedAt": at, "message": message}
+    return {"metadata": {"name": name}, "status": {"containerStatuses": [{"state": {"terminated": done}}]}}
+
+
+def test_a_failed_jobs_reason_is_the_last_line_its_last_failed_pod_wrote():
+    tail = "Traceback (most recent call last):\n  ...\nCommandError: Can't locate revision '0000dead'\n"
+    pods = [
+        _terminated("m-1", 1, "2026-01-01T10:00:00Z", "first: boom"),
+        _terminated("m-2", 1, "2026-01-01T10:00:30Z", tail),
+        _terminated("m-3", 0, "2026-01-01T10:01:00Z", "fine"),
+    ]
+    assert last_failure(pods) == "CommandError: Can't locate revision '0000dead'"
+    assert last_failure([_terminated("m", 1, "t", "")]) is None
+    assert last_failure([{"metadata": {"name": "starting"}, "status": {}}]) is None
 
 
 def test_a_lease_is_free_once_its_holder_stopped_renewing():

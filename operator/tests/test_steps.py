@@ -5,10 +5,11 @@ from labelhive_operator import conditions as c
 from labelhive_operator.render import workloads
 from labelhive_operator.scaling.scaler import owns_replicas
 from labelhive_operator.state import ProjectRuntime
+from labelhive_operator.steps import migration
 from labelhive_operator.steps.components import api_step, deployment_ready
 from labelhive_operator.steps.database import budget_condition
 from labelhive_operator.steps.ingress import ingress_step
-from labelhive_operator.steps.migration import job_state, migration_step
+from labelhive_operator.steps.migration import job_state, migration_step, retry_delay, retry_pending
 from labelhive_operator.steps.storage import SCOPED_IDENTITY, storage_step
 from labelhive_operator.steps.workers import workers_step
 from operator_samples import sample_project
@@ -47,18 +48,54 @@ def test_workers_step_takes_over_the_replicas_of_an_older_operators_deployment()
     assert [w[0] for w in kube.writes[1:3]] == ["scale", "apply"], "claimed before the apply drops them"
 
 
-def test_migration_step_deletes_a_failed_job_and_counts_the_retry():
-    ctx, kube = fake_context()
-    project = sample_project()
-    status: dict = {}
-    cond, migrated = migration_step(ctx, project, status, "api:2", "sum")
-    assert (cond.reason, migrated) == ("MigrationRunning", None)
-    name = workloads.migration_job_name(project, "api:2")
+def _fail_job(ctx, kube, name: str) -> None:
     kube.objects[("Job", NS, name)]["status"] = {"conditions": [{"type": "Failed", "status": "True"}]}
     ctx.cache.drop("Job", NS, name)
-    cond, migrated = migration_step(ctx, project, status, "api:2", "sum")
+
+
+def test_migration_step_deletes_a_failed_job_and_retries_it_after_a_backoff(monkeypatch):
+    ctx, kube = fake_context()
+    project = sample_project()
+    runtime, status = ProjectRuntime(), {}
+    cond, migrated = migration_step(ctx, project, runtime, status, "api:2", "sum")
+    assert (cond.reason, migrated) == ("MigrationRunning", None)
+    name = workloads.migration_job_name(project, "api:2")
+    _fail_job(ctx, kube, name)
+    clock = [1000.0]
+    monkeypatch.setattr(migration.time, "monotonic", lambda: clock[0])
+    done = {"exitCode": 1, "message": "Traceback ...\nCommandError: Can't locate revision '0000dead'\n"}
+    pod = {"metadata": {"name": "m-1"}, "status": {"containerStatuses": [{"state": {"terminated": done}}]}}
+    kube.objects[("Pod", NS, "m-1")] = pod
+    cond, migrated = migration_step(ctx, project, runtime, status, "api:2", "sum")
     assert cond.reason == "MigrationFailed" and cond.failed and migrated is None
+    assert "Can't locate revision '0000dead'" in cond.message, "the pod's own words say why"
     assert ("delete", "Job", name) in kube.writes and status["migrationRetries"] == 1
+    assert ("Job", NS, name) not in kube.objects and retry_pending(runtime)
+    failure = cond.message
+    assert "retry 1" in failure and "10 s" in failure
+
+    # During the backoff (the Job's deletion wakes the loop at once) the failure stays the news, the
+    # same message (no new Event), and no Job is created.
+    project.status["migrationRetries"] = 1
+    clock[0] += 9.0
+    cond, _ = migration_step(ctx, project, runtime, status, "api:2", "sum")
+    assert (cond.reason, cond.message, cond.failed) == ("MigrationFailed", failure, True)
+    assert ("Job", NS, name) not in kube.objects
+
+    clock[0] += 1.5
+    cond, _ = migration_step(ctx, project, runtime, status, "api:2", "sum")
+    assert cond.reason == "MigrationRunning" and ("Job", NS, name) in kube.objects
+    assert not retry_pending(runtime)
+
+    # The second failure waits twice as long.
+    _fail_job(ctx, kube, name)
+    cond, _ = migration_step(ctx, project, runtime, status, "api:2", "sum")
+    assert "retry 2" in cond.message and "20 s" in cond.message and status["migrationRetries"] == 2
+
+
+def test_migration_retry_delay_doubles_up_to_the_backoff_maximum():
+    assert [retry_delay(n, 300.0) for n in (1, 2, 3, 6)] == [10.0, 20.0, 40.0, 300.0]
+    assert retry_delay(1, 5.0) == 5.0
 
 
 def test_job_state_and_deployment_ready():

@@ -197,9 +197,18 @@ def test_postgres_down_30s_readiness_drops_and_recovers(project, team: Team, pos
     sign_in(http, team)
 
 
+def project_events(team: Team, name: str) -> list[client.CoreV1Event]:
+    """The Events on a LabelingProject, oldest first: what `kubectl describe labelingproject` shows."""
+    events = client.CoreV1Api(team.api).list_namespaced_event(
+        team.namespace, field_selector=f"involvedObject.kind=LabelingProject,involvedObject.name={name}"
+    )
+    return sorted(events.items, key=lambda e: (e.first_timestamp or e.event_time, e.metadata.name))
+
+
 def test_failed_migration_is_retried_without_a_human(team: Team, real_cluster, s3, postgres) -> None:
-    """The project's schema holds a revision the migrations do not know: the Job fails. Once that table is
-    gone (the cause ends), the operator runs the migration again by itself."""
+    """The project's schema holds a revision the migrations do not know: the Job fails, and the project says
+    so (a Warning Event and its Migrated condition). The admin then drops that schema (the cause ends); the
+    operator makes the schema again and retries the migration by itself: Ready, nobody edited the project."""
     schema = "drill_migration"
     with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
@@ -213,15 +222,24 @@ def test_failed_migration_is_retried_without_a_human(team: Team, real_cluster, s
     team.custom.create_namespaced_custom_object(
         "labelhive.io", "v1alpha1", team.namespace, "labelingprojects", body
     )
-    failed = eventually(
-        lambda: (c := team.condition("drill", "Migrated")).get("reason") == "MigrationFailed" and c,
-        "the migration Job failed",
-        timeout=300,
-        interval=1,
-    )
-    assert "retry" in failed["message"]
+
+    def failure_told() -> client.CoreV1Event | None:
+        return next((e for e in project_events(team, "drill") if e.reason == "MigrationFailed"), None)
+
+    failed = eventually(failure_told, "a MigrationFailed Event on the project", timeout=300, interval=1)
+    assert failed.type == "Warning" and "0000deadbeef" in failed.message, failed.message
+    assert "retry 1 follows" in failed.message, failed.message
     with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE {schema}.alembic_version")
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
     ready = team.wait_ready("drill")
+    assert ready["metadata"]["generation"] == 1, "nobody edited the project"
     assert int(ready["status"].get("migrationRetries") or 0) == 0
     assert team.condition("drill", "Migrated")["status"] == "True"
+    reasons = [(e.type, e.reason) for e in project_events(team, "drill")]
+    recovered = reasons.index(("Normal", "Migrated"))  # the recovery is news too
+    assert recovered > reasons.index(("Warning", "MigrationFailed")), reasons
+    with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchone()
+    assert tables is not None and tables[0] > 10, "the migration made the app's tables in the new schema"

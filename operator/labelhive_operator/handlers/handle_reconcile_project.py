@@ -28,7 +28,7 @@ from labelhive_operator.steps.common import Outcome, StepFailed, fail, read_admi
 from labelhive_operator.steps.components import api_step, interactive_step, ui_step
 from labelhive_operator.steps.database import budget_condition, database_step, plan_pool
 from labelhive_operator.steps.ingress import ingress_step
-from labelhive_operator.steps.migration import migration_step
+from labelhive_operator.steps.migration import migration_step, retry_pending
 from labelhive_operator.steps.storage import storage_step
 from labelhive_operator.steps.workers import workers_step
 
@@ -101,6 +101,8 @@ def _run_steps(
         runtime.external_fingerprint == fingerprint
         and time.monotonic() - runtime.external_checked_at < ctx.config.resync_seconds
         and existing_app is not None
+        # A failed migration may have failed on the schema: look at it again before the retry.
+        and not retry_pending(runtime)
     )
 
     # 1. Storage
@@ -151,7 +153,7 @@ def _run_steps(
 
     # 4. Migration, 5.-7. API / UI / interactive, 8. Ingress, 9. workers
     api_image = spec.api.image or ctx.config.api_image
-    condition, migrated = migration_step(ctx, project, out.status, api_image, checksum)
+    condition, migrated = migration_step(ctx, project, runtime, out.status, api_image, checksum)
     out.steps.append(condition)
     if migrated:
         out.status["migratedImage"] = migrated

@@ -128,6 +128,8 @@ def build_migration_job_spec(
         "imagePullPolicy": pull_policy,
         "args": ["migrate"],
         "env": build_migration_env(project, cluster_domain),
+        # A failed run's last log lines become its termination message: the project's status quotes it.
+        "terminationMessagePolicy": "FallbackToLogsOnError",
         "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
         "securityContext": RESTRICTED,
         "volumeMounts": [dict(SCRATCH)],
