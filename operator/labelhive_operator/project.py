@@ -10,7 +10,7 @@ import hashlib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 GROUP = "labelhive.io"
@@ -111,6 +111,8 @@ class Prelabel(_Spec):
     model: Literal["mobile-sam", "sam-vit-b", "sam-vit-l", "sam-vit-h"] = "mobile-sam"
     checkpoint: Checkpoint | None = None
     image: str | None = None
+    # LABELHIVE_MODEL_RUNTIME of the worker pods; None: the image's own (torch images torch, the CPU image onnx).
+    runtime: Literal["torch", "onnx"] | None = None
     gpu: Gpu = Field(default_factory=Gpu)
     min_replicas: int = 0
     max_replicas: int = 4
@@ -119,6 +121,12 @@ class Prelabel(_Spec):
     tolerations: list[dict[str, Any]] = Field(default_factory=list)
     affinity: dict[str, Any] | None = None
     interactive: Interactive = Field(default_factory=Interactive)
+
+    @model_validator(mode="after")
+    def _onnx_on_cpu(self) -> Prelabel:
+        if self.runtime == "onnx" and (self.gpu.count > 0 or self.interactive.gpu):
+            raise ValueError("the onnx runtime runs on CPU only (gpu.count 0, interactive.gpu false)")
+        return self
 
 
 class Auth(_Spec):

@@ -72,6 +72,7 @@ def test_cross_field_rules_are_cel():
     spec = schema()["properties"]["spec"]["properties"]
     rules = [r["rule"] for r in spec["prelabel"]["x-kubernetes-validations"]]
     assert any("minReplicas <= self.maxReplicas" in r for r in rules)
+    assert any("self.runtime != 'onnx'" in r and "self.gpu.count == 0" in r for r in rules)
     host_rule = spec["ingress"]["properties"]["host"]["x-kubernetes-validations"][0]["rule"]
     assert "matches" in host_rule
     pattern = re.search(r"matches\('(.*)'\)", host_rule).group(1).replace("\\\\", "\\")

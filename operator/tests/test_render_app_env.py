@@ -93,6 +93,28 @@ def test_official_sam_gets_its_checkpoint_path_and_cpu_workers_say_cpu():
     assert values["LABELHIVE_DEVICE"] == "cpu"
 
 
+def test_the_model_runtime_is_rendered_only_when_the_manifest_names_it():
+    default = {e["name"] for e in app_env.build_worker_env(sample_project(), "cluster.local")}
+    assert "LABELHIVE_MODEL_RUNTIME" not in default, "the image's own default applies"
+    project = sample_project(prelabel={"runtime": "onnx", "gpu": {"count": 0}})
+    for env in (
+        app_env.build_worker_env(project, "cluster.local"),
+        app_env.build_interactive_env(project, "cluster.local"),
+    ):
+        values = {e["name"]: e.get("value") for e in env}
+        assert set(values) <= CONTRACT_VARS, set(values) - CONTRACT_VARS
+        assert (values["LABELHIVE_MODEL_RUNTIME"], values["LABELHIVE_DEVICE"]) == ("onnx", "cpu")
+
+
+def test_onnx_on_a_gpu_is_refused():
+    for prelabel in (
+        {"runtime": "onnx"},
+        {"runtime": "onnx", "gpu": {"count": 0}, "interactive": {"gpu": True}},
+    ):
+        with pytest.raises(ValueError, match="onnx runtime runs on CPU only"):
+            sample_project(prelabel=prelabel)
+
+
 def test_kms_key_only_with_kms():
     project = sample_project(
         storage={

@@ -149,6 +149,8 @@ def _model_env(project: Project, device: str) -> list[dict[str, Any]]:
         # The worker and the interactive endpoint download images: the same outbound policy as the API.
         _plain("LABELHIVE_OUTBOUND_ALLOW", ",".join(project.spec.outbound_allow)),
     ]
+    if prelabel.runtime is not None:
+        env.append(_plain("LABELHIVE_MODEL_RUNTIME", prelabel.runtime))
     if prelabel.checkpoint is not None:
         env.append(
             _plain("LABELHIVE_MODEL_CHECKPOINT", f"{MODEL_DIR}/{prelabel.checkpoint.path.lstrip('/')}")
