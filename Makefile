@@ -71,5 +71,5 @@ IMAGE_BASES ?=
 export IMAGE_REGISTRY IMAGE_TAG CONTAINER_TOOL IMAGE_BASES
 
 .PHONY: images
-images: ## Build the api, ui, worker and operator images and print sizes (CONTAINER_TOOL=docker|podman|buildah, IMAGE_BASES=public|local, WORKER_VARIANT=cuda|cpu)
+images: ## Build the api, ui, worker and operator images and print sizes (CONTAINER_TOOL=docker|podman|buildah, IMAGE_BASES=public|local, WORKER_VARIANT=cuda|cpu|onnx)
 	@bash scripts/images.sh

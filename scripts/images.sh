@@ -8,7 +8,8 @@
 #   IMAGE_REGISTRY, IMAGE_TAG  image names: $IMAGE_REGISTRY/<name>:$IMAGE_TAG
 #   IMAGES          which to build (default: api ui worker operator)
 #   WORKER_VARIANT  cuda (torch's CUDA 13 wheels from the lock; runs on CPU too) | cpu (PyTorch CPU wheels
-#                   from TORCH_CPU_INDEX, tag <tag>-cpu)
+#                   from TORCH_CPU_INDEX, tag <tag>-cpu) | onnx (MobileSAM on ONNX Runtime, PyPI only, no torch,
+#                   tag <tag>-onnx); several separated by spaces build each, e.g. "cuda onnx"
 #   IMAGE_PRUNE     1: remove untagged images afterwards (CI; keeps the disk from filling with old layers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ IMAGE_TAG=${IMAGE_TAG:-0.1.0}
 IMAGES=${IMAGES:-api ui worker operator}
 WORKER_VARIANT=${WORKER_VARIANT:-cuda}
 UV_VERSION=${UV_VERSION:-0.13.9}
+for variant in $WORKER_VARIANT; do
+  case "$variant" in cuda|cpu|onnx) ;; *) printf 'make images: WORKER_VARIANT=%s: use cuda, cpu or onnx\n' "$variant" >&2; exit 2;; esac
+done
 say() { printf '\033[1m[images]\033[0m %s\n' "$*"; }
 die() { printf 'make images: %s\n' "$*" >&2; exit 2; }
 
@@ -69,19 +73,30 @@ size_of() {
 }
 
 report=()
-for image in $IMAGES; do
-  ref="$IMAGE_REGISTRY/$image:$IMAGE_TAG"
-  extra=()
-  if [ "$image" = worker ]; then
-    extra=(--build-arg "TORCH_VARIANT=$WORKER_VARIANT")
-    [ -n "${TORCH_CPU_INDEX:-}" ] && extra+=(--build-arg "TORCH_CPU_INDEX=$TORCH_CPU_INDEX")
-    [ "$WORKER_VARIANT" = cpu ] && ref="$ref-cpu"
-  fi
+build() {  # build <image> <ref> [extra build arguments...]
+  local image=$1 ref=$2 start
+  shift 2
   say "$ref ($tool, $bases bases)"
   start=$(date +%s)
-  "$tool" build "${flags[@]}" "${args[@]}" "${extra[@]}" -f "images/$image.Dockerfile" -t "$ref" . \
+  "$tool" build "${flags[@]}" "${args[@]}" "$@" -f "images/$image.Dockerfile" -t "$ref" . \
     || die "building $ref failed"
   report+=("$(printf '%-45s %10s %6ss' "$ref" "$(size_of "$ref")" "$(( $(date +%s) - start ))")")
+}
+for image in $IMAGES; do
+  ref="$IMAGE_REGISTRY/$image:$IMAGE_TAG"
+  if [ "$image" != worker ]; then
+    build "$image" "$ref"
+    continue
+  fi
+  for variant in $WORKER_VARIANT; do
+    case "$variant" in
+      cuda) build worker "$ref" --build-arg TORCH_VARIANT=cuda ;;
+      cpu) build worker "$ref-cpu" --build-arg TORCH_VARIANT=cpu \
+        ${TORCH_CPU_INDEX:+--build-arg "TORCH_CPU_INDEX=$TORCH_CPU_INDEX"} ;;
+      # The export stage reuses the cuda variant's torch layers (--layers); the image itself has no torch.
+      onnx) build worker "$ref-onnx" --build-arg TORCH_VARIANT=cuda --target onnx ;;
+    esac
+  done
 done
 printf '\n%-45s %10s %7s\n' image size build
 printf '%s\n' "${report[@]}"

@@ -22,7 +22,8 @@ section "Fuzz: schemathesis against the API (small example budget; any 5xx fails
 FUZZ_EXAMPLES=${FUZZ_EXAMPLES:-2} FUZZ_MAX_TIME=${FUZZ_MAX_TIME:-40} .venv/bin/python tests/fuzz/fuzz.py || failed+=("tests/fuzz")
 
 section "Images: make images (buildah on local Debian bases), then what each image starts"
-if IMAGE_BASES=local CONTAINER_TOOL=buildah bash scripts/images.sh; then
+# The worker in both variants: cuda (torch) and onnx (the CPU image the real pods run; shares the torch layers).
+if IMAGE_BASES=local CONTAINER_TOOL=buildah WORKER_VARIANT=${WORKER_VARIANT:-cuda onnx} bash scripts/images.sh; then
   .venv/bin/pytest tests/images || failed+=("tests/images")
   section "Real pods: the chart and a LabelingProject on a real node (screenshots: .artifacts/realpods/)"
   .venv/bin/pytest tests/realpods || failed+=("tests/realpods")

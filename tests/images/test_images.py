@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 REGISTRY = os.environ.get("IMAGE_REGISTRY", "ghcr.io/labelhive")
 TAG = os.environ.get("IMAGE_TAG", "0.1.0")
 ENV = {**os.environ, "BUILDAH_ISOLATION": "chroot"}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def buildah(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -107,3 +117,56 @@ def test_ui_image_serves_the_build_with_an_unprivileged_nginx(container):
     assert f"script-src 'self' {' '.join(want)};" in policy
     assert "frame-ancestors 'none'" in policy and "connect-src 'self';" in policy
     assert conf.count('X-Content-Type-Options "nosniff" always') == conf.count("    location ")
+
+
+def photo() -> Path:
+    """skimage's coffee photo (a real 600 x 400 picture of a cup), from the worker's own environment."""
+    found = sorted(ROOT.glob(".venv-worker/lib/python3*/site-packages/skimage/data/coffee.png"))
+    assert found, "skimage's sample photos come with .venv-worker (scripts/bootstrap.d/worker.sh)"
+    return found[0]
+
+
+def test_onnx_worker_image_answers_a_click_without_torch():
+    """The CPU image (WORKER_VARIANT=onnx): no torch inside, and `labelhive-worker serve` started in it answers
+    a click on a photo with the cup's outline (the same mask the torch model gives: services/worker/tests)."""
+    ref = f"{REGISTRY}/worker:{TAG}-onnx"
+    made = buildah("from", "--pull=never", ref)
+    assert made.returncode == 0, f"{ref} was not built: {made.stderr}"
+    container = made.stdout.strip()
+    try:
+        assert config(container, "User") == "10001:10001"
+        env = config(container, "Env")
+        assert "LABELHIVE_MODEL_RUNTIME=onnx" in env and "LABELHIVE_DEVICE=cpu" in env
+        out = run(container, "python3", "-c", "import importlib.util as u; print(u.find_spec('torch'))")
+        assert out.strip() == "None"
+        image = photo()
+        run(container, "mkdir", "-p", "/tmp/images", user="0:0")
+        assert buildah("copy", container, str(image), "/tmp/images/coffee.png").returncode == 0
+        script = Path(__file__).with_name("click_in_container.py")
+        assert buildah("copy", container, str(script), "/tmp/click.py").returncode == 0
+        run(container, "chmod", "-R", "a+rX", "/tmp/images", "/tmp/click.py", user="0:0")
+        sha = hashlib.sha256(image.read_bytes()).hexdigest()
+        ports = [str(free_port()), str(free_port())]
+        answer = json.loads(
+            run(
+                container,
+                "python3",
+                "/tmp/click.py",
+                "coffee.png",
+                sha,
+                "300",
+                "160",
+                *ports,
+                user="10001:10001",
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+    finally:
+        buildah("rm", container)
+    assert answer["model_version"] == "mobile-sam@6dbb90523a35" and answer["score"] > 0.95
+    [box] = [s for s in answer["shapes"] if s["type"] == "bbox"]
+    # the cup: x 204..369, y 95..192 in the 600 x 400 photo
+    assert abs(box["x"] - 204) <= 6 and abs(box["y"] - 95) <= 6, box
+    assert abs(box["x"] + box["w"] - 369) <= 6 and abs(box["y"] + box["h"] - 192) <= 6, box
+    print(f"\nonnx image: click answered in {answer['client_seconds']} s (embedding + decode, CPU)")

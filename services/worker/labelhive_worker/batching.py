@@ -15,11 +15,11 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from labelhive_worker.model_handler import Embedding, SamModel
+from labelhive_worker.model_interface import Embedding, SegmentationModel
 
 
 class EmbeddingBatcher:
-    def __init__(self, model: SamModel, max_batch: int = 1, window_s: float = 0.05) -> None:
+    def __init__(self, model: SegmentationModel, max_batch: int = 1, window_s: float = 0.05) -> None:
         self.model = model
         self.max_batch = max(1, max_batch)
         self.window_s = window_s

@@ -30,7 +30,8 @@ def _check() -> int:
         print(f"labelhive-worker: {exc}", file=sys.stderr)
         return 2
     print(
-        f"labelhive-worker: ok, {rt.model.model_version} on {rt.model.device} (loaded in {rt.model.load_seconds:.1f}s)"
+        f"labelhive-worker: ok, {rt.model.model_version} on {rt.model.device} ({rt.model.runtime}),"
+        f" loaded in {rt.model.load_seconds:.1f}s"
     )
     return 0
 

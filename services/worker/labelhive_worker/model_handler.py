@@ -114,6 +114,7 @@ class SamModel:
     input_side = 1024
     feature_stride = 16
     mask_stride = 4
+    runtime = "torch"
 
     def __init__(self, name: str, net: Any, device: str, checkpoint_sha256: str, load_seconds: float) -> None:
         from segment_anything import SamPredictor

@@ -1,8 +1,9 @@
 """What every segmentation model adapter provides, so box-refine, click, automatic and exemplar modes share it.
 
-The modes never touch a network directly: they ask an adapter (today `model_handler.SamModel`, for
-MobileSAM and SAM ViT-B/L/H) for these five things. A SAM 2 or SAM 3 adapter, added when its checkpoint
-is mounted, implements the same protocol (services/worker/README.md, "Model adapters"):
+The modes never touch a network directly: they ask an adapter for these five things:
+`model_handler.SamModel` (torch; MobileSAM and SAM ViT-B/L/H) or `onnx_model.OnnxSamModel` (ONNX Runtime on
+CPU, LABELHIVE_MODEL_RUNTIME=onnx; chosen by `model_runtime.load_model`). A SAM 2 or SAM 3 adapter, added when
+its checkpoint is mounted, implements the same protocol (services/worker/README.md, "Model adapters"):
 
 - `embed_batch(images)`: the heavy encoder pass, one `Embedding` per RGB image. The embedding must be
   serialisable by `embedding_cache` (one dense float array `features` of shape C x Hf x Wf plus sizes),
@@ -68,10 +69,12 @@ class Decoded:
 class SegmentationModel(Protocol):
     name: str
     device: str
+    runtime: str  # torch | onnx (LABELHIVE_MODEL_RUNTIME)
     model_version: str
     input_side: int  # longest side of the resized input (SAM: 1024)
     feature_stride: int  # input pixels per feature cell (SAM: 16)
     mask_stride: int  # input pixels per low-resolution logit (SAM: 4)
+    load_seconds: float  # time to verify and load the weights (metrics, `labelhive-worker check`)
 
     def embed_batch(self, images: list[np.ndarray]) -> list[Embedding]: ...
 

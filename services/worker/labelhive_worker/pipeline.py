@@ -18,7 +18,8 @@ from labelhive_worker.exemplar import job as exemplar_job
 from labelhive_worker.geometry import mask_shapes
 from labelhive_worker.images import DecodedImage, decode, fetch_bytes, s3_client
 from labelhive_worker.labels import LabelMapper
-from labelhive_worker.model_handler import Embedding, Mask, SamModel
+from labelhive_worker.model_interface import Embedding, Mask, SegmentationModel
+from labelhive_worker.model_runtime import load_model
 from labelhive_worker.outcome import EmbeddingAt, ImageSeen, PrelabelResult, Reason, Unmapped
 from labelhive_worker.settings import WorkerSettings
 
@@ -28,7 +29,7 @@ class Runtime:
     """What one worker process loads once: settings, the model, the S3 client, the embedding cache."""
 
     settings: WorkerSettings
-    model: SamModel
+    model: SegmentationModel
     s3: Any
     cache: EmbeddingCache
     batcher: EmbeddingBatcher
@@ -36,9 +37,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: WorkerSettings) -> Runtime:
-        model = SamModel.load(
-            settings.model, settings.checkpoint, settings.checkpoint_sha256, settings.device
-        )
+        model = load_model(settings)
         s3 = s3_client(
             settings.s3.endpoint, settings.s3.access_key, settings.s3.secret_key, settings.s3.region
         )

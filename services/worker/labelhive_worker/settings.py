@@ -19,6 +19,11 @@ MOBILE_SAM_SHA256 = "6dbb90523a35330fedd7f1d3dfc66f995213d81b29a5ca8108dbcdd4e37
 # Official checkpoints carry the first hex digits of their sha256 in the file name (torch.hub convention).
 OFFICIAL_SHA256_PREFIX = {"sam-vit-b": "01ec64", "sam-vit-l": "0b3195", "sam-vit-h": "4b8939"}
 DEVICES = ("auto", "cpu", "cuda")
+# torch: model_handler.SamModel on the .pt checkpoint; onnx: onnx_model.OnnxSamModel on an ONNX export directory.
+RUNTIMES = ("torch", "onnx")
+ONNX_EXPORT_DIR = {
+    "mobile-sam": "mobile_sam-onnx"
+}  # default export directories under $LABELHIVE_CACHE/models
 
 
 def default_checkpoint_dir() -> Path:
@@ -56,6 +61,7 @@ class WorkerSettings:
     metrics_port: int = 9808
     interactive_port: int = 8090
     embedding_cache: bool = True
+    runtime: str = "torch"
     # LABELHIVE_OUTBOUND_ALLOW: private networks / hosts image URLs may reach (the API's same setting).
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
@@ -104,15 +110,31 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
     if device not in DEVICES:
         raise ConfigError(f"LABELHIVE_DEVICE={device!r} must be one of {', '.join(DEVICES)}")
 
+    runtime = env.get("LABELHIVE_MODEL_RUNTIME", "torch").strip() or "torch"
+    if runtime not in RUNTIMES:
+        raise ConfigError(f"LABELHIVE_MODEL_RUNTIME={runtime!r} must be one of {', '.join(RUNTIMES)}")
+    if runtime == "onnx" and device == "cuda":
+        raise ConfigError(
+            "LABELHIVE_DEVICE=cuda: the onnx runtime (LABELHIVE_MODEL_RUNTIME=onnx) runs on CPU only"
+        )
+
     raw_ckpt = env.get("LABELHIVE_MODEL_CHECKPOINT", "").strip()
     if raw_ckpt:
         checkpoint = Path(raw_ckpt)
-    elif model == "mobile-sam":
+    elif runtime == "onnx" and model in ONNX_EXPORT_DIR:
+        checkpoint = default_checkpoint_dir() / ONNX_EXPORT_DIR[model]
+    elif runtime == "torch" and model == "mobile-sam":
         checkpoint = default_checkpoint_dir() / "mobile_sam.pt"
     else:
-        raise ConfigError(f"LABELHIVE_MODEL_CHECKPOINT is required for {model} (a mounted checkpoint file)")
-    if not checkpoint.is_file():
+        what = "an ONNX export directory" if runtime == "onnx" else "a mounted checkpoint file"
+        raise ConfigError(f"LABELHIVE_MODEL_CHECKPOINT is required for {model} ({what})")
+    if runtime == "torch" and not checkpoint.is_file():
         raise ConfigError(f"LABELHIVE_MODEL_CHECKPOINT: checkpoint file {checkpoint} does not exist")
+    if runtime == "onnx" and not (checkpoint / "manifest.json").is_file():
+        raise ConfigError(
+            f"LABELHIVE_MODEL_CHECKPOINT: {checkpoint} is not an ONNX export directory with a manifest.json"
+            " (LABELHIVE_MODEL_RUNTIME=onnx)"
+        )
     sha = env.get("LABELHIVE_MODEL_CHECKPOINT_SHA256", "").strip().lower() or None
     if model == "mobile-sam":
         sha = sha or MOBILE_SAM_SHA256
@@ -166,6 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, need_broker: bool = T
         metrics_port=_int(env, "LABELHIVE_METRICS_PORT", 9808),
         interactive_port=_int(env, "LABELHIVE_INTERACTIVE_PORT", 8090),
         embedding_cache=cache == "s3",
+        runtime=runtime,
         outbound=_outbound(env),
     )
 

@@ -48,6 +48,30 @@ def _checkpoint() -> None:
 
 
 @pytest.fixture(scope="session")
+def onnx_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MobileSAM exported to ONNX once per session (labelhive_worker.onnx_export, ~20 s of CPU), the files
+    the onnx runtime (LABELHIVE_MODEL_RUNTIME=onnx) loads."""
+    import warnings
+
+    from labelhive_worker.onnx_export import export
+    from labelhive_worker.settings import MOBILE_SAM_SHA256
+
+    out = tmp_path_factory.mktemp("onnx") / "mobile_sam-onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes about Python control flow in the encoder
+        export("mobile-sam", CHECKPOINT, out, MOBILE_SAM_SHA256)
+    return out
+
+
+def runtime_env(runtime: str, onnx_dir: Path | None) -> dict[str, str]:
+    """The settings that choose a runtime: torch (the checkpoint) or onnx (the export directory)."""
+    if runtime == "onnx":
+        assert onnx_dir is not None
+        return {"LABELHIVE_MODEL_RUNTIME": "onnx", "LABELHIVE_MODEL_CHECKPOINT": str(onnx_dir)}
+    return {"LABELHIVE_MODEL_RUNTIME": "torch"}
+
+
+@pytest.fixture(scope="session")
 def receiver() -> Iterator[Receiver]:
     rec = start_receiver()
     yield rec
@@ -268,3 +292,32 @@ def live_worker(worker: WorkerProcess) -> WorkerProcess:
     elif worker.pause_at:
         worker.restart()  # a previous test left it pausing at a fault point
     return worker
+
+
+@pytest.fixture(scope="session")
+def onnx_worker(
+    rabbitmq: Any,
+    s3: Any,
+    buckets: Any,
+    receiver: Receiver,
+    onnx_export: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[WorkerProcess]:
+    """A worker on the onnx runtime (no torch on its path), on its own queue."""
+    queue = "prelabel.onnx-" + uuid.uuid4().hex[:6]
+    env = worker_env(rabbitmq, s3, receiver, queue, **runtime_env("onnx", onnx_export))
+    proc = WorkerProcess(env, tmp_path_factory.mktemp("onnx-worker") / "worker.log")
+    proc.start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(params=["torch", "onnx"])
+def any_worker(request: pytest.FixtureRequest) -> WorkerProcess:
+    """The test runs once on each runtime: the torch worker (live_worker) and the onnx worker."""
+    if request.param == "onnx":
+        proc: WorkerProcess = request.getfixturevalue("onnx_worker")
+        if proc.process is None or proc.process.poll() is not None:
+            proc.start()
+        return proc
+    return request.getfixturevalue("live_worker")

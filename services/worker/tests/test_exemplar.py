@@ -211,8 +211,7 @@ class _Runtime(Runtime):
         return DecodedImage(sha256=task_image.sha256, rgb=rgb)
 
 
-@pytest.fixture(scope="module")
-def runtime(model: SamModel) -> _Runtime:
+def runtime_on(model: Any) -> _Runtime:
     rt = _Runtime(
         settings=None,  # type: ignore[arg-type]
         model=model,
@@ -224,6 +223,18 @@ def runtime(model: SamModel) -> _Runtime:
     return rt
 
 
+@pytest.fixture(scope="module")
+def runtime(model: SamModel) -> _Runtime:
+    return runtime_on(model)
+
+
+@pytest.fixture(scope="module")
+def onnx_runtime(onnx_export: Any) -> _Runtime:
+    from labelhive_worker.onnx_model import OnnxSamModel
+
+    return runtime_on(OnnxSamModel.load("mobile-sam", onnx_export, None))
+
+
 def _sha(n: int) -> str:
     return f"{n:064x}"
 
@@ -232,11 +243,15 @@ def _ref(sha: str) -> dict[str, Any]:
     return {"key": f"assets/{sha}", "sha256": sha}
 
 
+@pytest.mark.parametrize("which", ["torch", "onnx"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_two_labels_two_exemplar_sets_no_confusion(runtime: _Runtime, case: str) -> None:
+def test_two_labels_two_exemplar_sets_no_confusion(
+    request: pytest.FixtureRequest, which: str, case: str
+) -> None:
     """Two labels, two exemplar sets (one exemplar each), one job: every object is suggested exactly once,
     with its own label, and each label reports its set. Pooled SAM features alone confuse these kinds
-    (cosine ~0.97); the mask's colour and shape tell them apart."""
+    (cosine ~0.97); the mask's colour and shape tell them apart. On both runtimes (torch, onnx)."""
+    runtime: _Runtime = request.getfixturevalue("runtime" if which == "torch" else "onnx_runtime")
     kinds = CASES[case]
     seed = 10 * list(CASES).index(case)
     ref_sha, target_sha = _sha(1000 + seed + 1), _sha(1000 + seed + 2)  # apart from the other tests' images

@@ -12,19 +12,33 @@ import httpx
 import numpy as np
 import pytest
 
-from .conftest import SOURCE, TARGET, WORKER_BIN, Broker, WorkerProcess, free_port, worker_env
+from .conftest import SOURCE, TARGET, WORKER_BIN, Broker, WorkerProcess, free_port, runtime_env, worker_env
 from .geometry_checks import disk_mask, iou, raster, rect_mask
 from .receiver import TOKEN, Receiver
 from .scenes import DISK, RECT, SIZE, message, scene
 from .test_prelabel import validator
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["torch", "onnx"])
 def click_server(
-    rabbitmq: Any, s3: Any, buckets: Any, receiver: Receiver, tmp_path_factory: Any
+    request: pytest.FixtureRequest,
+    rabbitmq: Any,
+    s3: Any,
+    buckets: Any,
+    receiver: Receiver,
+    tmp_path_factory: Any,
 ) -> Iterator[str]:
+    """`labelhive-worker serve` on each runtime; the onnx one decodes embeddings the torch worker cached."""
     port = free_port()
-    env = worker_env(rabbitmq, s3, receiver, "unused", LABELHIVE_INTERACTIVE_PORT=str(port))
+    onnx_dir = request.getfixturevalue("onnx_export") if request.param == "onnx" else None
+    env = worker_env(
+        rabbitmq,
+        s3,
+        receiver,
+        "unused",
+        LABELHIVE_INTERACTIVE_PORT=str(port),
+        **runtime_env(request.param, onnx_dir),
+    )
     for name in ("LABELHIVE_AMQP_URL", "LABELHIVE_PRELABEL_QUEUE"):
         env.pop(name)  # the interactive endpoint needs no broker
     log: Path = tmp_path_factory.mktemp("serve") / "serve.log"
@@ -95,8 +109,11 @@ def test_click_on_an_image_the_batch_worker_embedded(
     assert iou(raster(poly["points"]), rect_mask(*RECT)) > 0.95
 
 
-def test_click_on_a_new_image_computes_and_caches_its_embedding(click_server: str, buckets: Any) -> None:
-    image = scene(32)
+def test_click_on_a_new_image_computes_and_caches_its_embedding(
+    request: pytest.FixtureRequest, click_server: str, buckets: Any
+) -> None:
+    onnx = request.node.callspec.params["click_server"] == "onnx"
+    image = scene(532 if onnx else 32)  # new bytes for each runtime: each computes the embedding itself
     buckets.put_object(Bucket=SOURCE, Key=image.key, Body=image.png)
     first = click(click_server, image, points=[[DISK[0], DISK[1], 1]])
     assert first.status_code == 200 and first.json()["embedding_cached"] is False
