@@ -218,6 +218,15 @@ def _main_module_copy(module: GoModule, work: Path, log: BinaryIO) -> Path:
     return src
 
 
+def build_packages(module: GoModule, todo: list[Component]) -> list[str]:
+    """What `go build` is given: import paths in a throwaway module, paths relative to the module's own root
+    when building inside a copy of it (`./cmd/traefik`)."""
+    if not module.main_module:
+        return [c.package for c in todo]
+    root = module.main_module.split("@")[0]
+    return ["." + c.package[len(root) :] if c.package.startswith(root) else c.package for c in todo]
+
+
 def _build_module(module: GoModule, todo: list[Component], log_path: Path) -> None:
     with log_path.open("wb") as log, tempfile.TemporaryDirectory(prefix=f"kube-build-{module.name}-") as tmp:
         work = Path(tmp)
@@ -232,8 +241,7 @@ def _build_module(module: GoModule, todo: list[Component], log_path: Path) -> No
         out = work / "out"
         ldflags = f"-s -w {module.ldflags}"  # no symbol or DWARF tables: smaller cache, same behaviour
         build = ["build", "-mod=mod", "-trimpath", "-ldflags", ldflags, "-o", f"{out}/"]
-        packages = [c.package.replace(module.main_module.split("@")[0], ".", 1) for c in todo]
-        _go([*build, *packages], work, log)
+        _go([*build, *build_packages(module, todo)], work, log)
         # MVS may lift a pinned dependency (etcd); refuse a cache entry whose name would lie about its version.
         for c in todo:
             got = _go(["list", "-mod=mod", "-m", "-f", "{{.Version}}", c.gomod], work, log).strip()

@@ -1,0 +1,28 @@
+"""What the harness asks `go build` for: import paths in a throwaway module, paths inside a module's own copy.
+(A cold machine builds every module once; a wrong path there fails only on a machine without the cache.)"""
+
+from labelhive_harness import kube_build
+
+
+def _module(name: str) -> kube_build.GoModule:
+    return next(m for m in kube_build.MODULES if m.name == name)
+
+
+def test_throwaway_modules_build_import_paths():
+    kubernetes = _module("kubernetes")
+    assert kube_build.build_packages(kubernetes, list(kubernetes.components)) == [
+        "k8s.io/kubernetes/cmd/kube-apiserver",
+        "k8s.io/kubernetes/cmd/kube-controller-manager",
+        "k8s.io/kubernetes/cmd/kube-scheduler",
+        "k8s.io/kubernetes/cmd/kubectl",
+        "go.etcd.io/etcd/server/v3",
+    ]
+    for module in kube_build.MODULES:
+        if not module.main_module:
+            assert all(not p.startswith(".") for p in kube_build.build_packages(module, list(module.components)))
+
+
+def test_modules_built_in_their_own_copy_build_relative_paths():
+    traefik, coredns = _module("traefik"), _module("coredns")
+    assert kube_build.build_packages(traefik, list(traefik.components)) == ["./cmd/traefik"]
+    assert kube_build.build_packages(coredns, list(coredns.components)) == ["."]
