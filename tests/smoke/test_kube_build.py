@@ -19,7 +19,9 @@ def test_throwaway_modules_build_import_paths():
     ]
     for module in kube_build.MODULES:
         if not module.main_module:
-            assert all(not p.startswith(".") for p in kube_build.build_packages(module, list(module.components)))
+            assert all(
+                not p.startswith(".") for p in kube_build.build_packages(module, list(module.components))
+            )
 
 
 def test_modules_built_in_their_own_copy_build_relative_paths():
