@@ -6,11 +6,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
 
 from labelhive_api.accounts import service
 from labelhive_api.accounts.cookies import clear_login_cookies, login_response, public_base
-from labelhive_api.accounts.models import ApiToken, User
+from labelhive_api.accounts.models import User
 from labelhive_api.accounts.schemas import (
     InviteAccept,
     InviteCreated,
@@ -40,7 +39,6 @@ from labelhive_api.api.deps import (
 )
 from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Forbidden, NotFound, Unprocessable
-from labelhive_api.projects.models import Membership, Project
 from labelhive_api.security import csrf
 from labelhive_api.security.password_policy import password_problem
 from labelhive_api.security.passwords import hash_password, verify_password
@@ -79,12 +77,7 @@ def logout(user: SignedIn, request: Request, session: SessionDep) -> Response:
 
 
 def _me(session: SessionDep, user: User) -> MeOut:
-    rows = session.execute(
-        select(Membership.project_id, Project.name, Membership.role)
-        .join(Project, Project.id == Membership.project_id)
-        .where(Membership.user_id == user.id)
-        .order_by(Membership.project_id)
-    ).all()
+    rows = service.memberships_of(session, user.id)
     return MeOut(
         **UserOut.model_validate(user).model_dump(),
         memberships=[MembershipOut(project_id=p, project_name=n, role=Role(r)) for p, n, r in rows],
@@ -116,8 +109,7 @@ def update_me(body: MeUpdate, user: SignedIn, principal: PrincipalDep, session: 
 
 @router.get("/auth/tokens")
 def list_tokens(user: SignedIn, session: SessionDep) -> list[TokenOut]:
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
-    return [TokenOut.model_validate(r) for r in rows]
+    return [TokenOut.model_validate(r) for r in service.tokens_of(session, user.id)]
 
 
 @router.post("/auth/tokens", status_code=201)
@@ -143,13 +135,13 @@ def revoke_token(token_id: int, user: SignedIn, session: SessionDep) -> Response
 
 @router.get("/users")
 def list_users(admin: PlatformAdmin, session: SessionDep) -> list[UserOut]:
-    return [UserOut.model_validate(u) for u in session.scalars(select(User).order_by(User.id))]
+    return [UserOut.model_validate(u) for u in service.all_users(session)]
 
 
 @router.patch("/users/{user_id}")
 def update_user(user_id: int, body: UserAdminUpdate, admin: PlatformAdmin, session: SessionDep) -> UserOut:
     """Deactivate (or reactivate) an account, grant or revoke platform admin."""
-    user = session.get(User, user_id)
+    user = service.get_user(session, user_id)
     if user is None:
         raise NotFound("user not found", code="user_not_found")
     if user.id == admin.id and (body.is_active is False or body.is_admin is False):
@@ -206,20 +198,13 @@ def create_project_invite(
 
 @router.get("/projects/{project_id}/invites")
 def list_project_invites(access: InviteManager, session: SessionDep) -> list[InviteOut]:
-    from labelhive_api.accounts.models import Invite
-
-    rows = session.scalars(select(Invite).where(Invite.project_id == access.project_id).order_by(Invite.id))
-    return [InviteOut.model_validate(r) for r in rows]
+    return [InviteOut.model_validate(r) for r in service.project_invites(session, access.project_id)]
 
 
 @router.delete("/projects/{project_id}/invites/{invite_id}", status_code=204)
 def revoke_project_invite(invite_id: int, access: InviteManager, session: SessionDep) -> Response:
-    from labelhive_api.accounts.models import Invite
-
-    invite = session.get(Invite, invite_id)
-    if invite is None or invite.project_id != access.project_id:
+    if not service.revoke_project_invite(session, access.project_id, invite_id):
         raise NotFound("invite not found", code="invite_not_found")
-    invite.revoked = True
     session.commit()
     return Response(status_code=204)
 
@@ -227,7 +212,7 @@ def revoke_project_invite(invite_id: int, access: InviteManager, session: Sessio
 @router.get("/invites/{token}", dependencies=[Public])
 def preview_invite(token: str, session: SessionDep) -> InvitePreview:
     invite = service.peek_invite(session, token)
-    project = session.get(Project, invite.project_id) if invite.project_id else None
+    project = service.invite_project(session, invite)
     return InvitePreview(
         role=Role(invite.role),
         project_id=invite.project_id,

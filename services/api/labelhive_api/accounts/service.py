@@ -21,7 +21,7 @@ from labelhive_api.accounts.exceptions import (
 from labelhive_api.accounts.models import ApiToken, AuthSession, Invite, LoginAttempt, User
 from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Forbidden, Unprocessable
-from labelhive_api.projects.models import Membership
+from labelhive_api.projects.models import Membership, Project
 from labelhive_api.security.password_policy import password_problem
 from labelhive_api.security.passwords import hash_password, verify_password
 from labelhive_api.security.permissions import GRANTABLE, Role
@@ -251,3 +251,45 @@ def accept_invite(
         user.is_admin = True
     session.flush()
     return user
+
+
+# -- listings the account pages show -------------------------------------------------------------------
+
+
+def memberships_of(session: Session, user_id: int) -> list[tuple[int, str, str]]:
+    """(project id, project name, role) of every project the user belongs to."""
+    rows = session.execute(
+        select(Membership.project_id, Project.name, Membership.role)
+        .join(Project, Project.id == Membership.project_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.project_id)
+    ).all()
+    return [(p, n, r) for p, n, r in rows]
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
+
+
+def all_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def project_invites(session: Session, project_id: int) -> list[Invite]:
+    return list(session.scalars(select(Invite).where(Invite.project_id == project_id).order_by(Invite.id)))
+
+
+def revoke_project_invite(session: Session, project_id: int, invite_id: int) -> bool:
+    invite = session.get(Invite, invite_id)
+    if invite is None or invite.project_id != project_id:
+        return False
+    invite.revoked = True
+    return True
+
+
+def invite_project(session: Session, invite: Invite) -> Project | None:
+    return session.get(Project, invite.project_id) if invite.project_id else None

@@ -22,3 +22,9 @@ def readable_annotation(session: Session, access: Access, annotation_id: int) ->
     if ann.user_id != access.user.id and not access.can(Permission.ANNOTATIONS_VIEW):
         raise NotYourAnnotation()
     return ann
+
+
+def readable_annotations(session: Session, access: Access, task_id: int) -> list[Annotation]:
+    """A task's annotations the caller may read: all of them, or only their own."""
+    own_only = None if access.can(Permission.ANNOTATIONS_VIEW) else access.user.id
+    return service.task_annotations(session, task_id, only_user=own_only)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import select
 
 from labelhive_api.annotations import service
-from labelhive_api.annotations.access import readable_annotation, writer
-from labelhive_api.annotations.models import Annotation, Draft
+from labelhive_api.annotations.access import readable_annotation, readable_annotations, writer
 from labelhive_api.annotations.schemas import (
     AnnotationCreate,
     AnnotationOut,
@@ -32,10 +30,7 @@ Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 @router.get("/projects/{project_id}/tasks/{task_id}/annotations")
 def list_task_annotations(task_id: int, access: Annotator, session: SessionDep) -> list[AnnotationOut]:
     task = visible_task(session, access, task_id)
-    query = select(Annotation).where(Annotation.task_id == task.id).order_by(Annotation.id)
-    if not access.can(Permission.ANNOTATIONS_VIEW):
-        query = query.where(Annotation.user_id == access.user.id)
-    return [AnnotationOut.model_validate(a) for a in session.scalars(query)]
+    return [AnnotationOut.model_validate(a) for a in readable_annotations(session, access, task.id)]
 
 
 @router.post(
@@ -79,7 +74,7 @@ def annotation_history(
 @router.get("/projects/{project_id}/tasks/{task_id}/draft")
 def get_draft(task_id: int, access: Annotator, session: SessionDep) -> DraftOut:
     task = visible_task(session, access, task_id)
-    draft = session.get(Draft, (task.id, access.user.id))
+    draft = service.get_draft(session, task.id, access.user.id)
     if draft is None:
         raise NotFound("no draft", code="draft_not_found")
     return DraftOut.model_validate(draft)
@@ -98,10 +93,8 @@ def save_draft(task_id: int, body: DraftIn, access: Annotator, session: SessionD
 @router.delete("/projects/{project_id}/tasks/{task_id}/draft", status_code=204)
 def delete_draft(task_id: int, access: Annotator, session: SessionDep) -> Response:
     task = visible_task(session, access, task_id)
-    draft = session.get(Draft, (task.id, access.user.id))
-    if draft is None:
+    if not service.delete_draft(session, task.id, access.user.id):
         raise NotFound("no draft", code="draft_not_found")
-    session.delete(draft)
     session.commit()
     return Response(status_code=204)
 

@@ -389,3 +389,23 @@ def save_draft(
         raise VersionConflict(current_version=draft.version)
     session.refresh(draft)
     return draft
+
+
+def task_annotations(session: Session, task_id: int, only_user: int | None = None) -> list[Annotation]:
+    """A task's annotations in order; only one author's when `only_user` is given."""
+    query = select(Annotation).where(Annotation.task_id == task_id).order_by(Annotation.id)
+    if only_user is not None:
+        query = query.where(Annotation.user_id == only_user)
+    return list(session.scalars(query))
+
+
+def get_draft(session: Session, task_id: int, user_id: int) -> Draft | None:
+    return session.get(Draft, (task_id, user_id))
+
+
+def delete_draft(session: Session, task_id: int, user_id: int) -> bool:
+    draft = session.get(Draft, (task_id, user_id))
+    if draft is None:
+        return False
+    session.delete(draft)
+    return True

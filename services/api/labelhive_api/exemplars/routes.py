@@ -118,9 +118,7 @@ def remove_exemplar(exemplar_id: int, access: Curator, session: SessionDep) -> E
 
 @router.get("/projects/{project_id}/exemplars/{exemplar_id}/thumbnail")
 def thumbnail(exemplar_id: int, access: Viewer, session: SessionDep, storage: StorageDep) -> Response:
-    exemplar = session.get(Exemplar, exemplar_id)
-    if exemplar is None or exemplar.project_id != access.project_id or exemplar.thumbnail_key is None:
-        raise service.ExemplarNotFound()
+    key = service.thumbnail_key(session, access.project_id, exemplar_id)
     session.commit()
-    data = storage.target.get(exemplar.thumbnail_key)
+    data = storage.target.get(key)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})

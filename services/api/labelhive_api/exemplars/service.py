@@ -244,3 +244,11 @@ def message_section(
         entry["exemplars"] = items
         out.append(entry)
     return {"labels": out, "max_instances": max_instances}
+
+
+def thumbnail_key(session: Session, project_id: int, exemplar_id: int) -> str:
+    """Where the exemplar's thumbnail is stored; not found for another project's exemplar or none stored."""
+    exemplar = session.get(Exemplar, exemplar_id)
+    if exemplar is None or exemplar.project_id != project_id or exemplar.thumbnail_key is None:
+        raise ExemplarNotFound()
+    return exemplar.thumbnail_key

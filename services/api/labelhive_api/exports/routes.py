@@ -7,15 +7,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import Field
-from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.api.schemas import RequestBody
-from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, NotFound, Unprocessable
+from labelhive_api.exports.enqueue import create_job
 from labelhive_api.exports.jobs import describe
 from labelhive_api.exports.models import ExportJob
 from labelhive_api.exports.options import ExportOptions, ExportOptionsError
+from labelhive_api.jobs import project_jobs
 from labelhive_api.jobs.deps import JobsDep
 from labelhive_api.jobs.state import JobState
 from labelhive_api.security.permissions import Permission
@@ -50,8 +50,8 @@ class ExportIn(RequestBody):
 
 
 def _job(session: Any, access: Access, job_id: int) -> ExportJob:
-    job = session.get(ExportJob, job_id)
-    if job is None or job.project_id != access.project_id:
+    job = project_jobs.project_job(session, ExportJob, access.project_id, job_id)
+    if job is None:
         raise NotFound("export job not found", code="export_job_not_found")
     return job
 
@@ -74,16 +74,7 @@ def create_export(
         options = ExportOptions.from_dict(data)
     except ExportOptionsError as exc:
         raise Unprocessable(str(exc), code="invalid_export_options") from exc
-    job = ExportJob(
-        project_id=access.project_id,
-        created_by=access.user.id,
-        format=options.format,
-        with_images=options.with_images,
-        options=options.to_dict(),
-        state=JobState.QUEUED,
-        report={},
-    )
-    session.add(job)
+    job = create_job(session, access.project_id, access.user.id, options)
     session.commit()
     jobs.wake()
     return _described(job, request)
@@ -93,12 +84,7 @@ def create_export(
 def list_exports(
     request: Request, access: Manager, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[dict[str, Any]]:
-    jobs = session.scalars(
-        select(ExportJob)
-        .where(ExportJob.project_id == access.project_id)
-        .order_by(ExportJob.id.desc())
-        .limit(limit)
-    )
+    jobs = project_jobs.latest_jobs(session, ExportJob, access.project_id, limit)
     return [_described(j, request) for j in jobs]
 
 
@@ -124,7 +110,7 @@ def resume_export(
     job = _job(session, access, job_id)
     if job.state == JobState.FINISHED:
         raise Conflict("the export has finished", code="export_finished")
-    job.state, job.error, job.attempts, job.lease_until = JobState.QUEUED, "", 0, None
+    project_jobs.requeue(job)
     session.commit()
     jobs.wake()
     return _described(job, request)
@@ -133,7 +119,6 @@ def resume_export(
 @router.post("/projects/{project_id}/exports/{job_id}/cancel")
 def cancel_export(job_id: int, request: Request, access: Manager, session: SessionDep) -> dict[str, Any]:
     job = _job(session, access, job_id)
-    if job.state in JobState.ACTIVE:
-        job.state, job.finished_at, job.lease_until = JobState.CANCELLED, utcnow(), None
+    if project_jobs.cancel(job):
         session.commit()
     return _described(job, request)

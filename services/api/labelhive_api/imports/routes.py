@@ -7,15 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import Field
-from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, SessionDep, require
-from labelhive_api.db.base import utcnow
 from labelhive_api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from labelhive_api.imports.enqueue import Format, ImportOptions, create_job
-from labelhive_api.imports.models import ImportItem, ImportJob
+from labelhive_api.imports.models import ImportJob
 from labelhive_api.imports.staging import new_staging_prefix, remove_staging, staged_name
-from labelhive_api.imports.views import describe
+from labelhive_api.imports.views import describe, ledger_page
+from labelhive_api.jobs import project_jobs
 from labelhive_api.jobs.deps import JobsDep
 from labelhive_api.jobs.state import JobState
 from labelhive_api.security.permissions import Permission
@@ -129,8 +128,8 @@ def url_import(
 
 
 def _job(session: Any, access: Access, job_id: int) -> ImportJob:
-    job = session.get(ImportJob, job_id)
-    if job is None or job.project_id != access.project_id:
+    job = project_jobs.project_job(session, ImportJob, access.project_id, job_id)
+    if job is None:
         raise NotFound("import job not found", code="import_job_not_found")
     return job
 
@@ -139,12 +138,7 @@ def _job(session: Any, access: Access, job_id: int) -> ImportJob:
 def list_imports(
     access: Manager, session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> list[dict[str, Any]]:
-    jobs = session.scalars(
-        select(ImportJob)
-        .where(ImportJob.project_id == access.project_id)
-        .order_by(ImportJob.id.desc())
-        .limit(limit)
-    )
+    jobs = project_jobs.latest_jobs(session, ImportJob, access.project_id, limit)
     return [describe(j) for j in jobs]
 
 
@@ -164,25 +158,7 @@ def import_items(
 ) -> dict[str, Any]:
     """The per-file report (e.g. `state=refused`: every refused file with its reason), keyset paged."""
     _job(session, access, job_id)
-    query = select(ImportItem).where(ImportItem.job_id == job_id, ImportItem.id > after)
-    if state:
-        query = query.where(ImportItem.state == state)
-    rows = list(session.scalars(query.order_by(ImportItem.id).limit(limit)))
-    return {
-        "items": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "state": r.state,
-                "reason": r.reason,
-                "detail": r.detail,
-                "task_id": r.task_id,
-                "sha256": r.asset_sha256,
-            }
-            for r in rows
-        ],
-        "next_after": rows[-1].id if len(rows) == limit else None,
-    }
+    return ledger_page(session, job_id, state, after, limit)
 
 
 @router.post("/projects/{project_id}/imports/{job_id}/resume", status_code=202)
@@ -193,7 +169,7 @@ def resume_import(job_id: int, access: Manager, session: SessionDep, jobs: JobsD
         raise Conflict("the import has finished", code="import_finished")
     if job.kind == "upload" and job.state == JobState.FAILED:
         raise Conflict("a failed upload's files were removed; upload them again", code="staging_removed")
-    job.state, job.error, job.attempts, job.lease_until = JobState.QUEUED, "", 0, None
+    project_jobs.requeue(job)
     session.commit()
     jobs.wake()
     return describe(job)
@@ -202,7 +178,6 @@ def resume_import(job_id: int, access: Manager, session: SessionDep, jobs: JobsD
 @router.post("/projects/{project_id}/imports/{job_id}/cancel")
 def cancel_import(job_id: int, access: Manager, session: SessionDep) -> dict[str, Any]:
     job = _job(session, access, job_id)
-    if job.state in JobState.ACTIVE:
-        job.state, job.finished_at, job.lease_until = JobState.CANCELLED, utcnow(), None
+    if project_jobs.cancel(job):
         session.commit()
     return describe(job)

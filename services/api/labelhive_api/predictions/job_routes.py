@@ -7,16 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
-from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, DatabaseDep, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import RequestBody
-from labelhive_api.predictions import prelabel, start
-from labelhive_api.predictions.models import PrelabelItem, PrelabelJob
+from labelhive_api.predictions import prelabel_jobs, start
 from labelhive_api.predictions.schemas import PrelabelJobIn, PrelabelJobOut
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import bulk
-from labelhive_api.tasks.models import Task
 from labelhive_api.tasks.schemas import SelectionIn
 
 router = APIRouter(tags=["predictions"])
@@ -61,28 +58,5 @@ def prelabel_items(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """A job's items (default: the failed ones), each with its reason code and message, keyset paged."""
-    job = session.get(PrelabelJob, job_id)
-    if job is None or job.project_id != access.project_id:
-        raise prelabel.JobNotFound()
-    query = (
-        select(PrelabelItem, Task.filename)
-        .join(Task, Task.id == PrelabelItem.task_id)
-        .where(PrelabelItem.job_id == job_id, PrelabelItem.task_id > after)
-    )
-    if state:
-        query = query.where(PrelabelItem.state == state)
-    rows = session.execute(query.order_by(PrelabelItem.task_id).limit(limit)).all()
-    items = []
-    for item, filename in rows:
-        code, _, message = item.error.partition(": ")
-        items.append(
-            {
-                "task_id": item.task_id,
-                "filename": filename,
-                "state": item.state,
-                "reason": code if item.error else "",
-                "detail": message if item.error else "",
-                "attempts": item.attempts,
-            }
-        )
-    return {"items": items, "next_after": rows[-1][0].task_id if len(rows) == limit else None}
+    prelabel_jobs.project_job(session, access.project_id, job_id)
+    return prelabel_jobs.job_items(session, job_id, state, after, limit)

@@ -7,14 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from labelhive_api.annotations.access import writer
 from labelhive_api.annotations.schemas import AnnotationOut
 from labelhive_api.api.deps import Access, DatabaseDep, SessionDep, SettingsDep, require, require_global
 from labelhive_api.errors import Unprocessable
-from labelhive_api.predictions import interactive, prelabel, service, start
-from labelhive_api.predictions.models import Prediction, PrelabelJob
+from labelhive_api.predictions import interactive, prelabel, prelabel_jobs, service, start
 from labelhive_api.predictions.schemas import (
     AcceptIn,
     PredictionIn,
@@ -44,19 +42,9 @@ Worker = Depends(require_global(Permission.WORKER))
 @router.get("/projects/{project_id}/tasks/{task_id}/predictions")
 def list_predictions(task_id: int, access: Annotator, session: SessionDep) -> list[PredictionOut]:
     task = visible_task(session, access, task_id)
-    rows = list(
-        session.scalars(select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id))
-    )
-    job_ids = {p.job_id for p in rows if p.job_id is not None}
-    jobs = (
-        {j.id: j for j in session.scalars(select(PrelabelJob).where(PrelabelJob.id.in_(job_ids)))}
-        if job_ids
-        else {}
-    )
     out = []
-    for p in rows:
+    for p, job in prelabel_jobs.task_predictions(session, task.id):
         item = PredictionOut.model_validate(p)
-        job = jobs.get(p.job_id) if p.job_id is not None else None
         if job is not None and job.mode == "exemplar":
             labels = (job.report or {}).get("labels") or {}
             item.exemplar_sets = {label: int(entry.get("version", 0)) for label, entry in labels.items()}
@@ -113,20 +101,12 @@ def start_prelabel(
 
 @router.get("/projects/{project_id}/prelabel-jobs")
 def list_prelabel_jobs(access: Viewer, session: SessionDep) -> list[PrelabelJobOut]:
-    rows = session.scalars(
-        select(PrelabelJob)
-        .where(PrelabelJob.project_id == access.project_id)
-        .order_by(PrelabelJob.id.desc())
-        .limit(100)
-    )
-    return [PrelabelJobOut.model_validate(j) for j in rows]
+    return [PrelabelJobOut.model_validate(j) for j in prelabel_jobs.recent_jobs(session, access.project_id)]
 
 
 @router.get("/projects/{project_id}/prelabel-jobs/{job_id}")
 def get_prelabel_job(job_id: int, access: Viewer, session: SessionDep) -> PrelabelJobOut:
-    job = session.get(PrelabelJob, job_id)
-    if job is None or job.project_id != access.project_id:
-        raise prelabel.JobNotFound()
+    job = prelabel_jobs.project_job(session, access.project_id, job_id)
     out = PrelabelJobOut.model_validate(job)
     if job.mode == "exemplar":
         out.report = {
@@ -141,9 +121,7 @@ def republish_prelabel_job(
     job_id: int, access: PrelabelRunner, session: SessionDep, db: DatabaseDep, settings: SettingsDep
 ) -> PrelabelJobOut:
     """Publish items still waiting (e.g. the queue was down when the job was created)."""
-    job = session.get(PrelabelJob, job_id)
-    if job is None or job.project_id != access.project_id:
-        raise prelabel.JobNotFound()
+    job = prelabel_jobs.project_job(session, access.project_id, job_id)
     session.commit()
     prelabel.publish_pending(db, settings, job.id)
     session.refresh(job)

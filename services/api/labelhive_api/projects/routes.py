@@ -89,7 +89,7 @@ def update_project(body: ProjectUpdate, access: Editor, session: SessionDep) -> 
 
 @router.delete("/projects/{project_id}", status_code=204)
 def delete_project(access: Deleter, session: SessionDep) -> Response:
-    session.delete(access.project)
+    service.delete_project(session, access.project)
     session.commit()
     return Response(status_code=204)
 

@@ -226,3 +226,8 @@ def remove_member(session: Session, project: Project, actor: User, actor_role: R
     session.execute(
         delete(Membership).where(Membership.project_id == project.id, Membership.user_id == user_id)
     )
+
+
+def delete_project(session: Session, project: Project) -> None:
+    """The project and everything in it (tasks, annotations, jobs: ON DELETE CASCADE)."""
+    session.delete(project)

@@ -64,8 +64,9 @@ def review_queue(
     include_own: bool = False,
 ) -> Page[AnnotationOut]:
     after = int(decode_cursor(cursor)[1]) if cursor else None
-    query = service.queue_query(access.project_id, after, None if include_own else access.user.id)
-    rows = list(session.scalars(query.limit(limit + 1)))
+    rows = service.queue_page(
+        session, access.project_id, after, None if include_own else access.user.id, limit
+    )
     next_cursor = encode_cursor([None, rows[limit - 1].id]) if len(rows) > limit else None
     return Page[AnnotationOut](
         items=[AnnotationOut.model_validate(a) for a in rows[:limit]], next_cursor=next_cursor

@@ -163,3 +163,10 @@ def reviews_of(session: Session, annotation: Annotation) -> list[Review]:
     return list(
         session.scalars(select(Review).where(Review.annotation_id == annotation.id).order_by(Review.id))
     )
+
+
+def queue_page(
+    session: Session, project_id: int, after_id: int | None, exclude_user: int | None, limit: int
+) -> list[Annotation]:
+    """Up to `limit + 1` submitted annotations after `after_id` (the extra one says a next page exists)."""
+    return list(session.scalars(queue_query(project_id, after_id, exclude_user).limit(limit + 1)))

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from pydantic import Field
-from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, SessionDep, require, require_global
 from labelhive_api.api.schemas import RequestBody
@@ -27,7 +26,7 @@ from labelhive_api.storage.base import ObjectNotFound
 from labelhive_api.storage.delivery import STORES, ImageDelivery
 from labelhive_api.storage.deps import DeliveryDep
 from labelhive_api.storage.thumbnails import THUMBNAIL_SIZES
-from labelhive_api.tasks.access import visible_task
+from labelhive_api.tasks.access import tasks_with_images_shown, visible_task
 from labelhive_api.tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -159,16 +158,8 @@ def image_urls(
         from labelhive_api.errors import Unprocessable
 
         raise Unprocessable(f"thumb must be one of {THUMBNAIL_SIZES}", code="invalid_thumbnail_size")
-    tasks = session.scalars(
-        select(Task).where(Task.project_id == access.project_id, Task.id.in_(body.task_ids))
-    )
-    visible = []
-    for task in tasks:
-        if access.can(Permission.TASKS_VIEW) or task.assignee_id == access.user.id:
-            visible.append(task)
+    visible = tasks_with_images_shown(session, access, body.task_ids)
     return {
         "expires_in": delivery.storage.config.url_ttl_seconds,
-        "items": [
-            _task_urls(delivery, t, request.headers, body.thumb) for t in sorted(visible, key=lambda t: t.id)
-        ],
+        "items": [_task_urls(delivery, t, request.headers, body.thumb) for t in visible],
     }

@@ -25,3 +25,11 @@ def visible_task(session: Session, access: Access, task_id: int, *, lock: bool =
     if session.scalar(select(exists().where(Annotation.task_id == task.id, Annotation.user_id == uid))):
         return task
     raise TaskNotFound()
+
+
+def tasks_with_images_shown(session: Session, access: Access, task_ids: list[int]) -> list[Task]:
+    """The tasks among these whose images the caller may load: all for those who see every task, otherwise
+    the ones assigned to them (in id order)."""
+    tasks = session.scalars(select(Task).where(Task.project_id == access.project_id, Task.id.in_(task_ids)))
+    shown = [t for t in tasks if access.can(Permission.TASKS_VIEW) or t.assignee_id == access.user.id]
+    return sorted(shown, key=lambda t: t.id)

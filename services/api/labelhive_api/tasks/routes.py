@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import select
 
 from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import Page
@@ -15,7 +14,6 @@ from labelhive_api.tasks import next_task as queue
 from labelhive_api.tasks import service
 from labelhive_api.tasks.access import visible_task
 from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask
-from labelhive_api.tasks.models import Batch, Task
 from labelhive_api.tasks.schemas import (
     AssignedOut,
     AssignIn,
@@ -81,7 +79,7 @@ def my_tasks(
     ids = service.my_task_ids(session, access.project_id, access.user.id, after, limit)
     more = len(ids) > limit
     ids = ids[:limit]
-    rows = list(session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id))) if ids else []
+    rows = service.tasks_by_ids(session, ids)
     next_cursor = service.encode_cursor([None, ids[-1]]) if more and ids else None
     return Page[TaskOut](items=[TaskOut.model_validate(t) for t in rows], next_cursor=next_cursor)
 
@@ -138,8 +136,7 @@ def assign_tasks(body: AssignTasksIn, access: Manager, session: SessionDep) -> A
 
 @router.get("/projects/{project_id}/batches")
 def list_batches(access: Viewer, session: SessionDep) -> list[BatchOut]:
-    rows = session.scalars(select(Batch).where(Batch.project_id == access.project_id).order_by(Batch.id))
-    return [BatchOut.model_validate(b) for b in rows]
+    return [BatchOut.model_validate(b) for b in service.project_batches(session, access.project_id)]
 
 
 @router.post("/projects/{project_id}/batches", status_code=201)

@@ -304,3 +304,12 @@ def my_task_ids(session: Session, project_id: int, user_id: int, after: int, lim
     for query in queries:
         ids.update(session.scalars(query.order_by(query.selected_columns[0]).limit(limit + 1)))
     return sorted(ids)[: limit + 1]
+
+
+def tasks_by_ids(session: Session, ids: list[int]) -> list[Task]:
+    """These tasks in id order (the ids come from a query already scoped to the project)."""
+    return list(session.scalars(select(Task).where(Task.id.in_(ids)).order_by(Task.id))) if ids else []
+
+
+def project_batches(session: Session, project_id: int) -> list[Batch]:
+    return list(session.scalars(select(Batch).where(Batch.project_id == project_id).order_by(Batch.id)))

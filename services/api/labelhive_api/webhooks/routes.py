@@ -52,7 +52,7 @@ def update_webhook(
 
 @router.delete("/projects/{project_id}/webhooks/{webhook_id}", status_code=204)
 def delete_webhook(webhook_id: int, access: HookManager, session: SessionDep) -> Response:
-    session.delete(service.get_hook(session, access.project_id, webhook_id))
+    service.delete_hook(session, access.project_id, webhook_id)
     session.commit()
     return Response(status_code=204)
 

@@ -93,3 +93,7 @@ def attempts(session: Session, hook: Webhook, delivery_id: int) -> Sequence[Webh
     return session.scalars(
         select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery.id).order_by(WebhookAttempt.id)
     ).all()
+
+
+def delete_hook(session: Session, project_id: int, webhook_id: int) -> None:
+    session.delete(get_hook(session, project_id, webhook_id))
