@@ -16,12 +16,10 @@ import io
 import math
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from labelhive_harness.api_process import ApiProcess, sqlite_env, start_api
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "harness"))
@@ -146,40 +145,9 @@ class Api:
         return r.json() if r.content else None
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "LABELHIVE_ENVIRONMENT": "test",
-        "LABELHIVE_SECRET_KEY": "bench-ui-secret-key-0123456789",
-        "LABELHIVE_DATABASE_URL": f"sqlite:///{workdir / 'labelhive.db'}",
-        "LABELHIVE_DATA_DIR": str(workdir / "data"),
-        "LABELHIVE_UI_DIR": str(DIST),
-        "LABELHIVE_HOST": "127.0.0.1",
-        "LABELHIVE_PORT": str(port),
-        "LABELHIVE_BOOTSTRAP_ADMIN_EMAIL": EMAIL,
-        "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD,
-        "LABELHIVE_WEBHOOK_WORKER": "false",
-        "LABELHIVE_LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([str(API_BIN), "migrate"], env=env, check=True, capture_output=True, cwd=workdir)
-    log = (workdir / "api.log").open("w")
-    proc = subprocess.Popen(
-        [str(API_BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not start: {(workdir / 'api.log').read_text()[-2000:]}")
-        time.sleep(0.3)
+def start_server(workdir: Path) -> ApiProcess:
+    env = sqlite_env(workdir, EMAIL, PASSWORD, LABELHIVE_UI_DIR=str(DIST), LABELHIVE_LOG_LEVEL="WARNING")
+    return start_api(workdir, env, timeout=180)
 
 
 def tasks(
@@ -249,7 +217,8 @@ def session(n_tasks: int) -> Iterator[Session]:
         big, small = Path(tmp) / "big.jpg", Path(tmp) / "small.jpg"
         big.write_bytes(jpeg(W, H))
         small.write_bytes(jpeg(16, 12))
-        proc, base = start_server(Path(tmp))
+        server = start_server(Path(tmp))
+        base = server.base
         browser = start_chromium()
         try:
             api = Api(base)
@@ -276,11 +245,7 @@ def session(n_tasks: int) -> Iterator[Session]:
             yield Session(page, api, base, pid, heavy_task, empty_task, tiny, row)
         finally:
             browser.stop()
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            server.stop()
 
 
 def next_to_editable(

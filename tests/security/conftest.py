@@ -106,7 +106,8 @@ def api(make_app: Callable[..., App]) -> App:
 @pytest.fixture(scope="session")
 def server(postgres: Any, s3: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """`labelhive-api serve` in production mode; 127.0.0.2 stands for the ingress (a trusted proxy)."""
-    from server import server_env, start_server
+    from labelhive_harness.api_process import start_api
+    from server import server_env
 
     workdir = tmp_path_factory.mktemp("security-server")
     env = server_env(
@@ -117,6 +118,6 @@ def server(postgres: Any, s3: Any, tmp_path_factory: pytest.TempPathFactory) -> 
         LABELHIVE_TRUSTED_PROXIES="127.0.0.2",
         LABELHIVE_LOGIN_MAX_FAILURES_PER_ADDRESS="5",
     )
-    running = start_server(workdir, env)
+    running = start_api(workdir, env)
     yield running
     running.stop()

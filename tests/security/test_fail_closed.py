@@ -9,7 +9,7 @@ import time
 import httpx
 from labelhive_api.settings import PLACEHOLDER_SECRET, Settings
 from labelhive_api.storage.delivery import MediaSigner
-from server import API_BIN
+from labelhive_harness.api_process import API_BIN
 
 
 def test_without_settings_the_api_is_production_and_refuses_the_placeholder_secret(tmp_path):

@@ -6,9 +6,7 @@ import hashlib
 import io
 import math
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
+from labelhive_harness.api_process import sqlite_env, start_api
 from PIL import Image, ImageDraw
 
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "services" / "ui"
 DIST = UI / "dist"
-API_BIN = Path(sys.executable).parent / "labelhive-api"
 ADMIN_EMAIL = "lead@factory-a.example.com"
 ADMIN_PASSWORD = "weld-inspect-2026"
 
@@ -76,12 +74,6 @@ LABELS = [
         "tools": ["bbox", "polygon"],
     },
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Api:
@@ -150,38 +142,12 @@ def server(ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """A fresh API (own SQLite database, seeded project) per test module: no module sees another's leases,
     review queue or schema, so the suite passes in any order."""
     workdir = tmp_path_factory.mktemp("labelhive-ui")
-    port = free_port()
-    env = {
-        **os.environ,
-        "LABELHIVE_ENVIRONMENT": "test",
-        "LABELHIVE_SECRET_KEY": "ui-tests-secret-key-0123456789",
-        "LABELHIVE_DATABASE_URL": f"sqlite:///{workdir / 'labelhive.db'}",
-        "LABELHIVE_DATA_DIR": str(workdir / "data"),
-        "LABELHIVE_UI_DIR": str(ui_dist),
-        "LABELHIVE_HOST": "127.0.0.1",
-        "LABELHIVE_PORT": str(port),
-        "LABELHIVE_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-        "LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "LABELHIVE_WEBHOOK_WORKER": "false",
-        "LABELHIVE_LOG_FORMAT": "text",
-    }
-    subprocess.run([str(API_BIN), "migrate"], env=env, check=True, capture_output=True, cwd=workdir)
-    log = (workdir / "api.log").open("w")
-    proc = subprocess.Popen(
-        [str(API_BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
+    env = sqlite_env(
+        workdir, ADMIN_EMAIL, ADMIN_PASSWORD, LABELHIVE_UI_DIR=str(ui_dist), LABELHIVE_LOG_FORMAT="text"
     )
-    base = f"http://127.0.0.1:{port}"
+    api = start_api(workdir, env, timeout=60)
+    base = api.base
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {(workdir / 'api.log').read_text()[-2000:]}")
-            time.sleep(0.3)
         admin = Api(base, ADMIN_EMAIL, ADMIN_PASSWORD)
         # the profile says English, so switching to Chinese in the page is the user's own doing
         admin.call("PATCH", "/auth/me", json={"locale": "en", "new_password": None})
@@ -203,12 +169,7 @@ def server(ui_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         ids += admin.call("POST", f"/projects/{project['id']}/tasks", json={"tasks": more})["ids"]
         yield Server(base=base, admin=admin, project_id=project["id"], task_ids=ids)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        api.stop()
 
 
 @contextmanager

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import subprocess
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import API_BIN, Api, free_port
+from conftest import Api
+from labelhive_harness.api_process import running_api
+from labelhive_harness.common import free_port
 from PIL import Image, ImageDraw
 
 MANAGER_EMAIL = "lead@weld-line3.example.com"
@@ -66,31 +66,8 @@ def start_stack(postgres: Any, s3: Any, ui_dist: Path, workdir: Path, **extra_en
         **extra_env,
     }
     env.pop("LABELHIVE_AMQP_URL", None)  # no pre-label worker: the panel must say so
-    subprocess.run([str(API_BIN), "migrate"], env=env, check=True, capture_output=True, cwd=workdir)
-    log = (workdir / "api.log").open("w")
-    proc = subprocess.Popen(
-        [str(API_BIN), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"API did not start: {(workdir / 'api.log').read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield Stack(base=base, s3_endpoint=s3.endpoint, workdir=workdir)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with running_api(workdir, env, timeout=180) as api:
+        yield Stack(base=api.base, s3_endpoint=s3.endpoint, workdir=workdir)
 
 
 def weld_photo(n: int, size: tuple[int, int] = (320, 240)) -> bytes:

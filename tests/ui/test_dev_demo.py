@@ -17,7 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import REPO, free_port
+from conftest import REPO
+from labelhive_harness.common import free_port
 from playwright.sync_api import expect
 
 ADMIN = ("admin@labelhive.local", "labelhive-dev")

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import numpy as np
 import pytest
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, API_BIN, REPO, Api, browser_page, free_port
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, Api, browser_page
+from labelhive_harness.api_process import running_api
+from labelhive_harness.common import free_port, stop_process
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -138,38 +139,23 @@ def stack(ui_dist: Path, s3: Any, rabbitmq: Any, tmp_path_factory: pytest.TempPa
         "LABELHIVE_METRICS_PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
     }
-    subprocess.run([str(API_BIN), "migrate"], env=api_env, check=True, capture_output=True, cwd=workdir)
-    api_log, worker_log = workdir / "api.log", workdir / "worker.log"
-    with api_log.open("w") as api_out, worker_log.open("w") as worker_out:
-        api = subprocess.Popen(
-            [str(API_BIN), "serve"], env=api_env, stdout=api_out, stderr=subprocess.STDOUT, cwd=workdir
-        )
+    worker_log = workdir / "worker.log"
+    with worker_log.open("w") as worker_out:
+        # The worker loads its model while the API migrates and starts.
         worker = subprocess.Popen(
             [str(WORKER_BIN), "run"], env=worker_env, stdout=worker_out, stderr=subprocess.STDOUT, cwd=workdir
         )
         try:
-
-            def healthy() -> bool | None:
-                try:
-                    return True if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 else None
-                except httpx.HTTPError:
-                    return None
-
-            _wait("the API answers /healthz", healthy, 90, api_log)
-            _wait(
-                "the worker is ready",
-                lambda: True if "labelhive-worker ready" in worker_log.read_text() else None,
-                300,
-                worker_log,
-            )
-            yield Stack(base, Api(base, ADMIN_EMAIL, ADMIN_PASSWORD), worker_log)
+            with running_api(workdir, api_env, timeout=90):
+                _wait(
+                    "the worker is ready",
+                    lambda: True if "labelhive-worker ready" in worker_log.read_text() else None,
+                    300,
+                    worker_log,
+                )
+                yield Stack(base, Api(base, ADMIN_EMAIL, ADMIN_PASSWORD), worker_log)
         finally:
-            for proc in (worker, api):
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_process(worker, timeout=20)
 
 
 def _import(admin: Api, pid: int, name: str, png: bytes) -> int:

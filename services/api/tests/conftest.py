@@ -4,7 +4,6 @@ transaction) and on SQLite (the embedded path)."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,16 +14,13 @@ import labelhive_api.security.passwords as passwords
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from labelhive_api.accounts import service as accounts
-from labelhive_api.accounts.models import User
 from labelhive_api.app import create_app
 from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
-from labelhive_api.projects import service as projects
-from labelhive_api.projects.models import Membership, Project
 from labelhive_api.settings import Settings
+from labelhive_harness.api_world import ApiWorld, migrated_schema, world_settings
 from referencing import Registry, Resource
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 SCHEMA = "api_test"
@@ -54,18 +50,8 @@ def fast_hashing() -> None:
 
 
 def _settings(url: str, schema: str | None, **extra: Any) -> Settings:
-    return Settings(
-        environment="test",
-        secret_key="test-secret-key-0123456789",
-        database_url=url,
-        database_schema=schema,
-        webhook_worker=False,
-        log_level="WARNING",
-        # The webhook tests' receivers listen on loopback.
-        outbound_allow=["127.0.0.1/32"],
-        trusted_proxies=["10.0.0.2/32"],
-        **extra,
-    )
+    # Requests arrive through "the ingress" (10.0.0.2, a trusted proxy), so tests may set X-Forwarded-*.
+    return world_settings(url, schema, trusted_proxies=["10.0.0.2/32"], **extra)
 
 
 @pytest.fixture(scope="session")
@@ -75,10 +61,7 @@ def pg_settings(postgres: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 def pg_engine(pg_settings: Settings) -> Iterator[Engine]:
-    engine = make_engine(pg_settings)
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    migrate.upgrade(engine, SCHEMA)
+    engine = migrated_schema(pg_settings)
     yield engine
     engine.dispose()
 
@@ -98,61 +81,13 @@ def sqlite_engine(sqlite_settings: Settings) -> Iterator[Engine]:
 
 
 @dataclass
-class Env:
-    """One test's world: a Database (inside a rolled-back transaction), the app and a client."""
+class Env(ApiWorld):
+    """One test's world (`labelhive_harness.api_world.ApiWorld`) inside a rolled-back transaction."""
 
-    db: Database
-    settings: Settings
-    client: TestClient
-    backend: str
+    backend: str = "postgresql"
 
     def session(self) -> Session:
         return self.db.sessions()
-
-    def user(self, role: str | None = None, project: Project | None = None, *, admin: bool = False) -> User:
-        with self.db.session() as s:
-            user = accounts.create_user(
-                s,
-                email=f"u{uuid.uuid4().hex[:10]}@example.com",
-                password="password123",
-                display_name="User",
-                is_admin=admin,
-            )
-            if role and project:
-                s.add(Membership(project_id=project.id, user_id=user.id, role=role))
-            s.expunge(user)
-        return user
-
-    def token(self, user: User) -> dict[str, str]:
-        with self.db.session() as s:
-            _row, token = accounts.create_api_token(s, s.merge(user), "test")
-        return {"Authorization": f"Bearer {token}"}
-
-    def project(
-        self, owner: User | None = None, *, overlap: int = 1, labels: list[dict[str, Any]] | None = None
-    ) -> Project:
-        owner = owner or self.user(admin=True)
-        with self.db.session() as s:
-            from labelhive_api.projects.label_schema import Label, validate_labels
-
-            validated = validate_labels(
-                [Label.model_validate(x) for x in (labels if labels is not None else LABELS)]
-            )
-            project = projects.create_project(
-                s, s.merge(owner), name="焊缝 project", overlap=overlap, labels=validated
-            )
-            s.expunge(project)
-        return project
-
-    def tasks(self, project: Project, n: int, **fields: Any) -> list[int]:
-        from labelhive_api.tasks.service import add_tasks
-
-        with self.db.session() as s:
-            return add_tasks(
-                s,
-                project.id,
-                [{"image": f"assets/{i}.jpg", "width": 640, "height": 480, **fields} for i in range(n)],
-            )
 
 
 def _env(bind: Engine, settings: Settings, backend: str) -> Iterator[Env]:
@@ -162,7 +97,7 @@ def _env(bind: Engine, settings: Settings, backend: str) -> Iterator[Env]:
     app = create_app(settings, db)
     # Requests arrive through "the ingress" (a trusted proxy), so tests may set X-Forwarded-*.
     with TestClient(app, base_url="http://testserver", client=("10.0.0.2", 50000)) as client:
-        yield Env(db, settings, client, backend)
+        yield Env(db, app, client, settings, labels=LABELS, backend=backend)
     outer.rollback()
     connection.close()
 

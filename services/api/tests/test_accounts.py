@@ -7,10 +7,11 @@ from datetime import timedelta
 from labelhive_api.accounts import service as accounts
 from labelhive_api.accounts.models import Invite, User
 from labelhive_api.db.base import utcnow
+from labelhive_harness.api_world import PASSWORD
 from sqlalchemy import update
 
 
-def _login(c, email, password="password123", **headers):  # noqa: S107 - test account
+def _login(c, email, password=PASSWORD, **headers):
     return c.post("/api/v1/auth/login", json={"email": email, "password": password}, headers=headers)
 
 
@@ -133,7 +134,7 @@ def test_invite_link_creates_account_with_role(env):
     assert invite["url"].endswith(f"/invite/{invite['token']}")
     c = env.client
     preview = c.get(f"/api/v1/invites/{invite['token']}").json()
-    assert preview["project_name"] == "焊缝 project" and preview["role"] == "annotator"
+    assert preview["project_name"] == project.name and preview["role"] == "annotator"
     accepted = c.post(
         f"/api/v1/invites/{invite['token']}/accept",
         json={
@@ -146,7 +147,7 @@ def test_invite_link_creates_account_with_role(env):
     assert accepted.status_code == 201, accepted.text
     me = c.get("/api/v1/auth/me").json()
     assert me["memberships"] == [
-        {"project_id": project.id, "project_name": "焊缝 project", "role": "annotator"}
+        {"project_id": project.id, "project_name": project.name, "role": "annotator"}
     ]
     reused = c.post(
         f"/api/v1/invites/{invite['token']}/accept",
@@ -185,7 +186,7 @@ def test_invite_bad_cases(env):
 
 def test_bootstrap_admin_is_idempotent(env):
     with env.db.session() as s:
-        user, created = accounts.ensure_bootstrap_admin(s, "Lead@Factory-A.example.com", "password123")
+        user, created = accounts.ensure_bootstrap_admin(s, "Lead@Factory-A.example.com", PASSWORD)
         assert created and user.is_admin
         again, created_again = accounts.ensure_bootstrap_admin(
             s, "lead@factory-a.example.com", "other-password"
@@ -203,7 +204,7 @@ def test_existing_account_joins_another_project_with_its_password(env):
     body = {"email": member.email, "password": "wrong-password", "display_name": "x"}
     c = env.client
     assert c.post(f"/api/v1/invites/{token}/accept", json=body).json()["code"] == "email_taken"
-    ok = c.post(f"/api/v1/invites/{token}/accept", json={**body, "password": "password123"})
+    ok = c.post(f"/api/v1/invites/{token}/accept", json={**body, "password": PASSWORD})
     assert ok.status_code == 201, ok.text
     roles = {m["project_id"]: m["role"] for m in c.get("/api/v1/auth/me").json()["memberships"]}
     assert roles == {p1.id: "annotator", p2.id: "reviewer"}
@@ -244,6 +245,6 @@ def test_me_update_without_a_new_password(any_env):
         env.client.patch("/api/v1/auth/me", json={"locale": "zh-CN"}, headers=h).json()["locale"] == "zh-CN"
     )
     short = env.client.patch(
-        "/api/v1/auth/me", json={"current_password": "password123", "new_password": "short"}, headers=h
+        "/api/v1/auth/me", json={"current_password": PASSWORD, "new_password": "short"}, headers=h
     )
     assert short.status_code == 422

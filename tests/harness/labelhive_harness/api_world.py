@@ -1,5 +1,6 @@
 """One fixture world for the suites that run the API in-process on a committed PostgreSQL schema (or
-SQLite): `services/api/tests/datasets` and `tests/security`. The app with its own background objects, a test
+SQLite): `services/api/tests` (where each test runs inside a rolled-back transaction), its `datasets`
+folder and `tests/security`. The app with its own background objects, a test
 client, and helpers to make users, tokens and projects and to run queued jobs in the test's thread.
 
 Imported only by those suites' conftests (it needs `labelhive_api`, which the harness itself does not)."""
@@ -22,11 +23,25 @@ from labelhive_api.jobs.kinds import JobKind
 from labelhive_api.jobs.runner import run_until_idle
 from labelhive_api.projects import service as projects
 from labelhive_api.projects.label_schema import Label, validate_labels
-from labelhive_api.projects.models import Project
+from labelhive_api.projects.models import Membership, Project
 from labelhive_api.settings import Settings
-from sqlalchemy import Engine, text
+from labelhive_api.tasks.service import add_tasks
+from sqlalchemy import Engine, func, select, text
 
 PASSWORD = "correct horse battery staple"
+
+
+def world_settings(url: str, schema: str | None, **extra: Any) -> Settings:
+    """Settings of an in-process test API: test environment, no webhook thread (tests run deliveries),
+    quiet logs, and loopback allowed for outbound calls (the tests' receivers and image servers listen there)."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "secret_key": "test-secret-key-0123456789",
+        "webhook_worker": False,
+        "log_level": "WARNING",
+        "outbound_allow": ["127.0.0.1/32"],
+    }
+    return Settings(database_url=url, database_schema=schema, **(values | extra))
 
 
 def migrated_schema(settings: Settings) -> Engine:
@@ -50,7 +65,15 @@ class ApiWorld:
     def storage(self) -> Any:
         return self.app.state.storage
 
-    def user(self, *, admin: bool = False, email: str | None = None) -> User:
+    def user(
+        self,
+        role: str | None = None,
+        project: Project | None = None,
+        *,
+        admin: bool = False,
+        email: str | None = None,
+    ) -> User:
+        """A new account (password `PASSWORD`), a member of `project` with `role` when both are given."""
         with self.db.session() as s:
             user = accounts.create_user(
                 s,
@@ -59,6 +82,8 @@ class ApiWorld:
                 display_name="U",
                 is_admin=admin,
             )
+            if role and project:
+                s.add(Membership(project_id=project.id, user_id=user.id, role=role))
             s.expunge(user)
         return user
 
@@ -67,13 +92,47 @@ class ApiWorld:
             _row, token = accounts.create_api_token(s, s.merge(user), "test")
         return {"Authorization": f"Bearer {token}"}
 
-    def project(self, owner: User, labels: list[dict[str, Any]] | None = None) -> Project:
+    def project(
+        self, owner: User | None = None, labels: list[dict[str, Any]] | None = None, *, overlap: int = 1
+    ) -> Project:
+        """A project (owned by a new platform admin unless `owner` is given) with `labels` or the world's."""
+        owner = owner or self.user(admin=True)
         with self.db.session() as s:
-            validated = validate_labels([Label.model_validate(x) for x in (labels or self.labels)])
-            name = "p-" + secrets.token_hex(3)
-            project = projects.create_project(s, s.merge(owner), name=name, overlap=1, labels=validated)
+            validated = validate_labels(
+                [Label.model_validate(x) for x in (labels if labels is not None else self.labels)]
+            )
+            name = "焊缝 project " + secrets.token_hex(3)
+            project = projects.create_project(s, s.merge(owner), name=name, overlap=overlap, labels=validated)
             s.expunge(project)
         return project
+
+    def tasks(self, project: Project, n: int, **fields: Any) -> list[int]:
+        """n tasks by reference (no image bytes), 640x480 unless `fields` say otherwise."""
+        with self.db.session() as s:
+            return add_tasks(
+                s,
+                project.id,
+                [{"image": f"assets/{i}.jpg", "width": 640, "height": 480, **fields} for i in range(n)],
+            )
+
+    def upload(
+        self, project: Project, headers: dict[str, str], files: list[tuple[str, bytes]], **form: Any
+    ) -> Any:
+        """POST files as an import (form fields as the UI sends them); the queued job as answered."""
+        response = self.client.post(
+            f"/api/v1/projects/{project.id}/imports",
+            headers=headers,
+            files=[("files", (name, data)) for name, data in files],
+            data=form,
+        )
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    def count(self, model: Any, project: Project) -> int:
+        """How many rows of a project table (tasks, predictions, annotations, ...) the project has."""
+        with self.db.sessions() as s:
+            query = select(func.count()).select_from(model).where(model.project_id == project.id)
+            return int(s.scalar(query) or 0)
 
     def kinds(self, **options: Any) -> list[JobKind]:
         """The app's job kinds, with its own import settings (outbound policy, limits) unless given."""

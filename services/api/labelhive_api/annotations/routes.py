@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from labelhive_api.annotations import service
-from labelhive_api.annotations.access import readable_annotation, readable_annotations, writer
+from labelhive_api.annotations.access import ReadableAnnotation, readable_annotations, writer
 from labelhive_api.annotations.schemas import (
     AnnotationCreate,
     AnnotationOut,
@@ -20,7 +20,7 @@ from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
 from labelhive_api.api.schemas import ResponseBody, json_response
 from labelhive_api.errors import NotFound
 from labelhive_api.security.permissions import Permission
-from labelhive_api.tasks.access import visible_task
+from labelhive_api.tasks.access import AnnotatorTask, visible_task
 
 router = APIRouter(tags=["annotations"])
 
@@ -28,8 +28,7 @@ Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}/annotations")
-def list_task_annotations(task_id: int, access: Annotator, session: SessionDep) -> list[AnnotationOut]:
-    task = visible_task(session, access, task_id)
+def list_task_annotations(task: AnnotatorTask, access: Annotator, session: SessionDep) -> list[AnnotationOut]:
     return [AnnotationOut.model_validate(a) for a in readable_annotations(session, access, task.id)]
 
 
@@ -48,8 +47,8 @@ def submit_annotation(
 
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}")
-def get_annotation(annotation_id: int, access: Annotator, session: SessionDep) -> AnnotationOut:
-    return AnnotationOut.model_validate(readable_annotation(session, access, annotation_id))
+def get_annotation(ann: ReadableAnnotation) -> AnnotationOut:
+    return AnnotationOut.model_validate(ann)
 
 
 @router.put("/projects/{project_id}/annotations/{annotation_id}", response_model=AnnotationOut)
@@ -64,16 +63,12 @@ def update_annotation(
 
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}/history")
-def annotation_history(
-    annotation_id: int, access: Annotator, session: SessionDep
-) -> list[AnnotationVersionOut]:
-    ann = readable_annotation(session, access, annotation_id)
+def annotation_history(ann: ReadableAnnotation, session: SessionDep) -> list[AnnotationVersionOut]:
     return [AnnotationVersionOut.model_validate(v) for v in service.history(session, ann)]
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}/draft")
-def get_draft(task_id: int, access: Annotator, session: SessionDep) -> DraftOut:
-    task = visible_task(session, access, task_id)
+def get_draft(task: AnnotatorTask, access: Annotator, session: SessionDep) -> DraftOut:
     draft = service.get_draft(session, task.id, access.user.id)
     if draft is None:
         raise NotFound("no draft", code="draft_not_found")
@@ -81,8 +76,7 @@ def get_draft(task_id: int, access: Annotator, session: SessionDep) -> DraftOut:
 
 
 @router.put("/projects/{project_id}/tasks/{task_id}/draft")
-def save_draft(task_id: int, body: DraftIn, access: Annotator, session: SessionDep) -> DraftOut:
-    task = visible_task(session, access, task_id)
+def save_draft(task: AnnotatorTask, body: DraftIn, access: Annotator, session: SessionDep) -> DraftOut:
     draft = service.save_draft(
         session, access.project, task, access.user, body.version, body.result, body.lead_time_ms
     )
@@ -91,8 +85,7 @@ def save_draft(task_id: int, body: DraftIn, access: Annotator, session: SessionD
 
 
 @router.delete("/projects/{project_id}/tasks/{task_id}/draft", status_code=204)
-def delete_draft(task_id: int, access: Annotator, session: SessionDep) -> Response:
-    task = visible_task(session, access, task_id)
+def delete_draft(task: AnnotatorTask, access: Annotator, session: SessionDep) -> Response:
     if not service.delete_draft(session, task.id, access.user.id):
         raise NotFound("no draft", code="draft_not_found")
     session.commit()

@@ -6,6 +6,7 @@ from the path) or `require_global(Permission.Y)`; tests walk the route table to 
 
 from __future__ import annotations
 
+import functools
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -163,8 +164,11 @@ def _mark(dep: Callable[..., Any], permission: Permission) -> Callable[..., Any]
     return dep
 
 
+@functools.cache
 def require(permission: Permission) -> Callable[..., Access]:
-    """Project-scoped permission for routes under /projects/{project_id}."""
+    """Project-scoped permission for routes under /projects/{project_id}. One dependency object per
+    permission, so a route and the access dependencies it uses (`tasks.access`, `annotations.access`)
+    share one authentication per request (FastAPI caches a dependency's result within a request)."""
 
     def dependency(project_id: int, request: Request, session: SessionDep, settings: SettingsDep) -> Access:
         # One round trip: the caller, the project and the caller's role in it.

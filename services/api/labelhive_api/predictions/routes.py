@@ -27,7 +27,7 @@ from labelhive_api.projects.service import labels_by_value
 from labelhive_api.security.permissions import Permission
 from labelhive_api.stats.suggestions import suggestion_quality
 from labelhive_api.tasks import service as tasks
-from labelhive_api.tasks.access import visible_task
+from labelhive_api.tasks.access import AnnotatorTask, visible_task
 
 router = APIRouter(tags=["predictions"])
 log = logging.getLogger("labelhive_api.prelabel")
@@ -40,8 +40,7 @@ Worker = Depends(require_global(Permission.WORKER))
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}/predictions")
-def list_predictions(task_id: int, access: Annotator, session: SessionDep) -> list[PredictionOut]:
-    task = visible_task(session, access, task_id)
+def list_predictions(task: AnnotatorTask, session: SessionDep) -> list[PredictionOut]:
     out = []
     for p, job in prelabel_jobs.task_predictions(session, task.id):
         item = PredictionOut.model_validate(p)
@@ -76,10 +75,9 @@ def accept_prediction(
 
 @router.post("/projects/{project_id}/tasks/{task_id}/segment")
 def segment_task(
-    task_id: int, body: SegmentIn, access: Annotator, session: SessionDep, settings: SettingsDep
+    task: AnnotatorTask, body: SegmentIn, access: Annotator, session: SessionDep, settings: SettingsDep
 ) -> SegmentOut:
     """Click-to-segment on the task's image through the worker's interactive endpoint (nothing is stored)."""
-    task = visible_task(session, access, task_id)
     if body.label not in labels_by_value(session, access.project):
         raise Unprocessable(
             f"label {body.label!r} is not in the project's label schema", code="invalid_shape"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
-from labelhive_api.annotations.access import readable_annotation
+from labelhive_api.annotations.access import ReadableAnnotation
 from labelhive_api.annotations.schemas import AnnotationOut
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.api.schemas import Page, RequestBody, ResponseBody
@@ -108,8 +108,7 @@ def rework_annotation(
 
 
 @router.get("/projects/{project_id}/annotations/{annotation_id}/reviews")
-def annotation_reviews(annotation_id: int, access: Annotator, session: SessionDep) -> list[ReviewOut]:
-    ann = readable_annotation(session, access, annotation_id)
+def annotation_reviews(ann: ReadableAnnotation, session: SessionDep) -> list[ReviewOut]:
     return [ReviewOut.model_validate(r) for r in service.reviews_of(session, ann)]
 
 

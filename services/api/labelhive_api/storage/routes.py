@@ -26,7 +26,7 @@ from labelhive_api.storage.base import ObjectNotFound
 from labelhive_api.storage.delivery import STORES, ImageDelivery
 from labelhive_api.storage.deps import DeliveryDep
 from labelhive_api.storage.thumbnails import THUMBNAIL_SIZES
-from labelhive_api.tasks.access import tasks_with_images_shown, visible_task
+from labelhive_api.tasks.access import AnnotatorTask, tasks_with_images_shown
 from labelhive_api.tasks.models import Task
 
 log = logging.getLogger(__name__)
@@ -128,17 +128,14 @@ def _task_urls(delivery: ImageDelivery, task: Task, headers: Any, thumb: int | N
 
 @router.get("/projects/{project_id}/tasks/{task_id}/image")
 def task_image(
-    task_id: int,
+    task: AnnotatorTask,
     request: Request,
-    access: TaskReader,
-    session: SessionDep,
     delivery: DeliveryDep,
     thumb: Annotated[int | None, Query()] = None,
 ) -> RedirectResponse:
     """307 to the image, signed for this request's network (use it directly as <img src>)."""
     if thumb is not None and thumb not in THUMBNAIL_SIZES:
         thumb = min(THUMBNAIL_SIZES, key=lambda s: abs(s - thumb))
-    task = visible_task(session, access, task_id)
     urls = _task_urls(delivery, task, request.headers, thumb)
     target = urls["thumbnail_url"] if thumb else urls["url"]
     return RedirectResponse(target, status_code=307, headers={"Cache-Control": "private, max-age=30"})

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.annotations.models import Annotation
-from labelhive_api.api.deps import Access
+from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import service
 from labelhive_api.tasks.exceptions import TaskNotFound
@@ -33,3 +37,18 @@ def tasks_with_images_shown(session: Session, access: Access, task_ids: list[int
     tasks = session.scalars(select(Task).where(Task.project_id == access.project_id, Task.id.in_(task_ids)))
     shown = [t for t in tasks if access.can(Permission.TASKS_VIEW) or t.assignee_id == access.user.id]
     return sorted(shown, key=lambda t: t.id)
+
+
+def task_dependency(permission: Permission) -> Callable[..., Task]:
+    """A route dependency: the task in the path, when the caller (holding `permission`) may see it."""
+
+    caller = Depends(require(permission))  # a default, not an annotation: evaluated here, in this scope
+
+    def dependency(task_id: int, session: SessionDep, access: Access = caller) -> Task:
+        return visible_task(session, access, task_id)
+
+    return dependency
+
+
+# The task in the path as an annotator (or anyone above) may see it.
+AnnotatorTask = Annotated[Task, Depends(task_dependency(Permission.TASKS_ANNOTATE))]

@@ -12,7 +12,7 @@ from labelhive_api.errors import Conflict
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import next_task as queue
 from labelhive_api.tasks import service
-from labelhive_api.tasks.access import visible_task
+from labelhive_api.tasks.access import AnnotatorTask
 from labelhive_api.tasks.exceptions import NoTaskAvailable, NotYourTask
 from labelhive_api.tasks.schemas import (
     AssignedOut,
@@ -107,8 +107,8 @@ def next_task(
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}")
-def get_task(task_id: int, access: Annotator, session: SessionDep) -> TaskOut:
-    return TaskOut.model_validate(visible_task(session, access, task_id))
+def get_task(task: AnnotatorTask) -> TaskOut:
+    return TaskOut.model_validate(task)
 
 
 @router.post("/projects/{project_id}/tasks/{task_id}/release", status_code=204)

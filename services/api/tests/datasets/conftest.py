@@ -14,7 +14,7 @@ from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
 from labelhive_api.settings import Settings
 from labelhive_api.storage.config import Storage, StorageConfig, build_storage
-from labelhive_harness.api_world import ApiWorld, migrated_schema
+from labelhive_harness.api_world import ApiWorld, migrated_schema, world_settings
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -65,17 +65,8 @@ World = ApiWorld
 
 
 def datasets_settings(url: str, schema: str | None, **extra: Any) -> Settings:
-    return Settings(
-        environment="test",
-        secret_key="datasets-test-secret-0123456789",
-        database_url=url,
-        database_schema=schema,
-        webhook_worker=False,
-        log_level="WARNING",
-        # The URL-import tests serve their images from a loopback listener.
-        outbound_allow=["127.0.0.1/32"],
-        **extra,
-    )
+    # The URL-import tests serve their images from a loopback listener (allowed by world_settings).
+    return world_settings(url, schema, **extra)
 
 
 @pytest.fixture(scope="session")

@@ -59,17 +59,6 @@ def coco_dataset() -> tuple[dict, dict[str, bytes]]:
     return doc, images
 
 
-def upload(world, project, headers, files, **form):
-    response = world.client.post(
-        f"/api/v1/projects/{project.id}/imports",
-        headers=headers,
-        files=[("files", (name, data)) for name, data in files],
-        data=form,
-    )
-    assert response.status_code == 202, response.text
-    return response.json()
-
-
 def export(world, project, headers, **body):
     response = world.client.post(f"/api/v1/projects/{project.id}/exports", headers=headers, json=body)
     assert response.status_code == 202, response.text
@@ -111,8 +100,8 @@ def test_coco_import_then_coco_export_gives_the_same_shapes_and_categories(world
     project = world.project(admin, labels=COCO_LABELS)
     doc, images = coco_dataset()
     archive = make_zip({"annotations/instances.json": json.dumps(doc).encode(), **images})
-    created = upload(
-        world, project, headers, [("coco.zip", archive)], format="coco", annotations_as=annotations_as
+    created = world.upload(
+        project, headers, [("coco.zip", archive)], format="coco", annotations_as=annotations_as
     )
     world.run_jobs()
     job = world.client.get(f"/api/v1/projects/{project.id}/imports/{created['id']}", headers=headers).json()
@@ -141,8 +130,7 @@ def test_yolo_export_with_images_opens_with_data_yaml_and_one_label_file_per_ima
     headers = world.token(admin)
     project = world.project(admin, labels=COCO_LABELS)
     doc, images = coco_dataset()
-    upload(
-        world,
+    world.upload(
         project,
         headers,
         [("coco.zip", make_zip({"c.json": json.dumps(doc).encode(), **images}))],
@@ -180,8 +168,7 @@ def test_export_filters_states_label_subset_and_parent_mapping(world):
     doc, images = coco_dataset()
     doc["categories"].append({"id": 12, "name": "scratch"})
     doc["annotations"].append({"id": 9, "image_id": 3, "category_id": 12, "bbox": [1, 1, 2, 2]})
-    upload(
-        world,
+    world.upload(
         project,
         headers,
         [("d.zip", make_zip({"c.json": json.dumps(doc).encode(), **images}))],
@@ -220,8 +207,7 @@ def test_voc_label_studio_and_yolo_imports(world):
     headers = world.token(admin)
     project = world.project(admin, labels=COCO_LABELS)
     item = ImageItem("v1.png", 64, 48, [Shape("bbox", "crack", x=1, y=2, w=10, h=20)])
-    upload(
-        world,
+    world.upload(
         project,
         headers,
         [("voc.zip", make_zip({"Annotations/v1.xml": voc_xml(item), "JPEGImages/v1.png": png(64, 48)}))],
@@ -233,8 +219,7 @@ def test_voc_label_studio_and_yolo_imports(world):
             "/data/upload/1/0a1b2c3d-l1.png",
         )
     ]
-    upload(
-        world,
+    world.upload(
         project,
         headers,
         [("tasks.json", json.dumps(ls).encode()), ("l1.png", png(40, 40, (7, 7, 7)))],
@@ -247,7 +232,7 @@ def test_voc_label_studio_and_yolo_imports(world):
             "labels/train/y1.txt": b"1 0.5 0.5 0.2 0.4\n",
         }
     )
-    upload(world, project, headers, [("yolo.zip", yolo_zip)], format="yolo", model_version="legacy-v1")
+    world.upload(project, headers, [("yolo.zip", yolo_zip)], format="yolo", model_version="legacy-v1")
     world.run_jobs()
     jobs = world.client.get(f"/api/v1/projects/{project.id}/imports", headers=headers).json()
     assert [(j["format"], j["imported"], j["shapes"]) for j in reversed(jobs)] == [
@@ -266,7 +251,7 @@ def test_an_interrupted_export_reruns_into_one_complete_zip(world):
     headers = world.token(admin)
     project = world.project(admin, labels=COCO_LABELS)
     files = {f"p{i:02d}.png": png(10 + i, 10, (i, i, i)) for i in range(9)}
-    upload(world, project, headers, [("many.zip", make_zip(files))])
+    world.upload(project, headers, [("many.zip", make_zip(files))])
     world.run_jobs()
     created = world.client.post(
         f"/api/v1/projects/{project.id}/exports",
@@ -297,7 +282,7 @@ def test_download_link_is_signed_for_the_requesters_network(world):
     admin = world.user(admin=True)
     headers = world.token(admin)
     project = world.project(admin, labels=COCO_LABELS)
-    upload(world, project, headers, [("a.png", png())])
+    world.upload(project, headers, [("a.png", png())])
     world.run_jobs()
     done = export(world, project, headers, format="csv", with_images=True)
     path = f"/api/v1/projects/{project.id}/exports/{done['id']}"
@@ -355,8 +340,7 @@ def test_keypoints_yolo_segmentation_voc_and_batch_filter(world):
             "bbox": [5, 5, 35, 40],
         }
     )
-    upload(
-        world,
+    world.upload(
         project,
         headers,
         [("d.zip", make_zip({"c.json": json.dumps(doc).encode(), **images}))],
@@ -421,7 +405,7 @@ def test_a_finished_export_queues_export_finished_for_subscribed_webhooks(world)
         )
         assert created.status_code == 201, created.text
         hooks[name] = created.json()["id"]
-    upload(world, project, headers, [("a.png", png())])
+    world.upload(project, headers, [("a.png", png())])
     world.run_jobs()
     done = export(world, project, headers, format="csv", with_images=False)
     assert done["state"] == "finished"

@@ -17,17 +17,6 @@ from labelhive_api.tasks.models import Task
 from sqlalchemy import func, select
 
 
-def upload(world, project, headers, files, **form):
-    response = world.client.post(
-        f"/api/v1/projects/{project.id}/imports",
-        headers=headers,
-        files=[("files", (name, data)) for name, data in files],
-        data=form,
-    )
-    assert response.status_code == 202, response.text
-    return response.json()
-
-
 def job(world, project, headers, job_id):
     return world.client.get(f"/api/v1/projects/{project.id}/imports/{job_id}", headers=headers).json()
 
@@ -39,18 +28,13 @@ def items(world, project, headers, job_id, state=None):
     ).json()["items"]
 
 
-def task_count(world, project) -> int:
-    with world.db.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(Task).where(Task.project_id == project.id)))
-
-
 def test_hostile_zip_refuses_each_bad_file_with_a_reason_and_imports_the_rest(world):
     admin = world.user(admin=True)
     headers = world.token(admin)
     project = world.project(admin)
     good = {"ok/a.png": png(30, 20), "ok/b.jpg": jpeg(40, 30), "ok/nested/c.png": png(10, 10, (1, 2, 3))}
     data, expected = hostile_zip(good)
-    created = upload(world, project, headers, [("hostile.zip", data)])
+    created = world.upload(project, headers, [("hostile.zip", data)])
     assert created["state"] == "queued"
     assert [o.key.rsplit("/", 1)[-1] for o in world.storage.target.list("imports/")] == [
         "hostile.zip"
@@ -88,17 +72,15 @@ def test_same_bytes_are_stored_once_and_a_reimport_creates_no_duplicates(world):
     headers = world.token(admin)
     project, other = world.project(admin), world.project(admin)
     image = png(33, 33, (9, 9, 9))
-    first = upload(
-        world, project, headers, [("a.png", image), ("copy-of-a.png", image), ("b.png", png(5, 5))]
-    )
-    again = upload(world, project, headers, [("a.png", image)])
-    elsewhere = upload(world, other, headers, [("a.png", image)])
+    first = world.upload(project, headers, [("a.png", image), ("copy-of-a.png", image), ("b.png", png(5, 5))])
+    again = world.upload(project, headers, [("a.png", image)])
+    elsewhere = world.upload(other, headers, [("a.png", image)])
     world.run_jobs()
     assert job(world, project, headers, first["id"])["imported"] == 2
     assert job(world, project, headers, first["id"])["duplicates"] == 1
     second = job(world, project, headers, again["id"])
     assert (second["imported"], second["duplicates"]) == (0, 1)
-    assert task_count(world, project) == 2
+    assert world.count(Task, project) == 2
     assert job(world, other, headers, elsewhere["id"])["imported"] == 1
     sha = hashlib.sha256(image).hexdigest()
     assert [o.key for o in world.storage.source.list(f"assets/sha256/{sha[:2]}/{sha}")] == [
@@ -113,7 +95,7 @@ def test_an_interrupted_import_resumes_without_duplicates(world):
     headers = world.token(admin)
     project = world.project(admin)
     files = {f"img{i:02d}.png": png(8 + i, 8, (i, 0, 0)) for i in range(12)}
-    created = upload(world, project, headers, [("batch.zip", make_zip(files))])
+    created = world.upload(project, headers, [("batch.zip", make_zip(files))])
     claim = claim_next(world.db, world.import_kind())
     assert claim is not None and claim.job_id == created["id"]
     calls = {"n": 0}
@@ -131,12 +113,12 @@ def test_an_interrupted_import_resumes_without_duplicates(world):
     except ImportStopped:
         pass
     half = job(world, project, headers, created["id"])
-    assert half["state"] == "running" and half["imported"] == 8 and task_count(world, project) == 8
+    assert half["state"] == "running" and half["imported"] == 8 and world.count(Task, project) == 8
     # The process "died": a re-run (after the lease, or by resume) finishes the rest only.
     ImportRun(world.db, world.storage, created["id"], settings).run()
     done = job(world, project, headers, created["id"])
     assert (done["state"], done["imported"], done["duplicates"], done["total"]) == ("finished", 12, 0, 12)
-    assert task_count(world, project) == 12
+    assert world.count(Task, project) == 12
     with world.db.sessions() as s:
         names = s.scalars(select(ImportItem.name).where(ImportItem.job_id == created["id"])).all()
     assert len(names) == len(set(names)) == 12
@@ -161,7 +143,7 @@ def test_s3_sync_imports_only_new_objects_on_resync(world, s3):
     world.run_jobs()
     resync = job(world, project, headers, second["id"])
     assert (resync["imported"], resync["duplicates"]) == (1, 3)
-    assert task_count(world, project) == 4
+    assert world.count(Task, project) == 4
     with world.db.sessions() as s:
         names = sorted(s.scalars(select(Task.filename).where(Task.project_id == project.id)))
     assert names == [
@@ -201,7 +183,7 @@ def test_url_list_import_reports_each_failure(world, tmp_path):
         ).json()
         world.run_jobs()
         assert job(world, project, headers, again["id"])["duplicates"] == 2
-        assert task_count(world, project) == 2
+        assert world.count(Task, project) == 2
     finally:
         server.shutdown()
 
@@ -216,7 +198,7 @@ def test_background_runner_runs_an_upload_to_the_end(background_world):
     admin = world.user(admin=True)
     headers = world.token(admin)
     project = world.project(admin)
-    created = upload(world, project, headers, [("x.png", png(7, 7)), ("y.png", png(8, 8))])
+    created = world.upload(project, headers, [("x.png", png(7, 7)), ("y.png", png(8, 8))])
     done = world.wait(f"/api/v1/projects/{project.id}/imports/{created['id']}", headers)
     assert (done["state"], done["imported"]) == ("finished", 2)
 
@@ -254,8 +236,8 @@ def test_label_studio_json_that_points_at_its_images_fetches_them(world, s3, tmp
         project = world.project(admin)
         import json
 
-        created = upload(
-            world, project, headers, [("export.json", json.dumps(tasks).encode())], format="labelstudio"
+        created = world.upload(
+            project, headers, [("export.json", json.dumps(tasks).encode())], format="labelstudio"
         )
         world.run_jobs()
         done = job(world, project, headers, created["id"])

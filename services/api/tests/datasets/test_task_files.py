@@ -42,11 +42,6 @@ def jsonl(rows: list) -> bytes:
     return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows).encode()
 
 
-def count(world, model, project) -> int:
-    with world.db.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(model).where(model.project_id == project.id)))
-
-
 def test_a_tasks_file_writes_the_good_tasks_and_reports_each_bad_one(world):
     admin = world.user(admin=True)
     headers = world.token(admin)
@@ -70,7 +65,7 @@ def test_a_tasks_file_writes_the_good_tasks_and_reports_each_bad_one(world):
     assert refused["tasks.jsonl#5"][0] == "invalid_shape" and "shape 0" in refused["tasks.jsonl#5"][1]
     assert refused["tasks.jsonl#6"][0] == "invalid_task"
     assert refused["tasks.jsonl#8"][0] == "listed_twice"
-    assert task_count(world, project) == 4 and count(world, Prediction, project) == 4
+    assert task_count(world, project) == 4 and world.count(Prediction, project) == 4
     listed = world.client.get(
         f"/api/v1/projects/{project.id}/tasks", params={"has_prediction": "true"}, headers=headers
     ).json()
@@ -102,13 +97,13 @@ def test_a_resumed_tasks_import_creates_nothing_twice(world):
     ImportRun(world.db, world.storage, created["id"], settings).run()
     done = job(world, project, headers, created["id"])
     assert (done["state"], done["imported"], done["duplicates"], done["shapes"]) == ("finished", 25, 0, 50)
-    assert task_count(world, project) == 25 and count(world, Annotation, project) == 25
+    assert task_count(world, project) == 25 and world.count(Annotation, project) == 25
     # The same file again, as a new job: the images are known, nothing new is created.
     again = upload(world, project, headers, [("a.json", json.dumps(rows).encode())], format="tasks")
     world.run_jobs()
     second = job(world, project, headers, again["id"])
     assert (second["imported"], second["duplicates"], second["shapes"]) == (0, 25, 50)
-    assert task_count(world, project) == 25 and count(world, Annotation, project) == 25
+    assert task_count(world, project) == 25 and world.count(Annotation, project) == 25
     with world.db.sessions() as s:
         states = dict(
             s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all()
@@ -131,7 +126,7 @@ def test_pre_labels_for_images_imported_before_go_onto_their_tasks(world):
     world.run_jobs()
     done = job(world, project, headers, second["id"])
     assert (done["imported"], done["duplicates"], done["shapes"]) == (3, 2, 5)
-    assert task_count(world, project) == 9 and count(world, Prediction, project) == 5
+    assert task_count(world, project) == 9 and world.count(Prediction, project) == 5
     with world.db.sessions() as s:
         flagged = s.scalar(
             select(func.count()).where(Task.project_id == project.id, Task.has_prediction.is_(True))
@@ -175,7 +170,7 @@ def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_dupl
             conn.exec_driver_sql("DROP TRIGGER fail_once ON import_item")
     done = job(world, project, headers, created["id"])
     assert (done["state"], done["imported"], done["refused"]) == ("finished", 30, 0)
-    assert task_count(world, project) == 30 and count(world, Prediction, project) == 30
+    assert task_count(world, project) == 30 and world.count(Prediction, project) == 30
     with world.db.sessions() as s:
         names = s.scalars(select(ImportItem.name).where(ImportItem.job_id == created["id"])).all()
     assert len(names) == len(set(names)) == 30
