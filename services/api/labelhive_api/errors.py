@@ -78,12 +78,6 @@ class Gone(AppError):
     title = "Gone"
 
 
-class PayloadTooLarge(AppError):
-    status = 413
-    code = "payload_too_large"
-    title = "Payload too large"
-
-
 class Unprocessable(AppError):
     status = 422
     code = "invalid"

@@ -351,10 +351,6 @@ class CocoWriter:
             self._ann_count += len(anns)
         return image_id
 
-    @property
-    def annotation_count(self) -> int:
-        return self._ann_count
-
     def write_to(self, out: IO[bytes], info: dict[str, Any] | None = None) -> None:
         cats = []
         for i, c in enumerate(self.categories, start=1):

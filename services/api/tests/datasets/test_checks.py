@@ -79,7 +79,6 @@ def test_label_studio_import_keeps_keypoints_and_reports_refused_shapes(local_wo
     import json
 
     from dataset_files import make_zip, png
-    from test_exports import upload
 
     world = local_world
     admin = world.user(admin=True)
@@ -144,8 +143,8 @@ def test_label_studio_import_keeps_keypoints_and_reports_refused_shapes(local_wo
     archive = make_zip(
         {"export.json": json.dumps(tasks).encode(), "a.png": png(200, 100), "b.png": png(200, 100, (1, 2, 3))}
     )
-    created = upload(
-        world, project, headers, [("ls.zip", archive)], format="labelstudio", annotations_as="annotations"
+    created = world.upload(
+        project, headers, [("ls.zip", archive)], format="labelstudio", annotations_as="annotations"
     )
     world.run_jobs()
     job = world.client.get(f"/api/v1/projects/{project.id}/imports/{created['id']}", headers=headers).json()

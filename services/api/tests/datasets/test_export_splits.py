@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import yaml
 from dataset_files import png
-from test_exports import export, fetch_zip, upload
+from test_exports import export, fetch_zip
 
 
 def test_a_test_split_beside_train_and_val(world):
     admin = world.user(admin=True)
     headers = world.token(admin)
     project = world.project(admin)
-    upload(world, project, headers, [(f"p{n:02d}.png", png(color=(n, 2 * n, 3 * n))) for n in range(40)])
+    world.upload(project, headers, [(f"p{n:02d}.png", png(color=(n, 2 * n, 3 * n))) for n in range(40)])
     world.run_jobs()
     options = {"format": "yolo", "val_fraction": 0.25, "test_fraction": 0.25, "split_seed": 7}
     first = fetch_zip(export(world, project, headers, **options))

@@ -35,7 +35,7 @@ from labelhive_api.formats.labelstudio import ls_task, point_labels_for
 from labelhive_api.formats.model import Category, Dataset, ImageItem, Shape
 from labelhive_api.formats.voc import read_voc, voc_xml
 from labelhive_api.formats.yolo import read_yolo, yolo_data_yaml, yolo_label_text
-from test_exports import export, upload
+from test_exports import export
 
 EXPORTS = ("coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio")
 IMPORTS = ("coco", "yolo", "yolo-seg", "yolo-pose", "voc", "labelstudio")
@@ -154,8 +154,7 @@ def _project(world, fmt: str):
     crack = labels[0]["value"]
     assert crack.startswith("l-")  # generated from the Chinese display name
     truth = ground_truth(crack)
-    created = upload(
-        world,
+    created = world.upload(
         project,
         headers,
         [("dataset.zip", dataset_zip(fmt, truth, labels))],
@@ -216,8 +215,8 @@ def test_a_file_that_is_not_its_format_fails_alone_with_a_pointer(local_world):
         "bad/fields.json": json.dumps({"images": [{"id": 1}]}).encode(),
         **{path: data for path, data, _w, _h in IMAGES.values()},
     }
-    created = upload(
-        world, project, headers, [("d.zip", make_zip(files))], format="coco", annotations_as="annotations"
+    created = world.upload(
+        project, headers, [("d.zip", make_zip(files))], format="coco", annotations_as="annotations"
     )
     world.run_jobs()
     url = f"/api/v1/projects/{project.id}/imports/{created['id']}"

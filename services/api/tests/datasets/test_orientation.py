@@ -13,7 +13,7 @@ from labelhive_api.imports.orientation import backfill
 from labelhive_api.tasks.models import Task
 from PIL import Image
 from sqlalchemy import select, update
-from test_exports import export, upload
+from test_exports import export
 
 LABELS = [{"value": "crack", "names": {"zh-CN": "裂纹"}, "tools": ["bbox", "polygon"]}]
 
@@ -53,7 +53,7 @@ def test_a_rotated_photo_keeps_its_shapes_in_the_displayed_frame_and_its_bytes(l
         "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 40, 30, 20]}],
     }
     archive = make_zip({"instances.json": json.dumps(doc).encode(), "photos/phone.jpg": photo})
-    upload(world, project, headers, [("d.zip", archive)], format="coco", annotations_as="annotations")
+    world.upload(project, headers, [("d.zip", archive)], format="coco", annotations_as="annotations")
     world.run_jobs()
     with world.db.sessions() as s:
         task = s.scalars(select(Task).where(Task.project_id == project.id)).one()
@@ -71,7 +71,7 @@ def test_rows_from_before_orientation_was_recorded_are_fixed_by_the_backfill(loc
     admin = world.user(admin=True)
     headers = world.token(admin)
     project = world.project(admin, labels=LABELS)
-    upload(world, project, headers, [("phone.jpg", rotated_jpeg())])
+    world.upload(project, headers, [("phone.jpg", rotated_jpeg())])
     world.run_jobs()
     with world.db.session() as s:  # what an older release stored: the un-rotated size, no tag
         s.execute(

@@ -11,7 +11,6 @@ from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database, make_engine
 from PIL import Image
 from sqlalchemy.orm import sessionmaker
-from test_exports import upload
 
 IMAGES = 2000
 
@@ -36,7 +35,7 @@ def test_every_progress_poll_answers_while_a_2000_image_import_runs(tmp_path):
             admin = world.user(admin=True)
             headers = world.token(admin)
             project = world.project(admin)
-            created = upload(world, project, headers, [("many.zip", many_pngs(IMAGES))])
+            created = world.upload(project, headers, [("many.zip", many_pngs(IMAGES))])
             url = f"/api/v1/projects/{project.id}/imports/{created['id']}"
             statuses: list[int] = []
             seen_progress: set[int] = set()
@@ -72,7 +71,7 @@ def test_reads_answer_while_a_writer_holds_the_sqlite_write_lock(tmp_path):
             admin = world.user(admin=True)
             headers = world.token(admin)
             project = world.project(admin)
-            created = upload(world, project, headers, [("a.zip", many_pngs(3))])
+            created = world.upload(project, headers, [("a.zip", many_pngs(3))])
             writer = sqlite3.connect(tmp_path / "lh.db", timeout=0)
             writer.execute("BEGIN IMMEDIATE")
             writer.execute("UPDATE project SET description = 'being written' WHERE id = ?", (project.id,))

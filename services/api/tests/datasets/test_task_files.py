@@ -23,7 +23,7 @@ from labelhive_api.predictions.models import Prediction
 from labelhive_api.stats.models import StateCount
 from labelhive_api.tasks.models import Task
 from sqlalchemy import func, select
-from test_imports import items, job, task_count, upload
+from test_imports import items, job
 
 BOX = {"id": "b1", "type": "bbox", "label": "crack", "x": 1, "y": 2, "w": 3, "h": 4}
 
@@ -51,7 +51,7 @@ def test_a_tasks_file_writes_the_good_tasks_and_reports_each_bad_one(world):
     rows[4] = task_line(4, predictions=[{"model_version": "m", "result": [{**BOX, "w": -1}]}])
     rows[5] = {"image": ""}  # not a task
     rows.append(task_line(0))  # the same image again: imported once
-    created = upload(world, project, headers, [("tasks.jsonl", jsonl(rows))], format="tasks")
+    created = world.upload(project, headers, [("tasks.jsonl", jsonl(rows))], format="tasks")
     world.run_jobs()
     done = job(world, project, headers, created["id"])
     assert (done["state"], done["imported"], done["refused"], done["total"]) == ("finished", 4, 4, 8)
@@ -65,7 +65,7 @@ def test_a_tasks_file_writes_the_good_tasks_and_reports_each_bad_one(world):
     assert refused["tasks.jsonl#5"][0] == "invalid_shape" and "shape 0" in refused["tasks.jsonl#5"][1]
     assert refused["tasks.jsonl#6"][0] == "invalid_task"
     assert refused["tasks.jsonl#8"][0] == "listed_twice"
-    assert task_count(world, project) == 4 and world.count(Prediction, project) == 4
+    assert world.count(Task, project) == 4 and world.count(Prediction, project) == 4
     listed = world.client.get(
         f"/api/v1/projects/{project.id}/tasks", params={"has_prediction": "true"}, headers=headers
     ).json()
@@ -77,8 +77,8 @@ def test_a_resumed_tasks_import_creates_nothing_twice(world):
     headers = world.token(admin)
     project = world.project(admin)
     rows = [task_line(n, annotations=[{"result": [BOX]}]) for n in range(25)]
-    created = upload(
-        world, project, headers, [("a.json", json.dumps({"tasks": rows}).encode())], format="tasks"
+    created = world.upload(
+        project, headers, [("a.json", json.dumps({"tasks": rows}).encode())], format="tasks"
     )
     claim = claim_next(world.db, world.import_kind())
     assert claim is not None and claim.job_id == created["id"]
@@ -93,17 +93,17 @@ def test_a_resumed_tasks_import_creates_nothing_twice(world):
         ImportRun(
             world.db, world.storage, created["id"], settings, should_continue=stop_after_two_chunks
         ).run()
-    assert job(world, project, headers, created["id"])["imported"] == 20 and task_count(world, project) == 20
+    assert job(world, project, headers, created["id"])["imported"] == 20 and world.count(Task, project) == 20
     ImportRun(world.db, world.storage, created["id"], settings).run()
     done = job(world, project, headers, created["id"])
     assert (done["state"], done["imported"], done["duplicates"], done["shapes"]) == ("finished", 25, 0, 50)
-    assert task_count(world, project) == 25 and world.count(Annotation, project) == 25
+    assert world.count(Task, project) == 25 and world.count(Annotation, project) == 25
     # The same file again, as a new job: the images are known, nothing new is created.
-    again = upload(world, project, headers, [("a.json", json.dumps(rows).encode())], format="tasks")
+    again = world.upload(project, headers, [("a.json", json.dumps(rows).encode())], format="tasks")
     world.run_jobs()
     second = job(world, project, headers, again["id"])
     assert (second["imported"], second["duplicates"], second["shapes"]) == (0, 25, 50)
-    assert task_count(world, project) == 25 and world.count(Annotation, project) == 25
+    assert world.count(Task, project) == 25 and world.count(Annotation, project) == 25
     with world.db.sessions() as s:
         states = dict(
             s.execute(select(StateCount.state, StateCount.n).where(StateCount.project_id == project.id)).all()
@@ -118,15 +118,15 @@ def test_pre_labels_for_images_imported_before_go_onto_their_tasks(world):
     headers = world.token(admin)
     project = world.project(admin)
     bare = [{k: v for k, v in task_line(n).items() if k != "predictions"} for n in range(6)]
-    first = upload(world, project, headers, [("bare.jsonl", jsonl(bare))], format="tasks")
+    first = world.upload(project, headers, [("bare.jsonl", jsonl(bare))], format="tasks")
     world.run_jobs()
     assert job(world, project, headers, first["id"])["imported"] == 6
     rows = [task_line(n) for n in range(4, 9)]  # 4 and 5 known, 6-8 new
-    second = upload(world, project, headers, [("labels.jsonl", jsonl(rows))], format="tasks")
+    second = world.upload(project, headers, [("labels.jsonl", jsonl(rows))], format="tasks")
     world.run_jobs()
     done = job(world, project, headers, second["id"])
     assert (done["imported"], done["duplicates"], done["shapes"]) == (3, 2, 5)
-    assert task_count(world, project) == 9 and world.count(Prediction, project) == 5
+    assert world.count(Task, project) == 9 and world.count(Prediction, project) == 5
     with world.db.sessions() as s:
         flagged = s.scalar(
             select(func.count()).where(Task.project_id == project.id, Task.has_prediction.is_(True))
@@ -139,7 +139,7 @@ def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_dupl
     headers = world.token(admin)
     project = world.project(admin)
     rows = [task_line(n) for n in range(30)]
-    created = upload(world, project, headers, [("t.jsonl", jsonl(rows))], format="tasks")
+    created = world.upload(project, headers, [("t.jsonl", jsonl(rows))], format="tasks")
     # PostgreSQL ends the second chunk's transaction the way a server shutdown does (SQLSTATE 57P01), once:
     # its tasks and predictions were inserted by then, and roll back with it.
     fail_once = f"""
@@ -163,14 +163,14 @@ def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_dupl
         run_claimed(world.db, claim)
         given_back = job(world, project, headers, created["id"])
         assert (given_back["state"], given_back["imported"]) == ("queued", 10)
-        assert task_count(world, project) == 10
+        assert world.count(Task, project) == 10
         world.run_jobs(import_settings=ImportSettings(reference_chunk=10))
     finally:
         with world.db.bind.begin() as conn:  # type: ignore[union-attr]
             conn.exec_driver_sql("DROP TRIGGER fail_once ON import_item")
     done = job(world, project, headers, created["id"])
     assert (done["state"], done["imported"], done["refused"]) == ("finished", 30, 0)
-    assert task_count(world, project) == 30 and world.count(Prediction, project) == 30
+    assert world.count(Task, project) == 30 and world.count(Prediction, project) == 30
     with world.db.sessions() as s:
         names = s.scalars(select(ImportItem.name).where(ImportItem.job_id == created["id"])).all()
     assert len(names) == len(set(names)) == 30
@@ -223,7 +223,7 @@ def test_s3_objects_imported_by_reference_get_their_size_from_a_ranged_read_and_
     world.run_jobs()
     resync = job(world, project, headers, again["id"])
     assert (resync["imported"], resync["duplicates"], resync["refused"]) == (1, 2, 1)
-    assert task_count(world, project) == 3
+    assert world.count(Task, project) == 3
 
 
 def test_url_lists_imported_by_reference_read_only_the_start_of_each_image(world, tmp_path):

@@ -7,8 +7,9 @@ import io
 import os
 
 from dataset_files import jpeg, make_zip, png
+from labelhive_api.tasks.models import Task
 from PIL import Image
-from test_imports import items, task_count
+from test_imports import items
 
 
 def _noise_png(side: int = 1000) -> bytes:
@@ -76,7 +77,7 @@ def test_files_sent_one_by_one_import_and_a_lost_file_is_reported(world):
     assert (done["imported"], done["refused"]) == (5, 2)
     refused = {i["name"]: i["reason"] for i in items(world, project, h, job["id"], "refused")}
     assert refused == {"notes.pdf": "not_an_image", "lost.png": "not_uploaded"}
-    assert task_count(world, project) == 5
+    assert world.count(Task, project) == 5
     # once started, the job takes no more files
     r = _send(world, project, h, job["id"], 5, *files[5])
     assert r.status_code == 409 and r.json()["code"] == "import_not_uploading"
