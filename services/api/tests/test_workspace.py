@@ -134,7 +134,7 @@ def test_schema_versions_are_listed_newest_first_for_members_only(env):
     assert c.put(url, json={"labels": labels}, headers=h).status_code == 200
     versions = c.get(f"{url}/versions", headers=h).json()
     assert [v["version"] for v in versions] == [2, 1]
-    assert versions[0]["labels"] == len(labels) and versions[0]["author"] == "User"
+    assert versions[0]["labels"] == len(labels) and versions[0]["author"] == manager.display_name
     annotator = _h(env, env.user("annotator", project))
     assert c.get(f"{url}/versions", headers=annotator).status_code == 200
     outsider = _h(env, env.user("manager", env.project()))
