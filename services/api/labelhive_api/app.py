@@ -24,7 +24,7 @@ from labelhive_api.db import migrate
 from labelhive_api.db.engine import Database
 from labelhive_api.errors import problem
 from labelhive_api.logs import configure_logging
-from labelhive_api.router import api_router
+from labelhive_api.router import API_ROUTERS
 from labelhive_api.security.networks import parse_networks
 from labelhive_api.security.permissions import Permission
 from labelhive_api.settings import Settings, load_settings
@@ -89,7 +89,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.include_router(api_router, prefix="/api/v1")
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
     docs.install(app, _public_dependency())
     _serve_ui(app, settings.ui_dir)
     app.add_middleware(

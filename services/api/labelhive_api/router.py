@@ -1,4 +1,7 @@
-"""Everything under /api/v1. Other domains (imports, exports) add their router here with one line each."""
+"""Everything under /api/v1. Other domains (imports, exports) add their router here with one line each.
+
+The app includes each router under /api/v1 itself: an APIRouter that only includes others adds a level
+FastAPI matches every request through again (about a third of the Python calls of a cheap request)."""
 
 from __future__ import annotations
 
@@ -23,22 +26,23 @@ from labelhive_api.tasks.bulk_routes import router as task_bulk
 from labelhive_api.tasks.routes import router as tasks
 from labelhive_api.webhooks.routes import router as webhooks
 
-api_router = APIRouter()
-api_router.include_router(accounts)
-api_router.include_router(signup)
-api_router.include_router(instance)
-api_router.include_router(projects)
-api_router.include_router(tasks)
-api_router.include_router(tasks_by_reference)
-api_router.include_router(task_bulk)
-api_router.include_router(annotation_routes)
-api_router.include_router(reviews)
-api_router.include_router(predictions)
-api_router.include_router(exemplars)
-api_router.include_router(prelabel_panel)
-api_router.include_router(stats)
-api_router.include_router(webhooks)
-api_router.include_router(media)
-api_router.include_router(imports)
-api_router.include_router(import_uploads)
-api_router.include_router(exports)
+API_ROUTERS: tuple[APIRouter, ...] = (
+    accounts,
+    signup,
+    instance,
+    projects,
+    tasks,
+    tasks_by_reference,
+    task_bulk,
+    annotation_routes,
+    reviews,
+    predictions,
+    exemplars,
+    prelabel_panel,
+    stats,
+    webhooks,
+    media,
+    imports,
+    import_uploads,
+    exports,
+)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,16 +41,31 @@ async def get_database(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; routes commit explicitly, anything uncommitted is rolled back.
-    GET/HEAD only read: on SQLite they never take the write lock."""
-    with request.app.state.db.sessions() as session:
-        if request.method in ("GET", "HEAD"):
-            read_only(session)
-        try:
-            yield session
-        finally:
-            session.rollback()
+    GET/HEAD only read: on SQLite they never take the write lock.
+
+    `async`: opening a session does no I/O, so it costs no worker-thread round trip; only a session still
+    in a transaction at the end (reads, failed writes) is rolled back on a worker thread, shielded from
+    cancellation so its connection always goes back to the pool."""
+    session = request.app.state.db.sessions()
+    if request.method in ("GET", "HEAD"):
+        read_only(session)
+    try:
+        yield session
+    finally:
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_end, session)
+        else:
+            session.close()
+
+
+def _end(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

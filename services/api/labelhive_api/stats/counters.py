@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, func, select
+from sqlalchemy import Executable, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import Base, utcnow
-from labelhive_api.db.statements import execute_together, insert_for
+from labelhive_api.db.statements import dialect_name, execute_together, insert_for
 from labelhive_api.stats.models import AnnotatorCount, DailyCount, LabelCount, LeadTimeBucket, StateCount
 
 # Lead-time histogram: bucket b holds times in [B**b, B**(b+1)) ms; ~10% resolution for the median.
@@ -67,7 +69,26 @@ def task_states(session: Session, project_id: int, changes: Mapping[str, int]) -
 
 def move_task(session: Session, project_id: int, old: str, new: str) -> None:
     if old != new:
-        task_states(session, project_id, {old: -1, new: 1})
+        params = {"project_id": project_id, "old": old, "new": new}
+        for stmt in _move_statements(dialect_name(session)):
+            session.execute(stmt, params)
+
+
+@functools.cache
+def _move_statements(dialect: str) -> tuple[Executable, ...]:
+    """One task from state `old` to `new`, built once (the hot path of next task and release): -1 and +1
+    upserts, as one statement on PostgreSQL (two data-modifying CTEs, see `execute_together`)."""
+    table = StateCount.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upserts = [
+        insert(table)
+        .values(project_id=bindparam("project_id"), state=bindparam(name), n=delta)
+        .on_conflict_do_update(index_elements=["project_id", "state"], set_={"n": table.c.n + delta})
+        for name, delta in (("old", -1), ("new", 1))
+    ]
+    if dialect != "postgresql":
+        return tuple(upserts)
+    return (select(literal(1)).add_cte(upserts[0].cte("w0")).add_cte(upserts[1].cte("w1")),)
 
 
 def annotator(session: Session, project_id: int, user_id: int, **deltas: int) -> None:

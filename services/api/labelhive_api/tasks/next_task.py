@@ -7,10 +7,12 @@ so even without row locks (SQLite) a task is never over-handed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import Select, Update, and_, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,13 +35,7 @@ def reclaim_expired(session: Session, project_id: int, now: datetime) -> int:
     Lease and task rows are locked together with SKIP LOCKED: a task someone is saving right now is left for
     a later call instead of waited on (no lock-order deadlock with a submission on the same task).
     """
-    expired = session.execute(
-        select(TaskLease.task_id, TaskLease.user_id)
-        .join(Task, Task.id == TaskLease.task_id)
-        .where(TaskLease.project_id == project_id, TaskLease.expires_at <= now)
-        .limit(RECLAIM_BATCH)
-        .with_for_update(skip_locked=True)
-    ).all()
+    expired = session.execute(_expired_query(), {"project_id": project_id, "now": now}).all()
     for task_id, user_id in expired:
         session.execute(delete(TaskLease).where(TaskLease.task_id == task_id, TaskLease.user_id == user_id))
         submitted = session.scalar(
@@ -60,30 +56,32 @@ def release_slot(session: Session, task_id: int) -> None:
         task.state = TaskState.NEW.value
 
 
-def _candidate(
-    session: Session, project: Project, user_id: int, assigned: bool, skip: Collection[int] = ()
-) -> Task | None:
+@functools.cache
+def _candidate_query(one_slot: bool, assigned: bool, with_skip: bool) -> Select[tuple[Task]]:
+    """The next open task of a project, built once per shape (the hot path of "next task"): values are bound
+    per call (project_id, user_id, overlap, skip)."""
+    user_id = bindparam("user_id")
     mine = Task.assignee_id == user_id if assigned else Task.assignee_id.is_(None)
-    not_done_by_me = ~exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id)
-    not_leased_by_me = ~exists().where(TaskLease.task_id == Task.id, TaskLease.user_id == user_id)
     # With one annotator per task every in-progress task is full, so only `new` ones qualify: an equality
     # on state lets the (project_id, assignee_id, state, id) index hand out rows in id order, however many
     # finished tasks precede them.
-    states = (TaskState.NEW.value,) if project.overlap == 1 else OPEN_STATES
     conditions = [
-        Task.project_id == project.id,
+        Task.project_id == bindparam("project_id"),
         mine,
-        Task.state.in_(states),
-        Task.slots_taken < project.overlap,
+        Task.state == TaskState.NEW.value if one_slot else Task.state.in_(OPEN_STATES),
+        Task.slots_taken < bindparam("overlap"),
     ]
-    if project.overlap > 1:
-        conditions += [not_done_by_me, not_leased_by_me]
-    if skip:
-        conditions.append(Task.id.not_in(list(skip)))
+    if not one_slot:
+        conditions += [
+            ~exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id),
+            ~exists().where(TaskLease.task_id == Task.id, TaskLease.user_id == user_id),
+        ]
+    if with_skip:
+        conditions.append(Task.id.not_in(bindparam("skip", expanding=True)))
     # Ordering by assignee_id (constant here) too makes the (project_id, assignee_id, state, id) index the
     # only presorted path: PostgreSQL's LIMIT estimate would otherwise walk the primary key through every
     # finished task before the first open one.
-    return session.scalar(
+    return (
         select(Task)
         .where(and_(*conditions))
         .order_by(Task.assignee_id, Task.id)
@@ -92,15 +90,74 @@ def _candidate(
     )
 
 
+def _candidate(
+    session: Session, project: Project, user_id: int, assigned: bool, skip: Collection[int] = ()
+) -> Task | None:
+    params: dict[str, Any] = {"project_id": project.id, "user_id": user_id, "overlap": project.overlap}
+    if skip:
+        params["skip"] = list(skip)
+    return session.scalar(_candidate_query(project.overlap == 1, assigned, bool(skip)), params)
+
+
+@functools.cache
+def _expired_query() -> Select[tuple[int, int]]:
+    return (
+        select(TaskLease.task_id, TaskLease.user_id)
+        .join(Task, Task.id == TaskLease.task_id)
+        .where(TaskLease.project_id == bindparam("project_id"), TaskLease.expires_at <= bindparam("now"))
+        .limit(RECLAIM_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+
+
+@functools.cache
+def _claim_statement() -> Update:
+    return (
+        update(Task)
+        .where(Task.id == bindparam("task_id"), Task.slots_taken < bindparam("overlap"))
+        .values(
+            slots_taken=Task.slots_taken + 1, state=TaskState.IN_PROGRESS.value, updated_at=bindparam("now")
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@functools.cache
+def _held_query(with_skip: bool) -> Select[tuple[TaskLease, Task]]:
+    query = (
+        select(TaskLease, Task)
+        .join(Task, Task.id == TaskLease.task_id)
+        .where(
+            TaskLease.project_id == bindparam("project_id"),
+            TaskLease.user_id == bindparam("user_id"),
+            TaskLease.expires_at > bindparam("now"),
+        )
+        .order_by(TaskLease.task_id)
+        .limit(1)
+    )
+    return query.where(TaskLease.task_id.not_in(bindparam("skip", expanding=True))) if with_skip else query
+
+
+@functools.cache
+def _rework_query(with_skip: bool) -> Select[tuple[Task]]:
+    query = (
+        select(Task)
+        .join(Annotation, Annotation.task_id == Task.id)
+        .where(
+            Annotation.project_id == bindparam("project_id"),
+            Annotation.user_id == bindparam("user_id"),
+            Annotation.status.in_([AnnotationStatus.REJECTED.value, AnnotationStatus.REWORK.value]),
+        )
+        .order_by(Annotation.id)
+        .limit(1)
+    )
+    return query.where(Annotation.task_id.not_in(bindparam("skip", expanding=True))) if with_skip else query
+
+
 def _claim_slot(session: Session, task: Task, overlap: int) -> bool:
     """Take one of the task's `overlap` slots and mark it in progress, in one conditional UPDATE."""
     now = utcnow()
-    result = session.execute(
-        update(Task)
-        .where(Task.id == task.id, Task.slots_taken < overlap)
-        .values(slots_taken=Task.slots_taken + 1, state=TaskState.IN_PROGRESS.value, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_claim_statement(), {"task_id": task.id, "overlap": overlap, "now": now})
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
     if task.state != TaskState.IN_PROGRESS.value:
@@ -118,34 +175,15 @@ def next_task(
     never one of `skip` (the tasks the annotator skipped this session)."""
     now = utcnow()
     until = now + timedelta(seconds=lease_seconds)
-    held = session.execute(
-        select(TaskLease, Task)
-        .join(Task, Task.id == TaskLease.task_id)
-        .where(
-            TaskLease.project_id == project.id,
-            TaskLease.user_id == user_id,
-            TaskLease.expires_at > now,
-            TaskLease.task_id.not_in(list(skip)),
-        )
-        .order_by(TaskLease.task_id)
-        .limit(1)
-    ).first()
+    params: dict[str, Any] = {"project_id": project.id, "user_id": user_id, "now": now}
+    if skip:
+        params["skip"] = list(skip)
+    held = session.execute(_held_query(bool(skip)), params).first()
     if held is not None:
         held[0].expires_at = until
         return held[1], until
     reclaim_expired(session, project.id, now)
-    rework = session.scalar(
-        select(Task)
-        .join(Annotation, Annotation.task_id == Task.id)
-        .where(
-            Annotation.project_id == project.id,
-            Annotation.user_id == user_id,
-            Annotation.status.in_([AnnotationStatus.REJECTED.value, AnnotationStatus.REWORK.value]),
-            Annotation.task_id.not_in(list(skip)),
-        )
-        .order_by(Annotation.id)
-        .limit(1)
-    )
+    rework = session.scalar(_rework_query(bool(skip)), params)
     if rework is not None:
         stale = session.get(TaskLease, (rework.id, user_id))
         if stale is not None:
