@@ -119,7 +119,11 @@ def _snapshot(s: Session, project_id: int, ids: list[int]) -> dict[str, Any]:
         **{
             model.__tablename__: [
                 {k: v for k, v in row.items() if k not in DROP and v}
-                for row in s.execute(select(model.__table__).where(model.project_id == pid)).mappings()
+                for row in s.execute(
+                    select(model.__table__)
+                    .where(model.project_id == pid)
+                    .order_by(*model.__table__.primary_key.columns)
+                ).mappings()
                 if any(v for k, v in row.items() if k not in DROP and isinstance(v, int) and k != "user_id")
             ]
             for model in (StateCount, AnnotatorCount, LeadTimeBucket, LabelCount, DailyCount)

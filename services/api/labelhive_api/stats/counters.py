@@ -69,22 +69,24 @@ def task_states(session: Session, project_id: int, changes: Mapping[str, int]) -
 
 def move_task(session: Session, project_id: int, old: str, new: str) -> None:
     if old != new:
-        params = {"project_id": project_id, "old": old, "new": new}
-        for stmt in _move_statements(dialect_name(session)):
+        # Counter rows are always updated in state order (as `task_states` does): no lock-order deadlocks.
+        params = {"project_id": project_id, "first": min(old, new), "second": max(old, new)}
+        for stmt in _move_statements(dialect_name(session), old < new):
             session.execute(stmt, params)
 
 
 @functools.cache
-def _move_statements(dialect: str) -> tuple[Executable, ...]:
-    """One task from state `old` to `new`, built once (the hot path of next task and release): -1 and +1
-    upserts, as one statement on PostgreSQL (two data-modifying CTEs, see `execute_together`)."""
+def _move_statements(dialect: str, leaving_first: bool) -> tuple[Executable, ...]:
+    """One task from one state to another, built once (the hot path of next task and release): a -1 and a
+    +1 upsert, as one statement on PostgreSQL (two data-modifying CTEs, see `execute_together`)."""
     table = StateCount.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    deltas = (-1, 1) if leaving_first else (1, -1)
     upserts = [
         insert(table)
         .values(project_id=bindparam("project_id"), state=bindparam(name), n=delta)
         .on_conflict_do_update(index_elements=["project_id", "state"], set_={"n": table.c.n + delta})
-        for name, delta in (("old", -1), ("new", 1))
+        for name, delta in zip(("first", "second"), deltas, strict=True)
     ]
     if dialect != "postgresql":
         return tuple(upserts)

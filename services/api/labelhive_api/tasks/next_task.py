@@ -57,10 +57,10 @@ def release_slot(session: Session, task_id: int) -> None:
 
 
 @functools.cache
-def _candidate_query(one_slot: bool, assigned: bool, with_skip: bool) -> Select[tuple[Task]]:
+def _candidate_query(one_slot: bool, assigned: bool, with_skip: bool) -> Select[Any]:
     """The next open task of a project, built once per shape (the hot path of "next task"): values are bound
     per call (project_id, user_id, overlap, skip)."""
-    user_id = bindparam("user_id")
+    user_id: Any = bindparam("user_id")
     mine = Task.assignee_id == user_id if assigned else Task.assignee_id.is_(None)
     # With one annotator per task every in-progress task is full, so only `new` ones qualify: an equality
     # on state lets the (project_id, assignee_id, state, id) index hand out rows in id order, however many
@@ -100,7 +100,7 @@ def _candidate(
 
 
 @functools.cache
-def _expired_query() -> Select[tuple[int, int]]:
+def _expired_query() -> Select[Any]:
     return (
         select(TaskLease.task_id, TaskLease.user_id)
         .join(Task, Task.id == TaskLease.task_id)
@@ -123,7 +123,7 @@ def _claim_statement() -> Update:
 
 
 @functools.cache
-def _held_query(with_skip: bool) -> Select[tuple[TaskLease, Task]]:
+def _held_query(with_skip: bool) -> Select[Any]:
     query = (
         select(TaskLease, Task)
         .join(Task, Task.id == TaskLease.task_id)
@@ -139,7 +139,7 @@ def _held_query(with_skip: bool) -> Select[tuple[TaskLease, Task]]:
 
 
 @functools.cache
-def _rework_query(with_skip: bool) -> Select[tuple[Task]]:
+def _rework_query(with_skip: bool) -> Select[Any]:
     query = (
         select(Task)
         .join(Annotation, Annotation.task_id == Task.id)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from labelhive_api.api.deps import Access, SessionDep, SettingsDep, require
-from labelhive_api.api.schemas import Page
+from labelhive_api.api.schemas import Page, json_response
 from labelhive_api.errors import Conflict
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import next_task as queue
@@ -32,7 +32,7 @@ Manager = Annotated[Access, Depends(require(Permission.TASKS_MANAGE))]
 Annotator = Annotated[Access, Depends(require(Permission.TASKS_ANNOTATE))]
 
 
-@router.get("/projects/{project_id}/tasks")
+@router.get("/projects/{project_id}/tasks", response_model=Page[TaskOut])
 def list_tasks(
     access: Viewer,
     session: SessionDep,
@@ -46,7 +46,7 @@ def list_tasks(
     sort: Literal["id", "-id", "updated", "-updated"] = "id",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> Page[TaskOut]:
+) -> Response:
     flt = service.TaskFilter(
         state=list(state) if state else None,
         assignee=int(assignee) if assignee and assignee != "none" else None,
@@ -58,13 +58,15 @@ def list_tasks(
     rows, next_cursor = service.list_tasks(
         session, access.project_id, flt, sort=sort, limit=limit, cursor=cursor
     )
-    return Page[TaskOut](items=[TaskOut.model_validate(t) for t in rows], next_cursor=next_cursor)
+    return json_response(
+        Page[TaskOut](items=[TaskOut.model_validate(t) for t in rows], next_cursor=next_cursor)
+    )
 
 
-@router.get("/projects/{project_id}/tasks/counts")
-def count_tasks(access: Viewer, session: SessionDep) -> StateCounts:
+@router.get("/projects/{project_id}/tasks/counts", response_model=StateCounts)
+def count_tasks(access: Viewer, session: SessionDep) -> Response:
     counts = service.counts_by_state(session, access.project_id)
-    return StateCounts(counts=counts, total=sum(counts.values()))
+    return json_response(StateCounts(counts=counts, total=sum(counts.values())))
 
 
 @router.get("/projects/{project_id}/tasks/mine")
@@ -84,7 +86,7 @@ def my_tasks(
     return Page[TaskOut](items=[TaskOut.model_validate(t) for t in rows], next_cursor=next_cursor)
 
 
-@router.post("/projects/{project_id}/tasks/next")
+@router.post("/projects/{project_id}/tasks/next", response_model=NextTaskOut)
 def next_task(
     access: Annotator,
     session: SessionDep,
@@ -92,7 +94,7 @@ def next_task(
     skip: Annotated[
         list[int] | None, Query(max_length=500, description="task ids skipped this session")
     ] = None,
-) -> NextTaskOut:
+) -> Response:
     if access.project.archived_at is not None:
         raise Conflict("this project is archived", code="project_archived")
     lease = access.project.task_lease_seconds or settings.task_lease_seconds
@@ -103,7 +105,7 @@ def next_task(
     task, expires = found
     out = NextTaskOut(task=TaskOut.model_validate(task), lease_expires_at=expires)
     session.commit()
-    return out
+    return json_response(out)
 
 
 @router.get("/projects/{project_id}/tasks/{task_id}")

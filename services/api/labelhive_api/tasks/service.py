@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Select, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
@@ -214,13 +226,32 @@ def decode_cursor(cursor: str) -> list[Any]:
         raise BadRequest("cursor is not one this server handed out", code="invalid_cursor") from None
 
 
+# What a task list shows (TaskOut): plain rows, no ORM objects to build for a page of tasks.
+LISTED_COLUMNS = (
+    Task.id,
+    Task.project_id,
+    Task.batch_id,
+    Task.state,
+    Task.assignee_id,
+    Task.image,
+    Task.filename,
+    Task.width,
+    Task.height,
+    Task.meta,
+    Task.has_prediction,
+    Task.created_at,
+    Task.updated_at,
+)
+
+
 def list_tasks(
     session: Session, project_id: int, flt: TaskFilter, *, sort: str, limit: int, cursor: str | None
-) -> tuple[list[Task], str | None]:
-    """Keyset pagination over indexed columns; sort: id | -id | updated | -updated."""
+) -> tuple[list[Row[Any]], str | None]:
+    """Keyset pagination over indexed columns; sort: id | -id | updated | -updated. Rows carry
+    `LISTED_COLUMNS`."""
     desc = sort.startswith("-")
     key = sort.lstrip("-")
-    query: Select[tuple[Task]] = select(Task).where(*filter_conditions(project_id, flt))
+    query: Select[Any] = select(*LISTED_COLUMNS).where(*filter_conditions(project_id, flt))
     if key == "id":
         if cursor:
             last_id = int(decode_cursor(cursor)[1])
@@ -244,7 +275,7 @@ def list_tasks(
         query = query.order_by(
             *((Task.updated_at.desc(), Task.id.desc()) if desc else (Task.updated_at, Task.id))
         )
-    rows = list(session.scalars(query.limit(limit + 1)))
+    rows = list(session.execute(query.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
