@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from labelhive_worker.errors import ConfigError
-from labelhive_worker.model_interface import Decoded, DecodePrompt, Embedding, Mask
+from labelhive_worker.model_interface import Decoded, DecodePrompt, Embedding, Mask, decode_in_groups
 from labelhive_worker.settings import OFFICIAL_SHA256_PREFIX
 
 
@@ -103,8 +103,6 @@ def _build(model: str) -> Any:
 
 
 __all__ = ["DecodePrompt", "Decoded", "Embedding", "Mask", "SamModel"]
-
-DECODE_CHUNK = 16  # prompts per decoder pass: bounds memory (each repeats the 256 x 64 x 64 embedding)
 
 
 class SamModel:
@@ -252,22 +250,13 @@ class SamModel:
         ]
 
     def decode(self, embedding: Embedding, prompts: list[DecodePrompt], *, multimask: bool) -> Decoded:
-        """The decoder on many prompts of one image, in chunks; prompts are grouped by what they carry
-        (points only, box, mask input) since one pass needs the same inputs for every prompt."""
-        k = 3 if multimask else 1
-        side = self.input_side // self.mask_stride
-        logits = np.zeros((len(prompts), k, side, side), dtype=np.float32)
-        quality = np.zeros((len(prompts), k), dtype=np.float32)
-        groups: dict[tuple[bool, bool, bool], list[int]] = {}
-        for n, p in enumerate(prompts):
-            groups.setdefault((bool(p.points), p.box is not None, p.mask_logits is not None), []).append(n)
-        for members in groups.values():
-            for start in range(0, len(members), DECODE_CHUNK):
-                chunk = members[start : start + DECODE_CHUNK]
-                out, iou = self._decode_chunk(embedding, [prompts[n] for n in chunk], multimask)
-                logits[chunk] = out
-                quality[chunk] = iou
-        return Decoded(logits=logits, quality=quality)
+        """The decoder on many prompts of one image (model_interface.decode_in_groups)."""
+        return decode_in_groups(
+            prompts,
+            multimask=multimask,
+            grid=self.input_side // self.mask_stride,
+            run=lambda chunk: self._decode_chunk(embedding, chunk, multimask),
+        )
 
     def _decode_chunk(
         self, embedding: Embedding, prompts: list[DecodePrompt], multimask: bool

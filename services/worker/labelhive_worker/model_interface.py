@@ -23,6 +23,7 @@ the features (cosine similarity) and the logits (mask pooling) through that geom
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -64,6 +65,32 @@ class DecodePrompt:
 class Decoded:
     logits: np.ndarray  # N x K x G x G float32: K masks per prompt on the mask grid
     quality: np.ndarray  # N x K predicted IoU
+
+
+DECODE_CHUNK = 16  # prompts per decoder pass: bounds memory (each repeats the 256 x 64 x 64 embedding)
+
+
+def decode_in_groups(
+    prompts: list[DecodePrompt],
+    *,
+    multimask: bool,
+    grid: int,
+    run: Callable[[list[DecodePrompt]], tuple[np.ndarray, np.ndarray]],
+) -> Decoded:
+    """An adapter's `decode`: prompts grouped by what they carry (points, box, mask input), since one decoder
+    pass needs the same inputs for every prompt, in chunks of DECODE_CHUNK; `run` decodes one chunk into
+    (logits n x k x grid x grid, quality n x k) with k = 3 for multimask, else 1."""
+    k = 3 if multimask else 1
+    logits = np.zeros((len(prompts), k, grid, grid), dtype=np.float32)
+    quality = np.zeros((len(prompts), k), dtype=np.float32)
+    groups: dict[tuple[bool, bool, bool], list[int]] = {}
+    for n, p in enumerate(prompts):
+        groups.setdefault((bool(p.points), p.box is not None, p.mask_logits is not None), []).append(n)
+    for members in groups.values():
+        for start in range(0, len(members), DECODE_CHUNK):
+            chunk = members[start : start + DECODE_CHUNK]
+            logits[chunk], quality[chunk] = run([prompts[n] for n in chunk])
+    return Decoded(logits=logits, quality=quality)
 
 
 class SegmentationModel(Protocol):

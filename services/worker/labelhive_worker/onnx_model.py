@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 
 from labelhive_worker.errors import ConfigError
-from labelhive_worker.model_interface import Decoded, DecodePrompt, Embedding, Mask
+from labelhive_worker.model_interface import Decoded, DecodePrompt, Embedding, Mask, decode_in_groups
 
-DECODE_CHUNK = 16  # prompts per decoder pass, like SamModel
 FORMAT = 1
 
 
@@ -189,22 +188,17 @@ class OnnxSamModel:
         return scaled.astype(np.float32)
 
     def decode(self, embedding: Embedding, prompts: list[DecodePrompt], *, multimask: bool) -> Decoded:
-        """The decoder on many prompts of one image, grouped by what they carry and in chunks (as SamModel)."""
-        k = 3 if multimask else 1
-        side = self.input_side // self.mask_stride
-        logits = np.zeros((len(prompts), k, side, side), dtype=np.float32)
-        quality = np.zeros((len(prompts), k), dtype=np.float32)
-        groups: dict[tuple[bool, bool, bool], list[int]] = {}
-        for n, p in enumerate(prompts):
-            groups.setdefault((bool(p.points), p.box is not None, p.mask_logits is not None), []).append(n)
-        for members in groups.values():
-            for start in range(0, len(members), DECODE_CHUNK):
-                chunk = members[start : start + DECODE_CHUNK]
-                out, iou = self._decode_chunk(embedding, [prompts[n] for n in chunk])
-                picked = slice(1, None) if multimask else slice(0, 1)
-                logits[chunk] = out[:, picked]
-                quality[chunk] = iou[:, picked]
-        return Decoded(logits=logits, quality=quality)
+        """The decoder on many prompts of one image (model_interface.decode_in_groups); the export returns all
+        four mask tokens: 0 is the single mask, 1..3 the multimask ones (as SAM's MaskDecoder picks)."""
+        picked = slice(1, None) if multimask else slice(0, 1)
+
+        def run(chunk: list[DecodePrompt]) -> tuple[np.ndarray, np.ndarray]:
+            low, iou = self._decode_chunk(embedding, chunk)
+            return low[:, picked], iou[:, picked]
+
+        return decode_in_groups(
+            prompts, multimask=multimask, grid=self.input_side // self.mask_stride, run=run
+        )
 
     def _decode_chunk(
         self, embedding: Embedding, prompts: list[DecodePrompt]

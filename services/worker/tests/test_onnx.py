@@ -220,19 +220,14 @@ def test_runtime_settings_refuse_what_cannot_run(onnx_export: Path, tmp_path: Pa
 def test_check_command_on_the_onnx_runtime(onnx_export: Path, tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LABELHIVE_AMQP_URL": "amqp://127.0.0.1:9//"}
     env |= BASE | {"LABELHIVE_PRELABEL_QUEUE": "q", "LABELHIVE_MODEL_RUNTIME": "onnx"}
-    ok = subprocess.run(
-        [str(WORKER_BIN), "check"],
-        env=env | {"LABELHIVE_MODEL_CHECKPOINT": str(onnx_export)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def check(export_dir: Path) -> subprocess.CompletedProcess[str]:
+        run_env = env | {"LABELHIVE_MODEL_CHECKPOINT": str(export_dir)}
+        return subprocess.run(
+            [str(WORKER_BIN), "check"], env=run_env, capture_output=True, text=True, timeout=120
+        )
+
+    ok = check(onnx_export)
     assert ok.returncode == 0 and "ok, mobile-sam@6dbb90523a35 on cpu (onnx)" in ok.stdout, ok.stderr
-    bad = subprocess.run(
-        [str(WORKER_BIN), "check"],
-        env=env | {"LABELHIVE_MODEL_CHECKPOINT": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = check(tmp_path)  # no export there
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "LABELHIVE_MODEL_CHECKPOINT" in bad.stderr
