@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import threading
 import time
 from pathlib import Path
@@ -70,6 +72,19 @@ def read_manifest(
     return manifest
 
 
+def cpu_budget() -> int:
+    """CPUs this process may use: the cgroup's CPU quota (a pod's limit) if set, else the CPUs it may run on.
+    ONNX Runtime would otherwise start one thread per core of the node and be throttled under a pod limit."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
+
 def resize_bilinear(a: np.ndarray, height: int, width: int) -> np.ndarray:
     """Bilinear resize of the last two axes with half-pixel centres and no antialiasing (torch's
     F.interpolate(mode='bilinear', align_corners=False)); float32 in, float32 out."""
@@ -113,6 +128,7 @@ class OnnxSamModel:
         self._std = np.asarray(manifest["pixel_std"], dtype=np.float32)
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = cpu_budget()
         providers = ["CPUExecutionProvider"]
         self._encoder = ort.InferenceSession(str(directory / "encoder.onnx"), options, providers=providers)
         self._decoder = ort.InferenceSession(str(directory / "decoder.onnx"), options, providers=providers)
