@@ -5,7 +5,6 @@ namespace, named after the team, as a platform admin keeps them."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -22,13 +21,13 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes import client, config
+from labelhive_harness.teams import GROUP, PLURAL, Team
 from labelhive_harness.waiting import eventually as wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "labeling"
 SAMPLE = REPO / "crds" / "examples" / "weld-defects.yaml"
 RELEASE, RELEASE_NS = "labeling", "labelhive-system"
-GROUP, VERSION, PLURAL = "labelhive.io", "v1alpha1", "labelingprojects"
 
 # Seconds a project may take to become Ready: seconds on an idle machine; the generous limit is for a
 # machine shared with other suites, where the controller-manager itself lags (a figure, not a failure).
@@ -49,9 +48,6 @@ OPERATOR_ENV = {
     "LABELHIVE_OPERATOR_NAMESPACE": RELEASE_NS,
     "LABELHIVE_OPERATOR_LEADER_LEASE_SECONDS": "6",
 }
-# The admin Secrets a manifest names; each team gets its own copies in the operator's namespace.
-ADMIN_SECRETS = {"s3-admin": ("storage", "credentialsSecret"), "pg-admin": ("database", "adminSecret")}
-ADMIN_SECRETS["rabbitmq"] = ("queue", "amqpSecret")
 
 
 # Every wait below is scaled by this (a busy shared machine makes the control plane itself slow).
@@ -258,93 +254,6 @@ def operator_process(operator_kubeconfig, tmp_path_factory) -> Iterator[Operator
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@dataclass
-class Team:
-    """A namespace with the admin Secrets a LabelingProject references."""
-
-    namespace: str
-    api: client.ApiClient
-
-    @property
-    def custom(self) -> client.CustomObjectsApi:
-        return client.CustomObjectsApi(self.api)
-
-    def admin_secret(self, name: str) -> str:
-        """This team's copy of an admin Secret, in the operator's namespace."""
-        return f"{self.namespace}-{name}"
-
-    def set_admin_secret(self, name: str, data: dict[str, str]) -> None:
-        client.CoreV1Api(self.api).patch_namespaced_secret(
-            self.admin_secret(name), RELEASE_NS, {"stringData": data}
-        )
-
-    def create_admin_secret(self, name: str, data: dict[str, str]) -> None:
-        meta = client.V1ObjectMeta(
-            name=self.admin_secret(name), labels={"labelhive.io/e2e-team": self.namespace}
-        )
-        client.CoreV1Api(self.api).create_namespaced_secret(
-            RELEASE_NS, client.V1Secret(metadata=meta, string_data=data)
-        )
-
-    def apply(self, body: dict[str, Any]) -> dict[str, Any]:
-        body = json.loads(json.dumps(body))
-        body["metadata"]["namespace"] = self.namespace
-        spec = body["spec"]
-        for name, (section, key) in ADMIN_SECRETS.items():
-            if spec.setdefault(section, {}).get(key, name) == name:
-                spec[section][key] = self.admin_secret(name)
-        return self.custom.create_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, body)
-
-    def get(self, name: str) -> dict[str, Any]:
-        return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
-
-    def patch(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        return self.custom.patch_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, name, {"spec": spec}
-        )
-
-    def delete(self, name: str) -> None:
-        self.custom.delete_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
-
-    def condition(self, name: str, type_: str) -> dict[str, Any]:
-        for cond in (self.get(name).get("status") or {}).get("conditions") or []:
-            if cond["type"] == type_:
-                return cond
-        return {}
-
-    def wait_ready(self, name: str, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
-        try:
-            return eventually(
-                lambda: (p := self.get(name)).get("status", {}).get("phase") == "Ready" and p,
-                f"LabelingProject {self.namespace}/{name} Ready",
-                timeout=timeout,
-            )
-        except AssertionError as exc:
-            # Say which step is not ready and why: the conditions carry reason and message.
-            status = self.get(name).get("status", {})
-            pending = [
-                f"{c.get('type')}={c.get('status')} ({c.get('reason')}: {c.get('message')})"
-                for c in status.get("conditions", [])
-                if c.get("status") != "True"
-            ]
-            raise AssertionError(f"{exc}; phase {status.get('phase')!r}; not ready: {pending}") from None
-
-    def secret(self, name: str) -> dict[str, str]:
-        data = client.CoreV1Api(self.api).read_namespaced_secret(name, self.namespace).data or {}
-        return {k: base64.b64decode(v).decode() for k, v in data.items()}
-
-    def events(self, name: str) -> list[client.CoreV1Event]:
-        items = (
-            client.CoreV1Api(self.api)
-            .list_namespaced_event(
-                self.namespace,
-                field_selector=f"involvedObject.name={name},involvedObject.kind=LabelingProject",
-            )
-            .items
-        )
-        return items
-
-
 def sample_manifest(s3, name: str = "weld-defects", **spec: Any) -> dict[str, Any]:
     body = yaml.safe_load(SAMPLE.read_text())
     body["metadata"]["name"] = name
@@ -364,10 +273,10 @@ def team_factory(admin_api, s3, postgres, rabbitmq, operator_process) -> Iterato
         name = f"{prefix}-{uuid.uuid4().hex[:6]}"
         core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
         created.append(name)
-        team = Team(name, admin_api)
+        team = Team(name, admin_api, RELEASE_NS, ready_timeout=READY_TIMEOUT, time_scale=TIME_SCALE)
         if secrets:
             for secret, data in admin_secret_data(s3, postgres, rabbitmq).items():
-                team.create_admin_secret(secret, data)
+                team.create_admin_secret(secret, data, labels={"labelhive.io/e2e-team": name})
         return team
 
     yield make
