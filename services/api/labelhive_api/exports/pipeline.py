@@ -5,16 +5,23 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Items per task handed to a worker thread. One future per small image costs the caller a lock dance
+# (submit, wake-up, result) that competes for the GIL with the fetches themselves; a few per task keep
+# every worker busy at the same number of items in flight.
+CHUNK = 4
+
 
 def ordered_map(
     fn: Callable[[T], R], items: Iterable[T], *, workers: int, window: int
 ) -> Iterator[tuple[T, R | BaseException]]:
-    """Like map, `workers` at a time, at most `window` results waiting (bounded memory); errors are returned."""
+    """Like map, `workers` at a time, at most about `window` results waiting (bounded memory); errors are
+    returned per item."""
     if workers <= 1:
         for item in items:
             try:
@@ -22,23 +29,37 @@ def ordered_map(
             except Exception as exc:  # noqa: BLE001 - handed to the caller per item
                 yield item, exc
         return
-    pending: deque[tuple[T, Future[R]]] = deque()
+    chunk = max(1, min(CHUNK, window // workers))
+    max_pending = max(workers, window // chunk)
 
-    def take() -> tuple[T, R | BaseException]:
-        head, future = pending.popleft()
+    def run(batch: list[T]) -> list[R | BaseException]:
+        out: list[R | BaseException] = []
+        for item in batch:
+            try:
+                out.append(fn(item))
+            except Exception as exc:  # noqa: BLE001 - handed to the caller per item
+                out.append(exc)
+        return out
+
+    pending: deque[tuple[list[T], Future[list[R | BaseException]]]] = deque()
+
+    def take() -> Iterator[tuple[T, R | BaseException]]:
+        batch, future = pending.popleft()
         try:
-            return head, future.result()
+            results = future.result()
         except Exception as exc:  # noqa: BLE001 - handed to the caller per item
-            return head, exc
+            results = [exc] * len(batch)
+        yield from zip(batch, results, strict=True)
 
+    source = iter(items)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="export-fetch") as pool:
         try:
-            for item in items:
-                pending.append((item, pool.submit(fn, item)))
-                while len(pending) >= window:
-                    yield take()
+            while batch := list(islice(source, chunk)):
+                pending.append((batch, pool.submit(run, batch)))
+                while len(pending) >= max_pending:
+                    yield from take()
             while pending:
-                yield take()
+                yield from take()
         finally:
-            for _item, waiting in pending:
+            for _batch, waiting in pending:
                 waiting.cancel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 import zipfile
+import zlib
 from typing import IO
 
 from labelhive_api.storage.base import ObjectInfo, ObjectWriter
@@ -23,7 +24,7 @@ class _Sink:
         self.position = 0
 
     def write(self, data: bytes) -> int:
-        self._writer.write(bytes(data))
+        self._writer.write(data if type(data) is bytes else bytes(data))
         self.position += len(data)
         return len(data)
 
@@ -56,8 +57,28 @@ class ZipStream:
         Small texts are stored too: deflating a 100-byte label file costs more than it saves."""
         info = self._info(name, compress and len(data) > 2048)
         info.file_size = len(data)
+        if info.compress_type == zipfile.ZIP_STORED:
+            self._add_stored(info, data)
+            return
         with self._zip.open(info, "w") as member:
             member.write(data)
+
+    def _add_stored(self, info: zipfile.ZipInfo, data: bytes) -> None:
+        """A stored member whose bytes are all here: its CRC and size go into the local header (no data
+        descriptor after it), written in one piece. An export adds two per image (image and labels), and
+        zipfile's streaming member costs several writes and objects each. The entry joins zipfile's own
+        list, so `close()` writes the central directory (zip64 records included) as for any other."""
+        info.compress_size = len(data)
+        info.CRC = zlib.crc32(data)
+        info.flag_bits = 0
+        info.header_offset = self._sink.position
+        self._sink.write(info.FileHeader() + data if len(data) < 65536 else info.FileHeader())
+        if len(data) >= 65536:
+            self._sink.write(data)
+        self._zip.filelist.append(info)
+        self._zip.NameToInfo[info.filename] = info
+        self._zip.start_dir = self._sink.position
+        self._zip._didModify = True  # type: ignore[attr-defined]  # zipfile writes the directory on close
 
     def add_stream(self, name: str, source: IO[bytes], *, compress: bool = True) -> None:
         with self.member(name, compress=compress) as member:
