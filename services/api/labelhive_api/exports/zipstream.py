@@ -78,7 +78,7 @@ class ZipStream:
         self._zip.filelist.append(info)
         self._zip.NameToInfo[info.filename] = info
         self._zip.start_dir = self._sink.position
-        self._zip._didModify = True  # type: ignore[attr-defined]  # zipfile writes the directory on close
+        self._zip._didModify = True  # zipfile writes the central directory on close
 
     def add_stream(self, name: str, source: IO[bytes], *, compress: bool = True) -> None:
         with self.member(name, compress=compress) as member:
