@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_json
 
 T = TypeVar("T")
 
@@ -31,3 +32,8 @@ def json_response(body: BaseModel, status_code: int = 200) -> Response:
     """A body already built from trusted data, serialised once. Returning a model instead makes FastAPI
     validate it again in a worker thread; routes that do this declare `response_model` for the docs."""
     return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+def json_document(body: dict[str, Any], status_code: int = 200) -> Response:
+    """`json_response` for a plain document (routes declaring `response_model=dict[str, Any]`)."""
+    return Response(to_json(body), status_code=status_code, media_type="application/json")

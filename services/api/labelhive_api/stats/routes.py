@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.api.schemas import json_document
 from labelhive_api.security.permissions import Permission
 from labelhive_api.stats.service import project_stats
 from labelhive_api.stats.suggestions import suggestion_quality
@@ -16,11 +17,11 @@ router = APIRouter(tags=["stats"])
 StatsViewer = Annotated[Access, Depends(require(Permission.STATS_VIEW))]
 
 
-@router.get("/projects/{project_id}/stats")
+@router.get("/projects/{project_id}/stats", response_model=dict[str, Any])
 def stats(
     access: StatsViewer, session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30
-) -> dict[str, Any]:
-    return project_stats(session, access.project_id, days)
+) -> Response:
+    return json_document(project_stats(session, access.project_id, days))
 
 
 @router.get("/projects/{project_id}/stats/suggestions")

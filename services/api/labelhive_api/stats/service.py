@@ -42,8 +42,15 @@ def project_stats(session: Session, project_id: int, days: int = 30) -> dict[str
     ):
         histograms[user_id].append((bucket, int(n)))
     annotators = []
-    for row, name in session.execute(
-        select(AnnotatorCount, User.display_name)
+    # Plain rows, not ORM objects: a project may have hundreds of annotators and this is polled.
+    for row in session.execute(
+        select(
+            AnnotatorCount.user_id,
+            AnnotatorCount.submitted,
+            AnnotatorCount.accepted,
+            AnnotatorCount.rejected,
+            User.display_name,
+        )
         .join(User, User.id == AnnotatorCount.user_id)
         .where(AnnotatorCount.project_id == project_id)
         .order_by(AnnotatorCount.user_id)
@@ -52,7 +59,7 @@ def project_stats(session: Session, project_id: int, days: int = 30) -> dict[str
         annotators.append(
             {
                 "user_id": row.user_id,
-                "display_name": name,
+                "display_name": row.display_name,
                 "done": int(row.submitted),
                 "accepted": int(row.accepted),
                 "rejected": int(row.rejected),
@@ -76,8 +83,8 @@ def project_stats(session: Session, project_id: int, days: int = 30) -> dict[str
             "accepted": int(d.accepted),
             "rejected": int(d.rejected),
         }
-        for d in session.scalars(
-            select(DailyCount)
+        for d in session.execute(
+            select(DailyCount.day, DailyCount.submitted, DailyCount.accepted, DailyCount.rejected)
             .where(DailyCount.project_id == project_id, DailyCount.day >= since)
             .order_by(DailyCount.day)
         )
