@@ -48,7 +48,9 @@ export class SegmentTool implements Tool {
       (shapes) => {
         if (id !== this.request) return // cancelled meanwhile
         this.cancel()
-        const allowed = shapes.filter((s) => s.type === 'polygon' || s.type === 'bbox')
+        // only what the label allows: a polygon-only label does not get the mask's companion box
+        const types: readonly string[] = label.tools.length > 0 ? label.tools : ['polygon', 'bbox']
+        const allowed = shapes.filter((s) => (s.type === 'polygon' || s.type === 'bbox') && types.includes(s.type))
         if (allowed.length === 0) {
           ctx.notify('segmentEmpty')
           ctx.redraw()

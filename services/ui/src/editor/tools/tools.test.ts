@@ -240,6 +240,19 @@ describe('segment tool', () => {
     expect(h.selected()).toBe('s1')
   })
 
+  it('keeps only the shape types the label allows (no companion box on a polygon-only label)', async () => {
+    const h = harness([], { ...crack, tools: ['polygon'] })
+    h.ctx.segment = async () => [
+      { id: 'm', type: 'polygon', label: 'crack', points: [[1, 1], [9, 1], [9, 9]], score: 0.9 },
+      { id: 'm:bbox', type: 'bbox', label: 'crack', x: 1, y: 1, w: 8, h: 8, score: 0.9 },
+    ]
+    const tool = new SegmentTool()
+    tool.down(h.ctx, at(5, 5))
+    tool.up(h.ctx, at(5, 5))
+    await flush()
+    expect(h.doc.shapes.map((s) => s.type)).toEqual(['polygon'])
+  })
+
   it('a drag pans and asks nothing; Escape drops a late answer', async () => {
     const h = harness()
     let calls = 0
