@@ -1,6 +1,7 @@
 """What the harness asks `go build` for: import paths in a throwaway module, paths inside a module's own copy.
 (A cold machine builds every module once; a wrong path there fails only on a machine without the cache.)"""
 
+import pytest
 from labelhive_harness import kube_build
 
 
@@ -28,3 +29,14 @@ def test_modules_built_in_their_own_copy_build_relative_paths():
     traefik, coredns = _module("traefik"), _module("coredns")
     assert kube_build.build_packages(traefik, list(traefik.components)) == ["./cmd/traefik"]
     assert kube_build.build_packages(coredns, list(coredns.components)) == ["."]
+
+
+def test_source_edits_apply_once_or_fail_loudly(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    source = tmp_path / "pkg" / "p.go"
+    source.write_text('import (\n\t"a/dns"\n)\nx := dns.New()\n')
+    kube_build.apply_edits(tmp_path, (kube_build.SourceEdit("pkg/p.go", '\t"a/dns"\n', ""),))
+    assert source.read_text() == "import (\n)\nx := dns.New()\n"
+    with pytest.raises(RuntimeError, match="does not match once"):
+        kube_build.apply_edits(tmp_path, (kube_build.SourceEdit("pkg/p.go", '\t"a/dns"\n', ""),))
+    assert {e.path for e in kube_build.TRAEFIK_EDITS} == {"pkg/provider/acme/provider.go"}
