@@ -1,5 +1,6 @@
 """Real pods: the harness's control plane with one real node (containerd + kubelet + kube-proxy + CNI bridge),
-CoreDNS and Traefik, the images `make images` built imported into the node's containerd, the chart installed
+CoreDNS and Traefik, the images `make images` built (the worker as its CPU variant, `WORKER_VARIANT=onnx`)
+imported into the node's containerd, the chart installed
 with helm (the operator runs in a pod), and PostgreSQL, SeaweedFS S3 and RabbitMQ listening on the node address
 so pods reach them. Needs root; `make images` first (scripts/test.sh runs it before this suite).
 
@@ -30,6 +31,8 @@ CHART = REPO / "charts" / "labeling"
 GROUP, VERSION, PLURAL = "labelhive.io", "v1alpha1", "labelingprojects"
 IMAGE_TAG = os.environ.get("IMAGE_TAG", "0.1.0")
 IMAGES = {name: f"ghcr.io/labelhive/{name}:{IMAGE_TAG}" for name in ("api", "ui", "operator")}
+# The CPU worker image (make images WORKER_VARIANT=onnx: MobileSAM on ONNX Runtime, no torch).
+IMAGES["worker"] = f"ghcr.io/labelhive/worker:{IMAGE_TAG}-onnx"
 ARTIFACTS = Path(os.environ.get("LABELHIVE_REALPODS_ARTIFACTS", REPO / ".artifacts" / "realpods"))
 # Real pods on a shared 2-core machine: generous limits; the figures that matter are in timings.json.
 READY_TIMEOUT = float(os.environ.get("LABELHIVE_REALPODS_READY_TIMEOUT", "300"))
@@ -129,10 +132,14 @@ CHART_SETTINGS = {
     "image.pullPolicy": "Never",
     "appImages.api": IMAGES["api"],
     "appImages.ui": IMAGES["ui"],
+    "appImages.worker": IMAGES["worker"],
     "appImages.pullPolicy": "Never",
     "operator.pollSeconds": "2",
     "operator.resyncSeconds": "20",
     "operator.backoffMaxSeconds": "10",
+    # The pre-label worker comes up for a job and goes again soon after (the node has two cores).
+    "operator.scaleIntervalSeconds": "5",
+    "operator.scaleDownDelaySeconds": "15",
     "operator.threads": "4",
     "resources.requests.cpu": "50m",
 }
@@ -234,8 +241,15 @@ def manifest(team: Team, name: str, host: str, s3: Any, **spec: Any) -> dict[str
             "database": {"adminSecret": f"{team.namespace}-pg-admin"},
             "queue": {"amqpSecret": f"{team.namespace}-rabbitmq"},
             "api": {"replicas": 1},
-            # No GPU node, and the worker image (6 GB) is not imported: no pre-label or interactive pods.
-            "prelabel": {"minReplicas": 0, "maxReplicas": 0, "interactive": {"replicas": 0}},
+            # No GPU node: CPU workers of the onnx image, one at most, only while the queue has work;
+            # one click-to-segment pod.
+            "prelabel": {
+                "runtime": "onnx",
+                "gpu": {"count": 0},
+                "minReplicas": 0,
+                "maxReplicas": 1,
+                "interactive": {"replicas": 1},
+            },
             "auth": {
                 "signup": "invite-only",
                 "admins": ["lead@factory-a.example.com", "qa@factory-a.example.com"],
@@ -246,6 +260,9 @@ def manifest(team: Team, name: str, host: str, s3: Any, **spec: Any) -> dict[str
     body["spec"].update(spec)
     return body
 
+
+# A project without model pods (the drill's: the node's two cores are taken by the first project's).
+NO_MODEL_PODS = {"minReplicas": 0, "maxReplicas": 0, "interactive": {"replicas": 0}}
 
 TEAM_HOST = "weld.factory-a.test"  # the team's ingress host; the browser resolves it to the node address
 

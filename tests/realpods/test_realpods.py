@@ -1,8 +1,10 @@
 """A LabelingProject served to annotators from real pods: helm install (the operator in a pod) -> apply the
-manifest -> migration Job -> API and UI pods Ready -> the team's host answers through Traefik -> in Chromium
-the admin named in the manifest signs in (display name and language from the manifest), uploads 3 images and
-exports them with images -> the zip holds exactly those bytes. Then the failure drills, on the same project:
-the API pod deleted mid-session, PostgreSQL stopped for 30 s, a migration that fails once."""
+manifest -> migration Job -> API, UI and click-to-segment pods Ready -> the team's host answers through Traefik
+-> in Chromium the admin named in the manifest signs in (display name and language from the manifest), uploads
+3 images, segments one with a click, outlines one by hand, pre-labels the last with MobileSAM on a CPU worker
+pod, accepts its suggestion and exports with images -> the zip holds those bytes and outlines of each defect.
+Then the failure drills: the API pod deleted mid-session, PostgreSQL stopped for 30 s, a migration that fails
+once."""
 
 from __future__ import annotations
 
@@ -16,10 +18,20 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from conftest import ARTIFACTS, NODE_IP, RELEASE, TEAM_HOST, Team, Timings, eventually, manifest
+from conftest import (
+    ARTIFACTS,
+    NO_MODEL_PODS,
+    NODE_IP,
+    RELEASE,
+    TEAM_HOST,
+    Team,
+    Timings,
+    eventually,
+    manifest,
+)
 from kubernetes import client
-from PIL import Image, ImageDraw
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
+from weld_photos import PHOTOS, SIZE, center, coco_polygons, coverage, to_screen
 
 # Real pods on a shared 2-core machine: the node's start and a migration Job's three retries (its backoff
 # alone is 70 s) can each take minutes when other suites load the machine.
@@ -30,17 +42,6 @@ expect.set_options(timeout=30_000)
 NAME = "weld"
 ADMIN = "qa@factory-a.example.com"  # the second admin of the manifest: every admin gets an account
 BASE = f"http://{TEAM_HOST}"
-
-
-def photo(n: int) -> bytes:
-    img = Image.new("RGB", (480, 320), (150 + n * 20, 160, 170))
-    ImageDraw.Draw(img).ellipse([60 * n, 100, 60 * n + 80, 180], fill=(30, 40, 50))
-    out = io.BytesIO()
-    img.save(out, format="PNG")
-    return out.getvalue()
-
-
-PHOTOS = {f"weld-{n}.png": photo(n) for n in range(1, 4)}
 
 
 @pytest.fixture(scope="module")
@@ -81,26 +82,54 @@ def running_on_the_node(pod: client.V1Pod) -> bool:
 
 
 def test_pods_really_run(project, team: Team, real_cluster) -> None:
-    """The migration Job's pod ran to completion and the API and UI containers run on the real node."""
+    """The migration Job's pod ran to completion; the API, UI and click-to-segment (interactive) containers run on
+    the real node. Pre-label workers: none while the queue is empty (minReplicas 0)."""
     (job_pod,) = team.pods("migrate")
     assert job_pod.status.phase == "Succeeded" and job_pod.spec.node_name == "lh-node-0"
-    for component in ("api", "ui"):
+    for component in ("api", "ui", "interactive"):
         pods = team.pods(component)
         assert pods and all(running_on_the_node(p) for p in pods), real_cluster.kubectl(
             "-n", team.namespace, "get", "pods", "-o", "wide"
         )
+    assert team.pods("worker") == []
     operator_pods = client.CoreV1Api(real_cluster.api).list_namespaced_pod(
         "labelhive-system", label_selector=f"app.kubernetes.io/instance={RELEASE}"
     )
     assert [running_on_the_node(p) for p in operator_pods.items] == [True]
 
 
-def test_admin_signs_in_uploads_and_exports_through_the_ingress(project, team: Team, browser) -> None:
+def task_ids(http: httpx.Client, pid: int) -> dict[str, int]:
+    page = http.get(f"/api/v1/projects/{pid}/tasks", params={"limit": 50})
+    assert page.status_code == 200, page.text
+    return {t["filename"]: t["id"] for t in page.json()["items"]}
+
+
+def open_task(page: Page, pid: int, task_id: int) -> None:
+    page.goto(f"{BASE}/#/projects/{pid}/tasks/{task_id}")
+    expect(page.get_by_test_id("editor-canvas")).to_have_attribute("data-image", f"{SIZE[0]}x{SIZE[1]}")
+
+
+def submit(page: Page, http: httpx.Client, pid: int, task_id: int) -> None:
+    page.get_by_test_id("submit").click()
+    eventually(
+        lambda: http.get(f"/api/v1/projects/{pid}/tasks/{task_id}").json()["state"] == "submitted",
+        f"task {task_id} submitted",
+        timeout=60,
+    )
+
+
+def test_admin_annotates_with_mobilesam_and_exports_through_the_ingress(project, team: Team, browser) -> None:
+    """The second admin of the manifest, in Chromium through the team's host: a label, 3 photos uploaded,
+    click-to-segment on the first (the interactive pod), a polygon by hand on the second, MobileSAM pre-label
+    of the rest on a CPU worker pod (scaled up from 0 by the queue), its suggestion accepted on the third,
+    then the export with images: the photos' bytes, each defect covered by its annotation."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     password = team.secret(f"{NAME}-app")["LABELHIVE_BOOTSTRAP_ADMIN_PASSWORD"]
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    http = ingress_client()
+    sign_in(http, team)
     try:
         page.goto(f"{BASE}/")
         # The manifest's display name and language, with no choice made in this browser.
@@ -119,6 +148,15 @@ def test_admin_signs_in_uploads_and_exports_through_the_ingress(project, team: T
         pid = int(page.url.split("#/projects/")[1].split("/")[0].split("?")[0])
         page.screenshot(path=str(ARTIFACTS / "2-project-zh-CN.png"))
 
+        page.goto(f"{BASE}/#/projects/{pid}/labels")
+        page.get_by_test_id("add-label").click()
+        card = page.get_by_test_id("label-card").first
+        card.get_by_test_id("name-zh").fill("焊瘤")
+        card.get_by_test_id("tools").get_by_text("多边形").click()
+        card.get_by_test_id("tools").get_by_text("矩形框").click()
+        page.get_by_test_id("save-schema").click()
+        expect(page.get_by_test_id("schema-versions")).to_contain_text("第 1 版")
+
         page.goto(f"{BASE}/#/projects/{pid}/import")
         chooser = page.get_by_test_id("file-upload").locator("input[type=file]:not([webkitdirectory])")
         chooser.set_input_files(
@@ -129,6 +167,57 @@ def test_admin_signs_in_uploads_and_exports_through_the_ingress(project, team: T
         expect(jobs.locator("tr.ant-table-row").first).to_contain_text("已完成", timeout=120_000)
         expect(jobs.locator("tr.ant-table-row").first).to_contain_text("已导入 3")
         page.screenshot(path=str(ARTIFACTS / "3-import-zh-CN.png"))
+        ids = task_ids(http, pid)
+
+        # Click-to-segment: one click on the first photo's defect, the interactive pod answers a polygon.
+        open_task(page, pid, ids["weld-1.png"])
+        page.get_by_test_id("tool-segment").click()
+        page.mouse.click(*to_screen(page, *center(1)))
+        shapes = page.get_by_test_id("shape-list").locator("li")
+        # The outline, labelled (the editor also adds the mask's box, although the label allows polygons only).
+        expect(shapes.first).to_contain_text("多边形", timeout=180_000)
+        expect(shapes.first).to_contain_text("焊瘤")
+        page.screenshot(path=str(ARTIFACTS / "4-click-to-segment-zh-CN.png"))
+        submit(page, http, pid, ids["weld-1.png"])
+
+        # By hand: a polygon around the second photo's defect (P, the corners, the first corner again).
+        open_task(page, pid, ids["weld-2.png"])
+        page.keyboard.press("p")
+        x, y = center(2)
+        corners = [(x - 38, y - 38), (x + 38, y - 38), (x + 38, y + 38), (x - 38, y + 38)]
+        for cx, cy in [*corners, corners[0]]:
+            page.mouse.click(*to_screen(page, cx, cy))
+        expect(shapes).to_have_count(1)
+        submit(page, http, pid, ids["weld-2.png"])
+
+        # Pre-label the new task left (the third photo) with MobileSAM on a CPU worker pod.
+        page.goto(f"{BASE}/#/projects/{pid}/prelabel")
+        expect(page.get_by_test_id("tab-prelabel")).to_be_visible()
+        expect(page.get_by_test_id("prelabel-unavailable")).to_have_count(0)
+        page.get_by_test_id("start-prelabel").click()
+        row = page.get_by_test_id("prelabel-jobs").locator("tr.ant-table-row").first
+        expect(row).to_contain_text("已完成", timeout=600_000)
+        page.screenshot(path=str(ARTIFACTS / "5-prelabel-zh-CN.png"))
+        predictions = http.get(f"/api/v1/projects/{pid}/tasks/{ids['weld-3.png']}/predictions").json()
+        found = [
+            coverage(shape["points"], 3)
+            for p in predictions
+            for shape in p["result"]
+            if shape["type"] == "polygon"
+        ]
+        assert found and max(found) > 0.8, (found, predictions)
+        assert all(
+            not http.get(f"/api/v1/projects/{pid}/tasks/{ids[n]}/predictions").json()
+            for n in ("weld-1.png", "weld-2.png")
+        ), "only the task without annotations was pre-labelled"
+
+        # The annotator accepts the suggestions on the third photo (all above the threshold) and submits.
+        open_task(page, pid, ids["weld-3.png"])
+        expect(page.get_by_test_id("suggestions")).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "6-suggestions-zh-CN.png"))
+        page.get_by_test_id("suggestion-accept-all").click()
+        expect(shapes).not_to_have_count(0)
+        submit(page, http, pid, ids["weld-3.png"])
 
         page.goto(f"{BASE}/#/projects/{pid}/export")
         page.get_by_test_id("new-export").click()
@@ -137,7 +226,7 @@ def test_admin_signs_in_uploads_and_exports_through_the_ingress(project, team: T
         page.get_by_test_id("start-export").click()
         history = page.get_by_test_id("export-history")
         expect(history.locator("tr.ant-table-row").first).to_contain_text("已完成", timeout=120_000)
-        page.screenshot(path=str(ARTIFACTS / "4-export-zh-CN.png"))
+        page.screenshot(path=str(ARTIFACTS / "7-export-zh-CN.png"))
         with page.expect_download() as download:
             history.locator("a", has_text="下载").first.click()
         with zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes())) as archive:
@@ -146,9 +235,20 @@ def test_admin_signs_in_uploads_and_exports_through_the_ingress(project, team: T
             assert sorted(archive.read(n) for n in images) == sorted(PHOTOS.values()), names
             (coco_name,) = [n for n in names if n.endswith(".json")]
             coco = json.loads(archive.read(coco_name))
-        assert sorted(i["file_name"].rsplit("/", 1)[-1] for i in coco["images"]) == sorted(PHOTOS)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "failed-browser-step.png"))
+        raise
     finally:
         context.close()
+    by_id = {i["id"]: i["file_name"].rsplit("/", 1)[-1] for i in coco["images"]}
+    assert sorted(by_id.values()) == sorted(PHOTOS)
+    best = {name: 0.0 for name in PHOTOS}
+    for ann in coco["annotations"]:
+        name = by_id[ann["image_id"]]
+        n = int(name.split("-")[1].split(".")[0])
+        best[name] = max([best[name], *(coverage(poly, n) for poly in coco_polygons(ann))])
+    # The clicked defect, the hand-drawn square around a disk (IoU 0.83) and the accepted suggestion.
+    assert best["weld-1.png"] > 0.8 and best["weld-2.png"] > 0.75 and best["weld-3.png"] > 0.8, best
 
 
 def test_api_pod_deleted_mid_session_loses_nothing(project, team: Team, real_cluster) -> None:
@@ -218,7 +318,7 @@ def test_failed_migration_is_retried_without_a_human(team: Team, real_cluster, s
         conn.execute(f"GRANT ALL ON {schema}.alembic_version TO PUBLIC")
     body = manifest(team, "drill", "drill.factory-a.test", s3, database={
         "adminSecret": f"{team.namespace}-pg-admin", "schema": schema,
-    })  # fmt: skip
+    }, prelabel=NO_MODEL_PODS)  # fmt: skip
     team.custom.create_namespaced_custom_object(
         "labelhive.io", "v1alpha1", team.namespace, "labelingprojects", body
     )

@@ -307,14 +307,17 @@ def _kubelet_config(node: RealNode, pki: Path) -> Path:
             "x509": {"clientCAFile": str(pki / "ca.crt")},
         },
         "authorization": {"mode": "AlwaysAllow"},  # only the apiserver holds a certificate from this CA
-        # The shared disk is often past the default thresholds (10-15 % free): never evict test pods for it,
-        # and never garbage-collect the images the harness imported.
+        # The shared disk is often past the default thresholds (10-15 % free): never evict test pods for it
+        # (a fixed 512 MiB: 1 % of a 252 GB disk is 2.5 GB, which a parallel build on the same machine once took
+        # the node below, tainting it for the 5 min default), and never garbage-collect the images the harness
+        # imported.
         "evictionHard": {
             "memory.available": "50Mi",
-            "nodefs.available": "1%",
-            "imagefs.available": "1%",
+            "nodefs.available": "512Mi",
+            "imagefs.available": "512Mi",
             "nodefs.inodesFree": "1%",
         },
+        "evictionPressureTransitionPeriod": "30s",
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
         "serializeImagePulls": False,
