@@ -174,8 +174,9 @@ def test_admin_annotates_with_mobilesam_and_exports_through_the_ingress(project,
         page.get_by_test_id("tool-segment").click()
         page.mouse.click(*to_screen(page, *center(1)))
         shapes = page.get_by_test_id("shape-list").locator("li")
-        # The outline, labelled (the editor also adds the mask's box, although the label allows polygons only).
+        # One outline, labelled (the label allows polygons only: no companion box).
         expect(shapes.first).to_contain_text("多边形", timeout=180_000)
+        expect(shapes).to_have_count(1)
         expect(shapes.first).to_contain_text("焊瘤")
         page.screenshot(path=str(ARTIFACTS / "4-click-to-segment-zh-CN.png"))
         submit(page, http, pid, ids["weld-1.png"])
