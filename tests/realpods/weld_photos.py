@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from labelhive_harness.chromium import editor_point
 from PIL import Image, ImageChops, ImageDraw
 
 SIZE = (480, 320)
@@ -59,10 +60,4 @@ def coco_polygons(annotation: dict[str, Any]) -> list[list[tuple[float, float]]]
 
 
 def to_screen(page: Any, x: float, y: float) -> tuple[float, float]:
-    """Image pixel -> page coordinates, for the editor's fit-to-view (16 px padding, centred)."""
-    box = page.get_by_test_id("editor-canvas").bounding_box()
-    w, h = SIZE
-    scale = min((box["width"] - 32) / w, (box["height"] - 32) / h)
-    left = box["x"] + (box["width"] - w * scale) / 2
-    top = box["y"] + (box["height"] - h * scale) / 2
-    return left + x * scale, top + y * scale
+    return editor_point(page, SIZE, x, y)

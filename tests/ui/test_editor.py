@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, IMAGE_SIZE, IMAGE_URL, Server
+from labelhive_harness.chromium import editor_point
 from playwright.sync_api import expect
 
 
@@ -19,13 +20,8 @@ def sign_in(page: Any, server: Server) -> None:
 
 
 def to_screen(page: Any, x: float, y: float) -> tuple[float, float]:
-    """Image pixel -> page coordinates, for the editor's fit-to-view (16 px padding, centred)."""
-    box = page.get_by_test_id("editor-canvas").bounding_box()
-    w, h = IMAGE_SIZE
-    scale = min((box["width"] - 32) / w, (box["height"] - 32) / h)
-    left = box["x"] + (box["width"] - w * scale) / 2
-    top = box["y"] + (box["height"] - h * scale) / 2
-    return left + x * scale, top + y * scale
+    """Image pixel -> page coordinates, for the editor's fit-to-view."""
+    return editor_point(page, IMAGE_SIZE, x, y)
 
 
 def drag_box(page: Any, x1: float, y1: float, x2: float, y2: float) -> None:

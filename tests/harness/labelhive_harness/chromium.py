@@ -56,3 +56,13 @@ def start_chromium() -> Browser:
         playwright.stop()
         raise HarnessError(f"Chromium failed to start: {str(exc).splitlines()[0]}") from exc
     return Browser(browser=browser, _playwright=playwright)
+
+
+def editor_point(page: Any, image_size: tuple[int, int], x: float, y: float) -> tuple[float, float]:
+    """Image pixel -> page coordinates in the annotation editor at fit-to-view (16 px padding, centred)."""
+    box = page.get_by_test_id("editor-canvas").bounding_box()
+    w, h = image_size
+    scale = min((box["width"] - 32) / w, (box["height"] - 32) / h)
+    left = box["x"] + (box["width"] - w * scale) / 2
+    top = box["y"] + (box["height"] - h * scale) / 2
+    return left + x * scale, top + y * scale
