@@ -9,7 +9,6 @@ screenshots of the team's UI through the ingress beside them (LABELHIVE_REALPODS
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
@@ -24,11 +23,11 @@ from labelhive_harness.common import HarnessError
 from labelhive_harness.node_net import NODE_IP, POD_SUBNET, NodeNetwork
 from labelhive_harness.pytest_plugin import _serve
 from labelhive_harness.real_cluster import RELEASE, RELEASE_NS
+from labelhive_harness.teams import GROUP, VERSION, Team
 from labelhive_harness.waiting import eventually as wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 CHART = REPO / "charts" / "labeling"
-GROUP, VERSION, PLURAL = "labelhive.io", "v1alpha1", "labelingprojects"
 IMAGE_TAG = os.environ.get("IMAGE_TAG", "0.1.0")
 IMAGES = {name: f"ghcr.io/labelhive/{name}:{IMAGE_TAG}" for name in ("api", "ui", "operator")}
 # The CPU worker image (make images WORKER_VARIANT=onnx: MobileSAM on ONNX Runtime, no torch).
@@ -154,53 +153,6 @@ def operator_release(real_cluster, timings) -> str:
     return RELEASE
 
 
-@dataclass
-class Team:
-    namespace: str
-    api: client.ApiClient
-
-    @property
-    def custom(self) -> client.CustomObjectsApi:
-        return client.CustomObjectsApi(self.api)
-
-    def get(self, name: str) -> dict[str, Any]:
-        return self.custom.get_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL, name)
-
-    def secret(self, name: str) -> dict[str, str]:
-        data = client.CoreV1Api(self.api).read_namespaced_secret(name, self.namespace).data or {}
-        return {k: base64.b64decode(v).decode() for k, v in data.items()}
-
-    def pods(self, component: str) -> list[client.V1Pod]:
-        return (
-            client.CoreV1Api(self.api)
-            .list_namespaced_pod(self.namespace, label_selector=f"app.kubernetes.io/component={component}")
-            .items
-        )
-
-    def condition(self, name: str, type_: str) -> dict[str, Any]:
-        for cond in (self.get(name).get("status") or {}).get("conditions") or []:
-            if cond["type"] == type_:
-                return dict(cond)
-        return {}
-
-    def wait_ready(self, name: str, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
-        try:
-            return eventually(
-                lambda: (p := self.get(name)).get("status", {}).get("phase") == "Ready" and p,
-                f"LabelingProject {self.namespace}/{name} Ready",
-                timeout=timeout,
-                interval=1,
-            )
-        except AssertionError as exc:
-            status = self.get(name).get("status", {})
-            pending = [
-                f"{c.get('type')}={c.get('status')} ({c.get('reason')}: {c.get('message')})"
-                for c in status.get("conditions", [])
-                if c.get("status") != "True"
-            ]
-            raise AssertionError(f"{exc}; phase {status.get('phase')!r}; not ready: {pending}") from None
-
-
 @pytest.fixture(scope="session")
 def team_factory(real_cluster, operator_release, s3, postgres, rabbitmq) -> Callable[[str], Team]:
     """A namespace whose admin Secrets (in the operator's namespace, named after the team) point at the
@@ -209,15 +161,15 @@ def team_factory(real_cluster, operator_release, s3, postgres, rabbitmq) -> Call
 
     def make(name: str) -> Team:
         core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+        team = Team(name, real_cluster.api, RELEASE_NS, ready_timeout=READY_TIMEOUT, poll_interval=1)
         secrets = {
             "s3-admin": {"accessKey": s3.access_key, "secretKey": s3.secret_key},
             "pg-admin": {"url": postgres.url},
             "rabbitmq": {"url": rabbitmq.url, "managementUrl": rabbitmq.management_url},
         }
         for secret, data in secrets.items():
-            meta = client.V1ObjectMeta(name=f"{name}-{secret}")
-            core.create_namespaced_secret(RELEASE_NS, client.V1Secret(metadata=meta, string_data=data))
-        return Team(name, real_cluster.api)
+            team.create_admin_secret(secret, data)
+        return team
 
     return make
 
