@@ -47,6 +47,10 @@ export async function loadTask(projectId: number, taskId: number, userId: number
   return { loaded: { project, task: theTask, predictions }, saved }
 }
 
+/** Primed data older than this is not handed out: what the server holds may have changed meanwhile (a
+ * pre-label job finished, a reviewer answered) when the user went elsewhere before opening the task. */
+const PRIMED_FRESH_MS = 20_000
+
 interface Primed {
   projectId: number
   taskId: number
@@ -55,6 +59,8 @@ interface Primed {
   data: Promise<{ loaded: Loaded; saved: Saved }> | null
   url: string
   img: Promise<HTMLImageElement> | null
+  /** when it was primed (Date.now()) */
+  at: number
 }
 
 /** The one task primed for opening next (a newer one replaces it). */
@@ -68,12 +74,16 @@ export function primeTask(projectId: number, task: Task, userId: number): void {
   // a failure shows when the page asks for it (and loads again); never as an unhandled rejection here
   img.catch(() => undefined)
   data.catch(() => undefined)
-  primed = { projectId, taskId: task.id, userId, data, url, img }
+  primed = { projectId, taskId: task.id, userId, data, url, img, at: Date.now() }
 }
 
-/** The primed data for this task (once); null when it was not primed. */
+/** The primed data for this task (once); null when it was not primed, or primed too long ago. */
 export function takePrimedData(projectId: number, taskId: number, userId: number): Promise<{ loaded: Loaded; saved: Saved }> | null {
   if (!primed || primed.projectId !== projectId || primed.taskId !== taskId || primed.userId !== userId) return null
+  if (Date.now() - primed.at > PRIMED_FRESH_MS) {
+    primed.data = null
+    return null
+  }
   const { data } = primed
   primed.data = null
   return data
