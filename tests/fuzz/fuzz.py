@@ -23,7 +23,8 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "security"))
 
-from server import ADMIN_EMAIL, ADMIN_PASSWORD, server_env, start_server  # noqa: E402
+from labelhive_harness.api_process import start_api  # noqa: E402
+from server import ADMIN_EMAIL, ADMIN_PASSWORD, server_env  # noqa: E402
 
 ST = Path(sys.executable).parent / "st"
 # Operations that would end the run's own credentials or data (the fuzzer would then only meet 401/404).
@@ -139,7 +140,7 @@ def main() -> int:
         LABELHIVE_LOG_LEVEL="INFO",
         LABELHIVE_OUTBOUND_PUBLIC="false",
     )
-    server = start_server(workdir, env)
+    server = start_api(workdir, env)
     start = time.monotonic()
     try:
         tokens = _seed(server.base)
