@@ -22,7 +22,7 @@ dev: ## Run LabelHive on this machine: SQLite + local folder storage, no servers
 
 .PHONY: test
 test: ## Install what the tests need (as root on Debian) and run every suite against real services
-	@bash scripts/bootstrap.sh test
+	@bash scripts/bootstrap.sh test-base
 	@bash scripts/test.sh
 
 .PHONY: fuzz

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a target needs, idempotently: Debian packages (as root), uv, the Python environments, the UI.
-# Usage: scripts/bootstrap.sh dev|test|lint
+# Usage: scripts/bootstrap.sh dev|test|test-base|lint
+#   test-base: without scripts/bootstrap.d (Kubernetes binaries, the worker's environment, image bases);
+#   `make test` runs those in the background while the first suites run (scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-dev}
@@ -45,14 +47,15 @@ fi
 
 case "$target" in
   dev|lint) ;;
-  test)
+  test|test-base)
     apt_install /usr/lib/postgresql=postgresql /usr/lib/rabbitmq/bin/rabbitmq-server=rabbitmq-server \
       /usr/bin/chromium=chromium /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc=fonts-wqy-zenhei
+    [ "$target" = test ] || exit 0
     for hook in scripts/bootstrap.d/*.sh; do
       [ -e "$hook" ] || continue
       say "$(basename "$hook" .sh)"
       bash "$hook"
     done
     ;;
-  *) die "unknown target '$target' (dev, test or lint)";;
+  *) die "unknown target '$target' (dev, test, test-base or lint)";;
 esac

@@ -8,6 +8,7 @@ Binaries land in ~/.cache/labelhive/kube/<component>-<version>/<component>.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -98,6 +101,18 @@ TRAEFIK_EDITS = (
         'err = errors.New("this Traefik is built without ACME DNS-01 providers (LabelHive test harness)")',
     ),
 )
+# CoreDNS's main package imports all of its ~60 plugins (cloud DNS providers with their SDKs, tracing, dnstap,
+# etcd, ...). The node's Corefile (node_addons.py) uses five: its CoreDNS is built with those alone, and a Corefile
+# naming any other plugin fails to start with "unknown directive".
+COREDNS_PLUGINS = ("bind", "errors", "ready", "kubernetes", "template")
+COREDNS_EDITS = (
+    SourceEdit(
+        "coredns.go",
+        '\t_ "github.com/coredns/coredns/core/plugin" // Plug in CoreDNS.\n',
+        "".join(f'\t_ "github.com/coredns/coredns/plugin/{name}"\n' for name in COREDNS_PLUGINS),
+    ),
+)
+# The order `ensure_binaries` builds in: the control plane first (tests/e2e needs it), the real node's after.
 MODULES = (
     GoModule(
         "kubernetes",
@@ -113,43 +128,6 @@ MODULES = (
         ),
         (f"k8s.io/kubernetes@{KUBE_VERSION}", f"go.etcd.io/etcd/server/v3@{ETCD_VERSION}"),
         _kube_ldflags(),
-    ),
-    GoModule(
-        "kubernetes-node",
-        KUBE_VERSION,
-        (
-            Component("kubelet", KUBE_VERSION, "k8s.io/kubernetes/cmd/kubelet", K8S),
-            Component("kube-proxy", KUBE_VERSION, "k8s.io/kubernetes/cmd/kube-proxy", K8S),
-        ),
-        (f"k8s.io/kubernetes@{KUBE_VERSION}",),
-        _kube_ldflags(),
-        group="node",
-    ),
-    GoModule(
-        "coredns",
-        COREDNS_VERSION,
-        (Component("coredns", COREDNS_VERSION, "github.com/coredns/coredns", "github.com/coredns/coredns"),),
-        (),
-        "",
-        group="node",
-        main_module=f"github.com/coredns/coredns@{COREDNS_VERSION}",
-    ),
-    GoModule(
-        "traefik",
-        TRAEFIK_VERSION,
-        (
-            Component(
-                "traefik",
-                TRAEFIK_VERSION,
-                "github.com/traefik/traefik/v3/cmd/traefik",
-                "github.com/traefik/traefik/v3",
-            ),
-        ),
-        (),
-        f"-X github.com/traefik/traefik/v3/pkg/version.Version={TRAEFIK_VERSION}",
-        group="node",
-        main_module=f"github.com/traefik/traefik/v3@{TRAEFIK_VERSION}",
-        edits=TRAEFIK_EDITS,
     ),
     GoModule(
         "kwok",
@@ -172,6 +150,44 @@ MODULES = (
             for k, v in (("Major", "1"), ("Minor", HELM_KUBE_MINOR))
         ),
     ),
+    GoModule(
+        "kubernetes-node",
+        KUBE_VERSION,
+        (
+            Component("kubelet", KUBE_VERSION, "k8s.io/kubernetes/cmd/kubelet", K8S),
+            Component("kube-proxy", KUBE_VERSION, "k8s.io/kubernetes/cmd/kube-proxy", K8S),
+        ),
+        (f"k8s.io/kubernetes@{KUBE_VERSION}",),
+        _kube_ldflags(),
+        group="node",
+    ),
+    GoModule(
+        "coredns",
+        COREDNS_VERSION,
+        (Component("coredns", COREDNS_VERSION, "github.com/coredns/coredns", "github.com/coredns/coredns"),),
+        (),
+        "",
+        group="node",
+        main_module=f"github.com/coredns/coredns@{COREDNS_VERSION}",
+        edits=COREDNS_EDITS,
+    ),
+    GoModule(
+        "traefik",
+        TRAEFIK_VERSION,
+        (
+            Component(
+                "traefik",
+                TRAEFIK_VERSION,
+                "github.com/traefik/traefik/v3/cmd/traefik",
+                "github.com/traefik/traefik/v3",
+            ),
+        ),
+        (),
+        f"-X github.com/traefik/traefik/v3/pkg/version.Version={TRAEFIK_VERSION}",
+        group="node",
+        main_module=f"github.com/traefik/traefik/v3@{TRAEFIK_VERSION}",
+        edits=TRAEFIK_EDITS,
+    ),
 )
 
 
@@ -180,22 +196,20 @@ def kube_cache() -> Path:
 
 
 def binary_path(name: str) -> Path:
-    """Where the cached binary of a component lives (it may not exist yet)."""
+    """Where the cached binary of a component lives (it may not exist yet): keyed by version, and by the source
+    edits it was built with, so changing an edit rebuilds it."""
     for module in MODULES:
         for component in module.components:
             if component.name == name:
-                return kube_cache() / f"{name}-{component.version}" / name
+                key = f"{name}-{component.version}"
+                if module.edits:
+                    key += "-" + hashlib.sha256(repr(module.edits).encode()).hexdigest()[:8]
+                return kube_cache() / key / name
     raise KeyError(name)
 
 
 CONTROL_PLANE = ("control-plane",)
 ALL = ("control-plane", "node")
-
-
-def missing(groups: tuple[str, ...] = CONTROL_PLANE) -> list[Component]:
-    return [
-        c for m in MODULES if m.group in groups for c in m.components if not binary_path(c.name).is_file()
-    ]
 
 
 def _go_env() -> dict[str, str]:
@@ -303,37 +317,51 @@ def _reason(exc: Exception, log_path: Path) -> str:
 
 
 def ensure_binaries(groups: tuple[str, ...] = CONTROL_PLANE) -> dict[str, Path]:
-    """Build whatever of `groups` is missing (serialised by a lock file); returns {component: binary path}."""
-    if missing(groups) or ("node" in groups and not pause_path().is_file()):
-        logs = cache_dir("kube", "logs")
-        with (kube_cache() / ".build.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building the same cache
-            if "node" in groups:
-                _build_pause(logs / f"build-pause-{PAUSE_VERSION}.log")
-            for module in MODULES:
-                if module.group not in groups:
-                    continue
-                todo = [c for c in module.components if not binary_path(c.name).is_file()]
-                if not todo:
-                    continue
-                log_path = logs / f"build-{module.name}-{module.version}.log"
-                print(f"building {', '.join(c.name for c in todo)} (log: {log_path})", file=sys.stderr)
-                started = time.monotonic()
-                try:
-                    _build_module(module, todo, log_path)
-                except HarnessError:
-                    raise
-                except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
-                    names = ", ".join(c.name for c in todo)
-                    raise HarnessError(
-                        f"building {names} failed: {_reason(exc, log_path)} (log: {log_path})"
-                    ) from exc
-                with log_path.open("a") as log:
-                    log.write(f"built in {time.monotonic() - started:.0f}s\n")
+    """Build whatever of `groups` is missing; returns {component: binary path}.
+
+    Each module is built under its own lock, checked again once the lock is held: a test that needs the control
+    plane while `make test` builds everything in the background waits for the module being built, then finds it
+    there, and builds nothing twice."""
+    logs = cache_dir("kube", "logs")
+    if "node" in groups and not pause_path().is_file():
+        with _build_lock("pause"):
+            _build_pause(logs / f"build-pause-{PAUSE_VERSION}.log")
+    for module in MODULES:
+        if module.group not in groups or not _todo(module):
+            continue
+        with _build_lock(module.name):
+            todo = _todo(module)
+            if not todo:
+                continue  # built meanwhile by another process
+            log_path = logs / f"build-{module.name}-{module.version}.log"
+            print(f"building {', '.join(c.name for c in todo)} (log: {log_path})", file=sys.stderr)
+            started = time.monotonic()
+            try:
+                _build_module(module, todo, log_path)
+            except HarnessError:
+                raise
+            except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+                names = ", ".join(c.name for c in todo)
+                raise HarnessError(
+                    f"building {names} failed: {_reason(exc, log_path)} (log: {log_path})"
+                ) from exc
+            with log_path.open("a") as log:
+                log.write(f"built in {time.monotonic() - started:.0f}s\n")
     paths = {c.name: binary_path(c.name) for m in MODULES if m.group in groups for c in m.components}
     if "node" in groups:
         paths["pause"] = pause_path()
     return paths
+
+
+def _todo(module: GoModule) -> list[Component]:
+    return [c for c in module.components if not binary_path(c.name).is_file()]
+
+
+@contextmanager
+def _build_lock(name: str) -> Iterator[None]:
+    with (kube_cache() / f".build-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 # The sandbox's init: sleeps, reaps orphaned children, exits on SIGINT/SIGTERM (like Kubernetes' pause.c).
