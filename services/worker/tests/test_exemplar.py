@@ -3,6 +3,7 @@ classic watershed), synthetic two-label scenes, and the refusals. Each image is 
 
 from __future__ import annotations
 
+import os
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -235,6 +236,14 @@ def onnx_runtime(onnx_export: Any) -> _Runtime:
     return runtime_on(OnnxSamModel.load("mobile-sam", onnx_export, None))
 
 
+@pytest.fixture(scope="module")
+def cuda_runtime() -> _Runtime:
+    """The torch model on CUDA (the `gpu` marker: its decoder runs under bf16 autocast there)."""
+    return runtime_on(
+        SamModel.load("mobile-sam", CHECKPOINT, None, os.environ.get("LABELHIVE_GPU_TESTS_DEVICE", "cuda"))
+    )
+
+
 def _sha(n: int) -> str:
     return f"{n:064x}"
 
@@ -243,15 +252,24 @@ def _ref(sha: str) -> dict[str, Any]:
     return {"key": f"assets/{sha}", "sha256": sha}
 
 
-# Every case on torch; on onnx the first one (its decoder and features match torch's: tests/test_onnx.py).
-@pytest.mark.parametrize(("case", "which"), [*((c, "torch") for c in CASES), (next(iter(CASES)), "onnx")])
+# Every case on torch; on onnx the first one (its decoder and features match torch's: tests/test_onnx.py); every
+# case on CUDA too where a device is (marker `gpu`, deselected by scripts/test.sh).
+@pytest.mark.parametrize(
+    ("case", "which"),
+    [
+        *((c, "torch") for c in CASES),
+        (next(iter(CASES)), "onnx"),
+        *(pytest.param(c, "cuda", marks=pytest.mark.gpu) for c in CASES),
+    ],
+)
 def test_two_labels_two_exemplar_sets_no_confusion(
     request: pytest.FixtureRequest, case: str, which: str
 ) -> None:
     """Two labels, two exemplar sets (one exemplar each), one job: every object is suggested exactly once,
     with its own label, and each label reports its set. Pooled SAM features alone confuse these kinds
-    (cosine ~0.97); the mask's colour and shape tell them apart. On both runtimes (torch, onnx)."""
-    runtime: _Runtime = request.getfixturevalue("runtime" if which == "torch" else "onnx_runtime")
+    (cosine ~0.97); the mask's colour and shape tell them apart. On both runtimes (torch, onnx) and CUDA."""
+    fixture = {"torch": "runtime", "onnx": "onnx_runtime", "cuda": "cuda_runtime"}[which]
+    runtime: _Runtime = request.getfixturevalue(fixture)
     kinds = CASES[case]
     seed = 10 * list(CASES).index(case)
     ref_sha, target_sha = _sha(1000 + seed + 1), _sha(1000 + seed + 2)  # apart from the other tests' images
