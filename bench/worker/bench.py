@@ -8,6 +8,10 @@ results POSTed to a local receiver), and the same model's pure forward-pass imag
 same images and prompts, in this process) measured in the same run; their ratio is the pipeline overhead.
 
   bench/worker/run.sh [--images N] [--model mobile-sam|sam-vit-b|sam-vit-l|sam-vit-h] [--random-init] [--no-queue]
+                      [--device auto|cpu|cuda]
+
+--device picks the device (LABELHIVE_DEVICE) for this process and the queue's worker; CUDA against the CPU on the
+same images in one run, with GPU memory: bench/worker/devices.py.
 
 --random-init builds the model with random weights (speed does not depend on them; for GPU figures of
 sam-vit-h without its checkpoint); the queue figures need real weights and are skipped then.
@@ -74,9 +78,9 @@ def make_scene(
     return img, disks
 
 
-def exemplar_figures(model: Any, scenes: int) -> None:
-    """Exemplar search per image (embeddings computed beforehand, not counted), click -> mask, and the pure
-    decoder forward (a batch of 16 point prompts, no pre/post-processing) as the baseline, same run."""
+def exemplar_times(model: Any, scenes: int) -> tuple[list[float], list[int], list[float], list[float]]:
+    """Seconds per exemplar search (embeddings computed beforehand, not counted) and disks found, seconds per
+    click -> mask, and seconds per prompt of the pure decoder forward (a batch of 16 point prompts)."""
     from labelhive_worker.exemplar.grids import normalized_features
     from labelhive_worker.exemplar.search import SearchOptions, search
     from labelhive_worker.exemplar.targets import build_target, view_of
@@ -106,6 +110,13 @@ def exemplar_figures(model: Any, scenes: int) -> None:
         t0 = time.perf_counter()
         model.decode(emb, prompts, multimask=True)
         forwards.append((time.perf_counter() - t0) / len(prompts))
+    return searches, found, clicks, forwards
+
+
+def exemplar_figures(model: Any, scenes: int) -> None:
+    """Exemplar search per image, click -> mask, and the pure decoder forward (a batch of 16 point prompts, no
+    pre/post-processing) as the baseline, same run."""
+    searches, found, clicks, forwards = exemplar_times(model, scenes)
     print(
         f"exemplar search  {statistics.median(searches) * 1000:.0f} ms/image (median of {len(searches)}, "
         f"excluding the embedding; found {statistics.median(found):.0f} of 8 disks; load {os.getloadavg()[0]:.1f})"
@@ -185,7 +196,9 @@ def start_receiver() -> tuple[ThreadingHTTPServer, dict[str, float]]:
     return server, done
 
 
-def through_queue(model_name: str, blobs: list[bytes], checkpoint: str | None) -> tuple[float, float]:
+def through_queue(
+    model_name: str, blobs: list[bytes], checkpoint: str | None, device: str
+) -> tuple[float, float]:
     """(seconds for all images through the queue, worker start seconds)."""
     from celery import Celery
     from kombu import Exchange, Queue
@@ -222,6 +235,7 @@ def through_queue(model_name: str, blobs: list[bytes], checkpoint: str | None) -
             LABELHIVE_S3_SOURCE_BUCKET="bench-source",
             LABELHIVE_S3_TARGET_BUCKET="bench-target",
             LABELHIVE_MODEL=model_name,
+            LABELHIVE_DEVICE=device,
             LABELHIVE_API_URL=f"http://127.0.0.1:{server.server_port}",
             LABELHIVE_API_TOKEN=TOKEN,
             LABELHIVE_METRICS_PORT=str(metrics_port),
@@ -291,6 +305,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=None)
     parser.add_argument("--no-queue", action="store_true", help="skip the through-the-queue figures")
     parser.add_argument("--scenes", type=int, default=int(os.environ.get("BENCH_SCENES", "4")))
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     args = parser.parse_args()
 
     from labelhive_worker.model_handler import SamModel
@@ -300,12 +315,12 @@ def main() -> None:
         str(default_checkpoint_dir() / "mobile_sam.pt") if args.model == "mobile-sam" else None
     )
     if args.random_init:
-        model = SamModel.random(args.model)
+        model = SamModel.random(args.model, args.device)
     else:
         if checkpoint is None:
             raise SystemExit(f"--checkpoint is required for {args.model} (or --random-init)")
         expected = MOBILE_SAM_SHA256 if args.model == "mobile-sam" else None
-        model = SamModel.load(args.model, Path(checkpoint), expected)
+        model = SamModel.load(args.model, Path(checkpoint), expected, args.device)
     print(
         f"model            {model.model_version} ({'random weights' if args.random_init else 'checkpoint'})"
     )
@@ -343,7 +358,7 @@ def main() -> None:
         print("through queue    skipped (random weights: the worker only runs verified checkpoints)")
         return
     base_q = cpu_baseline()
-    seconds_q, start_s = through_queue(args.model, blobs, checkpoint)
+    seconds_q, start_s = through_queue(args.model, blobs, checkpoint, model.device)
     e2e = len(blobs) / seconds_q
     base_b = cpu_baseline()
     seconds, _, _ = pure_forward(model, images)
