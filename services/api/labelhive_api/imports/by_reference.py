@@ -20,7 +20,6 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from labelhive_api.db.statements import one_of
 from labelhive_api.imports.bulk import BulkWriter, Entry, entry_for, insert_dicts
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.safezip import Refusal
@@ -124,6 +123,7 @@ class TaskFileImport:
         self.project = project
         self.chunk_size = ctx.settings.reference_chunk
         self.bulk = BulkWriter(project, ctx.created_by, ctx.options.get("batch_id"))
+        self._writing: Future[None] | None = None  # the chunk being written (`_submit`)
         with ctx.db.sessions() as session:
             ctx.shapes = int(session.scalar(select(ImportJob.shapes).where(ImportJob.id == ctx.job_id)) or 0)
 
@@ -131,18 +131,19 @@ class TaskFileImport:
         # One chunk is written (in a second thread, mostly waiting on the database) while the next is
         # parsed and checked here; at most one write is in flight, so chunks commit in order.
         with ThreadPoolExecutor(1, thread_name_prefix="import-write") as writer:
-            self._writing: Future[None] | None = None
+            self._writing = None
             try:
                 self._import_files(entries, writer)
             finally:
                 if self._writing is not None:
                     self._writing.result()
 
-    def _submit(self, writer: ThreadPoolExecutor, rows: list[_Row]) -> None:
+    def _submit(self, writer: ThreadPoolExecutor, rows: list[_Row], skipped: int = 0) -> None:
+        """`skipped`: items of the chunk known before without rows of their own (counted as duplicates)."""
         self._prepare(rows)  # in this thread, while the previous chunk is written
         if self._writing is not None:
             self._writing.result()  # the previous chunk's failure stops the job here
-        self._writing = writer.submit(self._commit, rows)
+        self._writing = writer.submit(self._commit, rows, skipped)
 
     def _import_files(self, entries: list[FileEntry | Refusal], writer: ThreadPoolExecutor) -> None:
         ctx = self.ctx
@@ -192,11 +193,11 @@ class TaskFileImport:
         for row, prepared in zip(todo, self.bulk.prepare(entries, labels), strict=True):
             row.prepared = prepared
 
-    def _commit(self, rows: list[_Row]) -> None:
+    def _commit(self, rows: list[_Row], skipped: int = 0) -> None:
         self.ctx.check_continue()
         for attempt in range(3):
             try:
-                self._write(rows)
+                self._write(rows, skipped)
                 return
             except IntegrityError:
                 # Another job imported the same images meanwhile: look again, they are known now.
@@ -204,23 +205,10 @@ class TaskFileImport:
                     raise
                 log.info("import %s: concurrent import of the same images, retrying", self.ctx.job_id)
 
-    def _write(self, rows: list[_Row]) -> None:
+    def _write(self, rows: list[_Row], skipped: int = 0) -> None:
         ctx = self.ctx
         with ctx.db.session() as session:
-            refs = sorted({r.ref for r in rows if r.ref})
-            known = (
-                dict(
-                    session.execute(
-                        select(ImportItem.source_ref, ImportItem.task_id).where(
-                            ImportItem.project_id == ctx.project_id,
-                            ImportItem.state == "imported",
-                            one_of(session, ImportItem.source_ref, refs),
-                        )
-                    ).all()
-                )
-                if refs
-                else {}
-            )
+            known = ctx.known_refs(session, sorted({r.ref for r in rows if r.ref}))
             entries: list[Entry] = []
             prepared: list[Any] = []
             writing: list[_Row] = []
@@ -264,9 +252,9 @@ class TaskFileImport:
                 ledger.append(self._ledger(row, state, outcome.task_id))
             if ledger:
                 insert_dicts(session, ImportItem.__table__, ledger)
-            totals = ctx.record_progress(
-                session, Counter(r["state"] for r in ledger), shapes=ctx.shapes + shapes
-            )
+            states = Counter(r["state"] for r in ledger)
+            states["duplicate"] += skipped
+            totals = ctx.record_progress(session, states, shapes=ctx.shapes + shapes)
         ctx.imported, ctx.duplicates, ctx.refused, ctx.seen = totals
         ctx.shapes += shapes
         ctx.done_names.update(r.name for r in rows)

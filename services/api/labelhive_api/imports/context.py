@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
+from labelhive_api.db.statements import one_of
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.settings import ImportSettings, ImportStopped
 from labelhive_api.jobs.state import JobState
@@ -71,7 +72,7 @@ class ImportContext:
         query = select(ImportItem.source_ref, ImportItem.task_id).where(
             ImportItem.project_id == self.project_id,
             ImportItem.state == "imported",
-            ImportItem.source_ref.in_(refs),
+            one_of(session, ImportItem.source_ref, refs),
         )
         return {ref: tid for ref, tid in session.execute(query) if ref and tid is not None}
 

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from labelhive_outbound import OutboundPolicy, OutboundRefused, fetch
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
 
 from labelhive_api.imports.by_reference import TaskFileImport, _Row
 from labelhive_api.imports.images import (
@@ -29,7 +28,6 @@ from labelhive_api.imports.images import (
     displayed_size,
     exif_orientation,
 )
-from labelhive_api.imports.models import ImportItem
 from labelhive_api.imports.safezip import MemberRefused, Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
 from labelhive_api.storage.scope import ScopedStore
@@ -38,6 +36,13 @@ if TYPE_CHECKING:
     from labelhive_api.imports.context import ImportContext
 
 HEAD_BYTES = 64 * 1024
+# Pillow finds a PNG's EXIF or XMP only by decoding the pixels to reach chunks after them; each such chunk is
+# named by one of these in plain bytes, so without them there is no orientation to find (and no decoding).
+_PNG_ORIENTATION_MARKS = (b"eXIf", b"exif", b"XML:com.adobe.xmp")
+
+
+def may_carry_orientation(content_type: str, data: bytes) -> bool:
+    return content_type != "image/png" or any(mark in data for mark in _PNG_ORIENTATION_MARKS)
 
 
 def image_size(data: bytes, max_pixels: int) -> tuple[int, int, int] | None:
@@ -49,7 +54,7 @@ def image_size(data: bytes, max_pixels: int) -> tuple[int, int, int] | None:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[ACCEPTED[content_type]]) as image:
                 width, height = image.size
-                orientation = exif_orientation(image)
+                orientation = exif_orientation(image) if may_carry_orientation(content_type, data) else 1
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRefused("decompression_bomb", str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -95,35 +100,41 @@ class ObjectImport(TaskFileImport):
         self.in_source = store.bucket == source_bucket
 
     def import_objects(self, entries: list[FileEntry | Refusal]) -> None:
+        """Reads the sizes of a chunk of objects (in parallel) while the previous chunk is written."""
         ctx = self.ctx
         ctx.total = max(ctx.total, len(entries))
         todo = [e for e in entries if e.name not in ctx.done_names]
-        with ThreadPoolExecutor(ctx.settings.probe_workers, thread_name_prefix="import-size") as pool:
-            for start in range(0, len(todo), self.chunk_size):
-                self.ctx.check_continue()
-                chunk = todo[start : start + self.chunk_size]
-                known = self._known(
-                    [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
-                )
-                fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
-                ctx.duplicates += len(chunk) - len(fresh)  # a re-sync counts old objects, not lists them
-                rows = list(pool.map(self._row, fresh))
-                if rows:
-                    self._commit(rows)
+        with (
+            ThreadPoolExecutor(ctx.settings.probe_workers, thread_name_prefix="import-size") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="import-write") as writer,
+        ):
+            self._writing = None
+            try:
+                for start in range(0, len(todo), self.chunk_size):
+                    ctx.check_continue()
+                    chunk = todo[start : start + self.chunk_size]
+                    known = self._known(
+                        [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
+                    )
+                    fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
+                    # A re-sync counts the objects imported before as duplicates, without reading or listing them.
+                    self._submit(writer, self._rows(pool, fresh), skipped=len(chunk) - len(fresh))
+            finally:
+                if self._writing is not None:
+                    self._writing.result()
+
+    def _rows(self, pool: ThreadPoolExecutor, entries: list[FileEntry | Refusal]) -> list[_Row]:
+        """`_row` of each entry, in order: a few slices per thread (a future per object costs more than its
+        ranged read's own Python)."""
+        size = -(-len(entries) // (2 * self.ctx.settings.probe_workers)) or 1
+        parts = [entries[i : i + size] for i in range(0, len(entries), size)]
+        return [row for part in pool.map(lambda p: [self._row(e) for e in p], parts) for row in part]
 
     def _known(self, refs: list[str]) -> set[str]:
         if not refs:
             return set()
         with self.ctx.db.sessions() as session:
-            return set(
-                session.scalars(
-                    select(ImportItem.source_ref).where(
-                        ImportItem.project_id == self.ctx.project_id,
-                        ImportItem.state == "imported",
-                        ImportItem.source_ref.in_(refs),
-                    )
-                )
-            )
+            return set(self.ctx.known_refs(session, refs))
 
     def _row(self, entry: FileEntry | Refusal) -> _Row:
         if isinstance(entry, Refusal):
@@ -154,7 +165,10 @@ class ObjectImport(TaskFileImport):
         )
 
     def _size(self, entry: FileEntry) -> tuple[int, int, int]:
-        size = size_from(self._head(entry), entry.read, self.ctx.settings.max_image_pixels)
+        head = self._head(entry)
+        # An object no longer than its head was read whole already.
+        whole = (lambda: head) if entry.size is not None and entry.size <= len(head) else entry.read
+        size = size_from(head, whole, self.ctx.settings.max_image_pixels)
         if size is None:
             raise ImageRefused("corrupt_image", "no readable image header")
         return size

@@ -22,11 +22,7 @@ HEADER_BYTES = 256 * 1024  # EXIF sits in the first 64 KiB of a JPEG; PNG/WebP k
 
 def read_orientation(storage: Storage, sha256: str) -> int:
     try:
-        reader = storage.source.open(asset_key(sha256), (0, HEADER_BYTES - 1))
-        try:
-            head = reader.read()
-        finally:
-            reader.close()
+        head = storage.source.read_head(asset_key(sha256), HEADER_BYTES)
         with Image.open(io.BytesIO(head)) as image:
             return exif_orientation(image)
     except Exception:

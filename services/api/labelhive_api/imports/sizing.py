@@ -34,14 +34,7 @@ def _storage_reads(storage: Storage, image: str) -> tuple[Callable[[], bytes], C
         store, key = storage.imports.object_store(image)
         return (lambda: store.read_head(key, HEAD_BYTES)), (lambda: store.get(key))
 
-    def head() -> bytes:
-        reader = storage.source.open(image, (0, HEAD_BYTES - 1))
-        try:
-            return reader.read()
-        finally:
-            reader.close()
-
-    return head, (lambda: storage.source.get(image))
+    return (lambda: storage.source.read_head(image, HEAD_BYTES)), (lambda: storage.source.get(image))
 
 
 def _web_reads(url: str, policy: OutboundPolicy) -> tuple[Callable[[], bytes], Callable[[], bytes]]:

@@ -107,6 +107,14 @@ class ObjectStore(abc.ABC):
         finally:
             reader.close()
 
+    def read_head(self, key: str, length: int) -> bytes:
+        """The object's first `length` bytes (all of it when shorter): enough for an image's size."""
+        reader = self.open(key, (0, length - 1))
+        try:
+            return reader.read()
+        finally:
+            reader.close()
+
     @abc.abstractmethod
     def head(self, key: str) -> ObjectInfo | None: ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,17 @@ def build_storage(config: StorageConfig) -> Storage:
         options = config.s3_options()
         source = S3Store(options, config.s3_source_bucket)
 
+        others: dict[str, ObjectStore] = {}
+        lock = threading.Lock()
+
         def open_bucket(bucket: str) -> ObjectStore:
-            return source if bucket == source.bucket else S3Store(options, bucket)
+            """One store per bucket for the process (a boto3 client costs ~0.1 s of CPU to build)."""
+            if bucket == source.bucket:
+                return source
+            with lock:
+                if bucket not in others:
+                    others[bucket] = S3Store(options, bucket)
+                return others[bucket]
 
         return Storage(
             config,

@@ -334,6 +334,16 @@ class S3Store(ObjectStore):
         finally:
             answer["Body"].close()
 
+    def read_head(self, key: str, length: int) -> bytes:
+        if self._fast is not None:
+            return self._fast.get_head(self.bucket, key, length)
+        try:
+            return super().read_head(key, length)
+        except StorageError as exc:
+            if "InvalidRange" in str(exc):  # an empty object has no first bytes
+                return b""
+            raise
+
     def head(self, key: str) -> ObjectInfo | None:
         try:
             answer = self.call("head_object", Bucket=self.bucket, Key=key)
@@ -351,6 +361,13 @@ class S3Store(ObjectStore):
         self.call("delete_object", Bucket=self.bucket, Key=key)
 
     def list(self, prefix: str = "", start_after: str | None = None) -> Iterator[ObjectInfo]:
+        if self._fast is not None:
+            token: str | None = None
+            while True:
+                page, token = self._fast.list_page(self.bucket, prefix, token=token, start_after=start_after)
+                yield from page
+                if token is None:
+                    return
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": 1000}
         if start_after:
             kwargs["StartAfter"] = start_after

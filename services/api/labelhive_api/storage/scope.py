@@ -108,11 +108,7 @@ class ScopedStore:
     def read_head(self, key: str, length: int) -> bytes:
         """The object's first `length` bytes (one ranged GET): enough for an image's size."""
         self._check(key)
-        reader = self._store.open(key, (0, length - 1))
-        try:
-            return reader.read()
-        finally:
-            reader.close()
+        return self._store.read_head(key, length)
 
 
 class ImportScope:
