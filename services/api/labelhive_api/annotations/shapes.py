@@ -174,7 +174,7 @@ def plain_bbox(raw: Any) -> dict[str, Any] | None:
         out["score"] = float(score)
     out["type"] = "bbox"
     for name in ("x", "y", "w", "h"):
-        value = raw.get(name)
+        value: Any = raw.get(name)
         if type(value) not in _NUMBER:
             return None
         try:
