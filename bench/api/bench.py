@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,7 @@ def percentile(samples: list[float], p: float) -> float:
 
 
 SERVER_PID: list[int] = []
+PROFILE_DIR: list[Path] = []  # --profile: the server writes one cProfile file per measured call type
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -55,10 +57,20 @@ def report(name: str, samples: list[float], target_ms: float | None, cpu_s: floa
 
 def measure(name: str, fn: Callable[[int], object], n: int, target_ms: float | None) -> None:
     pid = SERVER_PID[0] if SERVER_PID else None
+    if pid and PROFILE_DIR:
+        _profile_phase(pid, name)
     before = _cpu_seconds(pid) if pid else None
     samples = timed(fn, n)
     cpu = _cpu_seconds(pid) - before if pid and before is not None else None
     report(name, samples, target_ms, cpu)
+
+
+def _profile_phase(pid: int, name: str) -> None:
+    """Tell the profiled server (profiled_serve.py) that what follows is `name`; it writes what came before."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.split("(")[0].strip().lower())
+    (PROFILE_DIR[0] / "phase").write_text(slug)
+    os.kill(pid, signal.SIGUSR1)
+    time.sleep(0.5)
 
 
 def timed(fn: Callable[[int], object], n: int) -> list[float]:
@@ -74,6 +86,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="run the server under cProfile and write DIR/<call>.prof per measured call (inflates CPU figures)",
+    )
     args = parser.parse_args()
 
     from labelhive_api.accounts import service as accounts
@@ -172,7 +189,13 @@ def main() -> int:
             LABELHIVE_LOG_LEVEL="WARNING",
             LABELHIVE_PORT=str(port),
         )
-        server = subprocess.Popen([str(Path(sys.executable).parent / "labelhive-api"), "serve"], env=env)
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            PROFILE_DIR[:] = [args.profile]
+            command = [sys.executable, str(Path(__file__).with_name("profiled_serve.py")), str(args.profile)]
+        else:
+            command = [str(Path(sys.executable).parent / "labelhive-api"), "serve"]
+        server = subprocess.Popen(command, env=env)
         SERVER_PID[:] = [server.pid]
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
@@ -184,6 +207,8 @@ def main() -> int:
                         time.sleep(0.1)
                 measure("baseline: GET /healthz (HTTP)", lambda _i: c.get("/healthz"), 200, None)
                 run_calls(c, pid, admin_token, tokens, ann_ids, args)
+                if PROFILE_DIR:
+                    _profile_phase(server.pid, "end")
         finally:
             server.terminate()
             server.wait(15)
@@ -294,6 +319,18 @@ def run_calls(
         assert r.status_code == 200, r.text
 
     measure("annotation save (versioned update)", save, len(created), 10)
+
+    def draft(i: int, version: int) -> None:
+        r = c.put(
+            f"{base}/tasks/{leased[i]}/draft",
+            json={"version": version, "result": [{**box, "x": 12 + version}], "lead_time_ms": 10},
+            headers=heads[i],
+        )
+        assert r.status_code == 200, r.text
+
+    for i in range(len(leased)):  # the first autosave creates the draft; the measured ones update it
+        draft(i, 0)
+    measure("draft save (autosave)", lambda i: draft(i, 1), len(leased), 10)
 
     def stats(_i: int) -> None:
         r = c.get(f"{base}/stats", headers=admin_h)

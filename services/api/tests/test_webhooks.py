@@ -202,3 +202,56 @@ def test_background_dispatcher_thread_delivers(committed_db, pg_settings):
         assert len(receiver.received) == 1
     finally:
         receiver.close()
+
+
+def test_a_submit_queues_one_delivery_per_subscribed_active_hook(any_env):
+    """The submit's webhook lookup runs inside its write statement: hooks subscribed to task.submitted or to
+    everything get a delivery with the event's payload; others, inactive ones and other projects' get none."""
+    env = any_env
+    project = env.project()
+    other = env.project()
+    (task_id,) = env.tasks(project, 1)
+    m = env.token(env.user("manager", project))
+    om = env.token(env.user("manager", other))
+    base = f"/api/v1/projects/{project.id}/webhooks"
+
+    def hook(events, headers=m, where=base):
+        r = env.client.post(where, json={"url": "http://127.0.0.1:9/hook", "events": events}, headers=headers)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    submitted, everything, accepted, paused = (
+        hook(["task.submitted"]),
+        hook(["*"]),
+        hook(["task.accepted", "task.rejected"]),
+        hook(["task.submitted"]),
+    )
+    elsewhere = hook(["*"], om, f"/api/v1/projects/{other.id}/webhooks")
+    assert env.client.patch(f"{base}/{paused}", json={"active": False}, headers=m).status_code == 200
+    r = env.client.post(
+        f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations",
+        json={"result": [BOX], "lead_time_ms": 5},
+        headers=m,
+    )
+    assert r.status_code == 201, r.text
+    with env.db.session() as s:
+        rows = s.query(WebhookDelivery).order_by(WebhookDelivery.webhook_id).all()
+        queued = {
+            d.webhook_id: (d.project_id, d.event, d.status, d.attempts, d.last_error, d.payload) for d in rows
+        }
+        assert all(d.next_attempt_at == d.created_at for d in rows)
+    assert set(queued) == {submitted, everything}, (queued, accepted, paused, elsewhere)
+    payload = {
+        "event": "task.submitted",
+        "project_id": project.id,
+        "created_at": queued[submitted][5]["created_at"],
+        "data": {
+            "task_id": task_id,
+            "annotation_id": r.json()["id"],
+            "version": 1,
+            "user_id": r.json()["user_id"],
+            "task_state": "submitted",
+        },
+    }
+    for hook_id in (submitted, everything):
+        assert queued[hook_id] == (project.id, "task.submitted", "pending", 0, "", payload)

@@ -6,12 +6,14 @@ SQLite alike; every version also lands in the append-only annotation_version tab
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, delete, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -29,13 +31,20 @@ from labelhive_api.annotations.exceptions import (
 from labelhive_api.annotations.models import Annotation, AnnotationStatus, AnnotationVersion, Draft
 from labelhive_api.annotations.shapes import validate_result
 from labelhive_api.db.base import utcnow
-from labelhive_api.db.statements import execute_together, insert_for
+from labelhive_api.db.statements import (
+    Write,
+    delete_rows,
+    dialect_name,
+    execute_writes,
+    insert_row,
+    update_rows,
+)
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import Task, TaskLease, TaskState
-from labelhive_api.tasks.service import task_labels_replace_statements, task_labels_statements
-from labelhive_api.webhooks.events import Event, emit
+from labelhive_api.tasks.service import task_label_writes, task_labels_replace_writes
+from labelhive_api.webhooks.events import Event, emit_write
 
 
 @dataclass
@@ -64,17 +73,96 @@ def get_annotation(
     return ann
 
 
-def _history_row(ann: Annotation, author_id: int, reason: str, now: datetime) -> Executable:
-    """The append-only history entry of the annotation's current version, as a statement."""
-    return insert(AnnotationVersion).values(
-        annotation_id=ann.id,
-        version=ann.version,
-        status=ann.status,
-        result=ann.result,
-        lead_time_ms=ann.lead_time_ms,
-        author_id=author_id,
-        reason=reason,
-        created_at=now,
+_ANNOTATIONS: Table = Annotation.__table__
+_VERSIONS: Table = AnnotationVersion.__table__
+_DRAFTS: Table = Draft.__table__
+_TASKS: Table = Task.__table__
+_LEASES: Table = TaskLease.__table__
+
+# The hot paths' reads and writes, built once with bound values (building and keying a statement costs more
+# Python than running it).
+_DELETE_LEASE = delete(_LEASES).where(
+    _LEASES.c.task_id == bindparam("task_id"), _LEASES.c.user_id == bindparam("user_id")
+)
+_TASK_STATUSES = select(_ANNOTATIONS.c.status).where(_ANNOTATIONS.c.task_id == bindparam("task_id"))
+_TASK_ANNOTATIONS = select(_ANNOTATIONS.c.status, _ANNOTATIONS.c.result).where(
+    _ANNOTATIONS.c.task_id == bindparam("task_id")
+)
+_LOCK_TASK = (
+    select(_TASKS.c.state, _TASKS.c.slots_taken).where(_TASKS.c.id == bindparam("task_id")).with_for_update()
+)
+_READ_FOR_UPDATE = (
+    select(
+        _ANNOTATIONS.c.user_id,
+        _ANNOTATIONS.c.task_id,
+        _ANNOTATIONS.c.version,
+        _ANNOTATIONS.c.status,
+        _ANNOTATIONS.c.result,
+        _TASKS.c.width,
+        _TASKS.c.height,
+    )
+    .join(_TASKS, _TASKS.c.id == _ANNOTATIONS.c.task_id)
+    .where(
+        _ANNOTATIONS.c.id == bindparam("annotation_id"), _ANNOTATIONS.c.project_id == bindparam("project_id")
+    )
+)
+
+
+@functools.cache
+def _insert_annotation(dialect: str) -> Executable:
+    """The first submission: an INSERT that does nothing when the annotator has one on the task already."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_(_ANNOTATIONS)
+        .values({c.key: bindparam(f"v_{c.key}", type_=c.type) for c in _ANNOTATIONS.c if c.key != "id"})
+        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
+        .returning(_ANNOTATIONS.c.id)
+    )
+
+
+@functools.cache
+def _update_annotation(keeps_prediction: bool) -> Executable:
+    """A new version of an annotation, if the one it was based on is still current."""
+    c = _ANNOTATIONS.c
+    return (
+        update(_ANNOTATIONS)
+        .where(c.id == bindparam("v_id"), c.version == bindparam("v_base"))
+        .values(
+            version=bindparam("v_version"),
+            result=bindparam("v_result", type_=c.result.type),
+            status=bindparam("v_status"),
+            lead_time_ms=c.lead_time_ms + bindparam("v_lead_time_ms", type_=c.lead_time_ms.type),
+            updated_by=bindparam("v_updated_by"),
+            updated_at=bindparam("v_updated_at", type_=c.updated_at.type),
+            prediction_id=c.prediction_id if keeps_prediction else bindparam("v_prediction_id"),
+        )
+        .returning(*c)
+    )
+
+
+def _history_write(
+    annotation_id: int,
+    version: int,
+    status: str,
+    result: list[dict[str, Any]],
+    lead_time_ms: int,
+    author_id: int,
+    reason: str,
+    now: datetime,
+) -> Write:
+    """An append-only history entry (one version of the annotation), for `execute_writes`."""
+    return insert_row(
+        _VERSIONS,
+        {
+            "annotation_id": annotation_id,
+            "version": version,
+            "status": status,
+            "result": result,
+            "lead_time_ms": lead_time_ms,
+            "author_id": author_id,
+            "reason": reason,
+            "created_at": now,
+        },
     )
 
 
@@ -104,14 +192,6 @@ def refresh_task_state(
         task.state = new
         task.updated_at = utcnow()
     return new
-
-
-def _task_annotations(session: Session, task_id: int) -> tuple[list[str], list[list[dict[str, Any]]]]:
-    """Statuses and results of all annotations of a task, in one query."""
-    rows = session.execute(
-        select(Annotation.status, Annotation.result).where(Annotation.task_id == task_id)
-    ).all()
-    return [r[0] for r in rows], [r[1] for r in rows]
 
 
 def _loaded(session: Session, values: Mapping[str, Any]) -> Annotation:
@@ -145,9 +225,7 @@ def create(
     uid = writer.user.id
     now = utcnow()
     # The caller's lease ends with the submission; it held the slot the submission now takes.
-    lease_gone = session.execute(
-        delete(TaskLease).where(TaskLease.task_id == task.id, TaskLease.user_id == uid)
-    )
+    lease_gone = session.execute(_DELETE_LEASE, {"task_id": task.id, "user_id": uid})
     leased = bool(lease_gone.rowcount)  # type: ignore[attr-defined]
     values: dict[str, Any] = {
         "project_id": project.id,
@@ -164,10 +242,7 @@ def create(
         "updated_at": now,
     }
     ann_id = session.scalar(
-        insert_for(session, Annotation)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
-        .returning(Annotation.id)
+        _insert_annotation(dialect_name(session)), {f"v_{k}": v for k, v in values.items()}
     )
     if ann_id is None:  # one annotation per annotator and task (the unique key decides, races included)
         existing_id, existing_version = session.execute(
@@ -182,7 +257,7 @@ def create(
             raise TaskFull()
         slots_taken += 1
     ann = _loaded(session, {"id": ann_id, **values})
-    statuses = list(session.scalars(select(Annotation.status).where(Annotation.task_id == task.id)))
+    statuses = list(session.scalars(_TASK_STATUSES, {"task_id": task.id}))
     state = derive_task_state(project, slots_taken, statuses)
     changes = counters.Changes(project.id, now)
     changes.move_task(task.state, state)
@@ -190,27 +265,32 @@ def create(
     changes.lead_time(uid, lead_time_ms)
     changes.labels(counters.label_delta([], shapes))
     changes.daily(submitted=1)
-    execute_together(
+    execute_writes(
         session,
         [
-            _history_row(ann, uid, "submit", now),
-            delete(Draft).where(Draft.task_id == task.id, Draft.user_id == uid),
-            *task_labels_statements(session, task, {str(shape["label"]) for shape in shapes}),
-            update(Task)
-            .where(Task.id == task.id)
-            .values(state=state, slots_taken=slots_taken, updated_at=now)
-            .execution_options(synchronize_session=False),
-            *changes.statements(session),
+            _history_write(ann_id, 1, ann.status, shapes, lead_time_ms, uid, "submit", now),
+            delete_rows(_DRAFTS, {"task_id": task.id, "user_id": uid}),
+            *task_label_writes(project.id, task.id, {str(shape["label"]) for shape in shapes}),
+            update_rows(
+                _TASKS, {"id": task.id}, {"state": state, "slots_taken": slots_taken, "updated_at": now}
+            ),
+            *changes.writes(),
+            # Webhooks: the lookup is part of this statement (no round trip for a project without any).
+            emit_write(
+                project.id,
+                Event.TASK_SUBMITTED,
+                {
+                    "task_id": task.id,
+                    "annotation_id": ann_id,
+                    "version": 1,
+                    "user_id": uid,
+                    "task_state": state,
+                },
+            ),
         ],
     )
     for field, value in {"state": state, "slots_taken": slots_taken, "updated_at": now}.items():
         set_committed_value(task, field, value)
-    emit(
-        session,
-        project.id,
-        Event.TASK_SUBMITTED,
-        {"task_id": task.id, "annotation_id": ann.id, "version": 1, "user_id": uid, "task_state": state},
-    )
     return ann
 
 
@@ -231,17 +311,7 @@ def update_result(
     replaces."""
     uid = writer.user.id
     read = session.execute(
-        select(
-            Annotation.user_id,
-            Annotation.task_id,
-            Annotation.version,
-            Annotation.status,
-            Annotation.result,
-            Task.width,
-            Task.height,
-        )
-        .join(Task, Task.id == Annotation.task_id)
-        .where(Annotation.id == annotation_id, Annotation.project_id == project.id)
+        _READ_FOR_UPDATE, {"annotation_id": annotation_id, "project_id": project.id}
     ).first()
     if read is None:
         raise AnnotationNotFound()
@@ -257,19 +327,18 @@ def update_result(
     now = utcnow()
     written = (
         session.execute(
-            update(Annotation)
-            .where(Annotation.id == annotation_id, Annotation.version == base_version)
-            .values(
-                version=base_version + len(path),
-                result=shapes,
-                status=new_status,
-                lead_time_ms=Annotation.lead_time_ms + lead_time_ms,
-                updated_by=uid,
-                updated_at=now,
-                prediction_id=prediction_id if prediction_id is not None else Annotation.prediction_id,
-            )
-            .returning(*Annotation.__table__.c)
-            .execution_options(synchronize_session=False)
+            _update_annotation(prediction_id is None),
+            {
+                "v_id": annotation_id,
+                "v_base": base_version,
+                "v_version": base_version + len(path),
+                "v_result": shapes,
+                "v_status": new_status,
+                "v_lead_time_ms": lead_time_ms,
+                "v_updated_by": uid,
+                "v_updated_at": now,
+                **({} if prediction_id is None else {"v_prediction_id": prediction_id}),
+            },
         )
         .mappings()
         .first()
@@ -278,25 +347,25 @@ def update_result(
         current = session.scalar(select(Annotation.version).where(Annotation.id == annotation_id))
         raise VersionConflict(current_version=current, annotation_id=annotation_id)
     ann = _loaded(session, dict(written))
-    writes: list[Executable | None] = [
+    writes: list[Write | None] = [
         # Every step of the path is a version in the history (a rework step keeps the old shapes).
-        insert(AnnotationVersion).values(
-            annotation_id=ann.id,
-            version=base_version + i + 1,
-            status=state.value,
-            result=shapes if i == len(path) - 1 else old_shapes,
-            lead_time_ms=ann.lead_time_ms,
-            author_id=uid,
-            reason=action.value,
-            created_at=now,
+        _history_write(
+            ann.id,
+            base_version + i + 1,
+            state.value,
+            shapes if i == len(path) - 1 else old_shapes,
+            ann.lead_time_ms,
+            uid,
+            action.value,
+            now,
         )
         for i, (action, state) in enumerate(path)
     ]
     if owner == uid:
-        writes.append(delete(Draft).where(Draft.task_id == task_id, Draft.user_id == uid))
+        writes.append(delete_rows(_DRAFTS, {"task_id": task_id, "user_id": uid}))
         if resubmit:
             # Rework handed out by next-task ends with this save.
-            writes.append(delete(TaskLease).where(TaskLease.task_id == task_id, TaskLease.user_id == uid))
+            writes.append(delete_rows(_LEASES, {"task_id": task_id, "user_id": uid}))
     changes = counters.Changes(project.id, now)
     changes.labels(counters.label_delta(old_shapes, shapes))
     task_values: dict[str, Any] = {"updated_at": now}
@@ -304,42 +373,37 @@ def update_result(
     state: str | None = None
     if labels_changed or resubmit:
         # What other annotations of the task say matters now: lock the task, then read them fresh.
-        task_state, slots_taken = session.execute(
-            select(Task.state, Task.slots_taken).where(Task.id == task_id).with_for_update()
-        ).one()
-        statuses, results = _task_annotations(session, task_id)
+        task_state, slots_taken = session.execute(_LOCK_TASK, {"task_id": task_id}).one()
+        rows = session.execute(_TASK_ANNOTATIONS, {"task_id": task_id}).all()
+        statuses, results = [r[0] for r in rows], [r[1] for r in rows]
         if labels_changed:
-            writes += task_labels_replace_statements(session, project.id, task_id, results)
+            writes += task_labels_replace_writes(project.id, task_id, results)
         state = task_state
         if resubmit:
             state = derive_task_state(project, slots_taken, statuses)
             changes.move_task(task_state, state)
             changes.daily(submitted=1)
             task_values["state"] = state
-    writes.append(
-        update(Task)
-        .where(Task.id == task_id)
-        .values(**task_values)
-        .execution_options(synchronize_session=False)
-    )
-    execute_together(session, [*writes, *changes.statements(session)])
+    writes.append(update_rows(_TASKS, {"id": task_id}, task_values))
+    if resubmit:
+        writes.append(
+            emit_write(
+                project.id,
+                Event.TASK_SUBMITTED,
+                {
+                    "task_id": task_id,
+                    "annotation_id": ann.id,
+                    "version": ann.version,
+                    "user_id": ann.user_id,
+                    "task_state": state,
+                    "resubmitted": True,
+                },
+            )
+        )
+    execute_writes(session, [*writes, *changes.writes()])
     held_task = session.identity_map.get(identity_key(Task, task_id))
     if isinstance(held_task, Task):
         session.expire(held_task)
-    if resubmit:
-        emit(
-            session,
-            project.id,
-            Event.TASK_SUBMITTED,
-            {
-                "task_id": task_id,
-                "annotation_id": ann.id,
-                "version": ann.version,
-                "user_id": ann.user_id,
-                "task_state": state,
-                "resubmitted": True,
-            },
-        )
     return ann
 
 

@@ -9,12 +9,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, func, literal, select
+from sqlalchemy import Executable, Table, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import Base, utcnow
-from labelhive_api.db.statements import dialect_name, execute_together, insert_for
+from labelhive_api.db.statements import Write, bound, dialect_name, execute_together, insert_for
 from labelhive_api.stats.models import AnnotatorCount, DailyCount, LabelCount, LeadTimeBucket, StateCount
 
 # Lead-time histogram: bucket b holds times in [B**b, B**(b+1)) ms; ~10% resolution for the median.
@@ -40,6 +40,36 @@ def upsert_statements(
                 index_elements=key_names, set_={k: table.c[k] + row[k] for k in columns}
             )
         )
+    return out
+
+
+def _add_to(
+    dialect: str,
+    prefix: str,
+    table: Table,
+    key_names: tuple[str, ...],
+    names: tuple[str, ...],
+    columns: tuple[str, ...],
+) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values({name: bound(prefix, table.c[name]) for name in names})
+        .on_conflict_do_update(
+            index_elements=list(key_names),
+            set_={name: table.c[name] + bound(prefix, table.c[name]) for name in columns},
+        )
+    )
+
+
+def upsert_writes(model: type[Base], key_names: tuple[str, ...], rows: list[dict[str, Any]]) -> list[Write]:
+    """`upsert_statements` as `db.statements.Write`s: built once per shape, for `execute_writes`."""
+    table: Table = model.__table__
+    out = []
+    for row in rows:
+        columns = tuple(k for k, v in row.items() if k not in key_names and v)
+        if columns:
+            out.append(Write(_add_to, (table, key_names, tuple(row), columns), row))
     return out
 
 
@@ -166,19 +196,18 @@ class Changes:
     def daily(self, **deltas: int) -> None:
         self._daily.update(deltas)
 
-    def statements(self, session: Session) -> list[Executable]:
+    def _rows(self) -> list[tuple[type[Base], tuple[str, ...], list[dict[str, Any]]]]:
+        """Per counter table: its key columns and the rows of increments."""
         pid = self.project_id
         return [
-            *upsert_statements(
-                session,
+            (
                 StateCount,
-                ["project_id", "state"],
+                ("project_id", "state"),
                 [{"project_id": pid, "state": k, "n": n} for k, n in sorted(self._states.items())],
             ),
-            *upsert_statements(
-                session,
+            (
                 AnnotatorCount,
-                ["project_id", "user_id"],
+                ("project_id", "user_id"),
                 [
                     {
                         "project_id": pid,
@@ -188,25 +217,22 @@ class Changes:
                     for uid, d in sorted(self._annotators.items())
                 ],
             ),
-            *upsert_statements(
-                session,
+            (
                 LeadTimeBucket,
-                ["project_id", "user_id", "bucket"],
+                ("project_id", "user_id", "bucket"),
                 [
                     {"project_id": pid, "user_id": uid, "bucket": b, "n": n}
                     for (uid, b), n in sorted(self._lead_times.items())
                 ],
             ),
-            *upsert_statements(
-                session,
+            (
                 LabelCount,
-                ["project_id", "label"],
+                ("project_id", "label"),
                 [{"project_id": pid, "label": k, "shapes": n} for k, n in sorted(self._labels.items())],
             ),
-            *upsert_statements(
-                session,
+            (
                 DailyCount,
-                ["project_id", "day"],
+                ("project_id", "day"),
                 [
                     {
                         "project_id": pid,
@@ -216,6 +242,17 @@ class Changes:
                 ],
             ),
         ]
+
+    def statements(self, session: Session) -> list[Executable]:
+        return [
+            stmt
+            for model, keys, rows in self._rows()
+            for stmt in upsert_statements(session, model, list(keys), rows)
+        ]
+
+    def writes(self) -> list[Write]:
+        """The same upserts as `statements`, as `Write`s for `db.statements.execute_writes`."""
+        return [write for model, keys, rows in self._rows() for write in upsert_writes(model, keys, rows)]
 
 
 def recount_task_states(session: Session, project_id: int) -> None:

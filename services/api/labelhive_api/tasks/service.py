@@ -14,7 +14,9 @@ from sqlalchemy import (
     Executable,
     Row,
     Select,
+    Table,
     and_,
+    bindparam,
     delete,
     exists,
     insert,
@@ -25,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
-from labelhive_api.db.statements import insert_for
+from labelhive_api.db.statements import Write, bound, delete_rows, insert_for, insert_row
 from labelhive_api.errors import BadRequest, Unprocessable
 from labelhive_api.projects.models import Membership, Project
 from labelhive_api.stats import counters
@@ -314,6 +316,36 @@ def task_labels_replace_statements(
     return [
         drop.where(TaskLabel.label.not_in(labels)),
         *_task_label_rows(session, project_id, task_id, labels),
+    ]
+
+
+def task_label_writes(project_id: int, task_id: int, labels: Iterable[str]) -> list[Write]:
+    """`task_labels_statements` as `db.statements.Write`s (one single-row INSERT per label, built once)."""
+    table: Table = TaskLabel.__table__
+    return [
+        insert_row(table, {"task_id": task_id, "label": label, "project_id": project_id}, or_nothing_on=())
+        for label in sorted(labels)
+    ]
+
+
+def _drop_labels_but(dialect: str, prefix: str) -> Executable:
+    table: Table = TaskLabel.__table__
+    return delete(table).where(
+        table.c.task_id == bound(prefix, table.c.task_id),
+        table.c.label.not_in(bindparam(f"{prefix}keep", expanding=True, type_=table.c.label.type)),
+    )
+
+
+def task_labels_replace_writes(
+    project_id: int, task_id: int, results: Iterable[Iterable[Mapping[str, Any]]]
+) -> list[Write]:
+    """`task_labels_replace_statements` as `db.statements.Write`s."""
+    labels = sorted({str(shape.get("label")) for result in results for shape in result if shape.get("label")})
+    if not labels:
+        return [delete_rows(TaskLabel.__table__, {"task_id": task_id})]
+    return [
+        Write(_drop_labels_but, (), {"task_id": task_id, "keep": labels}),
+        *task_label_writes(project_id, task_id, labels),
     ]
 
 

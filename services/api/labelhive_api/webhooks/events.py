@@ -5,10 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Executable, Table, Text, bindparam, exists, func, insert, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
+from labelhive_api.db.statements import Write, bound
 from labelhive_api.webhooks.models import Webhook, WebhookDelivery
 
 
@@ -63,3 +65,57 @@ def emit_many(session: Session, project_id: int, event: Event | str, items: list
     else:
         session.execute(insert(WebhookDelivery), rows)
     return len(rows)
+
+
+def _deliveries(dialect: str, prefix: str) -> Executable:
+    """INSERT ... SELECT of one outbox row per active webhook of the project subscribed to the event."""
+    hook: Table = Webhook.__table__
+    outbox: Table = WebhookDelivery.__table__
+    if dialect == "postgresql":
+        wanted = bindparam(f"{prefix}wanted", type_=ARRAY(Text))
+        subscribed = type_coerce(hook.c.events, JSONB).has_any(wanted)
+    else:
+        each = func.json_each(hook.c.events).table_valued("value")
+        subscribed = exists().where(each.c.value.in_(bindparam(f"{prefix}wanted", expanding=True)))
+    now = bound(prefix, outbox.c.next_attempt_at)
+    rows = select(
+        hook.c.id,
+        bound(prefix, outbox.c.project_id),
+        bound(prefix, outbox.c.event),
+        bound(prefix, outbox.c.payload),
+        literal("pending"),
+        literal(0),
+        literal(""),
+        now,
+        now,
+    ).where(hook.c.project_id == bound(prefix, outbox.c.project_id), hook.c.active.is_(True), subscribed)
+    names = [
+        "webhook_id",
+        "project_id",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+    ]
+    return insert(outbox).from_select(names, rows, include_defaults=False)
+
+
+def emit_write(project_id: int, event: Event, data: dict[str, Any]) -> Write:
+    """`emit` as a `db.statements.Write`: the webhook lookup runs inside the write itself (no round trip of
+    its own, and nothing at all to do for a project without webhooks). Not for `Event.PING`."""
+    now = utcnow()
+    payload = {"event": str(event), "project_id": project_id, "created_at": now.isoformat(), "data": data}
+    return Write(
+        _deliveries,
+        (),
+        {
+            "project_id": project_id,
+            "event": str(event),
+            "payload": payload,
+            "next_attempt_at": now,
+            "wanted": [str(event), "*"],
+        },
+    )
