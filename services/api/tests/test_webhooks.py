@@ -235,7 +235,12 @@ def test_a_submit_queues_one_delivery_per_subscribed_active_hook(any_env):
     )
     assert r.status_code == 201, r.text
     with env.db.session() as s:
-        rows = s.query(WebhookDelivery).order_by(WebhookDelivery.webhook_id).all()
+        rows = (
+            s.query(WebhookDelivery)
+            .filter(WebhookDelivery.project_id.in_([project.id, other.id]))
+            .order_by(WebhookDelivery.webhook_id)
+            .all()
+        )
         queued = {
             d.webhook_id: (d.project_id, d.event, d.status, d.attempts, d.last_error, d.payload) for d in rows
         }
