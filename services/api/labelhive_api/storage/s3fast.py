@@ -1,5 +1,5 @@
 """Whole-object GETs, ranged reads of an object's first bytes, listings and small PUTs without boto3's
-per-request machinery: urllib3 requests signed by `sigv4` (the signature botocore computes).
+per-request machinery: requests signed by `sigv4` (the signature botocore computes) on `http1` connections.
 
 An export reads hundreds of thousands of small images, an import by reference the first bytes of as many;
 boto3 spends most of each GET in Python (events, parsing, checksums), which halves the read rate on a small
@@ -16,9 +16,8 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
-import urllib3
-
 from labelhive_api.storage.base import ObjectInfo, ObjectNotFound, StorageError
+from labelhive_api.storage.http1 import ConnectionPool
 from labelhive_api.storage.sigv4 import EMPTY_SHA256, Signer, host_header
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -39,9 +38,7 @@ class FastGetter:
         self._path = urlsplit(endpoint).path.rstrip("/")  # an endpoint may sit under a path
         self._signer = Signer(access_key, secret_key, region, host_header(endpoint))
         self._max_attempts = max_attempts
-        self._pool = urllib3.PoolManager(
-            maxsize=pool_size, block=False, retries=False, timeout=urllib3.Timeout(connect=10.0, read=60.0)
-        ).connection_from_url(endpoint)
+        self._pool = ConnectionPool(endpoint, maxsize=pool_size, connect_timeout=10.0, read_timeout=60.0)
 
     def get(self, bucket: str, key: str) -> bytes:
         return self._request("GET", bucket, key, None, {})[1]
@@ -84,7 +81,7 @@ class FastGetter:
     def put(self, bucket: str, key: str, data: bytes, headers: dict[str, str]) -> str:
         """Returns the ETag."""
         answer_headers, _body = self._request("PUT", bucket, key, data, headers)
-        return answer_headers.get("ETag", "").strip('"')
+        return answer_headers.get("etag", "").strip('"')
 
     def _request(
         self,
@@ -103,19 +100,17 @@ class FastGetter:
                 time.sleep(min(20.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))
             signed = self._signer.headers(method, path, query, headers, payload)
             try:
-                answer = self._pool.urlopen(
-                    method, f"{path}?{query}" if query else path, body=data, headers=signed, retries=False
-                )
-            except urllib3.exceptions.HTTPError as exc:
+                answer = self._pool.request(method, f"{path}?{query}" if query else path, signed, data)
+            except OSError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
             if answer.status == 200 or (answer.status == 206 and "Range" in headers):
-                return dict(answer.headers.items()), bytes(answer.data)
+                return answer.headers, answer.body
             if answer.status == 404 and method == "GET":
                 raise ObjectNotFound(bucket, key)
             if answer.status == 416 and "Range" in headers:  # an empty object has no first bytes
-                return dict(answer.headers.items()), b""
-            body = bytes(answer.data[:300])
+                return answer.headers, b""
+            body = answer.body[:300]
             problem = f"HTTP {answer.status}: {body.decode(errors='replace')}"
             if answer.status not in RETRY_STATUS and b"SlowDown" not in body:
                 break
