@@ -113,18 +113,21 @@ def insert_dicts(
 
 
 def entry_for(name: str, task: TaskIn) -> Entry:
-    """A new task by reference with its pre-labels, from the API's (or an import file's) task body."""
+    """A new task by reference with its pre-labels, from the API's (or an import file's) task body. A task
+    that names no batch goes into the import's (`BulkWriter.batch_id`), if any."""
+    new_task = {
+        "image": task.image,
+        "filename": task.filename,
+        "width": task.width,
+        "height": task.height,
+        "asset_sha256": task.asset_sha256,
+        "meta": task.meta,
+    }
+    if task.batch_id is not None:
+        new_task["batch_id"] = task.batch_id
     return Entry(
         name,
-        new_task={
-            "image": task.image,
-            "filename": task.filename,
-            "width": task.width,
-            "height": task.height,
-            "asset_sha256": task.asset_sha256,
-            "meta": task.meta,
-            "batch_id": task.batch_id,
-        },
+        new_task=new_task,
         predictions=[PredictionIn(p.model_version, p.result, p.score) for p in task.predictions],
         annotations=[a.result for a in task.annotations],
     )

@@ -26,6 +26,7 @@ from labelhive_api.imports.safezip import Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
+from labelhive_api.tasks.models import Batch
 from labelhive_api.tasks.schemas import TaskIn
 
 if TYPE_CHECKING:
@@ -180,6 +181,7 @@ class TaskFileImport:
             self._submit(writer, chunk)
 
     def _prepare(self, rows: list[_Row]) -> None:
+        self._refuse_other_batches(rows)
         todo = [r for r in rows if r.task is not None or r.new_task is not None]
         for row in todo:
             row.entry = (
@@ -192,6 +194,22 @@ class TaskFileImport:
                 labels = labels_by_value(session, self.project)
         for row, prepared in zip(todo, self.bulk.prepare(entries, labels), strict=True):
             row.prepared = prepared
+
+    def _refuse_other_batches(self, rows: list[_Row]) -> None:
+        """Items naming a batch that is not one of this project's are refused (as `POST /tasks` answers 404)."""
+        named = {r.task.batch_id for r in rows if r.task is not None and r.task.batch_id is not None}
+        if not named:
+            return
+        with self.ctx.db.sessions() as session:
+            ours = set(
+                session.scalars(
+                    select(Batch.id).where(Batch.project_id == self.ctx.project_id, Batch.id.in_(named))
+                )
+            )
+        for row in rows:
+            if row.task is not None and row.task.batch_id is not None and row.task.batch_id not in ours:
+                row.reason, row.detail = "unknown_batch", f"no batch {row.task.batch_id} in this project"
+                row.task = None
 
     def _commit(self, rows: list[_Row], skipped: int = 0) -> None:
         self.ctx.check_continue()

@@ -285,3 +285,36 @@ def test_url_lists_imported_by_reference_read_only_the_start_of_each_image(world
         assert all(wanted == "bytes=0-65535" for _path, wanted in served)  # never a whole image
     finally:
         server.shutdown()
+
+
+def test_a_tasks_file_imported_into_a_batch_puts_its_tasks_there(world):
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project, other = world.project(admin), world.project(admin)
+
+    def batch(project, name: str) -> int:
+        made = world.client.post(
+            f"/api/v1/projects/{project.id}/batches", headers=headers, json={"name": name, "task_ids": []}
+        )
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
+
+    wave, wave2, theirs = batch(project, "wave 1"), batch(project, "wave 2"), batch(other, "theirs")
+    rows = [
+        task_line(1),
+        {k: v for k, v in task_line(2).items() if k != "predictions"},
+        task_line(3, batch_id=wave2),  # its own batch wins
+        task_line(4, batch_id=theirs),  # another project's: refused, as POST /tasks answers 404
+    ]
+    created = world.upload(project, headers, [("t.jsonl", jsonl(rows))], format="tasks", batch_id=wave)
+    world.run_jobs()
+    done = job(world, project, headers, created["id"])
+    assert (done["imported"], done["refused"]) == (3, 1)
+    assert [(r["name"], r["reason"]) for r in items(world, project, headers, created["id"], "refused")] == [
+        ("t.jsonl#4", "unknown_batch")
+    ]
+    with world.db.sessions() as s:
+        batches = s.scalars(
+            select(Task.batch_id).where(Task.project_id == project.id).order_by(Task.id)
+        ).all()
+    assert batches == [wave, wave, wave2]
