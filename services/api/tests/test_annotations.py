@@ -103,10 +103,20 @@ def test_drafts_autosave_apart_from_submissions(any_env):
     c = env.client
     url = f"/api/v1/projects/{project.id}/tasks/{task_id}/draft"
     assert c.get(url, headers=h).json()["code"] == "draft_not_found"
-    d1 = c.put(url, json={"version": 0, "result": [BOX]}, headers=h).json()
-    assert d1["version"] == 1
+    stale = c.put(url, json={"version": 3, "result": [BOX]}, headers=h)  # no draft yet: version 0
+    assert (stale.status_code, stale.json()["code"], stale.json()["current_version"]) == (
+        409,
+        "version_conflict",
+        0,
+    )
+    d1 = c.put(url, json={"version": 0, "result": [BOX], "lead_time_ms": 7}, headers=h).json()
+    assert (d1["version"], d1["result"], d1["lead_time_ms"]) == (1, [BOX], 7)
     assert c.put(url, json={"version": 1, "result": []}, headers=h).json()["version"] == 2
-    assert c.put(url, json={"version": 1, "result": [BOX]}, headers=h).status_code == 409
+    for version in (1, 0):  # an older version, or "first draft" while one exists
+        stale = c.put(url, json={"version": version, "result": [BOX]}, headers=h)
+        assert (stale.status_code, stale.json()["current_version"]) == (409, 2)
+    kept = c.get(url, headers=h).json()
+    assert (kept["version"], kept["result"]) == (2, [])
     assert c.get(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", headers=h).json() == []
     c.post(f"/api/v1/projects/{project.id}/tasks/{task_id}/annotations", json={"result": [BOX]}, headers=h)
     assert c.get(url, headers=h).status_code == 404  # the submission replaced the draft

@@ -108,6 +108,41 @@ _READ_FOR_UPDATE = (
 )
 
 
+_DRAFT_KEY = (_DRAFTS.c.task_id == bindparam("d_task_id"), _DRAFTS.c.user_id == bindparam("d_user_id"))
+_DRAFT_VERSION = select(_DRAFTS.c.version).where(*_DRAFT_KEY)
+_UPDATE_DRAFT = (
+    update(_DRAFTS)
+    .where(*_DRAFT_KEY, _DRAFTS.c.version == bindparam("d_base"))
+    .values(
+        version=bindparam("d_base") + 1,
+        result=bindparam("d_result", type_=_DRAFTS.c.result.type),
+        lead_time_ms=bindparam("d_lead_time_ms"),
+        updated_at=bindparam("d_updated_at", type_=_DRAFTS.c.updated_at.type),
+    )
+    .returning(*_DRAFTS.c)
+)
+
+
+@functools.cache
+def _create_draft(dialect: str) -> Executable:
+    """A task's first draft of an annotator: nothing happens if there is one already (a 409 then)."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_(_DRAFTS)
+        .values(
+            task_id=bindparam("d_task_id"),
+            user_id=bindparam("d_user_id"),
+            project_id=bindparam("d_project_id"),
+            version=1,
+            result=bindparam("d_result", type_=_DRAFTS.c.result.type),
+            lead_time_ms=bindparam("d_lead_time_ms"),
+            updated_at=bindparam("d_updated_at", type_=_DRAFTS.c.updated_at.type),
+        )
+        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
+        .returning(*_DRAFTS.c)
+    )
+
+
 @functools.cache
 def _insert_annotation(dialect: str) -> Executable:
     """The first submission: an INSERT that does nothing when the annotator has one on the task already."""
@@ -194,15 +229,17 @@ def refresh_task_state(
     return new
 
 
-def _loaded(session: Session, values: Mapping[str, Any]) -> Annotation:
-    """The annotation as written by a Core statement: the session's instance brought up to date if it holds
-    one, else a detached instance carrying the values (the request's response is built from it)."""
-    held = session.identity_map.get(identity_key(Annotation, values["id"]))
-    if isinstance(held, Annotation):
+def _loaded(session: Session, values: Mapping[str, Any], model: type[Any] = Annotation) -> Any:
+    """A row as written by a Core statement: the session's instance brought up to date if it holds one, else
+    a detached instance carrying the values (the request's response is built from it)."""
+    table = model.__table__
+    key = tuple(values[c.key] for c in table.primary_key.columns)
+    held = session.identity_map.get(identity_key(model, key if len(key) > 1 else key[0]))
+    if isinstance(held, model):
         for field, value in values.items():
             set_committed_value(held, field, value)
         return held
-    return Annotation(**values)
+    return model(**values)
 
 
 def create(
@@ -426,32 +463,23 @@ def save_draft(
     result: list[Any],
     lead_time_ms: int,
 ) -> Draft:
-    """Autosave: kept apart from submissions, versioned the same way (0 = no draft yet)."""
-    draft = session.get(Draft, (task.id, user.id), with_for_update=True)
-    if draft is None:
-        if base_version != 0:
-            raise VersionConflict(current_version=0)
-        draft = Draft(
-            task_id=task.id,
-            user_id=user.id,
-            project_id=project.id,
-            version=1,
-            result=result,
-            lead_time_ms=lead_time_ms,
-            updated_at=utcnow(),
-        )
-        session.add(draft)
-        session.flush()
-        return draft
-    changed = session.execute(
-        update(Draft)
-        .where(Draft.task_id == task.id, Draft.user_id == user.id, Draft.version == base_version)
-        .values(version=base_version + 1, result=result, lead_time_ms=lead_time_ms, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if not changed.rowcount:  # type: ignore[attr-defined]
-        raise VersionConflict(current_version=draft.version)
-    session.refresh(draft)
+    """Autosave: kept apart from submissions, versioned the same way (0 = no draft yet). One statement: an
+    INSERT that does nothing if a draft exists, or an UPDATE of the draft still at `base_version`."""
+    params = {
+        "d_task_id": task.id,
+        "d_user_id": user.id,
+        "d_project_id": project.id,
+        "d_base": base_version,
+        "d_result": result,
+        "d_lead_time_ms": lead_time_ms,
+        "d_updated_at": utcnow(),
+    }
+    stmt = _create_draft(dialect_name(session)) if base_version == 0 else _UPDATE_DRAFT
+    written = session.execute(stmt, params).mappings().first()
+    if written is None:
+        current = session.scalar(_DRAFT_VERSION, params)
+        raise VersionConflict(current_version=current or 0)
+    draft: Draft = _loaded(session, dict(written), Draft)
     return draft
 
 

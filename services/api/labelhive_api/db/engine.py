@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from labelhive_api.settings import Settings
@@ -46,13 +48,29 @@ def make_engine(settings: Settings) -> Engine:
     connect_args = (
         {"options": f"-csearch_path={settings.database_schema}"} if settings.database_schema else {}
     )
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
         connect_args=connect_args,
     )
+    event.listen(engine, "checkout", functools.partial(_check_alive, engine.dialect))
+    return engine
+
+
+def _check_alive(dialect: Any, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """What `pool_pre_ping` guards against, without its round trip per checkout: a pooled connection the
+    server closed (restart, terminated backend, idle timeout) has something to read (the server's last
+    message, then end of file), an idle live one has nothing. Only such a connection is pinged, and a dead one
+    is replaced by a new connection before any request sees it."""
+    poll = select.poll()
+    try:
+        poll.register(dbapi_conn.fileno(), select.POLLIN)
+        readable = bool(poll.poll(0))
+        if readable:
+            dialect.do_ping(dbapi_conn)
+    except Exception as exc:  # any failure here: the connection is gone
+        raise DisconnectionError("the server closed this pooled connection") from exc
 
 
 @dataclass

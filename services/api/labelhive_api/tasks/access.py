@@ -6,10 +6,9 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import service
@@ -23,10 +22,8 @@ def visible_task(session: Session, access: Access, task_id: int, *, lock: bool =
     if access.can(Permission.TASKS_VIEW):
         return service.get_task(session, access.project_id, task_id, lock=lock)
     uid = access.user.id
-    task, leased = service.get_task_and_lease(session, access.project_id, task_id, uid, lock=lock)
-    if task.assignee_id == uid or leased:
-        return task
-    if session.scalar(select(exists().where(Annotation.task_id == task.id, Annotation.user_id == uid))):
+    task, leased, annotated = service.get_task_and_lease(session, access.project_id, task_id, uid, lock=lock)
+    if task.assignee_id == uid or leased or annotated:
         return task
     raise TaskNotFound()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -77,18 +78,31 @@ def get_task(session: Session, project_id: int, task_id: int, *, lock: bool = Fa
 
 def get_task_and_lease(
     session: Session, project_id: int, task_id: int, user_id: int, *, lock: bool = False
-) -> tuple[Task, bool]:
-    """The task and whether `user_id` holds an unexpired lease on it, in one query (locking the task only)."""
-    leased = exists().where(
-        TaskLease.task_id == Task.id, TaskLease.user_id == user_id, TaskLease.expires_at > utcnow()
-    )
-    query = select(Task, leased).where(Task.id == task_id)
-    if lock:
-        query = query.with_for_update(of=Task).execution_options(populate_existing=True)
-    row = session.execute(query).first()
+) -> tuple[Task, bool, bool]:
+    """The task, whether `user_id` holds an unexpired lease on it and whether they annotated it, in one query
+    (locking the task only)."""
+
+    row = session.execute(
+        _task_and_lease_query(lock), {"task_id": task_id, "user_id": user_id, "now": utcnow()}
+    ).first()
     if row is None or row[0].project_id != project_id:
         raise TaskNotFound()
-    return row[0], bool(row[1])
+    return row[0], bool(row[1]), bool(row[2])
+
+
+@functools.cache
+def _task_and_lease_query(lock: bool) -> Select[Any]:
+    from labelhive_api.annotations.models import Annotation
+
+    user_id: Any = bindparam("user_id")
+    leased = exists().where(
+        TaskLease.task_id == Task.id, TaskLease.user_id == user_id, TaskLease.expires_at > bindparam("now")
+    )
+    annotated = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id)
+    query = select(Task, leased, annotated).where(Task.id == bindparam("task_id"))
+    if lock:
+        query = query.with_for_update(of=Task).execution_options(populate_existing=True)
+    return query
 
 
 def delete_task(session: Session, task: Task) -> None:
