@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from labelhive_api.accounts.models import User
@@ -28,66 +28,68 @@ def _median(buckets: list[tuple[int, int]]) -> float | None:
     return None
 
 
+_STATES = StateCount.__table__.c
+_BUCKETS = LeadTimeBucket.__table__.c
+_ANNOTATORS = AnnotatorCount.__table__.c
+_USERS = User.__table__.c
+_LABELS = LabelCount.__table__.c
+_DAYS = DailyCount.__table__.c
+_PROJECT: Any = bindparam("project_id")
+
+# Built once, values bound per call, plain Core rows: this is polled.
+_STATE_COUNTS = select(_STATES.state, _STATES.n).where(_STATES.project_id == _PROJECT)
+_LEAD_TIMES = select(_BUCKETS.user_id, _BUCKETS.bucket, _BUCKETS.n).where(_BUCKETS.project_id == _PROJECT)
+_ANNOTATOR_COUNTS = (
+    select(
+        _ANNOTATORS.user_id,
+        _ANNOTATORS.submitted,
+        _ANNOTATORS.accepted,
+        _ANNOTATORS.rejected,
+        _USERS.display_name,
+    )
+    .join(User.__table__, _USERS.id == _ANNOTATORS.user_id)
+    .where(_ANNOTATORS.project_id == _PROJECT)
+    .order_by(_ANNOTATORS.user_id)
+)
+_LABEL_COUNTS = (
+    select(_LABELS.label, _LABELS.shapes)
+    .where(_LABELS.project_id == _PROJECT, _LABELS.shapes != 0)
+    .order_by(_LABELS.shapes.desc())
+)
+_DAILY = (
+    select(_DAYS.day, _DAYS.submitted, _DAYS.accepted, _DAYS.rejected)
+    .where(_DAYS.project_id == _PROJECT, _DAYS.day >= bindparam("since"))
+    .order_by(_DAYS.day)
+)
+
+
 def project_stats(session: Session, project_id: int, days: int = 30) -> dict[str, Any]:
+    run = session.connection().execute
+    params = {"project_id": project_id, "since": (utcnow() - timedelta(days=days - 1)).strftime("%Y-%m-%d")}
     states = {s.value: 0 for s in TaskState}
-    for state, n in session.execute(
-        select(StateCount.state, StateCount.n).where(StateCount.project_id == project_id)
-    ):
+    for state, n in run(_STATE_COUNTS, params).all():
         states[state] = int(n)
     histograms: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for user_id, bucket, n in session.execute(
-        select(LeadTimeBucket.user_id, LeadTimeBucket.bucket, LeadTimeBucket.n).where(
-            LeadTimeBucket.project_id == project_id
-        )
-    ):
+    for user_id, bucket, n in run(_LEAD_TIMES, params).all():
         histograms[user_id].append((bucket, int(n)))
     annotators = []
-    # Plain rows, not ORM objects: a project may have hundreds of annotators and this is polled.
-    for row in session.execute(
-        select(
-            AnnotatorCount.user_id,
-            AnnotatorCount.submitted,
-            AnnotatorCount.accepted,
-            AnnotatorCount.rejected,
-            User.display_name,
-        )
-        .join(User, User.id == AnnotatorCount.user_id)
-        .where(AnnotatorCount.project_id == project_id)
-        .order_by(AnnotatorCount.user_id)
-    ):
-        reviewed = row.accepted + row.rejected
+    for user_id, submitted, accepted, rejected, display_name in run(_ANNOTATOR_COUNTS, params).all():
+        reviewed = accepted + rejected
         annotators.append(
             {
-                "user_id": row.user_id,
-                "display_name": row.display_name,
-                "done": int(row.submitted),
-                "accepted": int(row.accepted),
-                "rejected": int(row.rejected),
-                "accepted_rate": round(row.accepted / reviewed, 4) if reviewed else None,
-                "median_lead_time_ms": _median(histograms.get(row.user_id, [])),
+                "user_id": user_id,
+                "display_name": display_name,
+                "done": int(submitted),
+                "accepted": int(accepted),
+                "rejected": int(rejected),
+                "accepted_rate": round(accepted / reviewed, 4) if reviewed else None,
+                "median_lead_time_ms": _median(histograms.get(user_id, [])),
             }
         )
-    labels = [
-        {"label": label, "shapes": int(n)}
-        for label, n in session.execute(
-            select(LabelCount.label, LabelCount.shapes)
-            .where(LabelCount.project_id == project_id, LabelCount.shapes != 0)
-            .order_by(LabelCount.shapes.desc())
-        )
-    ]
-    since = (utcnow() - timedelta(days=days - 1)).strftime("%Y-%m-%d")
+    labels = [{"label": label, "shapes": int(n)} for label, n in run(_LABEL_COUNTS, params).all()]
     throughput = [
-        {
-            "day": d.day,
-            "submitted": int(d.submitted),
-            "accepted": int(d.accepted),
-            "rejected": int(d.rejected),
-        }
-        for d in session.execute(
-            select(DailyCount.day, DailyCount.submitted, DailyCount.accepted, DailyCount.rejected)
-            .where(DailyCount.project_id == project_id, DailyCount.day >= since)
-            .order_by(DailyCount.day)
-        )
+        {"day": day, "submitted": int(submitted), "accepted": int(accepted), "rejected": int(rejected)}
+        for day, submitted, accepted, rejected in run(_DAILY, params).all()
     ]
     return {
         "tasks": {"by_state": states, "total": sum(states.values())},

@@ -291,7 +291,7 @@ def list_tasks(
         query = query.order_by(
             *((Task.updated_at.desc(), Task.id.desc()) if desc else (Task.updated_at, Task.id))
         )
-    rows = list(session.execute(query.limit(limit + 1)))
+    rows = list(session.execute(query.limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
