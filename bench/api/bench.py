@@ -1,8 +1,13 @@
-"""API benchmark at 1,000,000 tasks: next task, filtered list page, count by state, annotation save, stats.
+"""API benchmark at 1,000,000 tasks: next task, filtered list pages, count by state, annotation submit and
+save, draft autosave, statistics.
 
 Seeds with INSERT ... SELECT generate_series on the harness PostgreSQL, starts `labelhive-api serve`
-(uvicorn, one process) on loopback, times real HTTP calls (keep-alive, bearer tokens) and prints p50/p95 and
-throughput, with a `SELECT 1` round trip and `GET /healthz` measured in the same run as baselines.
+(uvicorn, one process) on loopback, times real HTTP calls (keep-alive, bearer tokens) and prints p50/p95,
+throughput and the server's CPU time per call (user + system, which other load inflates less than wall
+time), with a `SELECT 1` round trip and `GET /healthz` measured in the same run as baselines.
+
+`--profile DIR` runs the server under cProfile (profiled_serve.py) and writes DIR/<call>.prof per measured
+call type (read with `python -m pstats`); its figures are inflated by the profiler.
 """
 
 from __future__ import annotations

@@ -12,12 +12,13 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Update, and_, bindparam, delete, exists, select, update
+from sqlalchemy import Select, Table, Update, and_, bindparam, delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from labelhive_api.annotations.models import Annotation, AnnotationStatus
 from labelhive_api.db.base import utcnow
+from labelhive_api.db.statements import Write, dialect_name, execute_writes, insert_row
 from labelhive_api.projects.models import Project
 from labelhive_api.stats import counters
 from labelhive_api.tasks.models import OPEN_STATES, Task, TaskLease, TaskState
@@ -154,14 +155,39 @@ def _rework_query(with_skip: bool) -> Select[Any]:
     return query.where(Annotation.task_id.not_in(bindparam("skip", expanding=True))) if with_skip else query
 
 
-def _claim_slot(session: Session, task: Task, overlap: int) -> bool:
-    """Take one of the task's `overlap` slots and mark it in progress, in one conditional UPDATE."""
+def _claim(_dialect: str, prefix: str) -> Update:
+    task: Table = Task.__table__
+    return (
+        update(task)
+        .where(task.c.id == bindparam(f"{prefix}task_id"), task.c.slots_taken < bindparam(f"{prefix}overlap"))
+        .values(
+            slots_taken=task.c.slots_taken + 1,
+            state=TaskState.IN_PROGRESS.value,
+            updated_at=bindparam(f"{prefix}now", type_=task.c.updated_at.type),
+        )
+    )
+
+
+def _claim_slot(session: Session, task: Task, overlap: int, user_id: int, until: datetime) -> bool:
+    """Take one of the task's `overlap` slots, mark it in progress and lease it to the user.
+
+    PostgreSQL: the candidate row is locked (FOR UPDATE) and had a free slot, so the conditional UPDATE cannot
+    miss: it, the state counters and the lease are one statement. SQLite: the UPDATE decides first."""
     now = utcnow()
-    result = session.execute(_claim_statement(), {"task_id": task.id, "overlap": overlap, "now": now})
-    if not result.rowcount:  # type: ignore[attr-defined]
-        return False
-    if task.state != TaskState.IN_PROGRESS.value:
-        counters.move_task(session, task.project_id, task.state, TaskState.IN_PROGRESS.value)
+    params = {"task_id": task.id, "overlap": overlap, "now": now}
+    changes = counters.Changes(task.project_id, now)
+    changes.move_task(task.state, TaskState.IN_PROGRESS.value)
+    lease = insert_row(
+        TaskLease.__table__,
+        {"task_id": task.id, "user_id": user_id, "project_id": task.project_id, "expires_at": until},
+    )
+    if dialect_name(session) == "postgresql":
+        execute_writes(session, [Write(_claim, (), params), *changes.writes(), lease])
+    else:
+        result = session.execute(_claim_statement(), params)
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        execute_writes(session, [*changes.writes(), lease])
     set_committed_value(task, "slots_taken", task.slots_taken + 1)
     set_committed_value(task, "state", TaskState.IN_PROGRESS.value)
     set_committed_value(task, "updated_at", now)
@@ -196,11 +222,9 @@ def next_task(
             task = _candidate(session, project, user_id, assigned, skip)
             if task is None:
                 break
-            if not _claim_slot(session, task, project.overlap):
+            if not _claim_slot(session, task, project.overlap, user_id, until):
                 session.expire(task)
                 continue
-            _lease(session, task, user_id, until)
-            session.flush()
             return task, until
     return None
 
