@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, Table, bindparam, delete, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -34,6 +33,7 @@ from labelhive_api.db.base import utcnow
 from labelhive_api.db.statements import (
     Write,
     delete_rows,
+    dialect_insert,
     dialect_name,
     execute_writes,
     insert_row,
@@ -123,36 +123,40 @@ _UPDATE_DRAFT = (
 )
 
 
+def _first_per_annotator(
+    dialect: str, table: Table, values: Mapping[str, Any], *returning: Any
+) -> Executable:
+    """An INSERT that does nothing when the annotator has a row for the task already (the unique key decides,
+    races included): no row back then."""
+    return (
+        dialect_insert(dialect, table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
+        .returning(*returning)
+    )
+
+
 @functools.cache
 def _create_draft(dialect: str) -> Executable:
-    """A task's first draft of an annotator: nothing happens if there is one already (a 409 then)."""
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert_(_DRAFTS)
-        .values(
-            task_id=bindparam("d_task_id"),
-            user_id=bindparam("d_user_id"),
-            project_id=bindparam("d_project_id"),
-            version=1,
-            result=bindparam("d_result", type_=_DRAFTS.c.result.type),
-            lead_time_ms=bindparam("d_lead_time_ms"),
-            updated_at=bindparam("d_updated_at", type_=_DRAFTS.c.updated_at.type),
-        )
-        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
-        .returning(*_DRAFTS.c)
+    """A task's first draft of an annotator (a 409 if there is one)."""
+    c = _DRAFTS.c
+    values = {
+        name: bindparam(f"d_{name}", type_=c[name].type) for name in ("task_id", "user_id", "project_id")
+    }
+    values.update(
+        version=literal(1),
+        result=bindparam("d_result", type_=c.result.type),
+        lead_time_ms=bindparam("d_lead_time_ms", type_=c.lead_time_ms.type),
+        updated_at=bindparam("d_updated_at", type_=c.updated_at.type),
     )
+    return _first_per_annotator(dialect, _DRAFTS, values, *c)
 
 
 @functools.cache
 def _insert_annotation(dialect: str) -> Executable:
-    """The first submission: an INSERT that does nothing when the annotator has one on the task already."""
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert_(_ANNOTATIONS)
-        .values({c.key: bindparam(f"v_{c.key}", type_=c.type) for c in _ANNOTATIONS.c if c.key != "id"})
-        .on_conflict_do_nothing(index_elements=["task_id", "user_id"])
-        .returning(_ANNOTATIONS.c.id)
-    )
+    """The first submission of an annotator on a task."""
+    values = {c.key: bindparam(f"v_{c.key}", type_=c.type) for c in _ANNOTATIONS.c if c.key != "id"}
+    return _first_per_annotator(dialect, _ANNOTATIONS, values, _ANNOTATIONS.c.id)
 
 
 @functools.cache

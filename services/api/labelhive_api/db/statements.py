@@ -30,7 +30,12 @@ def dialect_name(session: Session) -> str:
 
 def insert_for(session: Session, table: Any) -> Any:
     """INSERT with ON CONFLICT support (PostgreSQL or SQLite)."""
-    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+    return dialect_insert(dialect_name(session), table)
+
+
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """`insert_for` by dialect name (for statements built once per dialect)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
@@ -118,9 +123,7 @@ def bound(prefix: str, column: Column[Any]) -> BindParameter[Any]:
 def _insert_row(
     dialect: str, prefix: str, table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | None
 ) -> Executable:
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
-        {name: bound(prefix, table.c[name]) for name in columns}
-    )
+    stmt = dialect_insert(dialect, table).values({name: bound(prefix, table.c[name]) for name in columns})
     return stmt if conflict is None else stmt.on_conflict_do_nothing(index_elements=list(conflict) or None)
 
 

@@ -14,7 +14,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import Base, utcnow
-from labelhive_api.db.statements import Write, bound, dialect_name, execute_together, insert_for
+from labelhive_api.db.statements import (
+    Write,
+    bound,
+    dialect_insert,
+    dialect_name,
+    execute_together,
+    insert_for,
+)
 from labelhive_api.stats.models import AnnotatorCount, DailyCount, LabelCount, LeadTimeBucket, StateCount
 
 # Lead-time histogram: bucket b holds times in [B**b, B**(b+1)) ms; ~10% resolution for the median.
@@ -51,9 +58,8 @@ def _add_to(
     names: tuple[str, ...],
     columns: tuple[str, ...],
 ) -> Executable:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(table)
+        dialect_insert(dialect, table)
         .values({name: bound(prefix, table.c[name]) for name in names})
         .on_conflict_do_update(
             index_elements=list(key_names),
