@@ -2,7 +2,8 @@
 # Measures a cold CI run: `.ci/run` in a fresh clone of this repository with every cache empty, as on a new
 # machine: uv, pip, npm and Go caches, ~/.cache/labelhive (Kubernetes binaries, image bases, MobileSAM) and a
 # buildah store of its own. Only what is installed system-wide stays (Debian packages, Go, Node, uv).
-# Afterwards it removes everything it made. Needs root (buildah) and about 30 GB free.
+# Afterwards it removes everything it made. Needs root (buildah) and about 40 GB free (the worker image's torch
+# layer needs ~18 GB while it is committed).
 #   COLD_DIR  where the run lives (default /tmp/labelhive-cold; must not exist)
 #   COLD_LOG  the run's log (default /tmp/labelhive-cold.log)
 set -euo pipefail
