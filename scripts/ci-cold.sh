@@ -11,6 +11,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cold=${COLD_DIR:-/tmp/labelhive-cold}
 log=${COLD_LOG:-/tmp/labelhive-cold.log}
 [ ! -e "$cold" ] || { echo "ci-cold: $cold exists (a run in progress, or left over: remove it)" >&2; exit 2; }
+parent=$(dirname "$cold")
+free_gb=$(df -BG --output=avail "$parent" | tail -n1 | tr -dc 0-9)
+[ "$free_gb" -ge "${COLD_MIN_FREE_GB:-40}" ] \
+  || { echo "ci-cold: ${free_gb} GB free under $parent; a cold run needs about 40 GB (COLD_MIN_FREE_GB)" >&2; exit 2; }
 
 mkdir -p "$cold/home/.config"
 for f in .npmrc .gitconfig .config/go; do  # registry and proxy settings, not caches
