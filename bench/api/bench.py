@@ -72,7 +72,7 @@ def measure(name: str, fn: Callable[[int], object], n: int, target_ms: float | N
 
 def _profile_phase(pid: int, name: str) -> None:
     """Tell the profiled server (profiled_serve.py) that what follows is `name`; it writes what came before."""
-    slug = "".join(ch if ch.isalnum() else "-" for ch in name.split("(")[0].strip().lower())
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
     (PROFILE_DIR[0] / "phase").write_text(slug)
     os.kill(pid, signal.SIGUSR1)
     time.sleep(0.5)
@@ -333,8 +333,7 @@ def run_calls(
         )
         assert r.status_code == 200, r.text
 
-    for i in range(len(leased)):  # the first autosave creates the draft; the measured ones update it
-        draft(i, 0)
+    measure("draft save (first autosave)", lambda i: draft(i, 0), len(leased), 10)
     measure("draft save (autosave)", lambda i: draft(i, 1), len(leased), 10)
 
     def stats(_i: int) -> None:
