@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,9 @@ class KubeError(RuntimeError):
         self.message = message
 
 
+_NAMESPACED = re.compile(r"/namespaces/([^/?]+)/")
+
+
 @dataclass
 class Counters:
     calls: int = 0
@@ -55,15 +59,19 @@ class Counters:
     reconciles: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     by_project: dict[str, int] = field(default_factory=dict)  # reconciles per "namespace/name"
+    # writes per namespace and "METHOD kind": one project's writes apart from the others' (tests, benches)
+    by_namespace: dict[str, dict[str, int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count(self, method: str, kind: str) -> None:
+    def count(self, method: str, kind: str, namespace: str = "") -> None:
         with self.lock:
             self.calls += 1
             if method in WRITE_METHODS:
                 self.writes += 1
                 key = f"{method} {kind}"
                 self.by_kind[key] = self.by_kind.get(key, 0) + 1
+                kinds = self.by_namespace.setdefault(namespace, {})
+                kinds[key] = kinds.get(key, 0) + 1
 
     def reconciled(self, project: str = "") -> None:
         with self.lock:
@@ -79,6 +87,7 @@ class Counters:
                 "reconciles": self.reconciles,
                 "writes_by_kind": dict(self.by_kind),
                 "reconciles_by_project": dict(self.by_project),
+                "writes_by_namespace": {ns: dict(kinds) for ns, kinds in self.by_namespace.items()},
             }
 
 
@@ -134,7 +143,8 @@ class Kube:
         data = json.dumps(body).encode() if body is not None else None
         if data is not None and content_type is None:
             content_type = "application/json"
-        self.counters.count(method, kind or path)
+        namespace = _NAMESPACED.search(path)
+        self.counters.count(method, kind or path, namespace.group(1) if namespace else "")
         resp = self.http.request(method, url, body=data, headers=self._headers(content_type))
         if resp.status == 404:
             return None
