@@ -57,9 +57,8 @@ class Counters:
     calls: int = 0
     writes: int = 0
     reconciles: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
     by_project: dict[str, int] = field(default_factory=dict)  # reconciles per "namespace/name"
-    # writes per namespace and "METHOD kind": one project's writes apart from the others' (tests, benches)
+    # writes per namespace ("" cluster-wide) and "METHOD kind"; the snapshot sums them per kind too
     by_namespace: dict[str, dict[str, int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,7 +68,6 @@ class Counters:
             if method in WRITE_METHODS:
                 self.writes += 1
                 key = f"{method} {kind}"
-                self.by_kind[key] = self.by_kind.get(key, 0) + 1
                 kinds = self.by_namespace.setdefault(namespace, {})
                 kinds[key] = kinds.get(key, 0) + 1
 
@@ -81,11 +79,15 @@ class Counters:
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
+            by_kind: dict[str, int] = {}
+            for kinds in self.by_namespace.values():
+                for key, n in kinds.items():
+                    by_kind[key] = by_kind.get(key, 0) + n
             return {
                 "calls": self.calls,
                 "writes": self.writes,
                 "reconciles": self.reconciles,
-                "writes_by_kind": dict(self.by_kind),
+                "writes_by_kind": by_kind,
                 "reconciles_by_project": dict(self.by_project),
                 "writes_by_namespace": {ns: dict(kinds) for ns, kinds in self.by_namespace.items()},
             }

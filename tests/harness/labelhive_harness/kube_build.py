@@ -2,7 +2,7 @@
 CoreDNS, Traefik, a pause binary) from the Go module proxy into the cache.
 
 Run `python -m labelhive_harness.kube_build [--node]` (idempotent: a warm cache only checks the binaries exist).
-Binaries land in ~/.cache/labelhive/kube/<component>-<version>/<component>.
+Binaries land in ~/.cache/labelhive/kube/<component>-<version>[-<hash of its source edits>]/<component>.
 """
 
 from __future__ import annotations
