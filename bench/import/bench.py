@@ -122,8 +122,10 @@ def raw_baseline(backend: str, url: str, n: int) -> float:
 
 
 class Server:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], db_pid: int | None = None) -> None:
         from labelhive_harness.common import free_port
+
+        self.db_pid = db_pid  # PostgreSQL's postmaster, to count its CPU
 
         self.port = free_port()
         self.proc = subprocess.Popen(
@@ -150,8 +152,10 @@ def run_import(
     server: Server, headers: dict[str, str], pid: int, start: Any
 ) -> tuple[dict[str, Any], float, list[float]]:
     """Starts an import with `start()`, polls its status until it ends; returns the job, wall seconds, polls
-    (the job also carries `server_cpu`: the server process's CPU seconds meanwhile)."""
+    (the job also carries `server_cpu` and `db_cpu`: CPU seconds of the server process and of PostgreSQL
+    meanwhile)."""
     cpu0 = cpu_seconds(server.proc.pid)
+    db0 = db_cpu_seconds(server.db_pid)
     t0 = time.perf_counter()
     created = start()
     assert created.status_code == 202, created.text
@@ -164,6 +168,7 @@ def run_import(
         body = answer.json()
         if answer.status_code != 200 or body["state"] in ("finished", "failed", "cancelled"):
             body["server_cpu"] = cpu_seconds(server.proc.pid) - cpu0
+            body["db_cpu"] = db_cpu_seconds(server.db_pid) - db0
             return body, time.perf_counter() - t0, polls
         time.sleep(0.05)
 
@@ -193,10 +198,30 @@ def idle_polls(server: Server, headers: dict[str, str], pid: int, n: int = 100) 
     return samples
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention."""
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention; `reaped`:
+    with its ended children's."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f) for f in fields[11 : 15 if reaped else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def db_cpu_seconds(root: int | None) -> float:
+    """CPU of a PostgreSQL server: every process under the harness's (the postmaster, its backends and
+    autovacuum), with their ended children's."""
+    if root is None:
+        return 0.0
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    tree, total = {root}, 0.0
+    for pid in sorted(parents):  # children have higher pids than their parents here (no pid wrap-around)
+        if pid == root or parents[pid] in tree:
+            tree.add(pid)
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid, reaped=True)
+    return total
 
 
 def report(
@@ -217,14 +242,18 @@ def report(
         f"shapes={job['shapes']:>8,}  job {ran:6.1f} s = {rate:8,.0f} tasks/s ({100 * rate / raw_rate:4.1f}% {of})"
         f"  wall {wall:6.1f} s  polls n={len(polls)} p50={percentile(polls, 50) * 1000:.1f} ms "
         f"p95={percentile(polls, 95) * 1000:.1f} ms max={max(polls) * 1000:.1f} ms  "
-        f"server CPU {1000 * job['server_cpu'] / max(job['imported'], 1):.3f} ms/task  [{load()}]",
+        f"server CPU {1000 * job['server_cpu'] / max(job['imported'], 1):.3f} ms/task"
+        + (f", database {1000 * job['db_cpu'] / max(job['imported'], 1):.3f}" if job["db_cpu"] else "")
+        + f"  [{load()}]",
         flush=True,
     )
     if job.get("error"):
         print(f"    error: {job['error'][:300]}")
 
 
-def run_backend(backend: str, url: str, env: dict[str, str], args: argparse.Namespace, s3: Any) -> None:
+def run_backend(
+    backend: str, url: str, env: dict[str, str], args: argparse.Namespace, s3: Any, db_pid: int | None
+) -> None:
     from labelhive_api.accounts import service as accounts
     from labelhive_api.db import migrate
     from labelhive_api.db.engine import Database, make_engine
@@ -272,7 +301,8 @@ def run_backend(backend: str, url: str, env: dict[str, str], args: argparse.Name
             **env,
             "LABELHIVE_DATABASE_URL": url,
             **({"LABELHIVE_DATABASE_SCHEMA": SCHEMA} if backend == "postgresql" else {}),
-        }
+        },
+        db_pid if backend == "postgresql" else None,
     )
     try:
         idle = idle_polls(server, headers, new_project("bench-idle"))
@@ -425,7 +455,8 @@ def main() -> int:
             seed_objects(s3, args.objects, ["camera/"])
         for backend in backends:
             url = pg.url if backend == "postgresql" and pg else f"sqlite:///{tmp.name}/bench.db"
-            run_backend(backend, url, env, args, s3)
+            postmaster = pg._process.pid if pg is not None and pg._process is not None else None
+            run_backend(backend, url, env, args, s3, postmaster)
         return 0
     finally:
         tmp.cleanup()

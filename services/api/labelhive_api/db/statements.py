@@ -11,9 +11,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Executable,
-    String,
     Table,
-    any_,
     bindparam,
     delete,
     literal,
@@ -36,14 +34,6 @@ def insert_for(session: Session, table: Any) -> Any:
 def dialect_insert(dialect: str, table: Any) -> Any:
     """`insert_for` by dialect name (for statements built once per dialect)."""
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-def one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
-    """`column IN (values)` for many strings: on PostgreSQL `= ANY(array)`, one parameter (a statement of
-    a thousand parameters costs more to compile, send and plan than to run)."""
-    if dialect_name(session) == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(String)))
-    return column.in_(values)
 
 
 def execute_together(session: Session, statements: Iterable[Executable | None]) -> None:

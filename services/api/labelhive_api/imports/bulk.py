@@ -93,15 +93,28 @@ class _Plan:
     encoded: list[Encoded] | None = None
     encoded_annotation: Encoded | None = None
     row: dict[str, Any] | None = None
+    # Ids drawn ahead (`BulkWriter.reserve_ids`) for the task it creates and its annotation.
+    task_id: int | None = None
+    annotation_id: int | None = None
 
 
 def insert_dicts(
-    session: Session, table: Any, rows: list[dict[str, Any]], *, with_ids: bool = False
+    session: Session,
+    table: Any,
+    rows: list[dict[str, Any]],
+    *,
+    with_ids: bool = False,
+    reserved: Sequence[int | None] = (),
 ) -> list[int]:
-    """Rows (dicts with the same keys) into `table` by COPY / executemany; with new ids when asked."""
+    """Rows (dicts with the same keys) into `table` by COPY / executemany; with ids when asked: `reserved`
+    ones (drawn before, one per row) where given, new ones for the rest."""
     if not rows:
         return []
-    ids = new_ids(session, table, len(rows)) if with_ids else []
+    ids: list[int] = []
+    if with_ids:
+        given = list(reserved) if len(reserved) == len(rows) else [None] * len(rows)
+        drawn = iter(new_ids(session, table, given.count(None)))
+        ids = [value if value is not None else next(drawn) for value in given]
     columns = list(rows[0])
     pick = itemgetter(*columns)
     values = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
@@ -169,6 +182,20 @@ class BulkWriter:
             self._encode(plan)
             out.append(plan)
         return out
+
+    def reserve_ids(self, session: Session, prepared: Sequence[_Plan | Refused | None]) -> None:
+        """Draws the ids of the tasks and annotations that `prepare`d entries would create, in a session of
+        their own, so the write transaction does not (sequences are outside transactions: an id drawn and
+        not used, e.g. for an image found imported before, is a gap, as a rolled-back insert leaves). PostgreSQL
+        only: SQLite's ids are drawn under its write lock."""
+        if dialect_name(session) != "postgresql":
+            return
+        plans = [p for p in prepared if isinstance(p, _Plan) and p.task_id is None]
+        for plan, task_id in zip(plans, new_ids(session, TASK, len(plans)), strict=True):
+            plan.task_id = task_id
+        annotated = [p for p in plans if p.annotation is not None]
+        for plan, annotation_id in zip(annotated, new_ids(session, ANNOTATION, len(annotated)), strict=True):
+            plan.annotation_id = annotation_id
 
     def write(
         self,
@@ -354,7 +381,7 @@ class BulkWriter:
             self._encode(plan)
             assert plan.row is not None
             rows.append({**plan.row, "created_at": now, "updated_at": now})
-        ids = insert_dicts(session, TASK, rows, with_ids=True)
+        ids = insert_dicts(session, TASK, rows, with_ids=True, reserved=[p.task_id for p in plans])
         changes.add_tasks(Counter(row["state"] for row in rows))
         return ids
 
@@ -447,7 +474,13 @@ class BulkWriter:
     ) -> None:
         uid = self.user_id
         assert uid is not None
-        ann_ids = insert_dicts(session, ANNOTATION, rows, with_ids=True)
+        ann_ids = insert_dicts(
+            session,
+            ANNOTATION,
+            rows,
+            with_ids=True,
+            reserved=[plan.annotation_id for _, plan, _ in annotated],
+        )
         insert_dicts(
             session,
             AnnotationVersion.__table__,

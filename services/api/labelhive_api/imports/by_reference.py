@@ -141,10 +141,10 @@ class TaskFileImport:
 
     def _submit(self, writer: ThreadPoolExecutor, rows: list[_Row], skipped: int = 0) -> None:
         """`skipped`: items of the chunk known before without rows of their own (counted as duplicates)."""
-        self._prepare(rows)  # in this thread, while the previous chunk is written
+        known = self._prepare(rows)  # in this thread, while the previous chunk is written
         if self._writing is not None:
             self._writing.result()  # the previous chunk's failure stops the job here
-        self._writing = writer.submit(self._commit, rows, skipped)
+        self._writing = writer.submit(self._commit, rows, skipped, known)
 
     def _import_files(self, entries: list[FileEntry | Refusal], writer: ThreadPoolExecutor) -> None:
         ctx = self.ctx
@@ -180,7 +180,10 @@ class TaskFileImport:
         if chunk:
             self._submit(writer, chunk)
 
-    def _prepare(self, rows: list[_Row]) -> None:
+    def _prepare(self, rows: list[_Row]) -> dict[str, int]:
+        """What a chunk's write needs that does not depend on the chunk before it: its items checked and
+        encoded, the ids of the tasks and annotations it creates, the images the project imported before
+        (found again in the write transaction if it fails on one imported meanwhile, see `_commit`)."""
         self._refuse_other_batches(rows)
         todo = [r for r in rows if r.task is not None or r.new_task is not None]
         for row in todo:
@@ -188,12 +191,15 @@ class TaskFileImport:
                 Entry(row.name, new_task=row.new_task) if row.task is None else entry_for(row.name, row.task)
             )
         entries = [r.entry for r in todo if r.entry is not None]
-        labels: Any = {}
-        if any(e.annotations for e in entries):
-            with self.ctx.db.sessions() as session:
+        with self.ctx.db.sessions() as session:
+            labels: Any = {}
+            if any(e.annotations for e in entries):
                 labels = labels_by_value(session, self.project)
-        for row, prepared in zip(todo, self.bulk.prepare(entries, labels), strict=True):
-            row.prepared = prepared
+            prepared = self.bulk.prepare(entries, labels)
+            for row, plan in zip(todo, prepared, strict=True):
+                row.prepared = plan
+            self.bulk.reserve_ids(session, prepared)
+            return self.ctx.known_refs(session, sorted({r.ref for r in rows if r.ref}))
 
     def _refuse_other_batches(self, rows: list[_Row]) -> None:
         """Items naming a batch that is not one of this project's are refused (as `POST /tasks` answers 404)."""
@@ -211,11 +217,11 @@ class TaskFileImport:
                 row.reason, row.detail = "unknown_batch", f"no batch {row.task.batch_id} in this project"
                 row.task = None
 
-    def _commit(self, rows: list[_Row], skipped: int = 0) -> None:
+    def _commit(self, rows: list[_Row], skipped: int = 0, known: dict[str, int] | None = None) -> None:
         self.ctx.check_continue()
         for attempt in range(3):
             try:
-                self._write(rows, skipped)
+                self._write(rows, skipped, known if attempt == 0 else None)
                 return
             except IntegrityError:
                 # Another job imported the same images meanwhile: look again, they are known now.
@@ -223,10 +229,12 @@ class TaskFileImport:
                     raise
                 log.info("import %s: concurrent import of the same images, retrying", self.ctx.job_id)
 
-    def _write(self, rows: list[_Row], skipped: int = 0) -> None:
+    def _write(self, rows: list[_Row], skipped: int = 0, known: dict[str, int] | None = None) -> None:
+        """`known`: the chunk's images imported before, as `_prepare` found them; None: look in this transaction."""
         ctx = self.ctx
         with ctx.db.session() as session:
-            known = ctx.known_refs(session, sorted({r.ref for r in rows if r.ref}))
+            if known is None:
+                known = ctx.known_refs(session, sorted({r.ref for r in rows if r.ref}))
             entries: list[Entry] = []
             prepared: list[Any] = []
             writing: list[_Row] = []

@@ -7,12 +7,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, bindparam, func, select, true, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from labelhive_api.db.base import utcnow
 from labelhive_api.db.engine import Database
-from labelhive_api.db.statements import one_of
+from labelhive_api.db.statements import dialect_name
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.settings import ImportSettings, ImportStopped
 from labelhive_api.jobs.state import JobState
@@ -69,11 +70,28 @@ class ImportContext:
         """Source references (S3 object, URL, sha256 of the bytes) this project imported before -> task."""
         if not refs:
             return {}
-        query = select(ImportItem.source_ref, ImportItem.task_id).where(
-            ImportItem.project_id == self.project_id,
-            ImportItem.state == "imported",
-            one_of(session, ImportItem.source_ref, refs),
-        )
+        imported = (ImportItem.project_id == self.project_id, ImportItem.state == "imported")
+        if dialect_name(session) != "postgresql":
+            query = select(ImportItem.source_ref, ImportItem.task_id).where(
+                *imported, ImportItem.source_ref.in_(refs)
+            )
+        else:
+            # One probe of the (project, source_ref) index per reference: a LATERAL subquery with LIMIT 1 stays
+            # a nested loop whatever the statistics say. `source_ref = ANY(array)` was planned as a scan of all
+            # the project's items filtered by the array while the statistics predated the project's rows (a
+            # bulk import into a new project), so each chunk's lookup grew with the import: quadratic.
+            wanted = (
+                func.unnest(bindparam("refs", refs, type_=postgresql.ARRAY(String)))
+                .table_valued("ref")
+                .render_derived(name="wanted")
+            )
+            item = (
+                select(ImportItem.task_id)
+                .where(*imported, ImportItem.source_ref == wanted.c.ref)
+                .limit(1)
+                .lateral("item")
+            )
+            query = select(wanted.c.ref, item.c.task_id).select_from(wanted).join(item, true())
         return {ref: tid for ref, tid in session.execute(query) if ref and tid is not None}
 
     def record_progress(

@@ -134,6 +134,29 @@ def test_pre_labels_for_images_imported_before_go_onto_their_tasks(world):
     assert flagged == 5
 
 
+def test_an_image_listed_again_in_a_later_chunk_gets_the_pre_labels_not_a_second_task(world):
+    """The next chunk is checked (and looks up known images) while the one before is written: an image of
+    both is found in the write, and its second item's prediction goes onto the task the first made."""
+    admin = world.user(admin=True)
+    headers = world.token(admin)
+    project = world.project(admin)
+    rows = [task_line(n) for n in range(20)]
+    rows[14] = task_line(3, predictions=[{"model_version": "detector-2", "result": [{**BOX, "id": "again"}]}])
+    created = world.upload(project, headers, [("tasks.jsonl", jsonl(rows))], format="tasks")
+    world.run_jobs(import_settings=ImportSettings(reference_chunk=10))
+    done = job(world, project, headers, created["id"])
+    assert (done["state"], done["imported"], done["duplicates"], done["refused"]) == ("finished", 19, 1, 0)
+    assert world.count(Task, project) == 19 and world.count(Prediction, project) == 20
+    with world.db.sessions() as s:
+        versions = s.scalars(
+            select(Prediction.model_version)
+            .join(Task, Task.id == Prediction.task_id)
+            .where(Task.project_id == project.id, Task.image == "https://images.example.com/cam/00003.jpg")
+            .order_by(Prediction.model_version)
+        ).all()
+    assert versions == ["detector-1", "detector-2"]
+
+
 def test_a_chunk_that_fails_as_a_whole_is_retried_by_the_job_system_without_duplicates(world):
     admin = world.user(admin=True)
     headers = world.token(admin)
