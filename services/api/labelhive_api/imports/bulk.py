@@ -13,7 +13,7 @@ version, or an annotation the user already has on the task, is left as it is (a 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -202,9 +202,12 @@ class BulkWriter:
         session: Session,
         entries: Sequence[Entry],
         prepared: Sequence[_Plan | Refused | None] | None = None,
+        then: Callable[[list[Outcome]], None] | None = None,
     ) -> list[Outcome]:
         """Writes the entries in the session's transaction (the caller commits); one outcome per entry.
-        `prepared`: `prepare`'s answer for the same entries (used for those still creating their task)."""
+        `prepared`: `prepare`'s answer for the same entries (used for those still creating their task).
+        `then(outcomes)` runs before the statistics counters move: their rows are the same for every write
+        to the project and stay locked until the commit, so what comes after them waits for other writers."""
         now = utcnow()
         planned_before = prepared or [None] * len(entries)
         need_labels = any(
@@ -243,6 +246,8 @@ class BulkWriter:
             outcome.task_id = task_id
             ids.append(task_id)
         self._write_prelabels(session, live, ids, now, changes)
+        if then is not None:
+            then(outcomes)
         for stmt in changes.statements(session):
             session.execute(stmt)
         return outcomes

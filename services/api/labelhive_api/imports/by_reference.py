@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +19,11 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from labelhive_api.imports.bulk import BulkWriter, Entry, entry_for, insert_dicts
+from labelhive_api.imports.bulk import BulkWriter, Entry, Outcome, entry_for, insert_dicts
 from labelhive_api.imports.models import ImportItem, ImportJob
 from labelhive_api.imports.safezip import Refusal
 from labelhive_api.imports.sources import Entry as FileEntry
+from labelhive_api.imports.writers import Writers
 from labelhive_api.projects.models import Project
 from labelhive_api.projects.service import labels_by_value
 from labelhive_api.tasks.models import Batch
@@ -124,29 +124,27 @@ class TaskFileImport:
         self.project = project
         self.chunk_size = ctx.settings.reference_chunk
         self.bulk = BulkWriter(project, ctx.created_by, ctx.options.get("batch_id"))
-        self._writing: Future[None] | None = None  # the chunk being written (`_submit`)
         with ctx.db.sessions() as session:
             ctx.shapes = int(session.scalar(select(ImportJob.shapes).where(ImportJob.id == ctx.job_id)) or 0)
+        ctx.start_counting()
+
+    def writers(self) -> Writers:
+        """Chunks are written in threads of their own, mostly waiting on the database, while the next is
+        parsed and checked in this one; on PostgreSQL `reference_writers` chunks at once (in their own
+        transactions: the database works on both), on SQLite one (it has one writer)."""
+        n = self.ctx.settings.reference_writers if self.ctx.db.dialect == "postgresql" else 1
+        return Writers(max(1, n))
 
     def import_files(self, entries: list[FileEntry | Refusal]) -> None:
-        # One chunk is written (in a second thread, mostly waiting on the database) while the next is
-        # parsed and checked here; at most one write is in flight, so chunks commit in order.
-        with ThreadPoolExecutor(1, thread_name_prefix="import-write") as writer:
-            self._writing = None
-            try:
-                self._import_files(entries, writer)
-            finally:
-                if self._writing is not None:
-                    self._writing.result()
+        with self.writers() as writers:
+            self._import_files(entries, writers)
 
-    def _submit(self, writer: ThreadPoolExecutor, rows: list[_Row], skipped: int = 0) -> None:
+    def _submit(self, writers: Writers, rows: list[_Row], skipped: int = 0) -> None:
         """`skipped`: items of the chunk known before without rows of their own (counted as duplicates)."""
-        known = self._prepare(rows)  # in this thread, while the previous chunk is written
-        if self._writing is not None:
-            self._writing.result()  # the previous chunk's failure stops the job here
-        self._writing = writer.submit(self._commit, rows, skipped, known)
+        known = self._prepare(rows)  # in this thread, while the chunks before are written
+        writers.submit(self._commit, rows, skipped, known)
 
-    def _import_files(self, entries: list[FileEntry | Refusal], writer: ThreadPoolExecutor) -> None:
+    def _import_files(self, entries: list[FileEntry | Refusal], writer: Writers) -> None:
         ctx = self.ctx
         chunk: list[_Row] = []
         for entry in entries:
@@ -265,25 +263,27 @@ class TaskFileImport:
                 entries.append(entry)
                 prepared.append(row.prepared if entry.task_id is None else None)
                 writing.append(row)
-            outcomes = self.bulk.write(session, entries, prepared)
             shapes = 0
-            for row, entry, outcome in zip(writing, entries, outcomes, strict=True):
-                if outcome.error is not None:
-                    ledger.append(
-                        self._ledger(row, "refused", None, outcome.code or "refused", outcome.error)
-                    )
-                    continue
-                shapes += outcome.shapes
-                state = "imported" if entry.new_task is not None else "duplicate"
-                ledger.append(self._ledger(row, state, outcome.task_id))
-            if ledger:
-                insert_dicts(session, ImportItem.__table__, ledger)
+
+            def ledger_rows(outcomes: list[Outcome]) -> None:
+                nonlocal shapes
+                for row, entry, outcome in zip(writing, entries, outcomes, strict=True):
+                    if outcome.error is not None:
+                        ledger.append(
+                            self._ledger(row, "refused", None, outcome.code or "refused", outcome.error)
+                        )
+                        continue
+                    shapes += outcome.shapes
+                    state = "imported" if entry.new_task is not None else "duplicate"
+                    ledger.append(self._ledger(row, state, outcome.task_id))
+                if ledger:
+                    insert_dicts(session, ImportItem.__table__, ledger)
+
+            self.bulk.write(session, entries, prepared, then=ledger_rows)
             states = Counter(r["state"] for r in ledger)
             states["duplicate"] += skipped
-            totals = ctx.record_progress(session, states, shapes=ctx.shapes + shapes)
-        ctx.imported, ctx.duplicates, ctx.refused, ctx.seen = totals
-        ctx.shapes += shapes
-        ctx.done_names.update(r.name for r in rows)
+            totals = ctx.add_progress(session, states, shapes)
+        ctx.counted(*totals, names=[r.name for r in rows])
 
     def _ledger(
         self, row: _Row, state: str, task_id: int | None, reason: str = "", detail: str = ""

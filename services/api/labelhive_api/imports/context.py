@@ -3,6 +3,7 @@ it writes back. The source, ingest and attach steps (and the by-reference import
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,7 @@ class ImportContext:
             counts["refused"],
         )
         self.seen = len(ledger)
+        self._lock = threading.Lock()  # chunks written at once report here (`counted`)
         self.total = 0
         self.shapes = 0
         # The report shown with the finished job.
@@ -116,6 +118,57 @@ class ImportContext:
             )
         )
         return imported, duplicates, refused, seen
+
+    def start_counting(self) -> None:
+        """Sets the job's progress to what its ledger holds (an earlier run's counts, or zero) before chunks
+        add theirs with `add_progress`."""
+        with self.db.session() as session:
+            session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == self.job_id)
+                .values(
+                    imported=self.imported,
+                    duplicates=self.duplicates,
+                    refused=self.refused,
+                    done=self.imported + self.duplicates + self.refused,
+                    shapes=self.shapes,
+                )
+            )
+
+    def add_progress(self, session: Session, states: Counter[str], shapes: int) -> tuple[int, ...]:
+        """`record_progress` for chunks written at once (`by_reference`): adds the chunk's counts to the job's
+        row in its transaction, so they add up in whichever order the chunks commit (the row's lock orders
+        them); returns the totals (imported, duplicates, refused, done, shapes) as of this chunk."""
+        job = ImportJob.__table__.c
+        n = sum(states.values())
+        largest = func.greatest if dialect_name(session) == "postgresql" else func.max
+        row = session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == self.job_id)
+            .values(
+                imported=job.imported + states["imported"],
+                duplicates=job.duplicates + states["duplicate"],
+                refused=job.refused + states["refused"],
+                done=job.done + n,
+                total=largest(job.total, job.done + n, self.total),
+                shapes=job.shapes + shapes,
+            )
+            .returning(job.imported, job.duplicates, job.refused, job.done, job.shapes)
+        ).one()
+        return tuple(row)
+
+    def counted(
+        self, imported: int, duplicates: int, refused: int, done: int, shapes: int, *, names: list[str]
+    ) -> None:
+        """After a chunk's commit: `add_progress`'s totals and the chunk's ledger names, kept here. Chunks
+        written at once commit in any order: the larger totals are the later ones."""
+        with self._lock:
+            self.imported = max(self.imported, imported)
+            self.duplicates = max(self.duplicates, duplicates)
+            self.refused = max(self.refused, refused)
+            self.seen = max(self.seen, done)
+            self.shapes = max(self.shapes, shapes)
+            self.done_names.update(names)
 
     def finish(self) -> None:
         with self.db.session() as session:

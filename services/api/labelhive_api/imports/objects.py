@@ -100,28 +100,23 @@ class ObjectImport(TaskFileImport):
         self.in_source = store.bucket == source_bucket
 
     def import_objects(self, entries: list[FileEntry | Refusal]) -> None:
-        """Reads the sizes of a chunk of objects (in parallel) while the previous chunk is written."""
+        """Reads the sizes of a chunk of objects (in parallel) while the chunks before are written."""
         ctx = self.ctx
         ctx.total = max(ctx.total, len(entries))
         todo = [e for e in entries if e.name not in ctx.done_names]
         with (
             ThreadPoolExecutor(ctx.settings.probe_workers, thread_name_prefix="import-size") as pool,
-            ThreadPoolExecutor(1, thread_name_prefix="import-write") as writer,
+            self.writers() as writers,
         ):
-            self._writing = None
-            try:
-                for start in range(0, len(todo), self.chunk_size):
-                    ctx.check_continue()
-                    chunk = todo[start : start + self.chunk_size]
-                    known = self._known(
-                        [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
-                    )
-                    fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
-                    # A re-sync counts the objects imported before as duplicates, without reading or listing them.
-                    self._submit(writer, self._rows(pool, fresh), skipped=len(chunk) - len(fresh))
-            finally:
-                if self._writing is not None:
-                    self._writing.result()
+            for start in range(0, len(todo), self.chunk_size):
+                ctx.check_continue()
+                chunk = todo[start : start + self.chunk_size]
+                known = self._known(
+                    [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
+                )
+                fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
+                # A re-sync counts the objects imported before as duplicates, without reading or listing them.
+                self._submit(writers, self._rows(pool, fresh), skipped=len(chunk) - len(fresh))
 
     def _rows(self, pool: ThreadPoolExecutor, entries: list[FileEntry | Refusal]) -> list[_Row]:
         """`_row` of each entry, in order: a few slices per thread (a future per object costs more than its

@@ -27,6 +27,8 @@ class ImportSettings:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     # Tasks by reference (format `tasks`): tasks per write transaction.
     reference_chunk: int = 1000
+    # ... and chunks written at once on PostgreSQL (each its own transaction; SQLite writes one at a time).
+    reference_writers: int = 2
     # Imports by reference: ranged reads for image sizes in flight at once (small, latency-bound).
     probe_workers: int = 32
 
