@@ -6,6 +6,7 @@ then time, each in a fresh process: a raw parallel S3 read of every image (the b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -104,6 +105,32 @@ def child(mode: str, job_id: int, workers: int) -> None:
     print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_mib": peak_rss_mib(), **extra}), flush=True)
 
 
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention; `reaped`:
+    with its ended children's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11 : 15 if reaped else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root: int | None) -> float:
+    """CPU of a server the harness started (PostgreSQL: the postmaster, its backends and autovacuum; SeaweedFS):
+    every process under `root`, with their ended children's."""
+    if root is None:
+        return 0.0
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    tree, total = {root}, 0.0
+    for pid in sorted(parents):  # children have higher pids than their parents here (no pid wrap-around)
+        if pid == root or parents[pid] in tree:
+            tree.add(pid)
+            with contextlib.suppress(OSError):
+                total += cpu_seconds(pid, reaped=True)
+    return total
+
+
 def peak_rss_mib() -> float:
     """VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across fork + exec)."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -112,7 +139,13 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+SERVERS: dict[str, int | None] = {}  # harness servers whose CPU each run reports (name -> root pid)
+
+
 def run_child(env: dict[str, str], mode: str, job_id: int, workers: int) -> dict[str, float]:
+    """Runs `child` in a fresh process; its figures, with the CPU seconds the harness's servers spent
+    meanwhile (`<name>_cpu`)."""
+    before = {name: tree_cpu_seconds(pid) for name, pid in SERVERS.items()}
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, "--job", str(job_id), "--workers", str(workers)],
         env=env,
@@ -122,7 +155,10 @@ def run_child(env: dict[str, str], mode: str, job_id: int, workers: int) -> dict
     )
     if out.returncode != 0:
         raise SystemExit(f"{mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    for name, pid in SERVERS.items():
+        figures[f"{name}_cpu"] = tree_cpu_seconds(pid) - before[name]
+    return figures
 
 
 def main() -> int:
@@ -159,6 +195,12 @@ def main() -> int:
         flush=True,
     )
     pg, s3 = start_postgres(), start_s3()
+    SERVERS.update(
+        {
+            "S3": s3._process.pid if s3._process else None,
+            "PostgreSQL": pg._process.pid if pg._process else None,
+        }
+    )
     try:
         env = {
             **os.environ,
@@ -272,9 +314,11 @@ def main() -> int:
                 return created.id
 
         def line(name: str, r: dict[str, float], note: str = "") -> None:
+            n = max(r["objects"], 1)
+            servers = "".join(f", {s} {1000 * r[f'{s}_cpu'] / n:.2f}" for s, pid in SERVERS.items() if pid)
             print(
                 f"{name:<32} {r['seconds']:7.1f} s {r['objects'] / r['seconds']:7.0f} images/s "
-                f"{r['bytes'] / r['seconds'] / 1e6:6.2f} MB/s  cpu {1000 * r['cpu'] / max(r['objects'], 1):.2f} ms/image  "
+                f"{r['bytes'] / r['seconds'] / 1e6:6.2f} MB/s  cpu {1000 * r['cpu'] / n:.2f} ms/image{servers}  "
                 f"peak RSS {r['rss_mib']:.0f} MiB{note}  [load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}]",
                 flush=True,
             )

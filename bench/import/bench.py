@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "export"))
-from bench import tiny_png
+from bench import cpu_seconds, tiny_png, tree_cpu_seconds
 
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 SCHEMA = "bench_import"
@@ -155,7 +155,7 @@ def run_import(
     (the job also carries `server_cpu` and `db_cpu`: CPU seconds of the server process and of PostgreSQL
     meanwhile)."""
     cpu0 = cpu_seconds(server.proc.pid)
-    db0 = db_cpu_seconds(server.db_pid)
+    db0 = tree_cpu_seconds(server.db_pid)
     t0 = time.perf_counter()
     created = start()
     assert created.status_code == 202, created.text
@@ -168,7 +168,7 @@ def run_import(
         body = answer.json()
         if answer.status_code != 200 or body["state"] in ("finished", "failed", "cancelled"):
             body["server_cpu"] = cpu_seconds(server.proc.pid) - cpu0
-            body["db_cpu"] = db_cpu_seconds(server.db_pid) - db0
+            body["db_cpu"] = tree_cpu_seconds(server.db_pid) - db0
             return body, time.perf_counter() - t0, polls
         time.sleep(0.05)
 
@@ -196,32 +196,6 @@ def idle_polls(server: Server, headers: dict[str, str], pid: int, n: int = 100) 
         samples.append(time.perf_counter() - p0)
         time.sleep(0.02)
     return samples
-
-
-def cpu_seconds(pid: int, reaped: bool = False) -> float:
-    """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention; `reaped`:
-    with its ended children's."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(f) for f in fields[11 : 15 if reaped else 13])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def db_cpu_seconds(root: int | None) -> float:
-    """CPU of a PostgreSQL server: every process under the harness's (the postmaster, its backends and
-    autovacuum), with their ended children's."""
-    if root is None:
-        return 0.0
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    tree, total = {root}, 0.0
-    for pid in sorted(parents):  # children have higher pids than their parents here (no pid wrap-around)
-        if pid == root or parents[pid] in tree:
-            tree.add(pid)
-            with contextlib.suppress(OSError):
-                total += cpu_seconds(pid, reaped=True)
-    return total
 
 
 def report(

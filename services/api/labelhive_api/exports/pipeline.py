@@ -18,10 +18,17 @@ CHUNK = 4
 
 
 def ordered_map(
-    fn: Callable[[T], R], items: Iterable[T], *, workers: int, window: int
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    workers: int,
+    window: int,
+    max_bytes: int | None = None,
 ) -> Iterator[tuple[T, R | BaseException]]:
     """Like map, `workers` at a time, at most about `window` results waiting (bounded memory); errors are
-    returned per item."""
+    returned per item. With `max_bytes` (results are bytes-like), the window is as many results of the mean
+    size seen so far as fit in it, between `workers` and `window`: small images keep many requests in
+    flight (one slow answer does not idle the other workers), large ones few."""
     if workers <= 1:
         for item in items:
             try:
@@ -30,7 +37,17 @@ def ordered_map(
                 yield item, exc
         return
     chunk = max(1, min(CHUNK, window // workers))
-    max_pending = max(workers, window // chunk)
+    seen = {"n": 0, "bytes": 0}
+
+    def pending_limit() -> int:
+        """Batches in flight: at least one per worker; up to `window` items, or what fits in `max_bytes`."""
+        most = max(workers, window // chunk)
+        if max_bytes is None:
+            return most
+        if not seen["n"]:
+            return workers
+        mean = max(seen["bytes"] // seen["n"], 1)
+        return max(workers, min(most, max_bytes // (mean * chunk)))
 
     def run(batch: list[T]) -> list[R | BaseException]:
         out: list[R | BaseException] = []
@@ -49,6 +66,11 @@ def ordered_map(
             results = future.result()
         except Exception as exc:  # noqa: BLE001 - handed to the caller per item
             results = [exc] * len(batch)
+        if max_bytes is not None:
+            for result in results:
+                if isinstance(result, bytes | bytearray | memoryview):
+                    seen["n"] += 1
+                    seen["bytes"] += len(result)
         yield from zip(batch, results, strict=True)
 
     source = iter(items)
@@ -56,7 +78,7 @@ def ordered_map(
         try:
             while batch := list(islice(source, chunk)):
                 pending.append((batch, pool.submit(run, batch)))
-                while len(pending) >= max_pending:
+                while len(pending) >= pending_limit():
                     yield from take()
             while pending:
                 yield from take()

@@ -49,6 +49,8 @@ _EXT = {
 
 
 LOST_ITEMS = 100
+# Images fetched ahead of the zip: up to 16 per worker while they are small, fewer when they are large.
+FETCH_WINDOW_BYTES = 64 * 1024 * 1024
 
 
 class ExportStopped(JobStopped):
@@ -246,7 +248,7 @@ class Exporter:
                 manifest.write(manifest_header())
                 workers = self.fetch_workers if self.options.with_images else 1
                 for row, fetched in ordered_map(
-                    self._fetch, self._rows(should_continue), workers=workers, window=4 * workers
+                    self._fetch, self._rows(should_continue), workers=workers, window=16 * workers, max_bytes=FETCH_WINDOW_BYTES
                 ):
                     data: bytes | None = None
                     if isinstance(fetched, BaseException):
