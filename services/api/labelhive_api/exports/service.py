@@ -248,7 +248,11 @@ class Exporter:
                 manifest.write(manifest_header())
                 workers = self.fetch_workers if self.options.with_images else 1
                 for row, fetched in ordered_map(
-                    self._fetch, self._rows(should_continue), workers=workers, window=16 * workers, max_bytes=FETCH_WINDOW_BYTES
+                    self._fetch,
+                    self._rows(should_continue),
+                    workers=workers,
+                    window=16 * workers,
+                    max_bytes=FETCH_WINDOW_BYTES,
                 ):
                     data: bytes | None = None
                     if isinstance(fetched, BaseException):
