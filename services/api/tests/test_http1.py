@@ -86,3 +86,31 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(pool: Connection
     assert pool.request("GET", "/then-drop", {}).body == BODY
     assert pool.request("GET", "/plain", {}).body == BODY  # on a new connection, no error
     assert len(Handler.connections) == 2
+
+
+def test_https_endpoints_are_trusted_by_the_ca_bundle_boto3_uses(tmp_path, monkeypatch) -> None:
+    """An object store behind a private CA: trusted when AWS_CA_BUNDLE names it (as boto3 does), refused
+    (certificate check) when it does not."""
+    import ssl
+
+    from labelhive_harness.kube_pki import write_pki
+
+    pki = write_pki(tmp_path / "pki")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(pki["apiserver.crt"], pki["apiserver.key"])  # for 127.0.0.1, signed by the CA
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"https://127.0.0.1:{server.server_address[1]}"
+    try:
+        monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            ConnectionPool(endpoint, maxsize=1, connect_timeout=5, read_timeout=5).request(
+                "GET", "/plain", {}
+            )
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(pki["ca.crt"]))
+        pool = ConnectionPool(endpoint, maxsize=1, connect_timeout=5, read_timeout=5)
+        assert pool.request("GET", "/plain", {}).body == BODY
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,6 +8,7 @@ makes one request per object and an export with images one per image, so that is
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import threading
@@ -109,12 +110,18 @@ class _Connection:
             self._exactly(2)  # CRLF after the chunk
 
 
+def tls_context() -> ssl.SSLContext:
+    """Certificates trusted for the object store as boto3 (the rest of the S3 code) trusts them: the bundle in
+    `AWS_CA_BUNDLE` when set (a private CA, e.g. an in-house MinIO), else the system's."""
+    return ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE") or None)
+
+
 class ConnectionPool:
     """Connections to one endpoint (http or https), at most `maxsize` kept open while idle."""
 
     def __init__(self, endpoint: str, *, maxsize: int, connect_timeout: float, read_timeout: float) -> None:
         parts = urlsplit(endpoint)
-        self._tls = ssl.create_default_context() if parts.scheme == "https" else None
+        self._tls = tls_context() if parts.scheme == "https" else None
         self._host = parts.hostname or ""
         self._port = parts.port or (443 if self._tls else 80)
         self._maxsize = maxsize
