@@ -348,7 +348,7 @@ def run_backend(
 
 def raw_reads(s3: Any, n: int, prefix: str) -> float:
     """Objects/s of the plain S3 work (d) needs, in the same run: list the prefix, then read the first 64 KiB of
-    every object from 32 threads (signed urllib3 GETs, nothing else done with the bytes)."""
+    every object from 32 threads (the store's own signed GETs, nothing else done with the bytes)."""
     from labelhive_api.storage.s3 import S3Options, S3Store
 
     store = S3Store(S3Options(s3.endpoint, s3.access_key, s3.secret_key), "bench-objects")
