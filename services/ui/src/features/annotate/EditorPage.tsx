@@ -83,11 +83,12 @@ export function EditorPage({ projectId, taskId, reviewAnnotationId }: { projectI
     else canvas.setSegmenter((point, label) =>
       predictionsApi.segment(projectId, taskId, point, label).then(
         (r) => {
-          setSave((prev) => (prev.kind === 'error' ? { kind: 'idle' } : prev))
+          // a smart-select failure shown before is over; a refused save or submit stays on screen
+          setSave((prev) => (prev.kind === 'error' && prev.source === 'segment' ? { kind: 'idle' } : prev))
           return r.shapes
         },
         (e: unknown) => {
-          setSave({ kind: 'error', error: e })
+          setSave({ kind: 'error', error: e, source: 'segment' })
           throw e
         },
       ),

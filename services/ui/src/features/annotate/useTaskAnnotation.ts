@@ -16,7 +16,8 @@ export type SaveStatus =
   | { kind: 'saving' }
   | { kind: 'saved'; at: Date }
   | { kind: 'conflict'; version: number | null }
-  | { kind: 'error'; error: unknown }
+  /** `source: 'segment'`: a smart-select request failed (cleared by the next one that works) */
+  | { kind: 'error'; error: unknown; source?: 'segment' }
 
 /** The server version local (browser) drafts are based on: annotation version, else draft version. */
 export function localBase(saved: Saved): number {
