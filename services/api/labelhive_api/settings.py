@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     database_pool_size: int = Field(5, ge=1, le=200)
     database_max_overflow: int = Field(5, ge=0, le=200)
+    # PostgreSQL over TCP: a request sent to a server that vanished without closing the connection (its node
+    # lost, a network partition) fails after this long instead of the ~15 minutes of TCP retransmissions, and
+    # an idle pooled connection to it is found dead within about twice this long (TCP keepalives).
+    database_tcp_timeout_seconds: int = Field(30, ge=1, le=3600)
 
     secret_key: str = PLACEHOLDER_SECRET
     public_urls: CommaList = []

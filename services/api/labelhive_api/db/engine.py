@@ -45,9 +45,9 @@ def make_engine(settings: Settings) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    connect_args = (
-        {"options": f"-csearch_path={settings.database_schema}"} if settings.database_schema else {}
-    )
+    connect_args = tcp_timeouts(settings.database_tcp_timeout_seconds)
+    if settings.database_schema:
+        connect_args["options"] = f"-csearch_path={settings.database_schema}"
     engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
@@ -56,6 +56,19 @@ def make_engine(settings: Settings) -> Engine:
     )
     event.listen(engine, "checkout", functools.partial(_check_alive, engine.dialect))
     return engine
+
+
+def tcp_timeouts(seconds: int) -> dict[str, Any]:
+    """libpq's TCP settings for a server that is gone without a word (ignored on Unix sockets): unacknowledged
+    data fails the connection after `seconds`; an idle one is probed after `seconds` and given up after three
+    probes missed, a third of that apart (then `_check_alive` finds it readable and replaces it)."""
+    return {
+        "keepalives": 1,
+        "keepalives_idle": seconds,
+        "keepalives_interval": max(1, seconds // 3),
+        "keepalives_count": 3,
+        "tcp_user_timeout": seconds * 1000,
+    }
 
 
 def _check_alive(dialect: Any, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
