@@ -25,14 +25,54 @@ def cache_dir(*parts: str) -> Path:
     return path
 
 
+# Run directories of ended processes are kept this long (their logs, to look at a failed run), then pruned.
+KEEP_ENDED_RUNS_SECONDS = 2 * 3600
+
+
 def run_dir(name: str) -> Path:
-    """A fresh private directory for one service instance's data and logs."""
+    """A fresh private directory for one service instance's data and logs (`<name>-<pid>-<ns>`). Directories
+    of processes that ended hours ago go first (`prune_run_dirs`): runs otherwise pile up GBs of databases."""
     base = Path(os.environ.get("LABELHIVE_RUN_DIR", "/tmp/labelhive-run"))
     base.mkdir(parents=True, exist_ok=True)
     os.chmod(base, 0o777)
+    prune_run_dirs(base)
     path = base / f"{name}-{os.getpid()}-{time.monotonic_ns()}"
     path.mkdir()
     return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's
+        return True
+    return True
+
+
+def prune_run_dirs(base: Path, keep_seconds: float = KEEP_ENDED_RUNS_SECONDS) -> list[Path]:
+    """Removes the run directories whose process has ended and that nothing changed for `keep_seconds`,
+    except any with a mount below it (a killed node's leftovers: the node harness's cleanup is theirs)."""
+    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines() if line.strip()]
+    removed = []
+    for path in base.iterdir():
+        parts = path.name.rsplit("-", 2)
+        if len(parts) != 3 or not parts[1].isdigit() or not path.is_dir():
+            continue
+        if _running(int(parts[1])):
+            continue  # its process (or one that took its number) still runs
+        try:
+            changed = max([path.stat().st_mtime, *(p.stat().st_mtime for p in path.iterdir())])
+        except OSError:
+            continue
+        if time.time() - changed < keep_seconds:
+            continue
+        if any(m == str(path) or m.startswith(f"{path}/") for m in mounts):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 def free_port() -> int:
