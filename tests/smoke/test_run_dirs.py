@@ -1,5 +1,6 @@
 """The harness prunes the run directories (databases, logs) of processes that ended hours ago, and nothing
-else: not a running process's, not a recent one's (its logs are wanted after a failure), not one with a mount."""
+else: not a running process's, not a recent one's (its logs are wanted after a failure), not one with a mount,
+not one a server still runs in (its starter was killed)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def test_only_old_directories_of_ended_processes_are_pruned(tmp_path: Path) -> N
     old_alive = make(tmp_path, f"postgres-{os.getpid()}-3", 3 * 3600)
     other = make(tmp_path, "notes", 3 * 3600)
     mounted = make(tmp_path, f"node-{dead}-4", 3 * 3600)
+    orphaned = make(tmp_path, f"seaweedfs-{dead}-5", 3 * 3600)
+    server = subprocess.Popen(["sleep", "60"], cwd=orphaned / "data")  # as a server started there
     subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mounted / "data")], check=True)
     try:
         for p in (mounted / "data", mounted / "postgres.log", mounted):  # old, but for the mount
@@ -42,5 +45,8 @@ def test_only_old_directories_of_ended_processes_are_pruned(tmp_path: Path) -> N
         assert removed == [old_dead]
         assert not old_dead.exists()
         assert recent_dead.exists() and old_alive.exists() and other.exists() and mounted.exists()
+        assert orphaned.exists()
     finally:
+        server.kill()
+        server.wait()
         subprocess.run(["umount", str(mounted / "data")], check=True)

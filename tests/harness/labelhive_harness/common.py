@@ -51,10 +51,24 @@ def _running(pid: int) -> bool:
     return True
 
 
+def _paths_in_use() -> list[str]:
+    """The command lines and working directories of the running processes (where a server names its data)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            out.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+            out.append(os.readlink(proc / "cwd"))
+    return out
+
+
 def prune_run_dirs(base: Path, keep_seconds: float = KEEP_ENDED_RUNS_SECONDS) -> list[Path]:
     """Removes the run directories whose process has ended and that nothing changed for `keep_seconds`,
-    except any with a mount below it (a killed node's leftovers: the node harness's cleanup is theirs)."""
+    except any with a mount below it (a killed node's leftovers: the node harness's cleanup is theirs) or that a
+    running process names (an orphaned server)."""
     mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines() if line.strip()]
+    used = _paths_in_use()
     removed = []
     for path in base.iterdir():
         parts = path.name.rsplit("-", 2)
@@ -70,6 +84,8 @@ def prune_run_dirs(base: Path, keep_seconds: float = KEEP_ENDED_RUNS_SECONDS) ->
             continue
         if any(m == str(path) or m.startswith(f"{path}/") for m in mounts):
             continue
+        if any(str(path) in text for text in used):
+            continue  # a server it started outlived it (its owner was killed): its data stays
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
