@@ -6,14 +6,16 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, require
+from labelhive_api.db.base import utcnow
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import service
 from labelhive_api.tasks.exceptions import TaskNotFound
-from labelhive_api.tasks.models import Task
+from labelhive_api.tasks.models import Task, TaskLease
 
 
 def visible_task(session: Session, access: Access, task_id: int, *, lock: bool = False) -> Task:
@@ -29,11 +31,17 @@ def visible_task(session: Session, access: Access, task_id: int, *, lock: bool =
 
 
 def tasks_with_images_shown(session: Session, access: Access, task_ids: list[int]) -> list[Task]:
-    """The tasks among these whose images the caller may load: all for those who see every task, otherwise
-    the ones assigned to them (in id order)."""
-    tasks = session.scalars(select(Task).where(Task.project_id == access.project_id, Task.id.in_(task_ids)))
-    shown = [t for t in tasks if access.can(Permission.TASKS_VIEW) or t.assignee_id == access.user.id]
-    return sorted(shown, key=lambda t: t.id)
+    """The tasks among these whose images the caller may load, in id order: the ones `visible_task` shows
+    them (all for those who see every task; otherwise assigned to, leased by or annotated by them)."""
+    query = select(Task).where(Task.project_id == access.project_id, Task.id.in_(task_ids))
+    if not access.can(Permission.TASKS_VIEW):
+        uid = access.user.id
+        leased = exists().where(
+            TaskLease.task_id == Task.id, TaskLease.user_id == uid, TaskLease.expires_at > utcnow()
+        )
+        annotated = exists().where(Annotation.task_id == Task.id, Annotation.user_id == uid)
+        query = query.where(or_(Task.assignee_id == uid, leased, annotated))
+    return list(session.scalars(query.order_by(Task.id)))
 
 
 def task_dependency(permission: Permission) -> Callable[..., Task]:

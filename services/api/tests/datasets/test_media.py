@@ -145,3 +145,43 @@ def test_proxy_mode_on_s3_streams_through_the_api(proxy_world):
     assert (
         thumb.status_code == 200 and thumb.content[:3] == b"\xff\xd8\xff"
     )  # followed to the proxied thumbnail
+
+
+def test_an_annotator_gets_image_urls_for_the_tasks_they_may_open_and_no_others(world):
+    """The list pages' image URLs follow the rule of the task routes: an annotator's assigned tasks, the one
+    "next task" leased them and the ones they annotated; never another annotator's."""
+    admin = world.user(admin=True)
+    project = world.project(admin)
+    ann, other = world.user("annotator", project), world.user("annotator", project)
+    headers = world.token(ann)
+    base = f"/api/v1/projects/{project.id}"
+    assigned, done, leased, elsewhere = world.tasks(project, 4)
+    with world.db.session() as s:
+        for task_id, user in ((assigned, ann), (elsewhere, other)):
+            s.get(Task, task_id).assignee_id = user.id
+    # `done`: leased by "next task", then submitted; `leased`: leased and still open
+    first = world.client.post(f"{base}/tasks/next", headers=headers).json()["task"]["id"]
+    assert first == assigned  # assigned work comes first
+    box = {"id": "b1", "type": "bbox", "label": world.labels[0]["value"], "x": 1, "y": 1, "w": 5, "h": 5}
+    submitted = world.client.post(
+        f"{base}/tasks/{first}/annotations", headers=headers, json={"result": [box]}
+    )
+    assert submitted.status_code == 201, submitted.text
+    for expected in (done, leased):  # "next task" hands out one at a time: `done` is submitted first
+        got = world.client.post(f"{base}/tasks/next", headers=headers).json()["task"]["id"]
+        assert got == expected, (got, expected)
+        if got == done:
+            answer = world.client.post(
+                f"{base}/tasks/{got}/annotations", headers=headers, json={"result": [box]}
+            )
+            assert answer.status_code == 201, answer.text
+    urls = world.client.post(
+        f"{base}/image-urls", headers=headers, json={"task_ids": [assigned, leased, done, elsewhere]}
+    )
+    assert urls.status_code == 200, urls.text
+    assert [item["task_id"] for item in urls.json()["items"]] == [assigned, done, leased]
+    for task_id in (assigned, done, leased):  # the same tasks the single-task route shows
+        shown = world.client.get(f"{base}/tasks/{task_id}/image", headers=headers, follow_redirects=False)
+        assert shown.status_code == 307
+    hidden = world.client.get(f"{base}/tasks/{elsewhere}/image", headers=headers, follow_redirects=False)
+    assert hidden.status_code == 404
