@@ -144,21 +144,21 @@ class TaskFileImport:
         known = self._prepare(rows)  # in this thread, while the chunks before are written
         writers.submit(self._commit, rows, skipped, known)
 
-    def _import_files(self, entries: list[FileEntry | Refusal], writer: Writers) -> None:
+    def _import_files(self, entries: list[FileEntry | Refusal], writers: Writers) -> None:
         ctx = self.ctx
         chunk: list[_Row] = []
         for entry in entries:
             if isinstance(entry, Refusal):
-                self._submit(writer, [_Row(entry.name, reason=entry.reason, detail=entry.detail)])
+                self._submit(writers, [_Row(entry.name, reason=entry.reason, detail=entry.detail)])
                 continue
             if not entry.path.lower().endswith(TASK_FILE_EXTENSIONS):
                 refused = _Row(entry.name, reason="not_a_task_file", detail="expected .json or .jsonl")
-                self._submit(writer, [refused])
+                self._submit(writers, [refused])
                 continue
             try:
                 items = _items(entry.read(), entry.path)
             except Exception as exc:  # noqa: BLE001 - this file's problem only
-                self._submit(writer, [_Row(entry.name, reason="invalid_format", detail=f"{exc}"[:2000])])
+                self._submit(writers, [_Row(entry.name, reason="invalid_format", detail=f"{exc}"[:2000])])
                 continue
             ctx.total += len(items)
             names: list[str] = []
@@ -172,11 +172,11 @@ class TaskFileImport:
                 if len(todo) >= self.chunk_size:
                     chunk.extend(_rows(names, todo))
                     names, todo = [], []
-                    self._submit(writer, chunk)
+                    self._submit(writers, chunk)
                     chunk = []
             chunk.extend(_rows(names, todo))
         if chunk:
-            self._submit(writer, chunk)
+            self._submit(writers, chunk)
 
     def _prepare(self, rows: list[_Row]) -> dict[str, int]:
         """What a chunk's write needs that does not depend on the chunk before it: its items checked and
@@ -222,7 +222,8 @@ class TaskFileImport:
                 self._write(rows, skipped, known if attempt == 0 else None)
                 return
             except IntegrityError:
-                # Another job imported the same images meanwhile: look again, they are known now.
+                # Another job, or the chunk written beside this one, imported the same images meanwhile:
+                # look again (in the transaction), they are known now.
                 if attempt == 2:
                     raise
                 log.info("import %s: concurrent import of the same images, retrying", self.ctx.job_id)
