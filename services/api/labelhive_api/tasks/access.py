@@ -6,16 +6,15 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from labelhive_api.annotations.models import Annotation
 from labelhive_api.api.deps import Access, SessionDep, require
 from labelhive_api.db.base import utcnow
 from labelhive_api.security.permissions import Permission
 from labelhive_api.tasks import service
 from labelhive_api.tasks.exceptions import TaskNotFound
-from labelhive_api.tasks.models import Task, TaskLease
+from labelhive_api.tasks.models import Task
 
 
 def visible_task(session: Session, access: Access, task_id: int, *, lock: bool = False) -> Task:
@@ -36,10 +35,7 @@ def tasks_with_images_shown(session: Session, access: Access, task_ids: list[int
     query = select(Task).where(Task.project_id == access.project_id, Task.id.in_(task_ids))
     if not access.can(Permission.TASKS_VIEW):
         uid = access.user.id
-        leased = exists().where(
-            TaskLease.task_id == Task.id, TaskLease.user_id == uid, TaskLease.expires_at > utcnow()
-        )
-        annotated = exists().where(Annotation.task_id == Task.id, Annotation.user_id == uid)
+        leased, annotated = service.leased_or_annotated_by(uid, utcnow())
         query = query.where(or_(Task.assignee_id == uid, leased, annotated))
     return list(session.scalars(query.order_by(Task.id)))
 

@@ -90,15 +90,21 @@ def get_task_and_lease(
     return row[0], bool(row[1]), bool(row[2])
 
 
-@functools.cache
-def _task_and_lease_query(lock: bool) -> Select[Any]:
+def leased_or_annotated_by(user_id: Any, now: Any) -> tuple[Any, Any]:
+    """EXISTS clauses on `Task`: the user holds an unexpired lease on it; they annotated it. With
+    `assignee_id`, what makes a task an annotator's (values or bind parameters)."""
     from labelhive_api.annotations.models import Annotation
 
-    user_id: Any = bindparam("user_id")
     leased = exists().where(
-        TaskLease.task_id == Task.id, TaskLease.user_id == user_id, TaskLease.expires_at > bindparam("now")
+        TaskLease.task_id == Task.id, TaskLease.user_id == user_id, TaskLease.expires_at > now
     )
     annotated = exists().where(Annotation.task_id == Task.id, Annotation.user_id == user_id)
+    return leased, annotated
+
+
+@functools.cache
+def _task_and_lease_query(lock: bool) -> Select[Any]:
+    leased, annotated = leased_or_annotated_by(bindparam("user_id"), bindparam("now"))
     query = select(Task, leased, annotated).where(Task.id == bindparam("task_id"))
     if lock:
         query = query.with_for_update(of=Task).execution_options(populate_existing=True)
