@@ -139,9 +139,12 @@ class TaskFileImport:
         with self.writers() as writers:
             self._import_files(entries, writers)
 
-    def _submit(self, writers: Writers, rows: list[_Row], skipped: int = 0) -> None:
-        """`skipped`: items of the chunk known before without rows of their own (counted as duplicates)."""
-        known = self._prepare(rows)  # in this thread, while the chunks before are written
+    def _submit(
+        self, writers: Writers, rows: list[_Row], skipped: int = 0, known: dict[str, int] | None = None
+    ) -> None:
+        """`skipped`: items of the chunk known before without rows of their own (counted as duplicates);
+        `known`: the rows' images imported before, when the caller looked them up already."""
+        known = self._prepare(rows, known)  # in this thread, while the chunks before are written
         writers.submit(self._commit, rows, skipped, known)
 
     def _import_files(self, entries: list[FileEntry | Refusal], writers: Writers) -> None:
@@ -178,10 +181,11 @@ class TaskFileImport:
         if chunk:
             self._submit(writers, chunk)
 
-    def _prepare(self, rows: list[_Row]) -> dict[str, int]:
+    def _prepare(self, rows: list[_Row], known: dict[str, int] | None = None) -> dict[str, int]:
         """What a chunk's write needs that does not depend on the chunk before it: its items checked and
         encoded, the ids of the tasks and annotations it creates, the images the project imported before
-        (found again in the write transaction if it fails on one imported meanwhile, see `_commit`)."""
+        (`known` unless given; found again in the write transaction if it fails on one imported meanwhile,
+        see `_commit`)."""
         self._refuse_other_batches(rows)
         todo = [r for r in rows if r.task is not None or r.new_task is not None]
         for row in todo:
@@ -197,6 +201,8 @@ class TaskFileImport:
             for row, plan in zip(todo, prepared, strict=True):
                 row.prepared = plan
             self.bulk.reserve_ids(session, prepared)
+            if known is not None:
+                return known
             return self.ctx.known_refs(session, sorted({r.ref for r in rows if r.ref}))
 
     def _refuse_other_batches(self, rows: list[_Row]) -> None:

@@ -115,8 +115,9 @@ class ObjectImport(TaskFileImport):
                     [e.source_ref for e in chunk if isinstance(e, FileEntry) and e.source_ref]
                 )
                 fresh = [e for e in chunk if not (isinstance(e, FileEntry) and e.source_ref in known)]
-                # A re-sync counts the objects imported before as duplicates, without reading or listing them.
-                self._submit(writers, self._rows(pool, fresh), skipped=len(chunk) - len(fresh))
+                # A re-sync counts the objects imported before as duplicates, without reading or listing them;
+                # none of the rows written is one of those (known={}: not looked up a second time).
+                self._submit(writers, self._rows(pool, fresh), skipped=len(chunk) - len(fresh), known={})
 
     def _rows(self, pool: ThreadPoolExecutor, entries: list[FileEntry | Refusal]) -> list[_Row]:
         """`_row` of each entry, in order: a few slices per thread (a future per object costs more than its
