@@ -67,9 +67,7 @@ def prune_run_dirs(base: Path, keep_seconds: float = KEEP_ENDED_RUNS_SECONDS) ->
     """Removes the run directories whose process has ended and that nothing changed for `keep_seconds`,
     except any with a mount below it (a killed node's leftovers: the node harness's cleanup is theirs) or that a
     running process names (an orphaned server)."""
-    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines() if line.strip()]
-    used = _paths_in_use()
-    removed = []
+    candidates = []
     for path in base.iterdir():
         parts = path.name.rsplit("-", 2)
         if len(parts) != 3 or not parts[1].isdigit() or not path.is_dir():
@@ -80,8 +78,14 @@ def prune_run_dirs(base: Path, keep_seconds: float = KEEP_ENDED_RUNS_SECONDS) ->
             changed = max([path.stat().st_mtime, *(p.stat().st_mtime for p in path.iterdir())])
         except OSError:
             continue
-        if time.time() - changed < keep_seconds:
-            continue
+        if time.time() - changed >= keep_seconds:
+            candidates.append(path)
+    if not candidates:
+        return []
+    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines() if line.strip()]
+    used = _paths_in_use()
+    removed = []
+    for path in candidates:
         if any(m == str(path) or m.startswith(f"{path}/") for m in mounts):
             continue
         if any(str(path) in text for text in used):
