@@ -26,6 +26,9 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from procstat import cpu_seconds
+
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 
 
@@ -41,8 +44,7 @@ PROFILE_DIR: list[Path] = []  # --profile: the server writes one cProfile file p
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a process (Linux /proc), to show the server's own cost apart from contention."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(pid)
     except (OSError, IndexError, ValueError):
         return float("nan")
 

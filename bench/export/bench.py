@@ -6,7 +6,6 @@ then time, each in a fresh process: a raw parallel S3 read of every image (the b
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -18,6 +17,9 @@ import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from procstat import tree_cpu_seconds
 
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 SCHEMA = "bench_export"
@@ -103,32 +105,6 @@ def child(mode: str, job_id: int, workers: int) -> None:
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu0
     print(json.dumps({"seconds": seconds, "cpu": cpu, "rss_mib": peak_rss_mib(), **extra}), flush=True)
-
-
-def cpu_seconds(pid: int, reaped: bool = False) -> float:
-    """User + system CPU of a process (Linux /proc): the cost apart from the machine's contention; `reaped`:
-    with its ended children's."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(f) for f in fields[11 : 15 if reaped else 13])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(root: int | None) -> float:
-    """CPU of a server the harness started (PostgreSQL: the postmaster, its backends and autovacuum; SeaweedFS):
-    every process under `root`, with their ended children's."""
-    if root is None:
-        return 0.0
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    tree, total = {root}, 0.0
-    for pid in sorted(parents):  # children have higher pids than their parents here (no pid wrap-around)
-        if pid == root or parents[pid] in tree:
-            tree.add(pid)
-            with contextlib.suppress(OSError):
-                total += cpu_seconds(pid, reaped=True)
-    return total
 
 
 def peak_rss_mib() -> float:

@@ -26,8 +26,11 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "export"))
-from bench import cpu_seconds, tiny_png, tree_cpu_seconds
+from procstat import cpu_seconds, tree_cpu_seconds
+
+from bench import tiny_png
 
 os.environ.setdefault("LABELHIVE_LOG_LEVEL", "WARNING")
 SCHEMA = "bench_import"
