@@ -112,18 +112,6 @@ def _expired_query() -> Select[Any]:
 
 
 @functools.cache
-def _claim_statement() -> Update:
-    return (
-        update(Task)
-        .where(Task.id == bindparam("task_id"), Task.slots_taken < bindparam("overlap"))
-        .values(
-            slots_taken=Task.slots_taken + 1, state=TaskState.IN_PROGRESS.value, updated_at=bindparam("now")
-        )
-        .execution_options(synchronize_session=False)
-    )
-
-
-@functools.cache
 def _held_query(with_skip: bool) -> Select[Any]:
     query = (
         select(TaskLease, Task)
@@ -155,7 +143,9 @@ def _rework_query(with_skip: bool) -> Select[Any]:
     return query.where(Annotation.task_id.not_in(bindparam("skip", expanding=True))) if with_skip else query
 
 
+@functools.cache
 def _claim(_dialect: str, prefix: str) -> Update:
+    """The conditional UPDATE that takes a slot of the task (matches no row when none is free)."""
     task: Table = Task.__table__
     return (
         update(task)
@@ -184,7 +174,7 @@ def _claim_slot(session: Session, task: Task, overlap: int, user_id: int, until:
     if dialect_name(session) == "postgresql":
         execute_writes(session, [Write(_claim, (), params), *changes.writes(), lease])
     else:
-        result = session.execute(_claim_statement(), params)
+        result = session.execute(_claim("sqlite", ""), params)
         if not result.rowcount:  # type: ignore[attr-defined]
             return False
         execute_writes(session, [*changes.writes(), lease])
